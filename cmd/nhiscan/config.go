@@ -1,0 +1,116 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/nhiscan/nhiscan/findings"
+	"github.com/nhiscan/nhiscan/rules"
+)
+
+// defaultConfigFile is read when present and --config is not given.
+const defaultConfigFile = ".nhiscan.yaml"
+
+// fileConfig is the schema of .nhiscan.yaml.
+type fileConfig struct {
+	Thresholds struct {
+		RoleUnusedDays  *int `yaml:"role_unused_days"`
+		UserUnusedDays  *int `yaml:"user_unused_days"`
+		KeyUnusedDays   *int `yaml:"key_unused_days"`
+		KeyRotationDays *int `yaml:"key_rotation_days"`
+		MaxSessionHours *int `yaml:"max_session_hours"`
+	} `yaml:"thresholds"`
+	OwnerTags []string          `yaml:"owner_tags"`
+	AgentTags map[string]string `yaml:"agent_tags"`
+	Rules     struct {
+		Disable  []string          `yaml:"disable"`
+		Severity map[string]string `yaml:"severity"`
+	} `yaml:"rules"`
+	Exclude                []string `yaml:"exclude"`
+	IncludeProviderManaged bool     `yaml:"include_provider_managed"`
+}
+
+// loadConfig applies the config file at path (or the default file when
+// path is empty and it exists) to cfg.
+func loadConfig(path string, cfg *rules.Config) error {
+	explicit := path != ""
+	if !explicit {
+		path = defaultConfigFile
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if !explicit && errors.Is(err, os.ErrNotExist) {
+			return nil
+		}
+		return inputError{fmt.Errorf("config %s: %v", path, err)}
+	}
+	if err := applyConfig(data, cfg); err != nil {
+		return inputError{fmt.Errorf("config %s: %v", path, err)}
+	}
+	return nil
+}
+
+func applyConfig(data []byte, cfg *rules.Config) error {
+	var fc fileConfig
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&fc); err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	set := func(dst *int, v *int, name string) error {
+		if v == nil {
+			return nil
+		}
+		if *v < 0 {
+			return fmt.Errorf("thresholds.%s must not be negative", name)
+		}
+		*dst = *v
+		return nil
+	}
+	t := fc.Thresholds
+	for _, s := range []struct {
+		dst  *int
+		v    *int
+		name string
+	}{
+		{&cfg.RoleUnusedDays, t.RoleUnusedDays, "role_unused_days"},
+		{&cfg.UserUnusedDays, t.UserUnusedDays, "user_unused_days"},
+		{&cfg.KeyUnusedDays, t.KeyUnusedDays, "key_unused_days"},
+		{&cfg.KeyRotationDays, t.KeyRotationDays, "key_rotation_days"},
+		{&cfg.MaxSessionHours, t.MaxSessionHours, "max_session_hours"},
+	} {
+		if err := set(s.dst, s.v, s.name); err != nil {
+			return err
+		}
+	}
+	if fc.OwnerTags != nil {
+		cfg.OwnerTags = fc.OwnerTags
+	}
+	if fc.AgentTags != nil {
+		cfg.AgentTags = fc.AgentTags
+	}
+	if len(fc.Rules.Disable) > 0 {
+		cfg.Disabled = map[string]bool{}
+		for _, id := range fc.Rules.Disable {
+			cfg.Disabled[id] = true
+		}
+	}
+	if len(fc.Rules.Severity) > 0 {
+		cfg.SeverityOverrides = map[string]findings.Severity{}
+		for id, name := range fc.Rules.Severity {
+			sev, err := findings.ParseSeverity(name)
+			if err != nil {
+				return fmt.Errorf("rules.severity.%s: %v", id, err)
+			}
+			cfg.SeverityOverrides[id] = sev
+		}
+	}
+	cfg.Exclude = fc.Exclude
+	cfg.IncludeProviderManaged = fc.IncludeProviderManaged
+	return cfg.Validate(rules.All())
+}

@@ -1,0 +1,450 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nhiscan/nhiscan/findings"
+	"github.com/nhiscan/nhiscan/findings/output"
+	"github.com/nhiscan/nhiscan/rules"
+	"github.com/nhiscan/nhiscan/scanners"
+	"github.com/nhiscan/nhiscan/scanners/aws"
+	"github.com/nhiscan/nhiscan/scanners/inventory"
+)
+
+// demoFS is a small AWS account exported with the AWS CLI, with at least
+// one finding in every category.
+//
+//go:embed demo
+var demoFS embed.FS
+
+// demoAsOf is the day the demo account was exported; the demo is scanned
+// as of that day unless --as-of says otherwise, so its output is stable.
+var demoAsOf = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+
+// inputOptions are the flags shared by scan and inventory.
+type inputOptions struct {
+	inputs      []string
+	demo        bool
+	format      string
+	output      string
+	asOf        string
+	config      string
+	profile     string
+	region      string
+	org         bool
+	assumeRole  string
+	externalID  string
+	concurrency int
+}
+
+func (o *inputOptions) register(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringArrayVar(&o.inputs, "input", nil, "scan offline exports: a file or a directory (repeatable); formats are recognised from content")
+	f.BoolVar(&o.demo, "demo", false, "scan the demo account embedded in the binary")
+	f.StringVar(&o.format, "format", "table", "output format: table or json")
+	f.StringVar(&o.output, "output", "", "write the report to this file (written atomically) instead of stdout")
+	f.StringVar(&o.asOf, "as-of", "", "RFC 3339 time used as \"now\" for every age (default: now; the demo's export day with --demo)")
+	f.StringVar(&o.config, "config", "", "config file (default .nhiscan.yaml when present)")
+	f.StringVar(&o.profile, "profile", "", "aws: shared config profile")
+	f.StringVar(&o.region, "region", "", "aws: region for the API clients (IAM is global)")
+	f.BoolVar(&o.org, "org", false, "aws: scan every ACTIVE account of the organization")
+	f.StringVar(&o.assumeRole, "assume-role", "", "aws --org: name of the read-only role to assume in each account")
+	f.StringVar(&o.externalID, "external-id", "", "aws --org: external id for the assumed role")
+	f.IntVar(&o.concurrency, "concurrency", 4, "aws --org: accounts scanned at once")
+}
+
+func newScanCmd(env *environment) *cobra.Command {
+	var o inputOptions
+	var failOn string
+	cmd := &cobra.Command{
+		Use:   "scan [aws]",
+		Short: "Scan non-human identities and report findings",
+		Long: `Scan non-human identities and report findings.
+
+  nhiscan scan aws                 scan live with the standard AWS credential chain
+  nhiscan scan aws --org --assume-role NhiscanAudit
+  nhiscan scan --input DIR|FILE    scan offline exports of the AWS CLI
+  nhiscan scan --demo              scan the embedded demo account
+
+Exit codes: 0 complete and nothing at or above --fail-on; 1 findings at or
+above --fail-on; 2 usage, config or input error; 3 partial scan.`,
+		Args:      cobra.MaximumNArgs(1),
+		ValidArgs: []string{"aws"},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			threshold := findings.Severity(0)
+			if failOn != "none" {
+				s, err := findings.ParseSeverity(failOn)
+				if err != nil || s == findings.Info {
+					return inputError{fmt.Errorf("--fail-on: want critical, high, medium, low or none, got %q", failOn)}
+				}
+				threshold = s
+			}
+			return runScan(cmd.Context(), env, &o, args, threshold, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	o.register(cmd)
+	cmd.Flags().StringVar(&failOn, "fail-on", "none", "exit 1 when a finding is at or above this severity: critical, high, medium, low or none")
+	return cmd
+}
+
+func newInventoryCmd(env *environment) *cobra.Command {
+	var o inputOptions
+	cmd := &cobra.Command{
+		Use:       "inventory [aws]",
+		Short:     "List the non-human identities a scan sees",
+		Args:      cobra.MaximumNArgs(1),
+		ValidArgs: []string{"aws"},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runInventory(cmd.Context(), env, &o, args, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	o.register(cmd)
+	return cmd
+}
+
+// prepared is what both commands need before they differ.
+type prepared struct {
+	inv    inventory.Inventory
+	cfg    rules.Config
+	format output.Format
+}
+
+func prepare(ctx context.Context, env *environment, o *inputOptions, args []string, stderr io.Writer) (*prepared, error) {
+	format, err := output.ParseFormat(o.format)
+	if err != nil {
+		return nil, inputError{fmt.Errorf("--format: %v", err)}
+	}
+	modes := 0
+	for _, on := range []bool{o.demo, len(o.inputs) > 0, len(args) > 0} {
+		if on {
+			modes++
+		}
+	}
+	if modes != 1 {
+		return nil, inputError{errors.New("say what to scan: exactly one of 'aws', --input PATH or --demo")}
+	}
+	if (o.org || o.assumeRole != "") && len(args) == 0 {
+		return nil, inputError{errors.New("--org and --assume-role apply to a live 'aws' scan")}
+	}
+	if o.org && o.assumeRole == "" {
+		return nil, inputError{errors.New("--org needs --assume-role NAME, the read-only role to assume in each account")}
+	}
+	if o.concurrency < 1 {
+		return nil, inputError{errors.New("--concurrency must be at least 1")}
+	}
+	asOf := env.now().UTC()
+	if o.demo {
+		asOf = demoAsOf
+	}
+	if o.asOf != "" {
+		t, err := time.Parse(time.RFC3339, o.asOf)
+		if err != nil {
+			return nil, inputError{fmt.Errorf("--as-of: want an RFC 3339 time such as 2026-01-31T00:00:00Z, got %q", o.asOf)}
+		}
+		asOf = t.UTC()
+	}
+	p := &prepared{cfg: rules.DefaultConfig(asOf), format: format}
+	if err := loadConfig(o.config, &p.cfg); err != nil {
+		return nil, err
+	}
+	switch {
+	case o.demo:
+		var files []inputFile
+		if files, err = demoFiles(); err == nil {
+			p.inv, err = readOffline(env, files)
+		}
+	case len(o.inputs) > 0:
+		var files []inputFile
+		if files, err = pathFiles(o.inputs); err == nil {
+			p.inv, err = readOffline(env, files)
+		}
+	default:
+		p.inv, err = scanLive(ctx, env, o, args[0], stderr)
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range p.inv.Sources {
+		for _, w := range s.Warnings {
+			fmt.Fprintf(stderr, "warning: %s %s: %s\n", s.Scanner, s.Scope, w)
+		}
+		if s.Error != "" {
+			fmt.Fprintf(stderr, "error: %s %s: %s\n", s.Scanner, s.Scope, s.Error)
+		}
+	}
+	return p, nil
+}
+
+// inputFile is one file to feed the offline loaders.
+type inputFile struct {
+	name string
+	read func() ([]byte, error)
+}
+
+func demoFiles() ([]inputFile, error) {
+	entries, err := fs.ReadDir(demoFS, "demo")
+	if err != nil {
+		return nil, err
+	}
+	var out []inputFile
+	for _, e := range entries {
+		name := "demo/" + e.Name()
+		out = append(out, inputFile{name: name, read: func() ([]byte, error) { return demoFS.ReadFile(name) }})
+	}
+	return out, nil
+}
+
+// pathFiles lists the files under the given paths. A file named on the
+// command line must be a known export; in a directory, files other than
+// .json, .csv and .ndjson are skipped.
+func pathFiles(paths []string) ([]inputFile, error) {
+	var out []inputFile
+	add := func(p string) {
+		out = append(out, inputFile{name: p, read: func() ([]byte, error) { return os.ReadFile(p) }})
+	}
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			return nil, inputError{fmt.Errorf("%s: %v", p, unwrapPathError(err))}
+		}
+		if !st.IsDir() {
+			add(p)
+			continue
+		}
+		var found []string
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.Type().IsRegular() && isExportName(path) {
+				found = append(found, path)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, inputError{fmt.Errorf("%s: %v", p, unwrapPathError(err))}
+		}
+		if len(found) == 0 {
+			return nil, inputError{fmt.Errorf("%s: no .json, .ndjson or .csv export in this directory", p)}
+		}
+		sort.Strings(found)
+		for _, f := range found {
+			add(f)
+		}
+	}
+	return out, nil
+}
+
+// readOffline feeds every file to the offline loaders, then collects
+// their inventories.
+func readOffline(env *environment, files []inputFile) (inventory.Inventory, error) {
+	loaders := env.offline()
+	for _, f := range files {
+		data, err := f.read()
+		if err != nil {
+			return inventory.Inventory{}, inputError{fmt.Errorf("%s: %v", f.name, unwrapPathError(err))}
+		}
+		if err := feed(loaders, f.name, data); err != nil {
+			return inventory.Inventory{}, inputError{err}
+		}
+	}
+	var inv inventory.Inventory
+	for _, l := range loaders {
+		part, err := l.Inventory()
+		if err != nil {
+			return inventory.Inventory{}, inputError{err}
+		}
+		inv.Append(part)
+	}
+	return inv, nil
+}
+
+func isExportName(p string) bool {
+	switch strings.ToLower(filepath.Ext(p)) {
+	case ".json", ".csv", ".ndjson":
+		return !strings.HasPrefix(filepath.Base(p), ".")
+	}
+	return false
+}
+
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func feed(loaders []scanners.Offline, name string, data []byte) error {
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) == 0 {
+		return fmt.Errorf("%s: file is empty", name)
+	}
+	for _, l := range loaders {
+		ok, err := l.Add(name, data)
+		if err != nil {
+			return fmt.Errorf("%s: %v", name, err)
+		}
+		if ok {
+			return nil
+		}
+	}
+	if (trimmed[0] == '{' || trimmed[0] == '[') && !json.Valid(trimmed) {
+		var v any
+		err := json.Unmarshal(trimmed, &v)
+		return fmt.Errorf("%s: not valid JSON (truncated or corrupt?): %v", name, err)
+	}
+	return fmt.Errorf("%s: not a recognised export (want the JSON of aws iam get-account-authorization-details, list-roles or list-access-keys, or a credential report)", name)
+}
+
+func scanLive(ctx context.Context, env *environment, o *inputOptions, provider string, stderr io.Writer) (inventory.Inventory, error) {
+	var progress func(string)
+	if env.stderrIsTTY {
+		progress = func(msg string) { fmt.Fprintf(stderr, "… %s\n", msg) }
+	}
+	switch provider {
+	case "aws":
+		live := env.awsLive(aws.LiveOptions{
+			Profile: o.profile, Region: o.region, Org: o.org, AssumeRole: o.assumeRole,
+			ExternalID: o.externalID, Concurrency: o.concurrency, Progress: progress,
+		})
+		inv, err := live.Scan(ctx)
+		if err != nil {
+			return inventory.Inventory{}, fmt.Errorf("aws: %v", err)
+		}
+		return inv, nil
+	}
+	return inventory.Inventory{}, inputError{fmt.Errorf("unknown provider %q (want aws)", provider)}
+}
+
+func toSources(in []inventory.Source) []findings.Source {
+	out := make([]findings.Source, 0, len(in))
+	for _, s := range in {
+		out = append(out, findings.Source{Scanner: s.Scanner, Scope: s.Scope, Mode: s.Mode, Status: s.Status, Error: s.Error, Warnings: s.Warnings})
+	}
+	return out
+}
+
+func partial(srcs []inventory.Source) bool {
+	for _, s := range srcs {
+		if s.Status != inventory.StatusOK {
+			return true
+		}
+	}
+	return false
+}
+
+func runScan(ctx context.Context, env *environment, o *inputOptions, args []string, threshold findings.Severity, stdout, stderr io.Writer) error {
+	p, err := prepare(ctx, env, o, args, stderr)
+	if err != nil {
+		return err
+	}
+	catalogue := rules.All()
+	fs, err := rules.Run(ctx, &p.inv, catalogue, p.cfg)
+	if err != nil {
+		return err
+	}
+	inScope := 0
+	for i := range p.inv.Identities {
+		if rules.InScope(&p.inv.Identities[i], &p.cfg) {
+			inScope++
+		}
+	}
+	report := &findings.Report{
+		SchemaVersion: findings.SchemaVersion,
+		Tool:          findings.Tool{Name: "nhiscan", Version: version},
+		AsOf:          p.cfg.AsOf,
+		Summary:       findings.Summarize(fs, inScope),
+		Sources:       toSources(p.inv.Sources),
+		Findings:      fs,
+	}
+	for _, r := range catalogue {
+		report.Rules = append(report.Rules, r.Meta())
+	}
+	var buf bytes.Buffer
+	if err := output.Write(&buf, p.format, report); err != nil {
+		return err
+	}
+	if err := emit(o.output, stdout, buf.Bytes()); err != nil {
+		return err
+	}
+	if threshold > 0 {
+		if n := findings.AtOrAbove(fs, threshold); n > 0 {
+			fmt.Fprintf(stderr, "nhiscan: %d finding(s) at or above %s\n", n, threshold)
+			return exitError{exitFindings}
+		}
+	}
+	if partial(p.inv.Sources) {
+		fmt.Fprintln(stderr, "nhiscan: the scan is partial: some scopes failed (see the errors above)")
+		return exitError{exitPartial}
+	}
+	return nil
+}
+
+func runInventory(ctx context.Context, env *environment, o *inputOptions, args []string, stdout, stderr io.Writer) error {
+	p, err := prepare(ctx, env, o, args, stderr)
+	if err != nil {
+		return err
+	}
+	l := &findings.Listing{
+		SchemaVersion: findings.SchemaVersion,
+		Tool:          findings.Tool{Name: "nhiscan", Version: version},
+		AsOf:          p.cfg.AsOf,
+		Sources:       toSources(p.inv.Sources),
+		Identities:    rules.List(&p.inv, p.cfg),
+	}
+	var buf bytes.Buffer
+	if err := output.WriteListing(&buf, p.format, l); err != nil {
+		return err
+	}
+	if err := emit(o.output, stdout, buf.Bytes()); err != nil {
+		return err
+	}
+	if partial(p.inv.Sources) {
+		return exitError{exitPartial}
+	}
+	return nil
+}
+
+// emit writes the rendered report to stdout, or atomically to a file:
+// written to a temporary file beside it and renamed, so a failure leaves
+// no partial file.
+func emit(path string, stdout io.Writer, data []byte) error {
+	if path == "" {
+		_, err := stdout.Write(data)
+		return err
+	}
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, ".nhiscan-*.tmp")
+	if err != nil {
+		return inputError{fmt.Errorf("--output %s: %v", path, unwrapPathError(err))}
+	}
+	name := tmp.Name()
+	_, werr := tmp.Write(data)
+	cerr := tmp.Close()
+	if werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Rename(name, path)
+	}
+	if werr != nil {
+		os.Remove(name)
+		return inputError{fmt.Errorf("--output %s: %v", path, unwrapPathError(werr))}
+	}
+	return nil
+}

@@ -1,0 +1,213 @@
+// Package findings holds what rules produce and renderers print: findings,
+// severities, the rule catalogue entries and the report that carries them.
+// It imports nothing of the project and nothing outside the standard library.
+package findings
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Severity of a finding. The zero value is invalid.
+type Severity int
+
+// Severities, lowest first.
+const (
+	Info Severity = iota + 1
+	Low
+	Medium
+	High
+	Critical
+)
+
+var severityNames = map[Severity]string{Info: "info", Low: "low", Medium: "medium", High: "high", Critical: "critical"}
+
+func (s Severity) String() string {
+	if n, ok := severityNames[s]; ok {
+		return n
+	}
+	return fmt.Sprintf("severity(%d)", int(s))
+}
+
+// ParseSeverity reads a severity name.
+func ParseSeverity(name string) (Severity, error) {
+	for s, n := range severityNames {
+		if strings.EqualFold(n, name) {
+			return s, nil
+		}
+	}
+	return 0, fmt.Errorf("unknown severity %q (want critical, high, medium, low or info)", name)
+}
+
+// Raise returns the severity one step higher, capped at Critical.
+func (s Severity) Raise() Severity {
+	if s >= Critical {
+		return Critical
+	}
+	return s + 1
+}
+
+// MarshalText writes the severity name.
+func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText reads a severity name.
+func (s *Severity) UnmarshalText(b []byte) error {
+	v, err := ParseSeverity(string(b))
+	if err != nil {
+		return err
+	}
+	*s = v
+	return nil
+}
+
+// Categories of rules.
+const (
+	Overbroad  = "overbroad"
+	Escalation = "escalation"
+	Static     = "static"
+	Dormant    = "dormant"
+	Ownerless  = "ownerless"
+	Delegation = "delegation"
+)
+
+// Categories lists every category in display order.
+var Categories = []string{Overbroad, Escalation, Static, Dormant, Ownerless, Delegation}
+
+// Identity is the identity a finding is about.
+type Identity struct {
+	Provider string `json:"provider"`
+	Account  string `json:"account"`
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Kind     string `json:"kind"`
+	Agent    bool   `json:"agent"`
+}
+
+// Credential is the credential a finding is about, when it is about one.
+type Credential struct {
+	ID   string `json:"id"`
+	Kind string `json:"kind"`
+}
+
+// Control is one framework control a rule maps to.
+type Control struct {
+	Framework string `json:"framework"`
+	ID        string `json:"id"`
+}
+
+// Evidence is one fact that triggered a finding. Evidence keeps its order.
+type Evidence struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// Finding is one problem with one identity or credential.
+type Finding struct {
+	Fingerprint string      `json:"fingerprint"`
+	RuleID      string      `json:"rule_id"`
+	Title       string      `json:"title"`
+	Category    string      `json:"category"`
+	Severity    Severity    `json:"severity"`
+	Identity    Identity    `json:"identity"`
+	Credential  *Credential `json:"credential,omitempty"`
+	Message     string      `json:"message"`
+	Evidence    []Evidence  `json:"evidence"`
+	Remediation string      `json:"remediation"`
+	Controls    []Control   `json:"controls"`
+}
+
+// Fingerprint is a stable hash of what a finding is about: rule, provider,
+// account, identity and credential. It never includes times, so the same
+// problem keeps the same fingerprint across scans.
+func Fingerprint(ruleID, provider, account, identityID, credentialID string) string {
+	h := sha256.New()
+	for _, part := range []string{ruleID, provider, account, identityID, credentialID} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))[:32]
+}
+
+// Rule describes one rule of the catalogue.
+type Rule struct {
+	ID          string   `json:"id"`
+	Title       string   `json:"title"`
+	Category    string   `json:"category"`
+	Severity    Severity `json:"severity"`
+	Description string   `json:"description"`
+	Rationale   string   `json:"rationale"`
+	Remediation string   `json:"remediation"`
+	Defaults    string   `json:"defaults,omitempty"`
+	References  []string `json:"references"`
+	Providers   []string `json:"providers"`
+}
+
+// Tool names the program that wrote a report.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// Source is one scanned scope as reported.
+type Source struct {
+	Scanner  string   `json:"scanner"`
+	Scope    string   `json:"scope"`
+	Mode     string   `json:"mode"`
+	Status   string   `json:"status"`
+	Error    string   `json:"error,omitempty"`
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// Summary counts findings.
+type Summary struct {
+	Total      int            `json:"total"`
+	BySeverity map[string]int `json:"by_severity"`
+	ByCategory map[string]int `json:"by_category"`
+	Identities int            `json:"identities"`
+}
+
+// SchemaVersion of the JSON report. Bump it on any incompatible change.
+const SchemaVersion = "1"
+
+// Report is a complete scan result.
+type Report struct {
+	SchemaVersion string    `json:"schema_version"`
+	Tool          Tool      `json:"tool"`
+	AsOf          time.Time `json:"as_of"`
+	Summary       Summary   `json:"summary"`
+	Sources       []Source  `json:"sources"`
+	Findings      []Finding `json:"findings"`
+	// Rules is the catalogue used for the scan; not part of the JSON report.
+	Rules []Rule `json:"-"`
+}
+
+// Summarize counts findings by severity and category.
+func Summarize(fs []Finding, identities int) Summary {
+	s := Summary{BySeverity: map[string]int{}, ByCategory: map[string]int{}, Identities: identities}
+	for _, sev := range []Severity{Critical, High, Medium, Low, Info} {
+		s.BySeverity[sev.String()] = 0
+	}
+	for _, c := range Categories {
+		s.ByCategory[c] = 0
+	}
+	for _, f := range fs {
+		s.Total++
+		s.BySeverity[f.Severity.String()]++
+		s.ByCategory[f.Category]++
+	}
+	return s
+}
+
+// AtOrAbove counts findings at or above the threshold.
+func AtOrAbove(fs []Finding, threshold Severity) int {
+	n := 0
+	for _, f := range fs {
+		if f.Severity >= threshold {
+			n++
+		}
+	}
+	return n
+}

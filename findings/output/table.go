@@ -1,0 +1,141 @@
+package output
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/nhiscan/nhiscan/findings"
+)
+
+// newTable returns an ASCII table with left-aligned, unmodified headers
+// and wrapped rows; widths, when given, fix each column's width.
+func newTable(w io.Writer, widths tw.Mapper[int, int]) *tablewriter.Table {
+	opts := []tablewriter.Option{
+		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleASCII)})),
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithRowAutoWrap(tw.WrapNormal),
+		tablewriter.WithHeaderAlignment(tw.AlignLeft),
+		tablewriter.WithRowAlignment(tw.AlignLeft),
+	}
+	if widths != nil {
+		opts = append(opts, tablewriter.WithColumnWidths(widths))
+	}
+	return tablewriter.NewTable(w, opts...)
+}
+
+// All tablewriter calls live in this file: its API and defaults change
+// between versions, and the golden files pin what users see.
+func writeTable(w io.Writer, r *findings.Report) error {
+	if len(r.Findings) > 0 {
+		accounts := map[string]bool{}
+		for _, f := range r.Findings {
+			accounts[f.Identity.Provider+"/"+f.Identity.Account] = true
+		}
+		// Widths add up to 100 columns with borders and padding; the
+		// account column is left out when every finding is in one account.
+		multi := len(accounts) > 1
+		header := []any{"SEVERITY", "RULE", "IDENTITY", "FINDING"}
+		widths := tw.NewMapper[int, int]().Set(0, 10).Set(1, 13).Set(2, 24).Set(3, 48)
+		if multi {
+			header = []any{"SEVERITY", "RULE", "ACCOUNT", "IDENTITY", "FINDING"}
+			widths = tw.NewMapper[int, int]().Set(0, 10).Set(1, 13).Set(2, 14).Set(3, 20).Set(4, 37)
+		}
+		t := newTable(w, widths)
+		t.Header(header...)
+		for _, f := range r.Findings {
+			name := f.Identity.Name
+			if f.Identity.Agent {
+				name += " (agent)"
+			}
+			row := []any{f.Severity.String(), f.RuleID, name, f.Message}
+			if multi {
+				row = []any{f.Severity.String(), f.RuleID, f.Identity.Account, name, f.Message}
+			}
+			if err := t.Append(row...); err != nil {
+				return err
+			}
+		}
+		if err := t.Render(); err != nil {
+			return err
+		}
+	}
+	s := r.Summary
+	var sev, cat []string
+	for _, v := range []findings.Severity{findings.Critical, findings.High, findings.Medium, findings.Low, findings.Info} {
+		sev = append(sev, fmt.Sprintf("%d %s", s.BySeverity[v.String()], v))
+	}
+	for _, c := range findings.Categories {
+		cat = append(cat, fmt.Sprintf("%s %d", c, s.ByCategory[c]))
+	}
+	if _, err := fmt.Fprintf(w, "%d findings on %d identities: %s\nby category: %s\n", s.Total, s.Identities, strings.Join(sev, ", "), strings.Join(cat, ", ")); err != nil {
+		return err
+	}
+	for _, src := range r.Sources {
+		line := fmt.Sprintf("scanned %s %s (%s): %s", src.Scanner, src.Scope, src.Mode, src.Status)
+		if src.Error != "" {
+			line += ": " + src.Error
+		}
+		if n := len(src.Warnings); n > 0 {
+			line += fmt.Sprintf(", %d warning(s)", n)
+		}
+		if _, err := fmt.Fprintln(w, line); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WriteListing renders the inventory command's report.
+func WriteListing(w io.Writer, f Format, l *findings.Listing) error {
+	switch f {
+	case JSON:
+		out := *l
+		if out.Identities == nil {
+			out.Identities = []findings.IdentityRow{}
+		}
+		if out.Sources == nil {
+			out.Sources = []findings.Source{}
+		}
+		return encodeJSON(w, out)
+	case Table:
+	default:
+		return fmt.Errorf("format %q is not available for the inventory", f)
+	}
+	t := newTable(w, nil)
+	t.Header("PROVIDER", "ACCOUNT", "KIND", "NAME", "OWNER", "AGENT", "CREATED", "LAST USED", "CREDS", "OLDEST", "PRIVILEGE")
+	for _, r := range l.Identities {
+		last := "never"
+		if r.LastUsed != nil {
+			last = r.LastUsed.Format("2006-01-02")
+		}
+		oldest := "-"
+		if r.OldestCredentialDays >= 0 {
+			oldest = fmt.Sprintf("%dd", r.OldestCredentialDays)
+		}
+		agent := "no"
+		if r.Agent {
+			agent = "yes"
+		}
+		name := r.Name
+		if r.Excluded != "" {
+			name += " [" + r.Excluded + "]"
+		}
+		owner := r.Owner
+		if owner == "" {
+			owner = "-"
+		}
+		if err := t.Append(r.Provider, r.Account, r.Kind, name, owner, agent, r.Created.Format("2006-01-02"), last, fmt.Sprint(r.Credentials), oldest, r.Privilege); err != nil {
+			return err
+		}
+	}
+	if err := t.Render(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "%d identities\n", len(l.Identities))
+	return err
+}

@@ -1,0 +1,70 @@
+package rules
+
+import (
+	"strings"
+
+	"github.com/nhiscan/nhiscan/findings"
+	"github.com/nhiscan/nhiscan/scanners/inventory"
+)
+
+// Privilege names an identity's broadest privilege: "admin" (every action
+// on every resource), "wildcard" (a whole sensitive service, or an Allow
+// with NotAction), "scoped" (some grant) or "none".
+func Privilege(s *Subject) string {
+	if s.Admin().Allowed {
+		return "admin"
+	}
+	for _, svc := range sensitiveServices {
+		if s.Perms().Evaluate(svc.name+":*", "*").Allowed {
+			return "wildcard"
+		}
+	}
+	any := false
+	for _, g := range s.Identity.Grants {
+		for _, st := range g.Statements {
+			if strings.EqualFold(st.Effect, "Allow") {
+				any = true
+				if len(st.NotActions) > 0 {
+					return "wildcard"
+				}
+			}
+		}
+	}
+	if any {
+		return "scoped"
+	}
+	return "none"
+}
+
+// List classifies the inventory and returns one row per identity that the
+// config keeps (provider-managed identities are listed, marked excluded,
+// unless the config drops them by pattern).
+func List(inv *inventory.Inventory, cfg Config) []findings.IdentityRow {
+	Classify(inv, &cfg)
+	keep := cfg
+	keep.IncludeProviderManaged = true
+	var rows []findings.IdentityRow
+	for i := range inv.Identities {
+		id := &inv.Identities[i]
+		if !InScope(id, &keep) {
+			continue
+		}
+		s := &Subject{Identity: id, Config: &cfg}
+		row := findings.IdentityRow{
+			Provider: string(id.Provider), Account: id.Account, Kind: id.Kind, Name: id.Name, ID: id.ID,
+			Owner: id.Owner, Agent: id.Agent, Created: id.CreatedAt, LastUsed: id.LastUsed,
+			OldestCredentialDays: -1, Privilege: Privilege(s), Excluded: id.Excluded,
+		}
+		for _, c := range id.Credentials {
+			if !c.Active() {
+				continue
+			}
+			row.Credentials++
+			if d := s.Days(c.CreatedAt); d > row.OldestCredentialDays {
+				row.OldestCredentialDays = d
+			}
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}

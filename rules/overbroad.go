@@ -1,0 +1,253 @@
+package rules
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/nhiscan/nhiscan/findings"
+	"github.com/nhiscan/nhiscan/rules/policy"
+	"github.com/nhiscan/nhiscan/scanners/inventory"
+)
+
+func isAWSPrincipal(id *inventory.Identity) bool {
+	return id.Kind == inventory.KindAWSRole || id.Kind == inventory.KindAWSUser
+}
+
+func refs(rs []policy.Ref) string {
+	seen := map[string]bool{}
+	var out []string
+	for _, r := range rs {
+		s := r.String()
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+// fullAdmin: "*" on "*" after denies and boundary.
+type fullAdmin struct{}
+
+func (fullAdmin) Meta() findings.Rule {
+	return findings.Rule{
+		ID: "NHI-OVB-001", Title: "Non-human identity is a full administrator", Category: findings.Overbroad, Severity: findings.Critical,
+		Description: "The identity's effective permissions allow every action on every resource (\"*\" on \"*\"): no explicit Deny and no permissions boundary takes any part of it away.",
+		Rationale:   "A workload or agent credential with administrator rights turns any compromise, prompt injection or tool misuse into a full account takeover. Administrator rights are never what a workload needs.",
+		Remediation: "Replace the administrator grant with a policy scoped to the actions and resources the workload uses (IAM Access Analyzer policy generation or last-accessed data help), or add a permissions boundary.",
+		Defaults:    "Critical when unconditional; high when every allowing statement carries a condition.",
+		References:  []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege", "https://owasp.org/www-project-non-human-identities-top-10/2025/5-overprivileged-nhi/"},
+		Providers:   []string{"aws"},
+	}
+}
+
+func (r fullAdmin) Check(s *Subject) []findings.Finding {
+	if !isAWSPrincipal(s.Identity) {
+		return nil
+	}
+	d := s.Admin()
+	if !d.Allowed {
+		return nil
+	}
+	sev, msg := findings.Critical, fmt.Sprintf("%s can perform every action on every resource.", s.Identity.Name)
+	if d.Conditional {
+		sev, msg = findings.High, fmt.Sprintf("%s can perform every action on every resource when the policy's conditions hold.", s.Identity.Name)
+	}
+	e := []findings.Evidence{ev("allowed_by", refs(d.AllowedBy))}
+	if len(d.PartlyDeniedBy) > 0 {
+		e = append(e, ev("conditional_or_partial_denies", refs(d.PartlyDeniedBy)))
+	}
+	return []findings.Finding{finding(r.Meta(), s, sev, nil, "", msg, e...)}
+}
+
+// sensitiveServices get a finding when a whole service is granted. The
+// high ones control identity, keys and the organization itself.
+var sensitiveServices = []struct {
+	name string
+	sev  findings.Severity
+}{
+	{"iam", findings.High}, {"sts", findings.High}, {"organizations", findings.High}, {"kms", findings.High},
+	{"secretsmanager", findings.High}, {"ssm", findings.High}, {"lambda", findings.Medium}, {"ec2", findings.Medium},
+	{"s3", findings.Medium}, {"cloudformation", findings.Medium}, {"cloudtrail", findings.High}, {"dynamodb", findings.Medium},
+	{"rds", findings.Medium}, {"ecs", findings.Medium}, {"eks", findings.Medium}, {"glue", findings.Medium},
+	{"sagemaker", findings.Medium}, {"bedrock", findings.Medium}, {"codebuild", findings.Medium}, {"logs", findings.Low},
+}
+
+// serviceWildcard: "<service>:*" on "*" for a sensitive service.
+type serviceWildcard struct{}
+
+func (serviceWildcard) Meta() findings.Rule {
+	return findings.Rule{
+		ID: "NHI-OVB-002", Title: "Service-wide wildcard on a sensitive service", Category: findings.Overbroad, Severity: findings.High,
+		Description: "The identity may perform every action of a sensitive service (such as iam:*, kms:* or secretsmanager:*) on every resource.",
+		Rationale:   "A service wildcard also grants every action the service adds later, including the destructive and privilege-changing ones. For iam, sts and organizations it is one step from administrator.",
+		Remediation: "List the actions the workload needs instead of \"<service>:*\", and scope the Resource element to its own resources.",
+		Defaults:    "One finding per service. High for iam, sts, organizations, kms, secretsmanager, ssm and cloudtrail; medium for other data and compute services; low for logs; one step lower when conditional. Not reported for full administrators (NHI-OVB-001) nor for services reached only through NotAction (NHI-OVB-003).",
+		References:  []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html"},
+		Providers:   []string{"aws"},
+	}
+}
+
+func (r serviceWildcard) Check(s *Subject) []findings.Finding {
+	if !isAWSPrincipal(s.Identity) || s.Admin().Allowed {
+		return nil // administrators are NHI-OVB-001's
+	}
+	var out []findings.Finding
+	for _, svc := range sensitiveServices {
+		d := s.Perms().Evaluate(svc.name+":*", "*")
+		if !d.Allowed || !explicitWildcard(d.Statements) {
+			continue
+		}
+		sev := svc.sev
+		msg := fmt.Sprintf("%s may perform every %s action on every resource.", s.Identity.Name, svc.name)
+		if d.Conditional {
+			sev = sev - 1
+			if sev < findings.Low {
+				sev = findings.Low
+			}
+			msg = fmt.Sprintf("%s may perform every %s action on every resource when the policy's conditions hold.", s.Identity.Name, svc.name)
+		}
+		e := []findings.Evidence{ev("service", svc.name), ev("allowed_by", refs(d.AllowedBy))}
+		if len(d.PartlyDeniedBy) > 0 {
+			e = append(e, ev("partly_denied_by", refs(d.PartlyDeniedBy)))
+		}
+		out = append(out, finding(r.Meta(), s, sev, nil, "service:"+svc.name, msg, e...))
+	}
+	return out
+}
+
+// explicitWildcard reports whether one of the allowing statements names a
+// service wildcard in Action. Grants that reach the service only through
+// NotAction are NHI-OVB-003's.
+func explicitWildcard(stmts []*inventory.Statement) bool {
+	for _, st := range stmts {
+		if len(st.NotActions) == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// notActionAllow: Allow with NotAction grants everything not listed.
+type notActionAllow struct{}
+
+func (notActionAllow) Meta() findings.Rule {
+	return findings.Rule{
+		ID: "NHI-OVB-003", Title: "Allow statement uses NotAction", Category: findings.Overbroad, Severity: findings.High,
+		Description: "A policy statement with \"Effect\": \"Allow\" and NotAction grants every action except the ones listed, including actions AWS adds later.",
+		Rationale:   "Allow with NotAction is almost always broader than intended: it reads like a restriction but grants whole services.",
+		Remediation: "Rewrite the statement as an Allow with an explicit Action list; express exclusions with a separate Deny statement.",
+		Defaults:    "High when the statement applies to every resource, medium when its Resource is narrower or it carries a condition.",
+		References:  []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notaction.html"},
+		Providers:   []string{"aws"},
+	}
+}
+
+func (r notActionAllow) Check(s *Subject) []findings.Finding {
+	if !isAWSPrincipal(s.Identity) {
+		return nil
+	}
+	var out []findings.Finding
+	for _, g := range s.Identity.Grants {
+		for _, st := range g.Statements {
+			if !strings.EqualFold(st.Effect, "Allow") || len(st.NotActions) == 0 {
+				continue
+			}
+			ref := policy.Ref{Source: g.Source, Policy: g.PolicyName, Via: g.Via, Sid: st.Sid}
+			sev := findings.Medium
+			if !st.Conditional() && (len(st.NotResources) > 0 || contains(st.Resources, "*")) {
+				sev = findings.High
+			}
+			out = append(out, finding(r.Meta(), s, sev, nil, ref.String(),
+				fmt.Sprintf("%s is allowed every action except %s.", s.Identity.Name, strings.Join(st.NotActions, ", ")),
+				ev("policy", ref.String()), ev("not_action", strings.Join(st.NotActions, ", ")), ev("resource", strings.Join(append(st.Resources, st.NotResources...), ", "))))
+		}
+	}
+	return out
+}
+
+func contains(xs []string, x string) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+// broadManagedPolicies are AWS-managed policies that grant far more than a
+// workload needs, with the severity of having one attached.
+var broadManagedPolicies = map[string]findings.Severity{
+	"AdministratorAccess":              findings.Critical,
+	"PowerUserAccess":                  findings.High,
+	"IAMFullAccess":                    findings.High,
+	"AWSOrganizationsFullAccess":       findings.High,
+	"AmazonS3FullAccess":               findings.Medium,
+	"AmazonEC2FullAccess":              findings.Medium,
+	"AWSLambda_FullAccess":             findings.Medium,
+	"SecretsManagerReadWrite":          findings.Medium,
+	"AmazonSSMFullAccess":              findings.High,
+	"AWSKeyManagementServicePowerUser": findings.High,
+	"AmazonDynamoDBFullAccess":         findings.Medium,
+	"AmazonRDSFullAccess":              findings.Medium,
+	"AWSCloudFormationFullAccess":      findings.Medium,
+	"AmazonSageMakerFullAccess":        findings.Medium,
+	"AmazonBedrockFullAccess":          findings.Medium,
+	"AWSCloudShellFullAccess":          findings.Medium,
+}
+
+const awsManagedPrefix = "arn:aws:iam::aws:policy/"
+
+// broadManaged: well-known broad AWS-managed policy attached.
+type broadManaged struct{}
+
+func (broadManaged) Meta() findings.Rule {
+	names := make([]string, 0, len(broadManagedPolicies))
+	for n := range broadManagedPolicies {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return findings.Rule{
+		ID: "NHI-OVB-004", Title: "Broad AWS-managed policy attached", Category: findings.Overbroad, Severity: findings.High,
+		Description: "A well-known broad AWS-managed policy is attached to the identity, directly or through a group: " + strings.Join(names, ", ") + ", or any other AWS-managed *FullAccess policy.",
+		Rationale:   "AWS-managed policies are written for every customer at once and grant whole services; AWS also changes them over time.",
+		Remediation: "Detach the managed policy and attach a customer-managed policy with only the needed actions and resources.",
+		Defaults:    "AdministratorAccess critical; PowerUserAccess, IAMFullAccess and other control-plane policies high; other *FullAccess policies medium.",
+		References:  []string{"https://docs.aws.amazon.com/aws-managed-policy/latest/reference/policy-list.html"},
+		Providers:   []string{"aws"},
+	}
+}
+
+func (r broadManaged) Check(s *Subject) []findings.Finding {
+	if !isAWSPrincipal(s.Identity) {
+		return nil
+	}
+	var out []findings.Finding
+	seen := map[string]bool{}
+	for _, g := range s.Identity.Grants {
+		if g.Source != inventory.SourceManaged && g.Source != inventory.SourceGroup {
+			continue
+		}
+		if !strings.HasPrefix(g.PolicyID, awsManagedPrefix) || seen[g.PolicyID] {
+			continue
+		}
+		name := g.PolicyID[strings.LastIndex(g.PolicyID, "/")+1:]
+		sev, ok := broadManagedPolicies[name]
+		if !ok {
+			if !strings.HasSuffix(name, "FullAccess") {
+				continue
+			}
+			sev = findings.Medium
+		}
+		seen[g.PolicyID] = true
+		how := "attached directly"
+		if g.Via != "" {
+			how = "attached to group " + g.Via
+		}
+		out = append(out, finding(r.Meta(), s, sev, nil, g.PolicyID,
+			fmt.Sprintf("%s has the AWS-managed policy %s (%s).", s.Identity.Name, name, how),
+			ev("policy_arn", g.PolicyID), ev("attachment", how)))
+	}
+	return out
+}

@@ -1,0 +1,316 @@
+// Package policy evaluates AWS-style policy statements from the inventory
+// model: Action/NotAction and Resource/NotResource with wildcards,
+// explicit Deny over Allow, permissions boundaries and conditions (kept as
+// "conditional", never dropped). It knows the inventory model only.
+package policy
+
+import (
+	"strings"
+
+	"github.com/nhiscan/nhiscan/scanners/inventory"
+)
+
+// Ref names the policy a statement came from.
+type Ref struct {
+	Source string // inline, managed, group, boundary
+	Policy string
+	Via    string // group name, when inherited
+	Sid    string
+}
+
+func (r Ref) String() string {
+	s := r.Source + " policy " + r.Policy
+	if r.Via != "" {
+		s += " via group " + r.Via
+	}
+	if r.Sid != "" {
+		s += " (Sid " + r.Sid + ")"
+	}
+	return s
+}
+
+// stmt is a statement compiled for matching: actions lower-cased once.
+type stmt struct {
+	deny        bool
+	conditional bool
+	notAction   bool
+	actions     []string
+	notResource bool
+	resources   []string
+	ref         Ref
+	src         *inventory.Statement
+}
+
+// Set is the compiled permission set of one identity.
+type Set struct {
+	identity    []stmt
+	boundary    []stmt
+	hasBoundary bool
+}
+
+// Compile prepares an identity's grants and boundary for evaluation.
+func Compile(id *inventory.Identity) *Set {
+	s := &Set{}
+	for gi := range id.Grants {
+		g := &id.Grants[gi]
+		s.identity = appendGrant(s.identity, g)
+	}
+	if id.Boundary != nil {
+		s.hasBoundary = true
+		s.boundary = appendGrant(s.boundary, id.Boundary)
+	}
+	return s
+}
+
+func appendGrant(out []stmt, g *inventory.Grant) []stmt {
+	for si := range g.Statements {
+		st := &g.Statements[si]
+		c := stmt{
+			deny:        strings.EqualFold(st.Effect, "Deny"),
+			conditional: st.Conditional(),
+			ref:         Ref{Source: g.Source, Policy: g.PolicyName, Via: g.Via, Sid: st.Sid},
+			src:         st,
+		}
+		if len(st.NotActions) > 0 {
+			c.notAction = true
+			c.actions = lowerAll(st.NotActions)
+		} else {
+			c.actions = lowerAll(st.Actions)
+		}
+		if len(st.NotResources) > 0 {
+			c.notResource = true
+			c.resources = st.NotResources
+		} else {
+			c.resources = st.Resources
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func lowerAll(in []string) []string {
+	out := make([]string, len(in))
+	for i, a := range in {
+		a = strings.ToLower(a)
+		if a == "*:*" {
+			a = "*"
+		}
+		out[i] = a
+	}
+	return out
+}
+
+// Decision is the outcome of evaluating one action on one resource.
+type Decision struct {
+	// Allowed is true when some Allow covers the request and no
+	// unconditional Deny does, and the boundary (if any) allows it too.
+	Allowed bool
+	// Conditional is true when the outcome depends on a condition: every
+	// covering Allow is conditional, a conditional Deny covers it, or the
+	// boundary allows it only conditionally.
+	Conditional bool
+	// AllowedBy lists the statements that allow the request.
+	AllowedBy []Ref
+	// DeniedBy lists unconditional Deny statements that cover the request.
+	DeniedBy []Ref
+	// PartlyDeniedBy lists Deny statements that cover part of a wildcard
+	// request (a Deny on iam:CreateUser against a request for iam:*).
+	PartlyDeniedBy []Ref
+	// BlockedByBoundary is true when the permissions boundary does not
+	// allow the request.
+	BlockedByBoundary bool
+	// Statements are the allowing statements themselves.
+	Statements []*inventory.Statement
+}
+
+// Unconditional reports whether the request is allowed with no condition.
+func (d Decision) Unconditional() bool { return d.Allowed && !d.Conditional }
+
+// Evaluate decides whether the identity may perform action on resource.
+// Both may contain wildcards, meaning "every action (resource) that the
+// pattern matches": a grant of iam:Get* does not cover a request for iam:*.
+func (s *Set) Evaluate(action, resource string) Decision {
+	action = strings.ToLower(action)
+	if action == "*:*" {
+		action = "*"
+	}
+	d := decide(s.identity, action, resource)
+	if !d.Allowed || !s.hasBoundary {
+		return d
+	}
+	b := decide(s.boundary, action, resource)
+	if !b.Allowed {
+		d.Allowed = false
+		d.BlockedByBoundary = true
+		return d
+	}
+	d.Conditional = d.Conditional || b.Conditional
+	d.DeniedBy = append(d.DeniedBy, b.DeniedBy...)
+	d.PartlyDeniedBy = append(d.PartlyDeniedBy, b.PartlyDeniedBy...)
+	return d
+}
+
+func decide(stmts []stmt, action, resource string) Decision {
+	var d Decision
+	unconditionalAllow := false
+	conditionalDeny := false
+	for i := range stmts {
+		st := &stmts[i]
+		if st.deny {
+			full, part := st.coversDeny(action, resource)
+			switch {
+			case full && !st.conditional:
+				d.DeniedBy = append(d.DeniedBy, st.ref)
+			case full:
+				conditionalDeny = true
+				d.PartlyDeniedBy = append(d.PartlyDeniedBy, st.ref)
+			case part:
+				d.PartlyDeniedBy = append(d.PartlyDeniedBy, st.ref)
+			}
+			continue
+		}
+		if st.coversAllow(action, resource) {
+			d.AllowedBy = append(d.AllowedBy, st.ref)
+			d.Statements = append(d.Statements, st.src)
+			if !st.conditional {
+				unconditionalAllow = true
+			}
+		}
+	}
+	if len(d.DeniedBy) > 0 || len(d.AllowedBy) == 0 {
+		d.Allowed = false
+		return d
+	}
+	d.Allowed = true
+	d.Conditional = !unconditionalAllow || conditionalDeny
+	return d
+}
+
+// coversAllow reports whether an Allow statement grants the whole request.
+func (st *stmt) coversAllow(action, resource string) bool {
+	return st.actionCovers(action) && st.resourceCovers(resource)
+}
+
+// coversDeny reports whether a Deny statement denies the whole request
+// (full) or some part of a wildcard request (part).
+func (st *stmt) coversDeny(action, resource string) (full, part bool) {
+	if st.actionCovers(action) && st.resourceCovers(resource) {
+		return true, false
+	}
+	return false, st.actionOverlaps(action) && st.resourceOverlaps(resource)
+}
+
+func (st *stmt) actionCovers(action string) bool {
+	if st.notAction {
+		for _, p := range st.actions {
+			if Overlap(p, action) {
+				return false
+			}
+		}
+		return true
+	}
+	for _, p := range st.actions {
+		if Match(p, action) {
+			return true
+		}
+	}
+	return false
+}
+
+func (st *stmt) actionOverlaps(action string) bool {
+	if st.notAction {
+		for _, p := range st.actions {
+			if Match(p, action) {
+				return false
+			}
+		}
+		return true
+	}
+	for _, p := range st.actions {
+		if Overlap(p, action) {
+			return true
+		}
+	}
+	return false
+}
+
+func (st *stmt) resourceCovers(resource string) bool {
+	if st.notResource {
+		for _, p := range st.resources {
+			if Overlap(p, resource) {
+				return false
+			}
+		}
+		return true
+	}
+	for _, p := range st.resources {
+		if Match(p, resource) {
+			return true
+		}
+	}
+	return false
+}
+
+func (st *stmt) resourceOverlaps(resource string) bool {
+	if st.notResource {
+		for _, p := range st.resources {
+			if Match(p, resource) {
+				return false
+			}
+		}
+		return true
+	}
+	for _, p := range st.resources {
+		if Overlap(p, resource) {
+			return true
+		}
+	}
+	return false
+}
+
+// Match reports whether the glob pattern (with * and ?) matches s in full.
+// A '*' in s is an ordinary character, so Match("iam:*", "iam:*") is true
+// and Match("iam:get*", "iam:*") is false: the pattern covers s.
+// Callers lower-case both sides for case-insensitive matching.
+func Match(pattern, s string) bool {
+	p, i := 0, 0
+	star, mark := -1, 0
+	for i < len(s) {
+		switch {
+		case p < len(pattern) && (pattern[p] == '?' || pattern[p] == s[i]):
+			p++
+			i++
+		case p < len(pattern) && pattern[p] == '*':
+			star, mark = p, i
+			p++
+		case star >= 0:
+			p = star + 1
+			mark++
+			i = mark
+		default:
+			return false
+		}
+	}
+	for p < len(pattern) && pattern[p] == '*' {
+		p++
+	}
+	return p == len(pattern)
+}
+
+// Overlap reports whether some string could match both patterns. It is
+// exact when either side has no wildcard and conservative otherwise (it
+// compares the literal text before the first wildcard).
+func Overlap(a, b string) bool {
+	wa := strings.IndexAny(a, "*?")
+	wb := strings.IndexAny(b, "*?")
+	switch {
+	case wa < 0 && wb < 0:
+		return a == b
+	case wa < 0:
+		return Match(b, a)
+	case wb < 0:
+		return Match(a, b)
+	}
+	pa, pb := a[:wa], b[:wb]
+	return strings.HasPrefix(pa, pb) || strings.HasPrefix(pb, pa)
+}

@@ -1,0 +1,263 @@
+// Package rules turns an inventory into findings. Rules are pure functions
+// of the provider-neutral inventory model and a Config; they know nothing of
+// cloud SDKs or output formats. The catalogue is the explicit list in
+// rulelist.go.
+package rules
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/nhiscan/nhiscan/findings"
+	"github.com/nhiscan/nhiscan/rules/policy"
+	"github.com/nhiscan/nhiscan/scanners/inventory"
+)
+
+// Rule is one check over one identity.
+type Rule interface {
+	Meta() findings.Rule
+	Check(s *Subject) []findings.Finding
+}
+
+// Config tunes the rules. DefaultConfig gives the documented defaults.
+type Config struct {
+	AsOf time.Time
+	// Thresholds in days.
+	RoleUnusedDays  int
+	UserUnusedDays  int
+	KeyUnusedDays   int
+	KeyRotationDays int
+	// MaxSessionHours above which a role's session length is reported.
+	MaxSessionHours int
+	// OwnerTags are the tag keys that name an owner, in order of preference.
+	OwnerTags []string
+	// AgentTags mark an identity as an AI agent: key -> value, where an
+	// empty value means "any value".
+	AgentTags map[string]string
+	// Disabled rule ids.
+	Disabled map[string]bool
+	// SeverityOverrides replace a rule's severity for all its findings.
+	SeverityOverrides map[string]findings.Severity
+	// Exclude drops identities whose id or name matches one of these globs.
+	Exclude []string
+	// IncludeProviderManaged keeps identities the scanners exclude by
+	// default (service-linked roles, SSO roles, Google-managed agents).
+	IncludeProviderManaged bool
+}
+
+// DefaultConfig returns the documented defaults, as of now.
+func DefaultConfig(asOf time.Time) Config {
+	return Config{
+		AsOf:            asOf,
+		RoleUnusedDays:  90,
+		UserUnusedDays:  90,
+		KeyUnusedDays:   45,
+		KeyRotationDays: 90,
+		MaxSessionHours: 1,
+		OwnerTags:       []string{"owner", "Owner", "team", "owner-email", "contact"},
+		AgentTags:       map[string]string{"nhiscan:agent": "true"},
+	}
+}
+
+// Subject is one identity under evaluation, with what rules share about it.
+type Subject struct {
+	Identity *inventory.Identity
+	Config   *Config
+	perms    *policy.Set
+	admin    *policy.Decision
+}
+
+// Perms returns the identity's compiled permission set.
+func (s *Subject) Perms() *policy.Set {
+	if s.perms == nil {
+		s.perms = policy.Compile(s.Identity)
+	}
+	return s.perms
+}
+
+// Admin evaluates "*" on "*": full administrator after denies and boundary.
+func (s *Subject) Admin() policy.Decision {
+	if s.admin == nil {
+		d := s.Perms().Evaluate("*", "*")
+		s.admin = &d
+	}
+	return *s.admin
+}
+
+// Days returns whole days between t and the config's as-of time.
+func (s *Subject) Days(t time.Time) int {
+	return int(s.Config.AsOf.Sub(t).Hours() / 24)
+}
+
+// Classify resolves owners from tags and marks agent identities by tag.
+// Scanners mark agents they can recognise from trust; this adds the
+// configured tags.
+func Classify(inv *inventory.Inventory, cfg *Config) {
+	for i := range inv.Identities {
+		id := &inv.Identities[i]
+		if id.Owner == "" {
+			for _, k := range cfg.OwnerTags {
+				if v := strings.TrimSpace(id.Tags[k]); v != "" {
+					id.Owner = v
+					break
+				}
+			}
+		}
+		for k, want := range cfg.AgentTags {
+			if v, ok := id.Tags[k]; ok && (want == "" || strings.EqualFold(v, want)) {
+				id.Agent = true
+			}
+		}
+	}
+}
+
+// InScope reports whether rules look at the identity under cfg.
+func InScope(id *inventory.Identity, cfg *Config) bool {
+	if id.Excluded != "" && !cfg.IncludeProviderManaged {
+		return false
+	}
+	for _, pat := range cfg.Exclude {
+		if ok, _ := path.Match(pat, id.ID); ok {
+			return false
+		}
+		if ok, _ := path.Match(pat, id.Name); ok {
+			return false
+		}
+	}
+	return true
+}
+
+// Validate checks that every rule id named in the config exists.
+func (cfg *Config) Validate(catalogue []Rule) error {
+	known := map[string]bool{}
+	for _, r := range catalogue {
+		known[r.Meta().ID] = true
+	}
+	for id := range cfg.Disabled {
+		if !known[id] {
+			return fmt.Errorf("unknown rule %q in disabled rules", id)
+		}
+	}
+	for id := range cfg.SeverityOverrides {
+		if !known[id] {
+			return fmt.Errorf("unknown rule %q in severity overrides", id)
+		}
+	}
+	for _, pat := range cfg.Exclude {
+		if _, err := path.Match(pat, ""); err != nil {
+			return fmt.Errorf("bad exclusion pattern %q: %v", pat, err)
+		}
+	}
+	return nil
+}
+
+// raisedForAgents are the categories whose findings get one severity step
+// more when the identity is an agent.
+var raisedForAgents = map[string]bool{findings.Overbroad: true, findings.Ownerless: true, findings.Delegation: true}
+
+// Run classifies the inventory and evaluates every enabled rule on every
+// in-scope identity. Findings come back sorted by severity (highest first),
+// then identity, rule and credential.
+func Run(ctx context.Context, inv *inventory.Inventory, catalogue []Rule, cfg Config) ([]findings.Finding, error) {
+	Classify(inv, &cfg)
+	var enabled []Rule
+	for _, r := range catalogue {
+		if !cfg.Disabled[r.Meta().ID] {
+			enabled = append(enabled, r)
+		}
+	}
+	var out []findings.Finding
+	for i := range inv.Identities {
+		if i%256 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		id := &inv.Identities[i]
+		if !InScope(id, &cfg) {
+			continue
+		}
+		s := &Subject{Identity: id, Config: &cfg}
+		for _, r := range enabled {
+			for _, f := range r.Check(s) {
+				if id.Agent && raisedForAgents[f.Category] && f.Severity < findings.Critical {
+					f.Severity = f.Severity.Raise()
+					f.Evidence = append(f.Evidence, findings.Evidence{Key: "agent", Value: "identity is an AI agent: severity raised one step"})
+				}
+				if sev, ok := cfg.SeverityOverrides[f.RuleID]; ok {
+					f.Severity = sev
+				}
+				out = append(out, f)
+			}
+		}
+	}
+	Sort(out)
+	return out, nil
+}
+
+// Sort orders findings by severity (highest first), identity, rule and
+// credential.
+func Sort(fs []findings.Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := &fs[i], &fs[j]
+		if a.Severity != b.Severity {
+			return a.Severity > b.Severity
+		}
+		if a.Identity.ID != b.Identity.ID {
+			return a.Identity.ID < b.Identity.ID
+		}
+		if a.RuleID != b.RuleID {
+			return a.RuleID < b.RuleID
+		}
+		return a.Fingerprint < b.Fingerprint
+	})
+}
+
+// finding builds a finding of rule m about the subject. key distinguishes
+// several findings of one rule on one identity (a credential id, a service,
+// a policy); it goes into the fingerprint.
+func finding(m findings.Rule, s *Subject, sev findings.Severity, cred *inventory.Credential, key, msg string, ev ...findings.Evidence) findings.Finding {
+	id := s.Identity
+	f := findings.Finding{
+		RuleID:      m.ID,
+		Title:       m.Title,
+		Category:    m.Category,
+		Severity:    sev,
+		Identity:    findings.Identity{Provider: string(id.Provider), Account: id.Account, ID: id.ID, Name: id.Name, Kind: id.Kind, Agent: id.Agent},
+		Message:     msg,
+		Evidence:    ev,
+		Remediation: m.Remediation,
+		Controls:    []findings.Control{},
+	}
+	if f.Evidence == nil {
+		f.Evidence = []findings.Evidence{}
+	}
+	if cred != nil {
+		f.Credential = &findings.Credential{ID: credentialLabel(id, cred), Kind: cred.Kind}
+		if key == "" {
+			key = f.Credential.ID
+		}
+	}
+	f.Fingerprint = findings.Fingerprint(m.ID, string(id.Provider), id.Account, id.ID, key)
+	return f
+}
+
+// credentialLabel names a credential: its id, or its slot when the source
+// carried no id (the AWS credential report has none).
+func credentialLabel(id *inventory.Identity, c *inventory.Credential) string {
+	if c.ID != "" {
+		return c.ID
+	}
+	if c.Slot != "" {
+		return id.Name + "/access_key_" + c.Slot
+	}
+	return id.Name + "/" + c.Kind
+}
+
+func ev(key, value string) findings.Evidence { return findings.Evidence{Key: key, Value: value} }
+
+func date(t time.Time) string { return t.UTC().Format("2006-01-02") }

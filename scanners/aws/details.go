@@ -1,0 +1,429 @@
+package aws
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/nhiscan/nhiscan/scanners/inventory"
+)
+
+// The types below mirror GetAccountAuthorizationDetails as the AWS CLI
+// prints it (field names are the API's). The live scanner converts SDK
+// output into the same types, so both paths share one builder.
+
+type authDetails struct {
+	UserDetailList  []userDetail    `json:"UserDetailList"`
+	GroupDetailList []groupDetail   `json:"GroupDetailList"`
+	RoleDetailList  []roleDetail    `json:"RoleDetailList"`
+	Policies        []managedPolicy `json:"Policies"`
+}
+
+type tag struct {
+	Key   string `json:"Key"`
+	Value string `json:"Value"`
+}
+
+type inlinePolicy struct {
+	PolicyName     string   `json:"PolicyName"`
+	PolicyDocument document `json:"PolicyDocument"`
+}
+
+type attachedPolicy struct {
+	PolicyName string `json:"PolicyName"`
+	PolicyArn  string `json:"PolicyArn"`
+}
+
+type boundaryRef struct {
+	PermissionsBoundaryArn string `json:"PermissionsBoundaryArn"`
+}
+
+type userDetail struct {
+	Path                    string           `json:"Path"`
+	UserName                string           `json:"UserName"`
+	Arn                     string           `json:"Arn"`
+	CreateDate              time.Time        `json:"CreateDate"`
+	UserPolicyList          []inlinePolicy   `json:"UserPolicyList"`
+	GroupList               []string         `json:"GroupList"`
+	AttachedManagedPolicies []attachedPolicy `json:"AttachedManagedPolicies"`
+	PermissionsBoundary     *boundaryRef     `json:"PermissionsBoundary"`
+	Tags                    []tag            `json:"Tags"`
+}
+
+type groupDetail struct {
+	GroupName               string           `json:"GroupName"`
+	Arn                     string           `json:"Arn"`
+	GroupPolicyList         []inlinePolicy   `json:"GroupPolicyList"`
+	AttachedManagedPolicies []attachedPolicy `json:"AttachedManagedPolicies"`
+}
+
+type roleLastUsed struct {
+	LastUsedDate *time.Time `json:"LastUsedDate"`
+	Region       string     `json:"Region"`
+}
+
+type roleDetail struct {
+	Path                     string           `json:"Path"`
+	RoleName                 string           `json:"RoleName"`
+	Arn                      string           `json:"Arn"`
+	CreateDate               time.Time        `json:"CreateDate"`
+	AssumeRolePolicyDocument document         `json:"AssumeRolePolicyDocument"`
+	RolePolicyList           []inlinePolicy   `json:"RolePolicyList"`
+	AttachedManagedPolicies  []attachedPolicy `json:"AttachedManagedPolicies"`
+	PermissionsBoundary      *boundaryRef     `json:"PermissionsBoundary"`
+	Tags                     []tag            `json:"Tags"`
+	RoleLastUsed             *roleLastUsed    `json:"RoleLastUsed"`
+	MaxSessionDuration       int32            `json:"MaxSessionDuration"`
+}
+
+type policyVersion struct {
+	Document         document `json:"Document"`
+	VersionId        string   `json:"VersionId"`
+	IsDefaultVersion bool     `json:"IsDefaultVersion"`
+}
+
+type managedPolicy struct {
+	PolicyName        string          `json:"PolicyName"`
+	Arn               string          `json:"Arn"`
+	DefaultVersionId  string          `json:"DefaultVersionId"`
+	PolicyVersionList []policyVersion `json:"PolicyVersionList"`
+}
+
+// accessKey is one entry of ListAccessKeys, plus last use when known.
+type accessKey struct {
+	UserName    string     `json:"UserName"`
+	AccessKeyId string     `json:"AccessKeyId"`
+	Status      string     `json:"Status"`
+	CreateDate  time.Time  `json:"CreateDate"`
+	LastUsed    *time.Time `json:"-"`
+	// LastUsedKnown is set when GetAccessKeyLastUsed answered.
+	LastUsedKnown bool `json:"-"`
+}
+
+// account is everything known about one AWS account before it becomes
+// inventory: the pieces may come from several files or API calls.
+type account struct {
+	ID          string
+	details     *authDetails
+	report      []reportRow
+	maxSession  map[string]int32 // role ARN -> seconds, from ListRoles
+	keys        map[string][]accessKey
+	haveKeyList bool
+	warnings    []string
+}
+
+func (a *account) warn(format string, args ...any) {
+	a.warnings = append(a.warnings, fmt.Sprintf(format, args...))
+}
+
+// agentServices are the service principals whose trust marks an AI agent.
+var agentServices = map[string]bool{
+	"bedrock.amazonaws.com":           true,
+	"bedrock-agentcore.amazonaws.com": true,
+	"sagemaker.amazonaws.com":         true,
+}
+
+// excludedRole says why a role is out of scope by default, or "".
+func excludedRole(path, name string) string {
+	switch {
+	case strings.HasPrefix(path, "/aws-service-role/"):
+		return "service-linked role"
+	case strings.HasPrefix(path, "/aws-reserved/sso.amazonaws.com/") || strings.HasPrefix(name, "AWSReservedSSO_"):
+		return "IAM Identity Center role"
+	}
+	return ""
+}
+
+func tagMap(tags []tag) map[string]string {
+	if len(tags) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(tags))
+	for _, t := range tags {
+		m[t.Key] = t.Value
+	}
+	return m
+}
+
+// policyIndex resolves managed policy ARNs to their default version's
+// statements, parsing each policy once.
+type policyIndex struct {
+	byArn  map[string]*managedPolicy
+	parsed map[string][]inventory.Statement
+	failed map[string]bool
+	acct   *account
+}
+
+func newPolicyIndex(a *account) *policyIndex {
+	idx := &policyIndex{byArn: map[string]*managedPolicy{}, parsed: map[string][]inventory.Statement{}, failed: map[string]bool{}, acct: a}
+	for i := range a.details.Policies {
+		p := &a.details.Policies[i]
+		idx.byArn[p.Arn] = p
+	}
+	return idx
+}
+
+// statements returns the policy's default version. quiet suppresses the
+// warning for a policy missing from the export (for excluded identities).
+func (idx *policyIndex) statements(arn, name string, quiet bool) ([]inventory.Statement, bool) {
+	if st, ok := idx.parsed[arn]; ok {
+		return st, true
+	}
+	if idx.failed[arn] {
+		return nil, false
+	}
+	p, ok := idx.byArn[arn]
+	if !ok {
+		if quiet {
+			return nil, false
+		}
+		idx.failed[arn] = true
+		idx.acct.warn("managed policy %s is attached but not in the export; its permissions were not evaluated", arn)
+		return nil, false
+	}
+	for _, v := range p.PolicyVersionList {
+		if v.IsDefaultVersion || (p.DefaultVersionId != "" && v.VersionId == p.DefaultVersionId) {
+			st, err := v.Document.Parse()
+			if err != nil {
+				idx.failed[arn] = true
+				idx.acct.warn("skipped malformed policy document of managed policy %s (%s): %v", name, arn, err)
+				return nil, false
+			}
+			idx.parsed[arn] = st
+			return st, true
+		}
+	}
+	idx.failed[arn] = true
+	idx.acct.warn("managed policy %s has no default version in the export; its permissions were not evaluated", arn)
+	return nil, false
+}
+
+func (a *account) inline(kind, owner string, ps []inlinePolicy, source, via string) []inventory.Grant {
+	var out []inventory.Grant
+	for _, p := range ps {
+		st, err := p.PolicyDocument.Parse()
+		if err != nil {
+			a.warn("skipped malformed inline policy %s of %s %s: %v", p.PolicyName, kind, owner, err)
+			continue
+		}
+		out = append(out, inventory.Grant{Source: source, PolicyName: p.PolicyName, Via: via, Statements: st})
+	}
+	return out
+}
+
+func (a *account) managed(idx *policyIndex, ps []attachedPolicy, source, via string, quiet bool) []inventory.Grant {
+	var out []inventory.Grant
+	for _, p := range ps {
+		st, _ := idx.statements(p.PolicyArn, p.PolicyName, quiet)
+		out = append(out, inventory.Grant{Source: source, PolicyName: p.PolicyName, PolicyID: p.PolicyArn, Via: via, Statements: st})
+	}
+	return out
+}
+
+func (a *account) boundary(idx *policyIndex, b *boundaryRef) *inventory.Grant {
+	if b == nil || b.PermissionsBoundaryArn == "" {
+		return nil
+	}
+	arn := b.PermissionsBoundaryArn
+	// An unknown boundary still bounds: with no statements it allows
+	// nothing, so no finding claims more than the export proves.
+	st, _ := idx.statements(arn, arn, false)
+	return &inventory.Grant{Source: inventory.SourceBoundary, PolicyName: arn[strings.LastIndex(arn, "/")+1:], PolicyID: arn, Statements: st}
+}
+
+// build turns the account's pieces into inventory identities.
+func (a *account) build(mode string) inventory.Inventory {
+	var inv inventory.Inventory
+	src := inventory.Source{Scanner: "aws", Scope: a.ID, Mode: mode, Status: inventory.StatusOK}
+	if a.details == nil {
+		a.details = &authDetails{}
+		if mode == "offline" {
+			a.warn("no get-account-authorization-details export for this account: roles, policies and trust were not assessed")
+			src.NotAssessed = append(src.NotAssessed, "permissions", "trust")
+		}
+	}
+	idx := newPolicyIndex(a)
+	groups := map[string]*groupDetail{}
+	for i := range a.details.GroupDetailList {
+		g := &a.details.GroupDetailList[i]
+		groups[g.GroupName] = g
+	}
+	for i := range a.details.RoleDetailList {
+		r := &a.details.RoleDetailList[i]
+		inv.Identities = append(inv.Identities, a.role(idx, r))
+	}
+	reportByArn := map[string]*reportRow{}
+	for i := range a.report {
+		reportByArn[a.report[i].arn] = &a.report[i]
+	}
+	if a.report == nil {
+		a.warn("no credential report for this account: passwords, key ages and key use of users were not assessed")
+		src.NotAssessed = append(src.NotAssessed, "user credentials")
+	}
+	for i := range a.details.UserDetailList {
+		u := &a.details.UserDetailList[i]
+		inv.Identities = append(inv.Identities, a.user(idx, u, groups, reportByArn[u.Arn]))
+	}
+	for i := range a.report {
+		row := &a.report[i]
+		if row.user != rootRowName {
+			continue
+		}
+		if root, ok := a.root(row); ok {
+			inv.Identities = append(inv.Identities, root)
+		}
+	}
+	src.Warnings = a.warnings
+	inv.Sources = append(inv.Sources, src)
+	return inv
+}
+
+func (a *account) role(idx *policyIndex, r *roleDetail) inventory.Identity {
+	id := inventory.Identity{
+		ID: r.Arn, Provider: inventory.AWS, Kind: inventory.KindAWSRole, Account: a.ID,
+		Name: r.RoleName, Path: r.Path, CreatedAt: r.CreateDate.UTC(), Tags: tagMap(r.Tags),
+		Excluded: excludedRole(r.Path, r.RoleName), LastUsedKnown: true,
+	}
+	if r.RoleLastUsed != nil && r.RoleLastUsed.LastUsedDate != nil {
+		t := r.RoleLastUsed.LastUsedDate.UTC()
+		id.LastUsed = &t
+	}
+	secs := r.MaxSessionDuration
+	if s, ok := a.maxSession[r.Arn]; ok {
+		secs = s
+	}
+	id.MaxSession = time.Duration(secs) * time.Second
+	if !r.AssumeRolePolicyDocument.empty() {
+		trust, err := r.AssumeRolePolicyDocument.Parse()
+		if err != nil {
+			a.warn("skipped malformed trust policy of role %s: %v", r.RoleName, err)
+		}
+		id.Trust = trust
+	}
+	for _, st := range id.Trust {
+		for _, p := range st.Principals {
+			if p.Type == "Service" && agentServices[p.Value] && st.Effect == "Allow" {
+				id.Agent = true
+			}
+		}
+	}
+	id.Grants = append(id.Grants, a.inline("role", r.RoleName, r.RolePolicyList, inventory.SourceInline, "")...)
+	id.Grants = append(id.Grants, a.managed(idx, r.AttachedManagedPolicies, inventory.SourceManaged, "", id.Excluded != "")...)
+	id.Boundary = a.boundary(idx, r.PermissionsBoundary)
+	return id
+}
+
+func (a *account) user(idx *policyIndex, u *userDetail, groups map[string]*groupDetail, row *reportRow) inventory.Identity {
+	id := inventory.Identity{
+		ID: u.Arn, Provider: inventory.AWS, Kind: inventory.KindAWSUser, Account: a.ID,
+		Name: u.UserName, Path: u.Path, CreatedAt: u.CreateDate.UTC(), Tags: tagMap(u.Tags),
+	}
+	id.Grants = append(id.Grants, a.inline("user", u.UserName, u.UserPolicyList, inventory.SourceInline, "")...)
+	id.Grants = append(id.Grants, a.managed(idx, u.AttachedManagedPolicies, inventory.SourceManaged, "", false)...)
+	for _, gn := range u.GroupList {
+		g, ok := groups[gn]
+		if !ok {
+			a.warn("user %s is in group %s, which is not in the export", u.UserName, gn)
+			continue
+		}
+		id.Grants = append(id.Grants, a.inline("group", gn, g.GroupPolicyList, inventory.SourceGroup, gn)...)
+		id.Grants = append(id.Grants, a.managed(idx, g.AttachedManagedPolicies, inventory.SourceGroup, gn, false)...)
+	}
+	id.Boundary = a.boundary(idx, u.PermissionsBoundary)
+	id.Credentials, id.LastUsedKnown = a.userCredentials(u.UserName, row)
+	id.LastUsed = latestUse(id.Credentials)
+	return id
+}
+
+func latestUse(cs []inventory.Credential) *time.Time {
+	var latest *time.Time
+	for i := range cs {
+		if u := cs[i].LastUsed; u != nil && (latest == nil || u.After(*latest)) {
+			latest = u
+		}
+	}
+	return latest
+}
+
+// userCredentials merges the credential report row with ListAccessKeys
+// output. The report has no key ids; keys are matched to report slots by
+// creation time (access_key_N_last_rotated is the key's creation time).
+func (a *account) userCredentials(user string, row *reportRow) ([]inventory.Credential, bool) {
+	var out []inventory.Credential
+	known := row != nil
+	if row != nil && row.passwordEnabled {
+		c := inventory.Credential{Kind: inventory.CredAWSPassword, Status: inventory.CredentialActive, LastUsed: row.passwordLastUsed, LastUsedKnown: row.passwordUseKnown, CreatedAt: row.created}
+		if row.passwordChanged != nil {
+			c.CreatedAt = *row.passwordChanged
+		}
+		out = append(out, c)
+	}
+	listed, haveList := a.keys[user]
+	if !haveList && a.haveKeyList {
+		haveList = true // listed, and the user has no keys
+	}
+	if haveList {
+		for _, k := range listed {
+			c := inventory.Credential{ID: k.AccessKeyId, Kind: inventory.CredAWSAccessKey, Status: keyStatus(k.Status), CreatedAt: k.CreateDate.UTC(), LastUsed: k.LastUsed, LastUsedKnown: k.LastUsedKnown}
+			if row != nil {
+				if slot := row.slotFor(k.CreateDate); slot != nil {
+					c.Slot = slot.n
+					if !c.LastUsedKnown {
+						c.LastUsed, c.LastUsedKnown = slot.lastUsed, true
+					}
+				}
+			}
+			out = append(out, c)
+		}
+		return out, known || len(listed) > 0
+	}
+	if row == nil {
+		return out, false
+	}
+	for _, k := range row.keys {
+		if k.lastRotated == nil {
+			continue // no key in this slot
+		}
+		status := inventory.CredentialInactive
+		if k.active {
+			status = inventory.CredentialActive
+		}
+		out = append(out, inventory.Credential{Kind: inventory.CredAWSAccessKey, Slot: k.n, Status: status, CreatedAt: *k.lastRotated, LastRotated: k.lastRotated, LastUsed: k.lastUsed, LastUsedKnown: true})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Slot < out[j].Slot })
+	return out, true
+}
+
+func keyStatus(s string) string {
+	switch strings.ToLower(s) {
+	case "active":
+		return inventory.CredentialActive
+	case "expired":
+		return inventory.CredentialExpired
+	default:
+		return inventory.CredentialInactive
+	}
+}
+
+func (a *account) root(row *reportRow) (inventory.Identity, bool) {
+	id := inventory.Identity{
+		ID: fmt.Sprintf("arn:aws:iam::%s:root", a.ID), Provider: inventory.AWS, Kind: inventory.KindAWSRoot,
+		Account: a.ID, Name: "root", CreatedAt: row.created, LastUsedKnown: true,
+	}
+	for _, k := range row.keys {
+		if k.lastRotated == nil {
+			continue
+		}
+		status := inventory.CredentialInactive
+		if k.active {
+			status = inventory.CredentialActive
+		}
+		id.Credentials = append(id.Credentials, inventory.Credential{Kind: inventory.CredAWSAccessKey, Slot: k.n, Status: status, CreatedAt: *k.lastRotated, LastRotated: k.lastRotated, LastUsed: k.lastUsed, LastUsedKnown: true})
+	}
+	if len(id.Credentials) == 0 {
+		return id, false
+	}
+	id.LastUsed = latestUse(id.Credentials)
+	return id, true
+}

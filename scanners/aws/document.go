@@ -1,0 +1,258 @@
+package aws
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/nhiscan/nhiscan/scanners/inventory"
+)
+
+// document is a policy document as it arrives: a JSON object (the AWS CLI
+// decodes documents), a JSON string holding the document, or a URL-encoded
+// string (what the IAM API sends on the wire). It keeps the raw bytes and
+// parses on demand, so unused policy versions cost nothing.
+type document struct {
+	raw []byte
+}
+
+func (d *document) UnmarshalJSON(b []byte) error {
+	d.raw = append([]byte(nil), b...)
+	return nil
+}
+
+// documentFromAPI wraps the string an SDK returns (URL-encoded on the wire,
+// but emulators may send plain JSON).
+func documentFromAPI(s *string) document {
+	if s == nil {
+		return document{}
+	}
+	b, _ := json.Marshal(*s)
+	return document{raw: b}
+}
+
+func (d document) empty() bool {
+	return len(d.raw) == 0 || string(d.raw) == "null"
+}
+
+// text returns the document's JSON text, unwrapping string forms.
+func (d document) text() ([]byte, error) {
+	b := bytes.TrimSpace(d.raw)
+	if len(b) == 0 || b[0] != '"' {
+		return b, nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, err
+	}
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "%") || !strings.HasPrefix(s, "{") {
+		dec, err := url.PathUnescape(s)
+		if err != nil {
+			return nil, fmt.Errorf("policy document is neither JSON nor URL-encoded JSON: %v", err)
+		}
+		s = dec
+	}
+	return []byte(s), nil
+}
+
+// Parse returns the document's statements.
+func (d document) Parse() ([]inventory.Statement, error) {
+	if d.empty() {
+		return nil, errors.New("policy document is empty")
+	}
+	b, err := d.text()
+	if err != nil {
+		return nil, err
+	}
+	return ParsePolicy(b)
+}
+
+// rawPolicy mirrors the IAM policy grammar; each field that AWS allows as
+// a single value or a list uses a type that accepts both.
+type rawPolicy struct {
+	Version   string                  `json:"Version"`
+	Statement oneOrMany[rawStatement] `json:"Statement"`
+}
+
+type rawStatement struct {
+	Sid          json.RawMessage                `json:"Sid"`
+	Effect       string                         `json:"Effect"`
+	Action       strings1                       `json:"Action"`
+	NotAction    strings1                       `json:"NotAction"`
+	Resource     strings1                       `json:"Resource"`
+	NotResource  strings1                       `json:"NotResource"`
+	Principal    *principalField                `json:"Principal"`
+	NotPrincipal *principalField                `json:"NotPrincipal"`
+	Condition    map[string]map[string]strings1 `json:"Condition"`
+}
+
+// oneOrMany accepts a single JSON value or an array of them.
+type oneOrMany[T any] []T
+
+func (o *oneOrMany[T]) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '[' {
+		var many []T
+		if err := json.Unmarshal(b, &many); err != nil {
+			return err
+		}
+		*o = many
+		return nil
+	}
+	var one T
+	if err := json.Unmarshal(b, &one); err != nil {
+		return err
+	}
+	*o = []T{one}
+	return nil
+}
+
+// strings1 accepts a string, a number, a boolean or an array of them.
+type strings1 []string
+
+func (s *strings1) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '[' {
+		var many []json.RawMessage
+		if err := json.Unmarshal(b, &many); err != nil {
+			return err
+		}
+		out := make([]string, 0, len(many))
+		for _, m := range many {
+			v, err := scalar(m)
+			if err != nil {
+				return err
+			}
+			out = append(out, v)
+		}
+		*s = out
+		return nil
+	}
+	v, err := scalar(b)
+	if err != nil {
+		return err
+	}
+	*s = []string{v}
+	return nil
+}
+
+func scalar(b []byte) (string, error) {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 {
+		return "", errors.New("empty value")
+	}
+	switch b[0] {
+	case '"':
+		var s string
+		err := json.Unmarshal(b, &s)
+		return s, err
+	case 't', 'f':
+		v, err := strconv.ParseBool(string(b))
+		return strconv.FormatBool(v), err
+	case '{', '[', 'n':
+		return "", fmt.Errorf("expected a string, got %.20s", b)
+	default:
+		var n json.Number
+		err := json.Unmarshal(b, &n)
+		return n.String(), err
+	}
+}
+
+// principalField is "*" or a map from principal type to values.
+type principalField struct {
+	list []inventory.Principal
+}
+
+func (p *principalField) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		if s != "*" {
+			return fmt.Errorf("principal %q must be \"*\" or an object", s)
+		}
+		p.list = []inventory.Principal{{Type: "*", Value: "*"}}
+		return nil
+	}
+	var m map[string]strings1
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	types := make([]string, 0, len(m))
+	for t := range m {
+		types = append(types, t)
+	}
+	sort.Strings(types)
+	for _, t := range types {
+		for _, v := range m[t] {
+			p.list = append(p.list, inventory.Principal{Type: t, Value: v})
+		}
+	}
+	return nil
+}
+
+// ParsePolicy parses an IAM policy document's JSON text.
+func ParsePolicy(b []byte) ([]inventory.Statement, error) {
+	var p rawPolicy
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&p); err != nil {
+		return nil, fmt.Errorf("policy document is not valid: %v", err)
+	}
+	if len(p.Statement) == 0 {
+		return nil, errors.New("policy document has no Statement")
+	}
+	out := make([]inventory.Statement, 0, len(p.Statement))
+	for i, rs := range p.Statement {
+		st := inventory.Statement{
+			Effect:       rs.Effect,
+			Actions:      rs.Action,
+			NotActions:   rs.NotAction,
+			Resources:    rs.Resource,
+			NotResources: rs.NotResource,
+		}
+		if len(rs.Sid) > 0 {
+			sid, err := scalar(rs.Sid)
+			if err != nil {
+				return nil, fmt.Errorf("statement %d: Sid: %v", i+1, err)
+			}
+			st.Sid = sid
+		}
+		if st.Effect != "Allow" && st.Effect != "Deny" {
+			return nil, fmt.Errorf("statement %d: Effect must be Allow or Deny, got %q", i+1, rs.Effect)
+		}
+		if len(st.Actions) == 0 && len(st.NotActions) == 0 {
+			return nil, fmt.Errorf("statement %d: no Action or NotAction", i+1)
+		}
+		if rs.Principal != nil {
+			st.Principals = rs.Principal.list
+		}
+		if rs.NotPrincipal != nil {
+			st.NotPrincipals = rs.NotPrincipal.list
+		}
+		ops := make([]string, 0, len(rs.Condition))
+		for op := range rs.Condition {
+			ops = append(ops, op)
+		}
+		sort.Strings(ops)
+		for _, op := range ops {
+			keys := make([]string, 0, len(rs.Condition[op]))
+			for k := range rs.Condition[op] {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				st.Conditions = append(st.Conditions, inventory.Condition{Operator: op, Key: k, Values: rs.Condition[op][k]})
+			}
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}

@@ -1,0 +1,169 @@
+// Package inventory is the provider-neutral model of non-human identities
+// that every scanner produces and every rule reads. It is plain data: no
+// cloud SDK, no rule logic and no rendering lives here.
+package inventory
+
+import "time"
+
+// Provider names a cloud or platform.
+type Provider string
+
+// Known providers.
+const (
+	AWS Provider = "aws"
+	GCP Provider = "gcp"
+)
+
+// Identity kinds. The kind is "<provider>.<service>.<type>".
+const (
+	KindAWSRole    = "aws.iam.role"
+	KindAWSUser    = "aws.iam.user"
+	KindAWSRoot    = "aws.account.root"
+	KindGCPAccount = "gcp.service-account"
+)
+
+// Credential kinds.
+const (
+	CredAWSAccessKey   = "aws.access-key"
+	CredAWSPassword    = "aws.console-password"
+	CredGCPUserKey     = "gcp.user-managed-key"
+	CredentialActive   = "active"
+	CredentialInactive = "inactive"
+	CredentialExpired  = "expired"
+)
+
+// Grant sources: where a set of policy statements reaches an identity from.
+const (
+	SourceInline   = "inline"
+	SourceManaged  = "managed"
+	SourceGroup    = "group"
+	SourceBoundary = "boundary"
+	SourceBinding  = "binding"
+)
+
+// Inventory is everything a scan found: the identities, and one Source per
+// scanned scope saying whether that scope was read completely.
+type Inventory struct {
+	Identities []Identity `json:"identities"`
+	Sources    []Source   `json:"sources"`
+}
+
+// Append adds the identities and sources of others to inv.
+func (inv *Inventory) Append(others ...Inventory) {
+	for _, o := range others {
+		inv.Identities = append(inv.Identities, o.Identities...)
+		inv.Sources = append(inv.Sources, o.Sources...)
+	}
+}
+
+// Source status values.
+const (
+	StatusOK      = "ok"
+	StatusPartial = "partial"
+	StatusFailed  = "failed"
+)
+
+// Source records one scanned scope (an AWS account, a GCP project).
+type Source struct {
+	Scanner  string   `json:"scanner"`
+	Scope    string   `json:"scope"`
+	Mode     string   `json:"mode"` // live or offline
+	Status   string   `json:"status"`
+	Error    string   `json:"error,omitempty"`
+	Warnings []string `json:"warnings,omitempty"`
+	// NotAssessed lists what this source could not judge ("dormancy"); a
+	// rule that needs data the source lacked says so instead of guessing.
+	NotAssessed []string `json:"not_assessed,omitempty"`
+}
+
+// Identity is one non-human identity, or a human identity holding a
+// non-human credential.
+type Identity struct {
+	ID        string            `json:"id"` // ARN, service account email
+	Provider  Provider          `json:"provider"`
+	Kind      string            `json:"kind"`
+	Account   string            `json:"account"` // AWS account id, GCP project id
+	Name      string            `json:"name"`
+	Path      string            `json:"path,omitempty"`
+	CreatedAt time.Time         `json:"created"`
+	LastUsed  *time.Time        `json:"last_used,omitempty"`
+	Tags      map[string]string `json:"tags,omitempty"`
+	// Owner is filled by classification from tags or other conventions.
+	Owner string `json:"owner,omitempty"`
+	// Agent is true when the identity is used by an AI agent.
+	Agent bool `json:"agent"`
+	// Disabled identities cannot authenticate.
+	Disabled bool `json:"disabled,omitempty"`
+	// Excluded carries the reason an identity is out of scope by default
+	// (service-linked role, SSO role, Google-managed agent); rules skip it.
+	Excluded string `json:"excluded,omitempty"`
+	// MaxSession is the longest session a caller can obtain (roles).
+	MaxSession time.Duration `json:"max_session,omitempty"`
+	// LastUsedKnown is false when the source carried no usage data.
+	LastUsedKnown bool `json:"last_used_known"`
+
+	Credentials []Credential `json:"credentials,omitempty"`
+	Grants      []Grant      `json:"grants,omitempty"`
+	Boundary    *Grant       `json:"boundary,omitempty"`
+	Trust       []Statement  `json:"trust,omitempty"`
+}
+
+// Credential is a credential bound to an identity. It never holds secret
+// material: only its public identifier.
+type Credential struct {
+	ID          string     `json:"id"` // access key id, key name; may be empty when the source has no id
+	Kind        string     `json:"kind"`
+	Status      string     `json:"status"`
+	CreatedAt   time.Time  `json:"created"`
+	LastUsed    *time.Time `json:"last_used,omitempty"`
+	LastRotated *time.Time `json:"last_rotated,omitempty"`
+	ExpiresAt   *time.Time `json:"expires,omitempty"`
+	// LastUsedKnown is false when the source carried no usage data.
+	LastUsedKnown bool `json:"last_used_known"`
+	// Slot is a provider-specific position ("1" or "2" for AWS keys).
+	Slot string `json:"slot,omitempty"`
+}
+
+// Active reports whether the credential can currently authenticate.
+func (c Credential) Active() bool { return c.Status == CredentialActive }
+
+// Grant is a set of policy statements reaching an identity from one policy.
+type Grant struct {
+	Source     string      `json:"source"` // inline, managed, group, boundary, binding
+	PolicyName string      `json:"policy_name"`
+	PolicyID   string      `json:"policy_id,omitempty"` // ARN of a managed policy, role name
+	Via        string      `json:"via,omitempty"`       // group name, resource the binding is on
+	Statements []Statement `json:"statements"`
+}
+
+// Statement is one normalised policy statement. Values keep the case the
+// policy wrote; matching decides on case.
+type Statement struct {
+	Sid          string      `json:"sid,omitempty"`
+	Effect       string      `json:"effect"` // Allow or Deny
+	Actions      []string    `json:"actions,omitempty"`
+	NotActions   []string    `json:"not_actions,omitempty"`
+	Resources    []string    `json:"resources,omitempty"`
+	NotResources []string    `json:"not_resources,omitempty"`
+	Principals   []Principal `json:"principals,omitempty"`
+	// NotPrincipals is set when the statement used NotPrincipal.
+	NotPrincipals []Principal `json:"not_principals,omitempty"`
+	Conditions    []Condition `json:"conditions,omitempty"`
+}
+
+// Conditional reports whether the statement applies only under conditions.
+func (s Statement) Conditional() bool { return len(s.Conditions) > 0 }
+
+// Principal is one principal in a trust statement: Type is AWS, Service,
+// Federated, CanonicalUser or "*" for the anonymous wildcard.
+type Principal struct {
+	Type  string `json:"type"`
+	Value string `json:"value"`
+}
+
+// Condition is one operator/key pair with its values.
+type Condition struct {
+	Operator string   `json:"operator"`
+	Key      string   `json:"key"`
+	Values   []string `json:"values"`
+}

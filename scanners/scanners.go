@@ -1,0 +1,28 @@
+// Package scanners defines what a scanner is. Each cloud's scanner lives in
+// a subpackage named for that cloud and produces the provider-neutral
+// inventory of scanners/inventory; it knows nothing of rules or output.
+package scanners
+
+import (
+	"context"
+
+	"github.com/nhiscan/nhiscan/scanners/inventory"
+)
+
+// Live scans a cloud through its API. A scope that fails is reported in
+// the inventory's Sources and the rest still scanned; an error means
+// nothing could be scanned at all.
+type Live interface {
+	Name() string
+	Scan(ctx context.Context) (inventory.Inventory, error)
+}
+
+// Offline reads the files a vendor's CLI exports. Add is called once per
+// file, in a stable order; it returns false for a file it does not know
+// (another loader may), and an error for a file it knows but cannot read.
+// Inventory is called once after the last Add.
+type Offline interface {
+	Name() string
+	Add(name string, data []byte) (bool, error)
+	Inventory() (inventory.Inventory, error)
+}
