@@ -1,0 +1,130 @@
+package policy
+
+import (
+	"testing"
+
+	"github.com/nhiscan/nhiscan/scanners/inventory"
+)
+
+func TestMatch(t *testing.T) {
+	tests := []struct {
+		pattern, s string
+		want       bool
+	}{
+		{"*", "iam:createuser", true},
+		{"*", "*", true},
+		{"iam:*", "iam:createuser", true},
+		{"iam:*", "iam:*", true},
+		{"iam:get*", "iam:*", false},
+		{"iam:get*", "iam:getrole", true},
+		{"i*", "iam:*", true},
+		{"s3:get?bject", "s3:getobject", true},
+		{"s3:get?bject", "s3:getobjects", false},
+		{"arn:aws:s3:::bucket/*", "*", false},
+		{"arn:aws:s3:::bucket/*", "arn:aws:s3:::bucket/a/b", true},
+		{"*a*b", "xaxb", true},
+		{"*a*b", "xaxbx", false},
+		{"", "", true},
+		{"", "x", false},
+	}
+	for _, tt := range tests {
+		if got := Match(tt.pattern, tt.s); got != tt.want {
+			t.Errorf("Match(%q, %q) = %v, want %v", tt.pattern, tt.s, got, tt.want)
+		}
+	}
+}
+
+func TestOverlap(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want bool
+	}{
+		{"iam:*", "*", true},
+		{"iam:*", "s3:*", false},
+		{"iam:createuser", "iam:*", true},
+		{"iam:createuser", "s3:*", false},
+		{"iam:get*", "iam:*", true},
+		{"iam:passrole", "iam:passrole", true},
+		{"iam:passrole", "iam:getrole", false},
+	}
+	for _, tt := range tests {
+		if got := Overlap(tt.a, tt.b); got != tt.want {
+			t.Errorf("Overlap(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+	}
+}
+
+func allow(actions ...string) inventory.Statement {
+	return inventory.Statement{Effect: "Allow", Actions: actions, Resources: []string{"*"}}
+}
+
+func deny(actions ...string) inventory.Statement {
+	return inventory.Statement{Effect: "Deny", Actions: actions, Resources: []string{"*"}}
+}
+
+func ident(boundary []inventory.Statement, grants ...[]inventory.Statement) *inventory.Identity {
+	id := &inventory.Identity{}
+	for i, g := range grants {
+		id.Grants = append(id.Grants, inventory.Grant{Source: inventory.SourceInline, PolicyName: string(rune('a' + i)), Statements: g})
+	}
+	if boundary != nil {
+		id.Boundary = &inventory.Grant{Source: inventory.SourceBoundary, PolicyName: "boundary", Statements: boundary}
+	}
+	return id
+}
+
+func TestEvaluate(t *testing.T) {
+	mfa := []inventory.Condition{{Operator: "Bool", Key: "aws:MultiFactorAuthPresent", Values: []string{"true"}}}
+	tests := []struct {
+		name            string
+		id              *inventory.Identity
+		action          string
+		resource        string
+		wantAllowed     bool
+		wantConditional bool
+		wantBoundary    bool
+		wantPartialDeny bool
+	}{
+		{name: "star_grants_admin", id: ident(nil, []inventory.Statement{allow("*")}), action: "*", resource: "*", wantAllowed: true},
+		{name: "star_colon_star_is_star", id: ident(nil, []inventory.Statement{allow("*:*")}), action: "*", resource: "*", wantAllowed: true},
+		{name: "actions_are_case_insensitive", id: ident(nil, []inventory.Statement{allow("IAM:PassRole")}), action: "iam:passrole", resource: "*", wantAllowed: true},
+		{name: "service_wildcard_is_not_admin", id: ident(nil, []inventory.Statement{allow("iam:*")}), action: "*", resource: "*"},
+		{name: "prefix_wildcard_does_not_cover_service", id: ident(nil, []inventory.Statement{allow("iam:Get*")}), action: "iam:*", resource: "*"},
+		{name: "deny_in_same_policy", id: ident(nil, []inventory.Statement{allow("*"), deny("*")}), action: "*", resource: "*"},
+		{name: "deny_across_policies", id: ident(nil, []inventory.Statement{allow("iam:*")}, []inventory.Statement{deny("iam:*")}), action: "iam:*", resource: "*"},
+		{name: "partial_deny_keeps_wildcard", id: ident(nil, []inventory.Statement{allow("iam:*"), deny("iam:CreateUser")}), action: "iam:*", resource: "*", wantAllowed: true, wantPartialDeny: true},
+		{name: "deny_only", id: ident(nil, []inventory.Statement{deny("*")}), action: "s3:GetObject", resource: "*"},
+		{name: "conditional_allow", id: ident(nil, []inventory.Statement{{Effect: "Allow", Actions: []string{"*"}, Resources: []string{"*"}, Conditions: mfa}}), action: "*", resource: "*", wantAllowed: true, wantConditional: true},
+		{name: "unconditional_wins_over_conditional", id: ident(nil, []inventory.Statement{{Effect: "Allow", Actions: []string{"*"}, Resources: []string{"*"}, Conditions: mfa}, allow("*")}), action: "*", resource: "*", wantAllowed: true},
+		{name: "conditional_deny_makes_conditional", id: ident(nil, []inventory.Statement{allow("*"), {Effect: "Deny", Actions: []string{"*"}, Resources: []string{"*"}, Conditions: mfa}}), action: "*", resource: "*", wantAllowed: true, wantConditional: true, wantPartialDeny: true},
+		{name: "notaction_grants_other_services", id: ident(nil, []inventory.Statement{{Effect: "Allow", NotActions: []string{"iam:*"}, Resources: []string{"*"}}}), action: "kms:*", resource: "*", wantAllowed: true},
+		{name: "notaction_excludes_listed_service", id: ident(nil, []inventory.Statement{{Effect: "Allow", NotActions: []string{"iam:*"}, Resources: []string{"*"}}}), action: "iam:PassRole", resource: "*"},
+		{name: "notaction_is_not_full_admin", id: ident(nil, []inventory.Statement{{Effect: "Allow", NotActions: []string{"iam:*"}, Resources: []string{"*"}}}), action: "*", resource: "*"},
+		{name: "resource_constraint_does_not_cover_all", id: ident(nil, []inventory.Statement{{Effect: "Allow", Actions: []string{"*"}, Resources: []string{"arn:aws:s3:::b/*"}}}), action: "*", resource: "*"},
+		{name: "notresource_covers_star", id: ident(nil, []inventory.Statement{{Effect: "Allow", Actions: []string{"s3:*"}, NotResources: []string{"arn:aws:s3:::secret/*"}}}), action: "s3:*", resource: "arn:aws:s3:::public/x", wantAllowed: true},
+		{name: "boundary_blocks", id: ident([]inventory.Statement{allow("s3:*")}, []inventory.Statement{allow("*")}), action: "*", resource: "*", wantBoundary: true},
+		{name: "boundary_allows", id: ident([]inventory.Statement{allow("s3:*")}, []inventory.Statement{allow("*")}), action: "s3:*", resource: "*", wantAllowed: true},
+		{name: "empty_boundary_blocks_all", id: ident([]inventory.Statement{}, []inventory.Statement{allow("*")}), action: "s3:GetObject", resource: "*", wantBoundary: true},
+		{name: "boundary_deny", id: ident([]inventory.Statement{allow("*"), deny("iam:*")}, []inventory.Statement{allow("*")}), action: "iam:*", resource: "*", wantBoundary: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := Compile(tt.id).Evaluate(tt.action, tt.resource)
+			if d.Allowed != tt.wantAllowed || d.Conditional != tt.wantConditional || d.BlockedByBoundary != tt.wantBoundary || (len(d.PartlyDeniedBy) > 0) != tt.wantPartialDeny {
+				t.Errorf("Evaluate(%q, %q) = allowed %v conditional %v boundary %v partial-deny %v; want %v %v %v %v",
+					tt.action, tt.resource, d.Allowed, d.Conditional, d.BlockedByBoundary, len(d.PartlyDeniedBy) > 0,
+					tt.wantAllowed, tt.wantConditional, tt.wantBoundary, tt.wantPartialDeny)
+			}
+		})
+	}
+}
+
+func TestEvaluateNamesTheAllowingPolicy(t *testing.T) {
+	id := ident(nil, []inventory.Statement{allow("s3:GetObject")}, []inventory.Statement{allow("*")})
+	id.Grants[1].Source = inventory.SourceGroup
+	id.Grants[1].Via = "admins"
+	d := Compile(id).Evaluate("*", "*")
+	if len(d.AllowedBy) != 1 || d.AllowedBy[0].String() != "group policy b via group admins" {
+		t.Fatalf("AllowedBy = %v", d.AllowedBy)
+	}
+}
