@@ -1,0 +1,272 @@
+package aws
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/nhiscan/nhiscan/scanners/inventory"
+)
+
+func load(t *testing.T, files ...string) inventory.Inventory {
+	t.Helper()
+	o := NewOffline()
+	for _, f := range files {
+		data, err := os.ReadFile(filepath.Join("testdata", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ok, err := o.Add(f, data)
+		if err != nil || !ok {
+			t.Fatalf("Add(%s) = %v, %v", f, ok, err)
+		}
+	}
+	inv, err := o.Inventory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return inv
+}
+
+func find(t *testing.T, inv inventory.Inventory, name string) inventory.Identity {
+	t.Helper()
+	for _, id := range inv.Identities {
+		if id.Name == name {
+			return id
+		}
+	}
+	t.Fatalf("no identity %q in %d identities", name, len(inv.Identities))
+	return inventory.Identity{}
+}
+
+// The same account exported three ways (documents as JSON objects as the
+// CLI prints them, URL-encoded as the API sends them, JSON strings as some
+// emulators send them) must give the same inventory.
+func TestDocumentFormsAgree(t *testing.T) {
+	want := load(t, "gaad-cli.json")
+	for _, f := range []string{"gaad-urlencoded.json", "gaad-jsonstring.json"} {
+		got := load(t, f)
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("%s differs from gaad-cli.json (-cli +%s):\n%s", f, f, d)
+		}
+	}
+}
+
+func TestAuthorizationDetails(t *testing.T) {
+	inv := load(t, "gaad-urlencoded.json")
+	if len(inv.Sources) != 1 || inv.Sources[0].Scope != "123456789012" || inv.Sources[0].Status != inventory.StatusOK {
+		t.Fatalf("sources = %+v", inv.Sources)
+	}
+	warnings := strings.Join(inv.Sources[0].Warnings, "\n")
+	if !strings.Contains(warnings, "skipped malformed inline policy broken of user deployer") {
+		t.Errorf("no warning for the malformed policy: %q", warnings)
+	}
+	if strings.Contains(warnings, "AWSSupportServiceRolePolicy") {
+		t.Errorf("warned about an excluded role's policy: %q", warnings)
+	}
+
+	agent := find(t, inv, "agent")
+	if !agent.Agent || agent.Excluded != "" || agent.Kind != inventory.KindAWSRole || agent.Account != "123456789012" {
+		t.Errorf("agent role classified wrong: %+v", agent)
+	}
+	if agent.LastUsed == nil || !agent.LastUsed.Equal(time.Date(2024, 10, 1, 12, 0, 0, 0, time.UTC)) {
+		t.Errorf("RoleLastUsed = %v", agent.LastUsed)
+	}
+	// Managed policy: the default version (v2), not the admin v1.
+	if len(agent.Grants) != 1 || agent.Grants[0].PolicyID != "arn:aws:iam::123456789012:policy/team-policy" {
+		t.Fatalf("grants = %+v", agent.Grants)
+	}
+	st := agent.Grants[0].Statements
+	if len(st) != 2 || st[0].Actions[0] != "iam:*" || st[0].Sid != "Iam" || st[1].Effect != "Deny" {
+		t.Errorf("default version statements = %+v", st)
+	}
+	if c := st[1].Conditions; len(c) != 1 || c[0].Operator != "Bool" || c[0].Key != "aws:MultiFactorAuthPresent" || c[0].Values[0] != "false" {
+		t.Errorf("boolean condition value not kept: %+v", c)
+	}
+	if agent.Boundary == nil || agent.Boundary.PolicyName != "boundary" || len(agent.Boundary.Statements) != 1 {
+		t.Errorf("boundary = %+v", agent.Boundary)
+	}
+
+	slr := find(t, inv, "AWSServiceRoleForSupport")
+	if slr.Excluded != "service-linked role" {
+		t.Errorf("service-linked role not excluded: %q", slr.Excluded)
+	}
+
+	u := find(t, inv, "deployer")
+	var sources []string
+	for _, g := range u.Grants {
+		sources = append(sources, g.Source+":"+g.PolicyName+":"+g.Via)
+	}
+	if d := cmp.Diff([]string{"inline:inline-s3:", "group:team-policy:admins"}, sources); d != "" {
+		t.Errorf("user grants (inline, then group-inherited) differ:\n%s", d)
+	}
+	if u.Tags["owner"] != "ops" {
+		t.Errorf("tags = %v", u.Tags)
+	}
+}
+
+func TestCredentialReportForms(t *testing.T) {
+	csv := load(t, "gaad-cli.json", "credential-report.csv")
+	js := load(t, "gaad-cli.json", "get-credential-report.json")
+	if d := cmp.Diff(csv, js); d != "" {
+		t.Errorf("CSV and base64 JSON reports differ:\n%s", d)
+	}
+	u := find(t, csv, "deployer")
+	if len(u.Credentials) != 3 {
+		t.Fatalf("credentials = %+v", u.Credentials)
+	}
+	pw, k1, k2 := u.Credentials[0], u.Credentials[1], u.Credentials[2]
+	if pw.Kind != inventory.CredAWSPassword || pw.LastUsedKnown || pw.LastUsed != nil {
+		t.Errorf("password (no_information) = %+v", pw)
+	}
+	if k1.Status != inventory.CredentialActive || k1.Slot != "1" || k1.LastUsed == nil || !k1.LastUsed.Equal(time.Date(2024, 10, 30, 10, 0, 0, 0, time.UTC)) {
+		t.Errorf("key 1 = %+v", k1)
+	}
+	if k2.Status != inventory.CredentialInactive || k2.LastUsed != nil || !k2.LastUsedKnown {
+		t.Errorf("key 2 (inactive, never used) = %+v", k2)
+	}
+	if k1.ID != "" {
+		t.Errorf("the report has no key ids, got %q", k1.ID)
+	}
+	for _, id := range csv.Identities {
+		if id.Kind == inventory.KindAWSRoot {
+			t.Errorf("root without keys listed: %+v", id)
+		}
+	}
+}
+
+func TestReportColumnsByName(t *testing.T) {
+	inv := load(t, "gaad-cli.json", "credential-report-short.csv")
+	u := find(t, inv, "deployer")
+	if len(u.Credentials) != 1 || u.Credentials[0].Status != inventory.CredentialActive || u.Credentials[0].LastUsed != nil {
+		t.Errorf("credentials from a reordered short report = %+v", u.Credentials)
+	}
+}
+
+func TestAccessKeysJoinReport(t *testing.T) {
+	inv := load(t, "gaad-cli.json", "credential-report.csv", "list-access-keys.json", "list-roles.json")
+	u := find(t, inv, "deployer")
+	var keys []string
+	for _, c := range u.Credentials {
+		if c.Kind == inventory.CredAWSAccessKey {
+			used := "never"
+			if c.LastUsed != nil {
+				used = c.LastUsed.Format("2006-01-02")
+			}
+			keys = append(keys, c.ID+"/"+c.Slot+"/"+c.Status+"/"+used)
+		}
+	}
+	want := []string{"AKIAEXAMPLEKEY000001/1/active/2024-10-30", "AKIAEXAMPLEKEY000002/2/inactive/never"}
+	if d := cmp.Diff(want, keys); d != "" {
+		t.Errorf("keys joined with report slots differ:\n%s", d)
+	}
+	if a := find(t, inv, "agent"); a.MaxSession != 2*time.Hour {
+		t.Errorf("MaxSessionDuration from list-roles = %v", a.MaxSession)
+	}
+}
+
+func TestAddRecognition(t *testing.T) {
+	tests := []struct {
+		name    string
+		data    string
+		wantOK  bool
+		wantErr string
+	}{
+		{name: "unrelated_json", data: `{"bindings": []}`},
+		{name: "json_array", data: `[{"name": "x"}]`},
+		{name: "text", data: "hello"},
+		{name: "csv_wrong_header", data: "user,foo,bar\nx,y,z\n", wantOK: true, wantErr: `header has no "arn" column`},
+		{name: "report_bad_time", data: "user,arn,user_creation_time\nu,arn:aws:iam::123456789012:user/u,yesterday\n", wantOK: true, wantErr: "bad time"},
+		{name: "report_no_rows", data: "user,arn,user_creation_time\n", wantOK: true, wantErr: "no rows"},
+		{name: "truncated_gaad", data: `{"UserDetailList": [{"UserName": "a"`, wantOK: true, wantErr: "not valid JSON"},
+		{name: "gaad_wrong_type", data: `{"UserDetailList": {"UserName": "a"}}`, wantOK: true, wantErr: "UserDetailList"},
+		{name: "gaad_without_arns", data: `{"UserDetailList": [], "RoleDetailList": []}`, wantOK: true, wantErr: "no ARN"},
+		{name: "report_json_not_base64", data: `{"Content": "%%%", "ReportFormat": "text/csv"}`, wantOK: true, wantErr: "not base64"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ok, err := NewOffline().Add(tt.name, []byte(tt.data))
+			if ok != tt.wantOK {
+				t.Errorf("recognised = %v, want %v", ok, tt.wantOK)
+			}
+			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Errorf("err = %v, want containing %q", err, tt.wantErr)
+			}
+			if err != nil && strings.Contains(err.Error(), "\n") {
+				t.Errorf("error spans lines: %q", err)
+			}
+		})
+	}
+}
+
+func TestParsePolicyShapes(t *testing.T) {
+	tests := []struct {
+		name, doc string
+		want      []inventory.Statement
+		wantErr   string
+	}{
+		{name: "single_statement_object", doc: `{"Statement": {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}}`,
+			want: []inventory.Statement{{Effect: "Allow", Actions: []string{"s3:GetObject"}, Resources: []string{"*"}}}},
+		{name: "principal_star", doc: `{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}]}`,
+			want: []inventory.Statement{{Effect: "Allow", Actions: []string{"sts:AssumeRole"}, Principals: []inventory.Principal{{Type: "*", Value: "*"}}}}},
+		{name: "principal_map_sorted", doc: `{"Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com", "AWS": ["111122223333", "arn:aws:iam::111122223333:root"]}, "Action": "sts:AssumeRole"}]}`,
+			want: []inventory.Statement{{Effect: "Allow", Actions: []string{"sts:AssumeRole"}, Principals: []inventory.Principal{{Type: "AWS", Value: "111122223333"}, {Type: "AWS", Value: "arn:aws:iam::111122223333:root"}, {Type: "Service", Value: "ec2.amazonaws.com"}}}}},
+		{name: "numeric_condition", doc: `{"Statement": [{"Effect": "Deny", "NotAction": ["iam:*"], "NotResource": "arn:x", "Condition": {"NumericLessThan": {"aws:MultiFactorAuthAge": 3600}}}]}`,
+			want: []inventory.Statement{{Effect: "Deny", NotActions: []string{"iam:*"}, NotResources: []string{"arn:x"}, Conditions: []inventory.Condition{{Operator: "NumericLessThan", Key: "aws:MultiFactorAuthAge", Values: []string{"3600"}}}}}},
+		{name: "bad_effect", doc: `{"Statement": [{"Effect": "allow", "Action": "*"}]}`, wantErr: "Effect must be Allow or Deny"},
+		{name: "no_action", doc: `{"Statement": [{"Effect": "Allow", "Resource": "*"}]}`, wantErr: "no Action"},
+		{name: "no_statement", doc: `{"Version": "2012-10-17"}`, wantErr: "no Statement"},
+		{name: "principal_string", doc: `{"Statement": [{"Effect": "Allow", "Principal": "ec2", "Action": "x"}]}`, wantErr: "principal"},
+		{name: "not_json", doc: `{"Statement": [`, wantErr: "not valid"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParsePolicy([]byte(tt.doc))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(tt.want, got); d != "" {
+				t.Errorf("(-want +got)\n%s", d)
+			}
+		})
+	}
+}
+
+// FuzzParsePolicy checks that no document, in any of its three transport
+// forms, makes the parser panic, and that accepted statements are sane.
+func FuzzParsePolicy(f *testing.F) {
+	for _, seed := range []string{
+		`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}`,
+		`{"Statement":[{"Effect":"Deny","NotAction":["iam:*"],"Principal":{"AWS":["1"]},"Condition":{"Bool":{"k":true}}}]}`,
+		`"%7B%22Statement%22%3A%5B%5D%7D"`,
+		`"{\"Statement\":[]}"`,
+		`{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole","Sid":1}]}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		d := document{raw: b}
+		st, err := d.Parse()
+		if err != nil {
+			return
+		}
+		for _, s := range st {
+			if s.Effect != "Allow" && s.Effect != "Deny" {
+				t.Fatalf("accepted effect %q", s.Effect)
+			}
+			if len(s.Actions) == 0 && len(s.NotActions) == 0 {
+				t.Fatal("accepted a statement without actions")
+			}
+		}
+	})
+}
