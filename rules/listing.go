@@ -11,7 +11,7 @@ import (
 // on every resource), "wildcard" (a whole sensitive service, or an Allow
 // with NotAction), "scoped" (some grant) or "none".
 func Privilege(s *Subject) string {
-	if s.Admin().Allowed {
+	if s.Identity.Kind == inventory.KindAWSRoot || s.Admin().Allowed {
 		return "admin"
 	}
 	for _, svc := range sensitiveServices {

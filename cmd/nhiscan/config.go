@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 
@@ -60,7 +61,7 @@ func applyConfig(data []byte, cfg *rules.Config) error {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&fc); err != nil && !errors.Is(err, io.EOF) {
-		return err
+		return yamlError(err)
 	}
 	set := func(dst *int, v *int, name string) error {
 		if v == nil {
@@ -113,4 +114,21 @@ func applyConfig(data []byte, cfg *rules.Config) error {
 	cfg.Exclude = fc.Exclude
 	cfg.IncludeProviderManaged = fc.IncludeProviderManaged
 	return cfg.Validate(rules.All())
+}
+
+// yamlError makes a YAML decoding error one readable line: it drops the
+// Go type names the decoder appends.
+func yamlError(err error) error {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return err
+	}
+	msgs := make([]string, len(te.Errors))
+	for i, m := range te.Errors {
+		if j := strings.Index(m, " in type "); j >= 0 {
+			m = m[:j]
+		}
+		msgs[i] = m
+	}
+	return fmt.Errorf("yaml: %s", strings.Join(msgs, "; "))
 }

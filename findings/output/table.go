@@ -106,8 +106,9 @@ func WriteListing(w io.Writer, f Format, l *findings.Listing) error {
 	default:
 		return fmt.Errorf("format %q is not available for the inventory", f)
 	}
-	t := newTable(w, nil)
-	t.Header("PROVIDER", "ACCOUNT", "KIND", "NAME", "OWNER", "AGENT", "CREATED", "LAST USED", "CREDS", "OLDEST", "PRIVILEGE")
+	widths := tw.NewMapper[int, int]().Set(0, 14).Set(1, 18).Set(2, 26).Set(3, 22).Set(4, 7).Set(5, 12).Set(6, 12).Set(7, 7).Set(8, 8).Set(9, 11)
+	t := newTable(w, widths)
+	t.Header("ACCOUNT", "KIND", "NAME", "OWNER", "AGENT", "CREATED", "LAST USED", "CREDS", "OLDEST", "PRIVILEGE")
 	for _, r := range l.Identities {
 		last := "never"
 		if r.LastUsed != nil {
@@ -123,13 +124,13 @@ func WriteListing(w io.Writer, f Format, l *findings.Listing) error {
 		}
 		name := r.Name
 		if r.Excluded != "" {
-			name += " [" + r.Excluded + "]"
+			name += " (excluded: " + r.Excluded + ")"
 		}
 		owner := r.Owner
 		if owner == "" {
 			owner = "-"
 		}
-		if err := t.Append(r.Provider, r.Account, r.Kind, name, owner, agent, r.Created.Format("2006-01-02"), last, fmt.Sprint(r.Credentials), oldest, r.Privilege); err != nil {
+		if err := t.Append(r.Account, r.Kind, name, owner, agent, r.Created.Format("2006-01-02"), last, fmt.Sprint(r.Credentials), oldest, r.Privilege); err != nil {
 			return err
 		}
 	}
