@@ -4,8 +4,10 @@
 package findings
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -98,25 +100,80 @@ type Control struct {
 	ID        string `json:"id"`
 }
 
-// Evidence is one fact that triggered a finding. Evidence keeps its order.
+// Evidence is one fact that triggered a finding.
 type Evidence struct {
-	Key   string `json:"key"`
-	Value string `json:"value"`
+	Key   string
+	Value string
+}
+
+// EvidenceList is the facts of a finding in the order the rule gave them.
+// In JSON it is one object whose keys keep that order.
+type EvidenceList []Evidence
+
+// MarshalJSON writes the list as an object, in order, without HTML
+// escaping (evidence holds policy text such as "<" and "&").
+func (l EvidenceList) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	buf.WriteByte('{')
+	for i, e := range l {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		if err := enc.Encode(e.Key); err != nil {
+			return nil, err
+		}
+		buf.Truncate(buf.Len() - 1)
+		buf.WriteByte(':')
+		if err := enc.Encode(e.Value); err != nil {
+			return nil, err
+		}
+		buf.Truncate(buf.Len() - 1)
+	}
+	buf.WriteByte('}')
+	return buf.Bytes(), nil
+}
+
+// UnmarshalJSON reads an object, keeping its key order.
+func (l *EvidenceList) UnmarshalJSON(b []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	t, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if d, ok := t.(json.Delim); !ok || d != '{' {
+		return fmt.Errorf("evidence must be an object")
+	}
+	out := EvidenceList{}
+	for dec.More() {
+		kt, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		var v string
+		if err := dec.Decode(&v); err != nil {
+			return err
+		}
+		out = append(out, Evidence{Key: kt.(string), Value: v})
+	}
+	*l = out
+	return nil
 }
 
 // Finding is one problem with one identity or credential.
 type Finding struct {
-	Fingerprint string      `json:"fingerprint"`
-	RuleID      string      `json:"rule_id"`
-	Title       string      `json:"title"`
-	Category    string      `json:"category"`
-	Severity    Severity    `json:"severity"`
-	Identity    Identity    `json:"identity"`
-	Credential  *Credential `json:"credential,omitempty"`
-	Message     string      `json:"message"`
-	Evidence    []Evidence  `json:"evidence"`
-	Remediation string      `json:"remediation"`
-	Controls    []Control   `json:"controls"`
+	Fingerprint string       `json:"fingerprint"`
+	RuleID      string       `json:"rule_id"`
+	Title       string       `json:"title"`
+	Category    string       `json:"category"`
+	Severity    Severity     `json:"severity"`
+	Identity    Identity     `json:"identity"`
+	Credential  *Credential  `json:"credential,omitempty"`
+	Message     string       `json:"message"`
+	Evidence    EvidenceList `json:"evidence"`
+	Remediation string       `json:"remediation"`
+	Controls    []Control    `json:"controls"`
 }
 
 // Fingerprint is a stable hash of what a finding is about: rule, provider,

@@ -93,8 +93,15 @@ func (r serviceWildcard) Check(s *Subject) []findings.Finding {
 	if !isAWSPrincipal(s.Identity) || s.Admin().Allowed {
 		return nil // administrators are NHI-OVB-001's
 	}
+	candidates := wildcardCandidates(s.Identity)
+	if len(candidates) == 0 {
+		return nil
+	}
 	var out []findings.Finding
 	for _, svc := range sensitiveServices {
+		if !candidates[svc.name] && !candidates["*"] {
+			continue
+		}
 		d := s.Perms().Evaluate(svc.name+":*", "*")
 		if !d.Allowed || !explicitWildcard(d.Statements) {
 			continue
@@ -115,6 +122,41 @@ func (r serviceWildcard) Check(s *Subject) []findings.Finding {
 		out = append(out, finding(r.Meta(), s, sev, nil, "service:"+svc.name, msg, e...))
 	}
 	return out
+}
+
+// wildcardCandidates names the services some Allow statement's Action
+// could grant whole ("*" when a pattern could grant any), so that only
+// those are evaluated.
+func wildcardCandidates(id *inventory.Identity) map[string]bool {
+	var out map[string]bool
+	for _, g := range id.Grants {
+		for _, st := range g.Statements {
+			if len(st.NotActions) > 0 || !strings.EqualFold(st.Effect, "Allow") {
+				continue
+			}
+			for _, a := range st.Actions {
+				svc, rest, ok := strings.Cut(a, ":")
+				if !ok || strings.ContainsAny(svc, "*?") {
+					if strings.HasPrefix(a, "*") || strings.ContainsAny(svc, "*?") {
+						out = addCandidate(out, "*")
+					}
+					continue
+				}
+				if strings.HasPrefix(rest, "*") || strings.HasPrefix(rest, "?") {
+					out = addCandidate(out, strings.ToLower(svc))
+				}
+			}
+		}
+	}
+	return out
+}
+
+func addCandidate(m map[string]bool, k string) map[string]bool {
+	if m == nil {
+		m = map[string]bool{}
+	}
+	m[k] = true
+	return m
 }
 
 // explicitWildcard reports whether one of the allowing statements names a

@@ -5,11 +5,15 @@
 package rules
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"path"
-	"sort"
+	"runtime"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nhiscan/nhiscan/findings"
@@ -170,51 +174,88 @@ func Run(ctx context.Context, inv *inventory.Inventory, catalogue []Rule, cfg Co
 			enabled = append(enabled, r)
 		}
 	}
+	// Identities are independent: evaluate them on every core, each
+	// worker on its own stripe, then merge in identity order.
+	workers := runtime.GOMAXPROCS(0)
+	per := make([][]findings.Finding, len(inv.Identities))
+	var wg sync.WaitGroup
+	var cancelled atomic.Bool
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n, i := 0, w; i < len(inv.Identities); n, i = n+1, i+workers {
+				if n%256 == 0 && ctx.Err() != nil {
+					cancelled.Store(true)
+					return
+				}
+				per[i] = check(&inv.Identities[i], enabled, &cfg)
+			}
+		}()
+	}
+	wg.Wait()
+	if cancelled.Load() {
+		return nil, ctx.Err()
+	}
+	n := 0
+	for _, fs := range per {
+		n += len(fs)
+	}
+	out := make([]findings.Finding, 0, n)
+	for _, fs := range per {
+		out = append(out, fs...)
+	}
+	return Sort(out), nil
+}
+
+// check runs the enabled rules on one identity.
+func check(id *inventory.Identity, enabled []Rule, cfg *Config) []findings.Finding {
+	if !InScope(id, cfg) {
+		return nil
+	}
+	s := &Subject{Identity: id, Config: cfg}
 	var out []findings.Finding
-	for i := range inv.Identities {
-		if i%256 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
+	for _, r := range enabled {
+		for _, f := range r.Check(s) {
+			if id.Agent && raisedForAgents[f.Category] && f.Severity < findings.Critical {
+				f.Severity = f.Severity.Raise()
+				f.Evidence = append(f.Evidence, findings.Evidence{Key: "agent", Value: "identity is an AI agent: severity raised one step"})
 			}
-		}
-		id := &inv.Identities[i]
-		if !InScope(id, &cfg) {
-			continue
-		}
-		s := &Subject{Identity: id, Config: &cfg}
-		for _, r := range enabled {
-			for _, f := range r.Check(s) {
-				if id.Agent && raisedForAgents[f.Category] && f.Severity < findings.Critical {
-					f.Severity = f.Severity.Raise()
-					f.Evidence = append(f.Evidence, findings.Evidence{Key: "agent", Value: "identity is an AI agent: severity raised one step"})
-				}
-				if sev, ok := cfg.SeverityOverrides[f.RuleID]; ok {
-					f.Severity = sev
-				}
-				out = append(out, f)
+			if sev, ok := cfg.SeverityOverrides[f.RuleID]; ok {
+				f.Severity = sev
 			}
+			out = append(out, f)
 		}
 	}
-	Sort(out)
-	return out, nil
+	return out
 }
 
 // Sort orders findings by severity (highest first), identity, rule and
-// credential.
-func Sort(fs []findings.Finding) {
-	sort.SliceStable(fs, func(i, j int) bool {
+// fingerprint, keeping the given order among equals. It sorts indices and
+// moves each finding once.
+func Sort(fs []findings.Finding) []findings.Finding {
+	idx := make([]int, len(fs))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(i, j int) int {
 		a, b := &fs[i], &fs[j]
 		if a.Severity != b.Severity {
-			return a.Severity > b.Severity
+			return cmp.Compare(b.Severity, a.Severity)
 		}
-		if a.Identity.ID != b.Identity.ID {
-			return a.Identity.ID < b.Identity.ID
+		if c := cmp.Compare(a.Identity.ID, b.Identity.ID); c != 0 {
+			return c
 		}
-		if a.RuleID != b.RuleID {
-			return a.RuleID < b.RuleID
+		if c := cmp.Compare(a.RuleID, b.RuleID); c != 0 {
+			return c
 		}
-		return a.Fingerprint < b.Fingerprint
+		return cmp.Compare(a.Fingerprint, b.Fingerprint)
 	})
+	out := make([]findings.Finding, len(fs))
+	for i, j := range idx {
+		out[i] = fs[j]
+	}
+	return out
 }
 
 // finding builds a finding of rule m about the subject. key distinguishes
@@ -234,7 +275,7 @@ func finding(m findings.Rule, s *Subject, sev findings.Severity, cred *inventory
 		Controls:    []findings.Control{},
 	}
 	if f.Evidence == nil {
-		f.Evidence = []findings.Evidence{}
+		f.Evidence = findings.EvidenceList{}
 	}
 	if cred != nil {
 		f.Credential = &findings.Credential{ID: credentialLabel(id, cred), Kind: cred.Kind}

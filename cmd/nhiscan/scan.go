@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"embed"
@@ -375,11 +376,7 @@ func runScan(ctx context.Context, env *environment, o *inputOptions, args []stri
 	for _, r := range catalogue {
 		report.Rules = append(report.Rules, r.Meta())
 	}
-	var buf bytes.Buffer
-	if err := output.Write(&buf, p.format, report); err != nil {
-		return err
-	}
-	if err := emit(o.output, stdout, buf.Bytes()); err != nil {
+	if err := emit(o.output, stdout, func(w io.Writer) error { return output.Write(w, p.format, report) }); err != nil {
 		return err
 	}
 	if threshold > 0 {
@@ -407,11 +404,7 @@ func runInventory(ctx context.Context, env *environment, o *inputOptions, args [
 		Sources:       toSources(p.inv.Sources),
 		Identities:    rules.List(&p.inv, p.cfg),
 	}
-	var buf bytes.Buffer
-	if err := output.WriteListing(&buf, p.format, l); err != nil {
-		return err
-	}
-	if err := emit(o.output, stdout, buf.Bytes()); err != nil {
+	if err := emit(o.output, stdout, func(w io.Writer) error { return output.WriteListing(w, p.format, l) }); err != nil {
 		return err
 	}
 	if partial(p.inv.Sources) {
@@ -420,13 +413,16 @@ func runInventory(ctx context.Context, env *environment, o *inputOptions, args [
 	return nil
 }
 
-// emit writes the rendered report to stdout, or atomically to a file:
-// written to a temporary file beside it and renamed, so a failure leaves
-// no partial file.
-func emit(path string, stdout io.Writer, data []byte) error {
+// emit renders the report to stdout, or atomically to a file: rendered
+// into a temporary file beside it and renamed, so a failure leaves no
+// partial file.
+func emit(path string, stdout io.Writer, render func(io.Writer) error) error {
 	if path == "" {
-		_, err := stdout.Write(data)
-		return err
+		bw := bufio.NewWriterSize(stdout, 64<<10)
+		if err := render(bw); err != nil {
+			return err
+		}
+		return bw.Flush()
 	}
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, ".nhiscan-*.tmp")
@@ -434,9 +430,12 @@ func emit(path string, stdout io.Writer, data []byte) error {
 		return inputError{fmt.Errorf("--output %s: %v", path, unwrapPathError(err))}
 	}
 	name := tmp.Name()
-	_, werr := tmp.Write(data)
-	cerr := tmp.Close()
+	bw := bufio.NewWriterSize(tmp, 64<<10)
+	werr := render(bw)
 	if werr == nil {
+		werr = bw.Flush()
+	}
+	if cerr := tmp.Close(); werr == nil {
 		werr = cerr
 	}
 	if werr == nil {

@@ -1,21 +1,69 @@
 package output
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"io"
+	"strconv"
+	"unicode/utf8"
 
 	"github.com/nhiscan/nhiscan/findings"
 )
 
+// reportHead is a Report without its findings, which are streamed one by
+// one so a large report never sits in memory twice.
+type reportHead struct {
+	SchemaVersion string            `json:"schema_version"`
+	Tool          findings.Tool     `json:"tool"`
+	AsOf          any               `json:"as_of"`
+	Summary       findings.Summary  `json:"summary"`
+	Sources       []findings.Source `json:"sources"`
+}
+
+// writeJSON writes the same bytes as encoding/json with two-space
+// indentation would, finding by finding.
 func writeJSON(w io.Writer, r *findings.Report) error {
-	out := *r
-	if out.Findings == nil {
-		out.Findings = []findings.Finding{}
+	head := reportHead{SchemaVersion: r.SchemaVersion, Tool: r.Tool, AsOf: r.AsOf, Summary: r.Summary, Sources: r.Sources}
+	if head.Sources == nil {
+		head.Sources = []findings.Source{}
 	}
-	if out.Sources == nil {
-		out.Sources = []findings.Source{}
+	hb, err := marshalIndent(head, "")
+	if err != nil {
+		return err
 	}
-	return encodeJSON(w, out)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.Write(bytes.TrimSuffix(hb, []byte("\n}")))
+	if len(r.Findings) == 0 {
+		bw.WriteString(",\n  \"findings\": []\n}\n")
+		return bw.Flush()
+	}
+	bw.WriteString(",\n  \"findings\": [")
+	var buf []byte
+	for i := range r.Findings {
+		buf = buf[:0]
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, "\n    "...)
+		buf = appendFinding(buf, &r.Findings[i])
+		if _, err := bw.Write(buf); err != nil {
+			return err
+		}
+	}
+	bw.WriteString("\n  ]\n}\n")
+	return bw.Flush()
+}
+
+func marshalIndent(v any, prefix string) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent(prefix, "  ")
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 func encodeJSON(w io.Writer, v any) error {
@@ -23,4 +71,125 @@ func encodeJSON(w io.Writer, v any) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
+}
+
+// appendFinding writes one finding exactly as encoding/json would with
+// the report's indentation (four spaces in, two per level), without
+// reflection: reports of a hundred thousand findings are common.
+func appendFinding(b []byte, f *findings.Finding) []byte {
+	const in = "\n      "
+	field := func(b []byte, name string) []byte {
+		b = append(b, in...)
+		b = appendString(b, name)
+		return append(b, ": "...)
+	}
+	b = append(b, '{')
+	b = appendString(field(b, "fingerprint"), f.Fingerprint)
+	b = appendString(field(append(b, ','), "rule_id"), f.RuleID)
+	b = appendString(field(append(b, ','), "title"), f.Title)
+	b = appendString(field(append(b, ','), "category"), f.Category)
+	b = appendString(field(append(b, ','), "severity"), f.Severity.String())
+	b = append(field(append(b, ','), "identity"), '{')
+	id := f.Identity
+	for i, kv := range [][2]string{{"provider", id.Provider}, {"account", id.Account}, {"id", id.ID}, {"name", id.Name}, {"kind", id.Kind}} {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, in+"  "...)
+		b = appendString(b, kv[0])
+		b = appendString(append(b, ": "...), kv[1])
+	}
+	b = append(b, ","+in+"  \"agent\": "...)
+	b = strconv.AppendBool(b, id.Agent)
+	b = append(b, in+"}"...)
+	if c := f.Credential; c != nil {
+		b = append(field(append(b, ','), "credential"), '{')
+		b = appendString(append(b, in+"  \"id\": "...), c.ID)
+		b = appendString(append(b, ","+in+"  \"kind\": "...), c.Kind)
+		b = append(b, in+"}"...)
+	}
+	b = appendString(field(append(b, ','), "message"), f.Message)
+	b = field(append(b, ','), "evidence")
+	if len(f.Evidence) == 0 {
+		b = append(b, "{}"...)
+	} else {
+		b = append(b, '{')
+		for i, e := range f.Evidence {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(append(b, in+"  "...), e.Key)
+			b = appendString(append(b, ": "...), e.Value)
+		}
+		b = append(b, in+"}"...)
+	}
+	b = appendString(field(append(b, ','), "remediation"), f.Remediation)
+	b = field(append(b, ','), "controls")
+	if len(f.Controls) == 0 {
+		b = append(b, "[]"...)
+	} else {
+		b = append(b, '[')
+		for i, c := range f.Controls {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, in+"  {"...)
+			b = appendString(append(b, in+"    \"framework\": "...), c.Framework)
+			b = appendString(append(b, ","+in+"    \"id\": "...), c.ID)
+			b = append(b, in+"  }"...)
+		}
+		b = append(b, in+"]"...)
+	}
+	return append(b, "\n    }"...)
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString writes s as a JSON string the way encoding/json does with
+// HTML escaping off.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }

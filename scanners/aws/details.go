@@ -90,6 +90,44 @@ type managedPolicy struct {
 	PolicyVersionList []policyVersion `json:"PolicyVersionList"`
 }
 
+// defaultVersion is the version in force, or nil.
+func (p *managedPolicy) defaultVersion() *policyVersion {
+	for i := range p.PolicyVersionList {
+		v := &p.PolicyVersionList[i]
+		if v.IsDefaultVersion || (p.DefaultVersionId != "" && v.VersionId == p.DefaultVersionId) {
+			return v
+		}
+	}
+	return nil
+}
+
+// documents lists every document the build will parse.
+func (d *authDetails) documents() []*document {
+	var out []*document
+	inline := func(ps []inlinePolicy) {
+		for i := range ps {
+			out = append(out, &ps[i].PolicyDocument)
+		}
+	}
+	for i := range d.RoleDetailList {
+		r := &d.RoleDetailList[i]
+		out = append(out, &r.AssumeRolePolicyDocument)
+		inline(r.RolePolicyList)
+	}
+	for i := range d.UserDetailList {
+		inline(d.UserDetailList[i].UserPolicyList)
+	}
+	for i := range d.GroupDetailList {
+		inline(d.GroupDetailList[i].GroupPolicyList)
+	}
+	for i := range d.Policies {
+		if v := d.Policies[i].defaultVersion(); v != nil {
+			out = append(out, &v.Document)
+		}
+	}
+	return out
+}
+
 // accessKey is one entry of ListAccessKeys, plus last use when known.
 type accessKey struct {
 	UserName    string     `json:"UserName"`
@@ -182,17 +220,15 @@ func (idx *policyIndex) statements(arn, name string, quiet bool) ([]inventory.St
 		idx.acct.warn("managed policy %s is attached but not in the export; its permissions were not evaluated", arn)
 		return nil, false
 	}
-	for _, v := range p.PolicyVersionList {
-		if v.IsDefaultVersion || (p.DefaultVersionId != "" && v.VersionId == p.DefaultVersionId) {
-			st, err := v.Document.Parse()
-			if err != nil {
-				idx.failed[arn] = true
-				idx.acct.warn("skipped malformed policy document of managed policy %s (%s): %v", name, arn, err)
-				return nil, false
-			}
-			idx.parsed[arn] = st
-			return st, true
+	if v := p.defaultVersion(); v != nil {
+		st, err := v.Document.Parse()
+		if err != nil {
+			idx.failed[arn] = true
+			idx.acct.warn("skipped malformed policy document of managed policy %s (%s): %v", name, arn, err)
+			return nil, false
 		}
+		idx.parsed[arn] = st
+		return st, true
 	}
 	idx.failed[arn] = true
 	idx.acct.warn("managed policy %s has no default version in the export; its permissions were not evaluated", arn)
@@ -201,7 +237,8 @@ func (idx *policyIndex) statements(arn, name string, quiet bool) ([]inventory.St
 
 func (a *account) inline(kind, owner string, ps []inlinePolicy, source, via string) []inventory.Grant {
 	var out []inventory.Grant
-	for _, p := range ps {
+	for i := range ps {
+		p := &ps[i]
 		st, err := p.PolicyDocument.Parse()
 		if err != nil {
 			a.warn("skipped malformed inline policy %s of %s %s: %v", p.PolicyName, kind, owner, err)
@@ -243,6 +280,7 @@ func (a *account) build(mode string) inventory.Inventory {
 			src.NotAssessed = append(src.NotAssessed, "permissions", "trust")
 		}
 	}
+	parseAll(a.details.documents())
 	idx := newPolicyIndex(a)
 	groups := map[string]*groupDetail{}
 	for i := range a.details.GroupDetailList {

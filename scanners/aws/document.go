@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
@@ -19,6 +21,10 @@ import (
 // parses on demand, so unused policy versions cost nothing.
 type document struct {
 	raw []byte
+	// the parse result, kept once Parse has run
+	parsed []inventory.Statement
+	err    error
+	done   bool
 }
 
 func (d *document) UnmarshalJSON(b []byte) error {
@@ -61,8 +67,17 @@ func (d document) text() ([]byte, error) {
 	return []byte(s), nil
 }
 
-// Parse returns the document's statements.
-func (d document) Parse() ([]inventory.Statement, error) {
+// Parse returns the document's statements, parsing them on first use.
+func (d *document) Parse() ([]inventory.Statement, error) {
+	if d.done {
+		return d.parsed, d.err
+	}
+	d.parsed, d.err = d.parse()
+	d.done = true
+	return d.parsed, d.err
+}
+
+func (d *document) parse() ([]inventory.Statement, error) {
 	if d.empty() {
 		return nil, errors.New("policy document is empty")
 	}
@@ -71,6 +86,28 @@ func (d document) Parse() ([]inventory.Statement, error) {
 		return nil, err
 	}
 	return ParsePolicy(b)
+}
+
+// parseAll parses documents on every core; each document's result is kept
+// for its later Parse call.
+func parseAll(docs []*document) {
+	workers := runtime.GOMAXPROCS(0)
+	next := make(chan *document, 256)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for d := range next {
+				d.Parse()
+			}
+		}()
+	}
+	for _, d := range docs {
+		next <- d
+	}
+	close(next)
+	wg.Wait()
 }
 
 // rawPolicy mirrors the IAM policy grammar; each field that AWS allows as
@@ -118,7 +155,15 @@ type strings1 []string
 
 func (s *strings1) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
+	if v, ok := plainString(b); ok {
+		*s = []string{v}
+		return nil
+	}
 	if len(b) > 0 && b[0] == '[' {
+		if out, ok := plainStrings(b); ok {
+			*s = out
+			return nil
+		}
 		var many []json.RawMessage
 		if err := json.Unmarshal(b, &many); err != nil {
 			return err
@@ -140,6 +185,54 @@ func (s *strings1) UnmarshalJSON(b []byte) error {
 	}
 	*s = []string{v}
 	return nil
+}
+
+// plainString is the fast path for a JSON string with no escapes.
+func plainString(b []byte) (string, bool) {
+	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
+		return "", false
+	}
+	inner := b[1 : len(b)-1]
+	if bytes.IndexByte(inner, '\\') >= 0 || bytes.IndexByte(inner, '"') >= 0 {
+		return "", false
+	}
+	return string(inner), true
+}
+
+// plainStrings is the fast path for an array of JSON strings with no
+// escapes; anything else goes the general way.
+func plainStrings(b []byte) ([]string, bool) {
+	b = bytes.TrimSpace(b[1 : len(b)-1])
+	if len(b) == 0 {
+		return []string{}, true
+	}
+	var out []string
+	for len(b) > 0 {
+		if b[0] != '"' {
+			return nil, false
+		}
+		end := bytes.IndexByte(b[1:], '"')
+		if end < 0 {
+			return nil, false
+		}
+		v := b[1 : end+1]
+		if bytes.IndexByte(v, '\\') >= 0 {
+			return nil, false
+		}
+		out = append(out, string(v))
+		b = bytes.TrimSpace(b[end+2:])
+		if len(b) == 0 {
+			break
+		}
+		if b[0] != ',' {
+			return nil, false
+		}
+		b = bytes.TrimSpace(b[1:])
+		if len(b) == 0 {
+			return nil, false
+		}
+	}
+	return out, true
 }
 
 func scalar(b []byte) (string, error) {

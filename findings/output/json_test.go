@@ -1,0 +1,70 @@
+package output
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/nhiscan/nhiscan/findings"
+)
+
+// referenceJSON is what encoding/json writes for the report.
+func referenceJSON(t *testing.T, r *findings.Report) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(r); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestJSONWriterMatchesEncodingJSON(t *testing.T) {
+	tricky := []string{"", "plain", `quote " and \ backslash`, "tab\tnew\nline\rret", "ctl \x01\x1f", "<html> & 'amp'",
+		"unicode é 日本 🙂", "bad utf8 \xff\xfe end", "sep \u2028 \u2029", "\x7f del"}
+	var fs []findings.Finding
+	for i, s := range tricky {
+		f := findings.Finding{
+			Fingerprint: s, RuleID: "NHI-X-" + s, Title: s, Category: findings.Dormant, Severity: findings.Severity(1 + i%5),
+			Identity: findings.Identity{Provider: "aws", Account: s, ID: s, Name: s, Kind: s, Agent: i%2 == 0},
+			Message:  s, Remediation: s, Evidence: findings.EvidenceList{}, Controls: []findings.Control{},
+		}
+		if i%2 == 1 {
+			f.Credential = &findings.Credential{ID: s, Kind: s}
+			f.Evidence = findings.EvidenceList{{Key: s, Value: s}, {Key: "k2" + s, Value: "v"}}
+			f.Controls = []findings.Control{{Framework: s, ID: s}, {Framework: "owasp-nhi", ID: "NHI7"}}
+		}
+		fs = append(fs, f)
+	}
+	for _, r := range []*findings.Report{
+		{SchemaVersion: "1", Tool: findings.Tool{Name: "nhiscan", Version: "test"}, AsOf: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Summary: findings.Summarize(fs, 3), Sources: []findings.Source{{Scanner: "aws", Scope: "1", Mode: "live", Status: "partial", Error: "e", Warnings: []string{"w"}}}, Findings: fs},
+		{SchemaVersion: "1", Summary: findings.Summarize(nil, 0), Sources: []findings.Source{}, Findings: []findings.Finding{}},
+	} {
+		var got bytes.Buffer
+		if err := writeJSON(&got, r); err != nil {
+			t.Fatal(err)
+		}
+		want := referenceJSON(t, r)
+		if !bytes.Equal(got.Bytes(), want) {
+			t.Errorf("writeJSON differs from encoding/json:\ngot:\n%s\nwant:\n%s", got.Bytes(), want)
+		}
+	}
+}
+
+func TestEvidenceKeepsOrder(t *testing.T) {
+	in := findings.EvidenceList{{Key: "z", Value: "1"}, {Key: "a", Value: "2"}}
+	b, err := json.Marshal(in)
+	if err != nil || string(b) != `{"z":"1","a":"2"}` {
+		t.Fatalf("marshal = %s, %v", b, err)
+	}
+	var out findings.EvidenceList
+	if err := json.Unmarshal(b, &out); err != nil || len(out) != 2 || out[0].Key != "z" || out[1].Value != "2" {
+		t.Fatalf("unmarshal = %v, %v", out, err)
+	}
+	if err := json.Unmarshal([]byte(`["x"]`), &out); err == nil {
+		t.Error("evidence array accepted")
+	}
+}
