@@ -115,7 +115,7 @@ func writeSyntheticAccount(tb testing.TB, dir string, roles, users, policies int
 		userList = append(userList, map[string]any{
 			"Path": "/", "UserName": name, "UserId": fmt.Sprintf("AIDA%016d", i), "Arn": arn, "CreateDate": date(300 + i%400),
 			"UserPolicyList": []map[string]any{{"PolicyName": "own", "PolicyDocument": doc(1, 3)}},
-			"GroupList": []string{fmt.Sprintf("group-%d", i%50)}, "AttachedManagedPolicies": attach()[:1], "Tags": tags(i),
+			"GroupList":      []string{fmt.Sprintf("group-%d", i%50)}, "AttachedManagedPolicies": attach()[:1], "Tags": tags(i),
 		})
 		pw := "false,N/A,N/A"
 		if i%10 == 0 {
