@@ -157,7 +157,6 @@ func BenchmarkOfflineScan(b *testing.B) {
 		b.Run(fmt.Sprintf("roles=%d", roles), func(b *testing.B) {
 			dir := b.TempDir()
 			size := writeSyntheticAccount(b, dir, roles, users, policies)
-			b.ReportMetric(float64(size)/1e6, "MB-input")
 			env := testEnv(inventory.Inventory{})
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
@@ -166,6 +165,7 @@ func BenchmarkOfflineScan(b *testing.B) {
 					b.Fatalf("exit %d", code)
 				}
 			}
+			b.ReportMetric(float64(size)/1e6, "MB-input")
 		})
 	}
 }

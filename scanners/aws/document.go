@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
@@ -193,7 +194,7 @@ func plainString(b []byte) (string, bool) {
 		return "", false
 	}
 	inner := b[1 : len(b)-1]
-	if bytes.IndexByte(inner, '\\') >= 0 || bytes.IndexByte(inner, '"') >= 0 {
+	if bytes.IndexByte(inner, '\\') >= 0 || bytes.IndexByte(inner, '"') >= 0 || !utf8.Valid(inner) {
 		return "", false
 	}
 	return string(inner), true
@@ -216,7 +217,7 @@ func plainStrings(b []byte) ([]string, bool) {
 			return nil, false
 		}
 		v := b[1 : end+1]
-		if bytes.IndexByte(v, '\\') >= 0 {
+		if bytes.IndexByte(v, '\\') >= 0 || !utf8.Valid(v) {
 			return nil, false
 		}
 		out = append(out, string(v))

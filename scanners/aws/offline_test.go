@@ -1,8 +1,10 @@
 package aws
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -266,6 +268,59 @@ func FuzzParsePolicy(f *testing.F) {
 			}
 			if len(s.Actions) == 0 && len(s.NotActions) == 0 {
 				t.Fatal("accepted a statement without actions")
+			}
+		}
+	})
+}
+
+// FuzzStringsFastPath checks the fast path for plain strings against the
+// general decoder.
+func FuzzStringsFastPath(f *testing.F) {
+	for _, seed := range []string{`"a"`, `["a","b"]`, `[ "a" , "b" ]`, `[]`, `["a\"b"]`, `"\u0041"`, `[1,true,"x"]`, `["a",]`, `[""]`} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if !json.Valid(b) {
+			return
+		}
+		var fast strings1
+		fastErr := fast.UnmarshalJSON(b)
+		var general []any
+		if err := json.Unmarshal(b, &general); err != nil {
+			var one any
+			if json.Unmarshal(b, &one) != nil {
+				return
+			}
+			general = []any{one}
+		}
+		var want []string
+		for _, v := range general {
+			switch x := v.(type) {
+			case string:
+				want = append(want, x)
+			case bool:
+				want = append(want, strconv.FormatBool(x))
+			case float64:
+				want = append(want, strconv.FormatFloat(x, 'g', -1, 64))
+			default:
+				if fastErr == nil {
+					t.Fatalf("%s: accepted a non-scalar", b)
+				}
+				return
+			}
+		}
+		if fastErr != nil {
+			t.Fatalf("%s: %v", b, fastErr)
+		}
+		if len(want) != len(fast) {
+			t.Fatalf("%s: got %q want %q", b, fast, want)
+		}
+		for i := range want {
+			if _, isNum := general[i].(float64); isNum {
+				continue // numbers keep their JSON spelling
+			}
+			if want[i] != fast[i] {
+				t.Fatalf("%s: got %q want %q", b, fast, want)
 			}
 		}
 	})
