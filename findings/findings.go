@@ -190,16 +190,17 @@ func Fingerprint(ruleID, provider, account, identityID, credentialID string) str
 
 // Rule describes one rule of the catalogue.
 type Rule struct {
-	ID          string   `json:"id"`
-	Title       string   `json:"title"`
-	Category    string   `json:"category"`
-	Severity    Severity `json:"severity"`
-	Description string   `json:"description"`
-	Rationale   string   `json:"rationale"`
-	Remediation string   `json:"remediation"`
-	Defaults    string   `json:"defaults,omitempty"`
-	References  []string `json:"references"`
-	Providers   []string `json:"providers"`
+	ID          string    `json:"id"`
+	Title       string    `json:"title"`
+	Category    string    `json:"category"`
+	Severity    Severity  `json:"severity"`
+	Description string    `json:"description"`
+	Rationale   string    `json:"rationale"`
+	Remediation string    `json:"remediation"`
+	Defaults    string    `json:"defaults,omitempty"`
+	References  []string  `json:"references"`
+	Providers   []string  `json:"providers"`
+	Controls    []Control `json:"controls"`
 }
 
 // Tool names the program that wrote a report.

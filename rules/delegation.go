@@ -146,7 +146,7 @@ func (oidcSubject) Meta() findings.Rule {
 		Rationale:   "Every GitHub repository in the world can obtain a token from GitHub's OIDC provider; without a sub condition, any of them can assume the role.",
 		Remediation: "Add a condition on token.actions.githubusercontent.com:sub pinned to the repository and branch or environment, for example StringEquals repo:ORG/REPO:ref:refs/heads/main, plus aud = sts.amazonaws.com.",
 		Defaults:    "GitHub: critical with no sub condition or sub * / repo:*; high for repo:ORG/* or a wildcard inside the organization name; medium for repo:ORG/REPO:* (any branch or pull request). Other OIDC providers: high with no sub condition.",
-		References:  []string{"https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/configuring-openid-connect-in-amazon-web-services", "https://owasp.org/www-project-non-human-identities-top-10/2025/6-insecure-cloud-deployment-configurations/"},
+		References:  []string{"https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/configuring-openid-connect-in-amazon-web-services", "https://owasp.org/www-project-non-human-identities-top-10/2025/top-10-2025"},
 		Providers:   []string{"aws"},
 	}
 }
@@ -261,7 +261,7 @@ func (humanUse) Meta() findings.Rule {
 		Description: "The IAM user has both a console password and an active access key: a person signs in as the identity that a workload uses, or a person's account carries a workload's static key.",
 		Rationale:   "When people and programs share one identity, the audit trail cannot tell them apart and the workload's permissions become a person's (and the other way round).",
 		Remediation: "Give people their own federated access (IAM Identity Center), and keep the workload's identity for the workload alone: remove the console password or the access key.",
-		References:  []string{"https://owasp.org/www-project-non-human-identities-top-10/2025/10-human-use-of-nhi/"},
+		References:  []string{"https://owasp.org/www-project-non-human-identities-top-10/2025/top-10-2025"},
 		Providers:   []string{"aws"},
 	}
 }

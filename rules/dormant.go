@@ -105,7 +105,7 @@ func (userUnused) Meta() findings.Rule {
 		Rationale:   "A user nobody uses is an orphan whose credentials still work; users of decommissioned workloads are the classic improper offboarding.",
 		Remediation: "Find the owner; if the user is not needed, deactivate its credentials, then delete the user.",
 		Defaults:    "threshold 90 days (user_unused_days); users younger than the threshold and users with no active credential are not judged.",
-		References:  []string{"https://owasp.org/www-project-non-human-identities-top-10/2025/1-improper-offboarding/"},
+		References:  []string{"https://owasp.org/www-project-non-human-identities-top-10/2025/top-10-2025"},
 		Providers:   []string{"aws"},
 	}
 }

@@ -37,7 +37,7 @@ func (fullAdmin) Meta() findings.Rule {
 		Rationale:   "A workload or agent credential with administrator rights turns any compromise, prompt injection or tool misuse into a full account takeover. Administrator rights are never what a workload needs.",
 		Remediation: "Replace the administrator grant with a policy scoped to the actions and resources the workload uses (IAM Access Analyzer policy generation or last-accessed data help), or add a permissions boundary.",
 		Defaults:    "Critical when unconditional; high when every allowing statement carries a condition.",
-		References:  []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege", "https://owasp.org/www-project-non-human-identities-top-10/2025/5-overprivileged-nhi/"},
+		References:  []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege", "https://owasp.org/www-project-non-human-identities-top-10/2025/top-10-2025"},
 		Providers:   []string{"aws"},
 	}
 }

@@ -18,7 +18,7 @@ func (noOwner) Meta() findings.Rule {
 		Rationale:   "Nobody reviews, rotates or decommissions an identity nobody owns; ownerless identities are how access outlives the project that needed it.",
 		Remediation: "Tag the identity with its owning team or person (for example owner=team-payments), and make the tag mandatory with a tag policy or SCP.",
 		Defaults:    "owner tag keys owner, Owner, team, owner-email, contact (owner_tags). Medium for full administrators; one step more again for agents.",
-		References:  []string{"https://owasp.org/www-project-non-human-identities-top-10/2025/1-improper-offboarding/"},
+		References:  []string{"https://owasp.org/www-project-non-human-identities-top-10/2025/top-10-2025"},
 		Providers:   []string{"aws"},
 	}
 }

@@ -272,7 +272,7 @@ func finding(m findings.Rule, s *Subject, sev findings.Severity, cred *inventory
 		Message:     msg,
 		Evidence:    ev,
 		Remediation: m.Remediation,
-		Controls:    []findings.Control{},
+		Controls:    ControlsFor(m.ID),
 	}
 	if f.Evidence == nil {
 		f.Evidence = findings.EvidenceList{}

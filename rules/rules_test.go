@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/nhiscan/nhiscan/findings"
+	"github.com/nhiscan/nhiscan/findings/controls"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
 
@@ -354,5 +355,30 @@ func TestConfigValidate(t *testing.T) {
 	cfg.Exclude = []string{"["}
 	if err := cfg.Validate(All()); err == nil {
 		t.Error("bad glob accepted")
+	}
+}
+
+// Every rule maps to at least one OWASP agentic (ASI), one OWASP NHI and
+// one CSA MAESTRO entry, and every mapped control is in the catalogue.
+func TestEveryRuleIsMapped(t *testing.T) {
+	for _, r := range All() {
+		m := Describe(r)
+		count := map[string]int{}
+		for _, c := range m.Controls {
+			if _, ok := controls.Lookup(c.Framework, c.ID); !ok {
+				t.Errorf("%s maps to %s %s, which is not in the catalogue", m.ID, c.Framework, c.ID)
+			}
+			count[c.Framework]++
+		}
+		for _, fw := range []string{controls.ASI, controls.NHI, controls.MAESTRO} {
+			if count[fw] == 0 {
+				t.Errorf("%s has no %s mapping", m.ID, fw)
+			}
+		}
+	}
+	for id := range mappings {
+		if _, ok := ByID(All(), id); !ok {
+			t.Errorf("mapping for unknown rule %s", id)
+		}
 	}
 }

@@ -37,7 +37,7 @@ func (longLivedKey) Meta() findings.Rule {
 		Description: "The IAM user has an active access key. Access keys do not expire: whoever holds a copy can use it until someone deactivates it.",
 		Rationale:   "Static keys leak through source code, CI logs, laptops and agent context windows, and a leaked key works from anywhere. Workloads can get short-lived credentials instead.",
 		Remediation: "Move the workload to an IAM role: an instance profile, ECS task role, Lambda execution role, EKS Pod Identity, GitHub Actions OIDC or IAM Roles Anywhere for workloads outside AWS. Then deactivate and delete the key.",
-		References:  []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#bp-workloads-use-roles", "https://owasp.org/www-project-non-human-identities-top-10/2025/7-long-lived-secrets/"},
+		References:  []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#bp-workloads-use-roles", "https://owasp.org/www-project-non-human-identities-top-10/2025/top-10-2025"},
 		Providers:   []string{"aws"},
 	}
 }

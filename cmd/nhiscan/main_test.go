@@ -81,6 +81,8 @@ func TestGoldenDemo(t *testing.T) {
 		{"inventory-demo.json", "inventory --demo --format json"},
 		{"rules.txt", "rules"},
 		{"rules-explain.txt", "rules explain NHI-DOR-002"},
+		{"controls.txt", "controls"},
+		{"controls.json", "controls --format json"},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			r := runCLI(t, env, strings.Fields(tc.args)...)
@@ -199,6 +201,7 @@ func TestExitCodes(t *testing.T) {
 		{name: "partial_and_gate", live: partialWithAdmin, args: "scan aws --fail-on critical", want: 1},
 		{name: "partial_gate_not_hit", live: partialWithAdmin, args: "scan aws --fail-on critical --config ../../testdata/golden/override.yaml", want: 3},
 		{name: "unknown_rule", args: "rules explain NHI-XXX-999", want: 2, wantStderr: "no rule"},
+		{name: "unknown_framework", args: "controls --framework gov", want: 2, wantStderr: "unknown framework"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -43,6 +43,7 @@ func newRootCmd(env *environment) *cobra.Command {
 		newScanCmd(env),
 		newInventoryCmd(env),
 		newRulesCmd(),
+		newControlsCmd(),
 		newVersionCmd(),
 	)
 	return root

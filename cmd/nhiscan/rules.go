@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/nhiscan/nhiscan/findings/controls"
 	"github.com/nhiscan/nhiscan/rules"
 )
 
@@ -41,13 +42,21 @@ func newRulesCmd() *cobra.Command {
 			if !ok {
 				return inputError{fmt.Errorf("no rule %q (see 'nhiscan rules')", args[0])}
 			}
-			m := r.Meta()
+			m := rules.Describe(r)
 			var b strings.Builder
 			fmt.Fprintf(&b, "%s  %s\n\n", m.ID, m.Title)
 			fmt.Fprintf(&b, "Category:  %s\nSeverity:  %s (default)\nProviders: %s\n\n", m.Category, m.Severity, strings.Join(m.Providers, ", "))
 			fmt.Fprintf(&b, "Description\n  %s\n\nRationale\n  %s\n\nRemediation\n  %s\n", m.Description, m.Rationale, m.Remediation)
 			if m.Defaults != "" {
 				fmt.Fprintf(&b, "\nDefaults\n  %s\n", m.Defaults)
+			}
+			b.WriteString("\nControls\n")
+			for _, c := range m.Controls {
+				title := ""
+				if ctl, ok := controls.Lookup(c.Framework, c.ID); ok {
+					title = ctl.Title
+				}
+				fmt.Fprintf(&b, "  %-18s %-34s %s\n", c.Framework, c.ID, title)
 			}
 			if len(m.References) > 0 {
 				b.WriteString("\nReferences\n")

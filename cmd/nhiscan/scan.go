@@ -374,7 +374,7 @@ func runScan(ctx context.Context, env *environment, o *inputOptions, args []stri
 		Findings:      fs,
 	}
 	for _, r := range catalogue {
-		report.Rules = append(report.Rules, r.Meta())
+		report.Rules = append(report.Rules, rules.Describe(r))
 	}
 	if err := emit(o.output, stdout, func(w io.Writer) error { return output.Write(w, p.format, report) }); err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"github.com/olekukonko/tablewriter/tw"
 
 	"github.com/nhiscan/nhiscan/findings"
+	"github.com/nhiscan/nhiscan/findings/controls"
 )
 
 // newTable returns an ASCII table with left-aligned, unmodified headers
@@ -39,11 +40,11 @@ func writeTable(w io.Writer, r *findings.Report) error {
 		// Widths add up to 100 columns with borders and padding; the
 		// account column is left out when every finding is in one account.
 		multi := len(accounts) > 1
-		header := []any{"SEVERITY", "RULE", "IDENTITY", "FINDING"}
-		widths := tw.NewMapper[int, int]().Set(0, 10).Set(1, 13).Set(2, 24).Set(3, 48)
+		header := []any{"SEVERITY", "RULE", "IDENTITY", "FINDING", "CONTROLS"}
+		widths := tw.NewMapper[int, int]().Set(0, 10).Set(1, 13).Set(2, 20).Set(3, 38).Set(4, 13)
 		if multi {
-			header = []any{"SEVERITY", "RULE", "ACCOUNT", "IDENTITY", "FINDING"}
-			widths = tw.NewMapper[int, int]().Set(0, 10).Set(1, 13).Set(2, 14).Set(3, 20).Set(4, 37)
+			header = []any{"SEVERITY", "RULE", "ACCOUNT", "IDENTITY", "FINDING", "CONTROLS"}
+			widths = tw.NewMapper[int, int]().Set(0, 10).Set(1, 13).Set(2, 14).Set(3, 18).Set(4, 25).Set(5, 13)
 		}
 		t := newTable(w, widths)
 		t.Header(header...)
@@ -52,9 +53,9 @@ func writeTable(w io.Writer, r *findings.Report) error {
 			if f.Identity.Agent {
 				name += " (agent)"
 			}
-			row := []any{f.Severity.String(), f.RuleID, name, f.Message}
+			row := []any{f.Severity.String(), f.RuleID, name, f.Message, compactControls(f.Controls)}
 			if multi {
-				row = []any{f.Severity.String(), f.RuleID, f.Identity.Account, name, f.Message}
+				row = []any{f.Severity.String(), f.RuleID, f.Identity.Account, name, f.Message, compactControls(f.Controls)}
 			}
 			if err := t.Append(row...); err != nil {
 				return err
@@ -88,6 +89,18 @@ func writeTable(w io.Writer, r *findings.Report) error {
 		}
 	}
 	return nil
+}
+
+// compactControls names a finding's OWASP agentic and NHI ids, the ones
+// that fit a table cell.
+func compactControls(cs []findings.Control) string {
+	var ids []string
+	for _, c := range cs {
+		if c.Framework == controls.ASI || c.Framework == controls.NHI {
+			ids = append(ids, c.ID)
+		}
+	}
+	return strings.Join(ids, " ")
 }
 
 // WriteListing renders the inventory command's report.

@@ -1,0 +1,66 @@
+package rules
+
+import (
+	"strings"
+
+	"github.com/nhiscan/nhiscan/findings"
+	"github.com/nhiscan/nhiscan/findings/controls"
+)
+
+// mapping lists one rule's controls per framework, ids separated by
+// spaces. Primary ids come first. The choices follow the reviewed table
+// in the project's reference notes (controls.md, section 5).
+type mapping struct {
+	asi, tm, nhi, maestro, cisAWS3, cisAWS5, nist string
+}
+
+var mappings = map[string]mapping{
+	// overbroad
+	"NHI-OVB-001": {asi: "ASI03 ASI02", tm: "T3 T2", nhi: "NHI5", maestro: "cross-layer/privilege-escalation L4/lateral-movement", cisAWS3: "1.16", cisAWS5: "1.15", nist: "AC-6 AC-6(5) AC-6(1)"},
+	"NHI-OVB-002": {asi: "ASI03 ASI02", tm: "T3 T2", nhi: "NHI5", maestro: "cross-layer/privilege-escalation L4/lateral-movement", nist: "AC-6 AC-6(7)"},
+	"NHI-OVB-003": {asi: "ASI03 ASI02", tm: "T3 T2", nhi: "NHI5", maestro: "cross-layer/privilege-escalation L4/lateral-movement", nist: "AC-6 AC-6(7)"},
+	"NHI-OVB-004": {asi: "ASI03 ASI02", tm: "T3 T2", nhi: "NHI5", maestro: "cross-layer/privilege-escalation", cisAWS3: "1.16 1.22", cisAWS5: "1.15 1.21", nist: "AC-6 AC-6(5)"},
+	// static
+	"NHI-STA-001": {asi: "ASI03", tm: "T3 T9", nhi: "NHI7", maestro: "L7/agent-identity-attack L4", cisAWS3: "1.18", cisAWS5: "1.17", nist: "IA-5 IA-9"},
+	"NHI-STA-002": {asi: "ASI03", tm: "T3 T9", nhi: "NHI7", maestro: "L4", cisAWS3: "1.14", cisAWS5: "1.13", nist: "IA-5"},
+	"NHI-STA-003": {asi: "ASI03", tm: "T3", nhi: "NHI7 NHI1", maestro: "L4", cisAWS3: "1.13", cisAWS5: "1.12", nist: "IA-5 AC-2(3)"},
+	"NHI-STA-004": {asi: "ASI03", tm: "T3", nhi: "NHI5 NHI7", maestro: "cross-layer/privilege-escalation", cisAWS3: "1.4", cisAWS5: "1.3", nist: "AC-6(5) IA-5"},
+	// dormant
+	"NHI-DOR-001": {asi: "ASI03", tm: "T3", nhi: "NHI1", maestro: "L4/lateral-movement L6", nist: "AC-2(3) AC-2"},
+	"NHI-DOR-002": {asi: "ASI03", tm: "T3", nhi: "NHI1 NHI7", maestro: "L4", cisAWS3: "1.12", cisAWS5: "1.11", nist: "AC-2(3) IA-5"},
+	"NHI-DOR-003": {asi: "ASI03", tm: "T3", nhi: "NHI1", maestro: "L4/lateral-movement L6", cisAWS3: "1.12", cisAWS5: "1.11", nist: "AC-2(3) AC-2"},
+	"NHI-DOR-004": {asi: "ASI03", tm: "T3", nhi: "NHI1", maestro: "L4", nist: "IA-5 AC-2"},
+	// ownerless
+	"NHI-OWN-001": {asi: "ASI03", tm: "T8", nhi: "NHI1", maestro: "L6", nist: "AC-2 CM-8(4) IA-4"},
+	// delegation
+	"NHI-DEL-001": {asi: "ASI03 ASI04", tm: "T3 T9", nhi: "NHI3", maestro: "L7/integration-risks cross-layer/lateral-movement", cisAWS3: "1.20", cisAWS5: "1.19", nist: "AC-3 AC-20 IA-9"},
+	"NHI-DEL-002": {asi: "ASI03 ASI04", tm: "T3 T9", nhi: "NHI3", maestro: "L7/integration-risks", cisAWS3: "1.20", cisAWS5: "1.19", nist: "AC-20 SA-9"},
+	"NHI-DEL-003": {asi: "ASI03", tm: "T9 T3", nhi: "NHI6", maestro: "L7/agent-identity-attack cross-layer/lateral-movement", nist: "IA-9 AC-3"},
+	"NHI-DEL-004": {asi: "ASI03", tm: "T3", nhi: "NHI7", maestro: "L4", nist: "AC-12 IA-5"},
+	"NHI-DEL-005": {asi: "ASI03", tm: "T8", nhi: "NHI10", maestro: "L7/repudiation", cisAWS3: "1.11", cisAWS5: "1.10", nist: "IA-2 AU-10 AC-2"},
+}
+
+// ControlsFor returns a rule's controls in catalogue order.
+func ControlsFor(ruleID string) []findings.Control {
+	m, ok := mappings[ruleID]
+	if !ok {
+		return []findings.Control{}
+	}
+	var out []findings.Control
+	for _, part := range []struct{ fw, ids string }{
+		{controls.ASI, m.asi}, {controls.ASITM, m.tm}, {controls.NHI, m.nhi}, {controls.MAESTRO, m.maestro},
+		{controls.CISAWS3, m.cisAWS3}, {controls.CISAWS5, m.cisAWS5}, {controls.NIST, m.nist},
+	} {
+		for _, id := range strings.Fields(part.ids) {
+			out = append(out, findings.Control{Framework: part.fw, ID: id})
+		}
+	}
+	return out
+}
+
+// Describe returns a rule's catalogue entry with its control mappings.
+func Describe(r Rule) findings.Rule {
+	m := r.Meta()
+	m.Controls = ControlsFor(m.ID)
+	return m
+}
