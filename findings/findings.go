@@ -174,6 +174,33 @@ type Finding struct {
 	Evidence    EvidenceList `json:"evidence"`
 	Remediation string       `json:"remediation"`
 	Controls    []Control    `json:"controls"`
+	// Status is the finding's baseline state, set when a baseline was
+	// given: StatusNew or StatusUnchanged.
+	Status string `json:"status,omitempty"`
+	// Suppression is the unexpired suppression entry that accepts the
+	// finding, when one does.
+	Suppression *Suppression `json:"suppression,omitempty"`
+}
+
+// Baseline states.
+const (
+	StatusNew       = "new"
+	StatusUnchanged = "unchanged"
+)
+
+// Suppression records why a finding is accepted, by whom and until when.
+type Suppression struct {
+	Rule    string `json:"rule"`
+	Match   string `json:"match"` // the identity glob or fingerprint the entry matched on
+	Reason  string `json:"reason"`
+	Owner   string `json:"owner"`
+	Expires string `json:"expires"` // YYYY-MM-DD, the last day it applies
+}
+
+// Gated reports whether the finding counts for --fail-on: it is not
+// suppressed and not already in the baseline.
+func (f *Finding) Gated() bool {
+	return f.Suppression == nil && f.Status != StatusUnchanged
 }
 
 // Fingerprint is a stable hash of what a finding is about: rule, provider,
@@ -225,6 +252,11 @@ type Summary struct {
 	BySeverity map[string]int `json:"by_severity"`
 	ByCategory map[string]int `json:"by_category"`
 	Identities int            `json:"identities"`
+	// Suppressed counts findings an unexpired suppression accepts.
+	Suppressed int `json:"suppressed"`
+	// Gated counts findings that count for --fail-on: not suppressed and
+	// not in the baseline.
+	Gated int `json:"gated"`
 }
 
 // SchemaVersion of the JSON report. Bump it on any incompatible change.
@@ -240,6 +272,14 @@ type Report struct {
 	Findings      []Finding `json:"findings"`
 	// Rules is the catalogue used for the scan; not part of the JSON report.
 	Rules []Rule `json:"-"`
+	// Invocation describes the run that made the report (SARIF records it).
+	Invocation Invocation `json:"-"`
+}
+
+// Invocation is how and when the report was made.
+type Invocation struct {
+	CommandLine string
+	Start, End  time.Time
 }
 
 // Summarize counts findings by severity and category.
@@ -251,19 +291,27 @@ func Summarize(fs []Finding, identities int) Summary {
 	for _, c := range Categories {
 		s.ByCategory[c] = 0
 	}
-	for _, f := range fs {
+	for i := range fs {
+		f := &fs[i]
 		s.Total++
 		s.BySeverity[f.Severity.String()]++
 		s.ByCategory[f.Category]++
+		if f.Suppression != nil {
+			s.Suppressed++
+		}
+		if f.Gated() {
+			s.Gated++
+		}
 	}
 	return s
 }
 
-// AtOrAbove counts findings at or above the threshold.
+// AtOrAbove counts the findings that count for the gate (new and not
+// suppressed) at or above the threshold.
 func AtOrAbove(fs []Finding, threshold Severity) int {
 	n := 0
-	for _, f := range fs {
-		if f.Severity >= threshold {
+	for i := range fs {
+		if fs[i].Severity >= threshold && fs[i].Gated() {
 			n++
 		}
 	}

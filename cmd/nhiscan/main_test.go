@@ -77,6 +77,7 @@ func TestGoldenDemo(t *testing.T) {
 	for _, tc := range []struct{ file, args string }{
 		{"scan-demo.table", "scan --demo"},
 		{"scan-demo.json", "scan --demo --format json"},
+		{"scan-demo.sarif", "scan --demo --format sarif"},
 		{"inventory-demo.table", "inventory --demo"},
 		{"inventory-demo.json", "inventory --demo --format json"},
 		{"rules.txt", "rules"},

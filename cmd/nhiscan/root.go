@@ -3,6 +3,7 @@ package main
 import (
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -20,6 +21,9 @@ type environment struct {
 	stderrIsTTY bool
 	offline     func() []scanners.Offline
 	awsLive     func(aws.LiveOptions) scanners.Live
+	// commandLine is recorded in SARIF invocations (values of flags that
+	// may carry secrets are redacted).
+	commandLine string
 }
 
 func defaultEnv() *environment {
@@ -28,7 +32,27 @@ func defaultEnv() *environment {
 		stderrIsTTY: term.IsTerminal(int(os.Stderr.Fd())),
 		offline:     registry.Offline,
 		awsLive:     func(o aws.LiveOptions) scanners.Live { return aws.NewLive(o) },
+		commandLine: redactedCommandLine(os.Args),
 	}
+}
+
+// redactedCommandLine joins the arguments, hiding the value of
+// --external-id (a shared secret with the trusted party).
+func redactedCommandLine(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		switch {
+		case i > 0 && args[i-1] == "--external-id":
+			a = "REDACTED"
+		case strings.HasPrefix(a, "--external-id="):
+			a = "--external-id=REDACTED"
+		}
+		if strings.ContainsAny(a, " \t\"'") {
+			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+		out[i] = a
+	}
+	return strings.Join(out, " ")
 }
 
 func newRootCmd(env *environment) *cobra.Command {
@@ -44,6 +68,7 @@ func newRootCmd(env *environment) *cobra.Command {
 		newInventoryCmd(env),
 		newRulesCmd(),
 		newControlsCmd(),
+		newReportCmd(env),
 		newVersionCmd(),
 	)
 	return root

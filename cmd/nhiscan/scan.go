@@ -56,7 +56,7 @@ func (o *inputOptions) register(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringArrayVar(&o.inputs, "input", nil, "scan offline exports: a file or a directory (repeatable); formats are recognised from content")
 	f.BoolVar(&o.demo, "demo", false, "scan the demo account embedded in the binary")
-	f.StringVar(&o.format, "format", "table", "output format: table or json")
+	f.StringVar(&o.format, "format", "table", "output format: table, json or sarif (scan only)")
 	f.StringVar(&o.output, "output", "", "write the report to this file (written atomically) instead of stdout")
 	f.StringVar(&o.asOf, "as-of", "", "RFC 3339 time used as \"now\" for every age (default: now; the demo's export day with --demo)")
 	f.StringVar(&o.config, "config", "", "config file (default .nhiscan.yaml when present)")
@@ -70,7 +70,7 @@ func (o *inputOptions) register(cmd *cobra.Command) {
 
 func newScanCmd(env *environment) *cobra.Command {
 	var o inputOptions
-	var failOn string
+	var g gateOptions
 	cmd := &cobra.Command{
 		Use:   "scan [aws]",
 		Short: "Scan non-human identities and report findings",
@@ -81,24 +81,19 @@ func newScanCmd(env *environment) *cobra.Command {
   nhiscan scan --input DIR|FILE    scan offline exports of the AWS CLI
   nhiscan scan --demo              scan the embedded demo account
 
-Exit codes: 0 complete and nothing at or above --fail-on; 1 findings at or
-above --fail-on; 2 usage, config or input error; 3 partial scan.`,
+Exit codes: 0 complete and no new, unsuppressed finding at or above
+--fail-on; 1 such a finding; 2 usage, config or input error; 3 partial scan.`,
 		Args:      cobra.MaximumNArgs(1),
 		ValidArgs: []string{"aws"},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			threshold := findings.Severity(0)
-			if failOn != "none" {
-				s, err := findings.ParseSeverity(failOn)
-				if err != nil || s == findings.Info {
-					return inputError{fmt.Errorf("--fail-on: want critical, high, medium, low or none, got %q", failOn)}
-				}
-				threshold = s
+			if err := g.validate(); err != nil {
+				return err
 			}
-			return runScan(cmd.Context(), env, &o, args, threshold, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return runScan(cmd.Context(), env, &o, &g, args, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	o.register(cmd)
-	cmd.Flags().StringVar(&failOn, "fail-on", "none", "exit 1 when a finding is at or above this severity: critical, high, medium, low or none")
+	g.register(cmd)
 	return cmd
 }
 
@@ -349,7 +344,8 @@ func partial(srcs []inventory.Source) bool {
 	return false
 }
 
-func runScan(ctx context.Context, env *environment, o *inputOptions, args []string, threshold findings.Severity, stdout, stderr io.Writer) error {
+func runScan(ctx context.Context, env *environment, o *inputOptions, g *gateOptions, args []string, stdout, stderr io.Writer) error {
+	start := env.now()
 	p, err := prepare(ctx, env, o, args, stderr)
 	if err != nil {
 		return err
@@ -369,27 +365,15 @@ func runScan(ctx context.Context, env *environment, o *inputOptions, args []stri
 		SchemaVersion: findings.SchemaVersion,
 		Tool:          findings.Tool{Name: "nhiscan", Version: version},
 		AsOf:          p.cfg.AsOf,
-		Summary:       findings.Summarize(fs, inScope),
 		Sources:       toSources(p.inv.Sources),
 		Findings:      fs,
+		Summary:       findings.Summary{Identities: inScope},
+		Invocation:    findings.Invocation{CommandLine: env.commandLine, Start: start},
 	}
 	for _, r := range catalogue {
 		report.Rules = append(report.Rules, rules.Describe(r))
 	}
-	if err := emit(o.output, stdout, func(w io.Writer) error { return output.Write(w, p.format, report) }); err != nil {
-		return err
-	}
-	if threshold > 0 {
-		if n := findings.AtOrAbove(fs, threshold); n > 0 {
-			fmt.Fprintf(stderr, "nhiscan: %d finding(s) at or above %s\n", n, threshold)
-			return exitError{exitFindings}
-		}
-	}
-	if partial(p.inv.Sources) {
-		fmt.Fprintln(stderr, "nhiscan: the scan is partial: some scopes failed (see the errors above)")
-		return exitError{exitPartial}
-	}
-	return nil
+	return finish(env, report, p.format, o.output, g, partial(p.inv.Sources), stdout, stderr)
 }
 
 func runInventory(ctx context.Context, env *environment, o *inputOptions, args []string, stdout, stderr io.Writer) error {

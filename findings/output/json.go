@@ -140,6 +140,21 @@ func appendFinding(b []byte, f *findings.Finding) []byte {
 		}
 		b = append(b, in+"]"...)
 	}
+	if f.Status != "" {
+		b = appendString(field(append(b, ','), "status"), f.Status)
+	}
+	if s := f.Suppression; s != nil {
+		b = append(field(append(b, ','), "suppression"), '{')
+		for i, kv := range [][2]string{{"rule", s.Rule}, {"match", s.Match}, {"reason", s.Reason}, {"owner", s.Owner}, {"expires", s.Expires}} {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, in+"  "...)
+			b = appendString(b, kv[0])
+			b = appendString(append(b, ": "...), kv[1])
+		}
+		b = append(b, in+"}"...)
+	}
 	return append(b, "\n    }"...)
 }
 

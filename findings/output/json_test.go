@@ -36,6 +36,8 @@ func TestJSONWriterMatchesEncodingJSON(t *testing.T) {
 			f.Credential = &findings.Credential{ID: s, Kind: s}
 			f.Evidence = findings.EvidenceList{{Key: s, Value: s}, {Key: "k2" + s, Value: "v"}}
 			f.Controls = []findings.Control{{Framework: s, ID: s}, {Framework: "owasp-nhi", ID: "NHI7"}}
+			f.Status = findings.StatusNew
+			f.Suppression = &findings.Suppression{Rule: s, Match: s, Reason: s, Owner: s, Expires: "2027-01-01"}
 		}
 		fs = append(fs, f)
 	}

@@ -16,10 +16,11 @@ type Format string
 const (
 	Table Format = "table"
 	JSON  Format = "json"
+	SARIF Format = "sarif"
 )
 
 // Formats lists the formats Write knows.
-var Formats = []Format{Table, JSON}
+var Formats = []Format{Table, JSON, SARIF}
 
 // ParseFormat reads a format name.
 func ParseFormat(s string) (Format, error) {
@@ -28,16 +29,18 @@ func ParseFormat(s string) (Format, error) {
 			return f, nil
 		}
 	}
-	return "", fmt.Errorf("unknown format %q (want table or json)", s)
+	return "", fmt.Errorf("unknown format %q (want table, json or sarif)", s)
 }
 
-// Write renders the report in format f.
-func Write(w io.Writer, f Format, r *findings.Report) error {
+// Write renders the report in format f; sarif options apply to SARIF.
+func Write(w io.Writer, f Format, r *findings.Report, sarif SARIFOptions) error {
 	switch f {
 	case Table:
 		return writeTable(w, r)
 	case JSON:
 		return writeJSON(w, r)
+	case SARIF:
+		return WriteSARIF(w, r, sarif)
 	}
 	return fmt.Errorf("unknown format %q", f)
 }

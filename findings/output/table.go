@@ -32,9 +32,16 @@ func newTable(w io.Writer, widths tw.Mapper[int, int]) *tablewriter.Table {
 // All tablewriter calls live in this file: its API and defaults change
 // between versions, and the golden files pin what users see.
 func writeTable(w io.Writer, r *findings.Report) error {
-	if len(r.Findings) > 0 {
+	// Suppressed findings are counted, not listed.
+	shown := make([]*findings.Finding, 0, len(r.Findings))
+	for i := range r.Findings {
+		if r.Findings[i].Suppression == nil {
+			shown = append(shown, &r.Findings[i])
+		}
+	}
+	if len(shown) > 0 {
 		accounts := map[string]bool{}
-		for _, f := range r.Findings {
+		for _, f := range shown {
 			accounts[f.Identity.Provider+"/"+f.Identity.Account] = true
 		}
 		// Widths add up to 100 columns with borders and padding; the
@@ -48,14 +55,18 @@ func writeTable(w io.Writer, r *findings.Report) error {
 		}
 		t := newTable(w, widths)
 		t.Header(header...)
-		for _, f := range r.Findings {
+		for _, f := range shown {
 			name := f.Identity.Name
 			if f.Identity.Agent {
 				name += " (agent)"
 			}
-			row := []any{f.Severity.String(), f.RuleID, name, f.Message, compactControls(f.Controls)}
+			msg := f.Message
+			if f.Status == findings.StatusNew {
+				msg = "[new] " + msg
+			}
+			row := []any{f.Severity.String(), f.RuleID, name, msg, compactControls(f.Controls)}
 			if multi {
-				row = []any{f.Severity.String(), f.RuleID, f.Identity.Account, name, f.Message, compactControls(f.Controls)}
+				row = []any{f.Severity.String(), f.RuleID, f.Identity.Account, name, msg, compactControls(f.Controls)}
 			}
 			if err := t.Append(row...); err != nil {
 				return err
@@ -75,6 +86,11 @@ func writeTable(w io.Writer, r *findings.Report) error {
 	}
 	if _, err := fmt.Fprintf(w, "%d findings on %d identities: %s\nby category: %s\n", s.Total, s.Identities, strings.Join(sev, ", "), strings.Join(cat, ", ")); err != nil {
 		return err
+	}
+	if s.Suppressed > 0 || s.Gated != s.Total {
+		if _, err := fmt.Fprintf(w, "%d suppressed (not listed), %d count for --fail-on (not suppressed, not in the baseline)\n", s.Suppressed, s.Gated); err != nil {
+			return err
+		}
 	}
 	for _, src := range r.Sources {
 		line := fmt.Sprintf("scanned %s %s (%s): %s", src.Scanner, src.Scope, src.Mode, src.Status)

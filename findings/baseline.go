@@ -1,0 +1,188 @@
+package findings
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path"
+	"sort"
+	"time"
+)
+
+// FingerprintVersion names the fingerprint algorithm. A baseline written
+// with another version is refused rather than silently matching nothing.
+const FingerprintVersion = "nhiscan/v1"
+
+// Baseline is the set of findings a CI job has accepted as existing.
+type Baseline struct {
+	Version            int             `json:"version"`
+	FingerprintVersion string          `json:"fingerprint_version"`
+	Findings           []BaselineEntry `json:"findings"`
+}
+
+// BaselineEntry is one accepted finding.
+type BaselineEntry struct {
+	Fingerprint string    `json:"fingerprint"`
+	RuleID      string    `json:"rule_id"`
+	Identity    string    `json:"identity"`
+	Credential  string    `json:"credential,omitempty"`
+	FirstSeen   time.Time `json:"first_seen"`
+}
+
+// NewBaseline records the findings, sorted by fingerprint. An entry
+// already in previous keeps its first-seen time; others are first seen at
+// asOf.
+func NewBaseline(fs []Finding, asOf time.Time, previous *Baseline) *Baseline {
+	seen := map[string]time.Time{}
+	if previous != nil {
+		for _, e := range previous.Findings {
+			seen[e.Fingerprint] = e.FirstSeen
+		}
+	}
+	b := &Baseline{Version: 1, FingerprintVersion: FingerprintVersion, Findings: []BaselineEntry{}}
+	dup := map[string]bool{}
+	for _, f := range fs {
+		if dup[f.Fingerprint] {
+			continue
+		}
+		dup[f.Fingerprint] = true
+		e := BaselineEntry{Fingerprint: f.Fingerprint, RuleID: f.RuleID, Identity: f.Identity.ID, FirstSeen: asOf.UTC()}
+		if f.Credential != nil {
+			e.Credential = f.Credential.ID
+		}
+		if t, ok := seen[f.Fingerprint]; ok {
+			e.FirstSeen = t
+		}
+		b.Findings = append(b.Findings, e)
+	}
+	sort.Slice(b.Findings, func(i, j int) bool { return b.Findings[i].Fingerprint < b.Findings[j].Fingerprint })
+	return b
+}
+
+// ParseBaseline reads a baseline file, or an earlier JSON report (whose
+// findings then form the baseline).
+func ParseBaseline(data []byte) (*Baseline, error) {
+	var probe struct {
+		Version            int              `json:"version"`
+		FingerprintVersion string           `json:"fingerprint_version"`
+		Findings           *json.RawMessage `json:"findings"`
+		SchemaVersion      string           `json:"schema_version"`
+	}
+	if err := json.Unmarshal(data, &probe); err != nil {
+		return nil, fmt.Errorf("not a baseline: %v", err)
+	}
+	if probe.Findings == nil {
+		return nil, errors.New("not a baseline: no findings list")
+	}
+	if probe.SchemaVersion != "" {
+		var r Report
+		if err := json.Unmarshal(data, &r); err != nil {
+			return nil, fmt.Errorf("not a nhiscan report: %v", err)
+		}
+		return NewBaseline(r.Findings, r.AsOf, nil), nil
+	}
+	if probe.Version != 1 {
+		return nil, fmt.Errorf("baseline version %d is not supported (want 1)", probe.Version)
+	}
+	if probe.FingerprintVersion != FingerprintVersion {
+		return nil, fmt.Errorf("baseline fingerprints are %q, this nhiscan writes %q: write a new baseline", probe.FingerprintVersion, FingerprintVersion)
+	}
+	var b Baseline
+	if err := json.Unmarshal(data, &b); err != nil {
+		return nil, fmt.Errorf("not a baseline: %v", err)
+	}
+	for i, e := range b.Findings {
+		if e.Fingerprint == "" {
+			return nil, fmt.Errorf("baseline entry %d has no fingerprint", i+1)
+		}
+	}
+	return &b, nil
+}
+
+// Apply marks each finding new or unchanged.
+func (b *Baseline) Apply(fs []Finding) {
+	known := make(map[string]bool, len(b.Findings))
+	for _, e := range b.Findings {
+		known[e.Fingerprint] = true
+	}
+	for i := range fs {
+		if known[fs[i].Fingerprint] {
+			fs[i].Status = StatusUnchanged
+		} else {
+			fs[i].Status = StatusNew
+		}
+	}
+}
+
+// SuppressionEntry is one entry of an ignore file.
+type SuppressionEntry struct {
+	// Index is the entry's position in its file, from 1, for messages.
+	Index       int
+	Rule        string // rule id or glob
+	Identity    string // identity id (ARN, email) or glob; or
+	Fingerprint string // one finding's fingerprint
+	Reason      string
+	Owner       string
+	Expires     time.Time // the last day the entry applies (UTC date)
+}
+
+func (e *SuppressionEntry) String() string {
+	target := "identity " + e.Identity
+	if e.Fingerprint != "" {
+		target = "fingerprint " + e.Fingerprint
+	}
+	return fmt.Sprintf("suppression %d (rule %s, %s, owner %s)", e.Index, e.Rule, target, e.Owner)
+}
+
+func (e *SuppressionEntry) matches(f *Finding) bool {
+	if ok, _ := path.Match(e.Rule, f.RuleID); !ok {
+		return false
+	}
+	if e.Fingerprint != "" {
+		return e.Fingerprint == f.Fingerprint
+	}
+	ok, _ := path.Match(e.Identity, f.Identity.ID)
+	return ok
+}
+
+// expiringSoon is how far ahead an expiry earns a notice.
+const expiringSoon = 14 * 24 * time.Hour
+
+// Suppress marks the findings that an unexpired entry matches and returns
+// one line per problem with the entries: expired, matching nothing, or
+// expiring within 14 days.
+func Suppress(fs []Finding, entries []SuppressionEntry, asOf time.Time) (warnings []string) {
+	used := make([]bool, len(entries))
+	for i := range fs {
+		for j := range entries {
+			e := &entries[j]
+			if !e.matches(&fs[i]) {
+				continue
+			}
+			used[j] = true
+			if !asOf.Before(e.Expires.Add(24 * time.Hour)) {
+				continue // expired: reported below
+			}
+			if fs[i].Suppression == nil {
+				match := e.Identity
+				if e.Fingerprint != "" {
+					match = e.Fingerprint
+				}
+				fs[i].Suppression = &Suppression{Rule: e.Rule, Match: match, Reason: e.Reason, Owner: e.Owner, Expires: e.Expires.Format("2006-01-02")}
+			}
+		}
+	}
+	for j := range entries {
+		e := &entries[j]
+		end := e.Expires.Add(24 * time.Hour)
+		switch {
+		case !asOf.Before(end):
+			warnings = append(warnings, fmt.Sprintf("warning: %s expired on %s and no longer suppresses anything", e, e.Expires.Format("2006-01-02")))
+		case !used[j]:
+			warnings = append(warnings, fmt.Sprintf("warning: %s matches no finding; remove it", e))
+		case end.Sub(asOf) <= expiringSoon:
+			warnings = append(warnings, fmt.Sprintf("notice: %s expires on %s", e, e.Expires.Format("2006-01-02")))
+		}
+	}
+	return warnings
+}
