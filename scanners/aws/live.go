@@ -100,7 +100,7 @@ func (l *Live) Scan(ctx context.Context) (inventory.Inventory, error) {
 		cfg.Region = "us-east-1" // IAM is global; the SDK still wants a region
 	}
 	if !l.opts.Org {
-		inv := l.scanAccount(ctx, cfg, "")
+		inv := l.scanAccount(ctx, cfg, "", "")
 		if len(inv.Sources) == 1 && inv.Sources[0].Status == inventory.StatusFailed && len(inv.Identities) == 0 && inv.Sources[0].Scope == "" {
 			return inventory.Inventory{}, errors.New(inv.Sources[0].Error)
 		}
@@ -152,7 +152,7 @@ func (l *Live) scanOrg(ctx context.Context, cfg sdkaws.Config) (inventory.Invent
 					o.ExternalID = sdkaws.String(l.opts.ExternalID)
 				}
 			}))
-			results[i] = l.scanAccount(ctx, acfg, *a.Id)
+			results[i] = l.scanAccount(ctx, acfg, *a.Id, roleArn)
 		}()
 	}
 	wg.Wait()
@@ -182,14 +182,19 @@ func describe(op string, err error) string {
 	return fmt.Sprintf("%s: %v", op, err)
 }
 
-// scanAccount reads one account. It never fails as a whole: a failure is
-// recorded in the returned Source, and the parts read are kept.
-func (l *Live) scanAccount(ctx context.Context, cfg sdkaws.Config, want string) inventory.Inventory {
+// scanAccount reads one account, through the role roleArn when set. It
+// never fails as a whole: a failure is recorded in the returned Source,
+// and the parts read are kept.
+func (l *Live) scanAccount(ctx context.Context, cfg sdkaws.Config, want, roleArn string) inventory.Inventory {
 	failed := func(scope, msg string) inventory.Inventory {
 		return inventory.Inventory{Sources: []inventory.Source{{Scanner: "aws", Scope: scope, Mode: "live", Status: inventory.StatusFailed, Error: msg}}}
 	}
 	who, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
+		if roleArn != "" {
+			// The assumed role's credentials are fetched on the first call.
+			return failed(want, describe("sts:AssumeRole "+roleArn, err))
+		}
 		return failed(want, describe("sts:GetCallerIdentity", err))
 	}
 	acct := sdkaws.ToString(who.Account)
