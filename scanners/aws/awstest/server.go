@@ -212,4 +212,3 @@ func (f *Server) organizations(w http.ResponseWriter, r *http.Request, target st
 	}
 	fmt.Fprintf(w, `{"Accounts":[%s,%s]}`, acct("444444444444", "ACTIVE"), acct("555555555555", "ACTIVE"))
 }
-
