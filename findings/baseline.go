@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path"
 	"sort"
 	"time"
 )
@@ -135,14 +134,13 @@ func (e *SuppressionEntry) String() string {
 }
 
 func (e *SuppressionEntry) matches(f *Finding) bool {
-	if ok, _ := path.Match(e.Rule, f.RuleID); !ok {
+	if !MatchGlob(e.Rule, f.RuleID) {
 		return false
 	}
 	if e.Fingerprint != "" {
 		return e.Fingerprint == f.Fingerprint
 	}
-	ok, _ := path.Match(e.Identity, f.Identity.ID)
-	return ok
+	return MatchGlob(e.Identity, f.Identity.ID)
 }
 
 // expiringSoon is how far ahead an expiry earns a notice.

@@ -8,7 +8,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"path"
 	"runtime"
 	"slices"
 	"strings"
@@ -125,10 +124,7 @@ func InScope(id *inventory.Identity, cfg *Config) bool {
 		return false
 	}
 	for _, pat := range cfg.Exclude {
-		if ok, _ := path.Match(pat, id.ID); ok {
-			return false
-		}
-		if ok, _ := path.Match(pat, id.Name); ok {
+		if findings.MatchGlob(pat, id.ID) || findings.MatchGlob(pat, id.Name) {
 			return false
 		}
 	}
@@ -152,8 +148,8 @@ func (cfg *Config) Validate(catalogue []Rule) error {
 		}
 	}
 	for _, pat := range cfg.Exclude {
-		if _, err := path.Match(pat, ""); err != nil {
-			return fmt.Errorf("bad exclusion pattern %q: %v", pat, err)
+		if pat == "" {
+			return fmt.Errorf("empty exclusion pattern")
 		}
 	}
 	return nil

@@ -148,6 +148,7 @@ func TestFullAdmin(t *testing.T) {
 		{name: "service_linked_excluded", id: role("a", grant(allowAll()), func(i *inventory.Identity) { i.Excluded = "service-linked role" }), want: nil},
 		{name: "service_linked_included_by_config", id: role("a", grant(allowAll()), func(i *inventory.Identity) { i.Excluded = "service-linked role" }), cfg: func(c *Config) { c.IncludeProviderManaged = true }, want: []findings.Severity{C}},
 		{name: "excluded_by_pattern", id: role("breakglass-1", grant(allowAll())), cfg: func(c *Config) { c.Exclude = []string{"breakglass-*"} }, want: nil},
+		{name: "excluded_by_arn_pattern", id: role("breakglass-1", grant(allowAll())), cfg: func(c *Config) { c.Exclude = []string{"arn:aws:iam::*:role/break*"} }, want: nil},
 		{name: "severity_override", id: role("a", grant(allowAll())), cfg: func(c *Config) { c.SeverityOverrides = map[string]findings.Severity{"NHI-OVB-001": L} }, want: []findings.Severity{L}},
 	})
 }
@@ -352,9 +353,9 @@ func TestConfigValidate(t *testing.T) {
 		t.Errorf("unknown rule id accepted: %v", err)
 	}
 	cfg = DefaultConfig(asOf)
-	cfg.Exclude = []string{"["}
+	cfg.Exclude = []string{""}
 	if err := cfg.Validate(All()); err == nil {
-		t.Error("bad glob accepted")
+		t.Error("empty exclusion pattern accepted")
 	}
 }
 

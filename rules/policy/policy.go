@@ -7,6 +7,7 @@ package policy
 import (
 	"strings"
 
+	"github.com/nhiscan/nhiscan/findings"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
 
@@ -272,30 +273,7 @@ func (st *stmt) resourceOverlaps(resource string) bool {
 // A '*' in s is an ordinary character, so Match("iam:*", "iam:*") is true
 // and Match("iam:get*", "iam:*") is false: the pattern covers s.
 // Callers lower-case both sides for case-insensitive matching.
-func Match(pattern, s string) bool {
-	p, i := 0, 0
-	star, mark := -1, 0
-	for i < len(s) {
-		switch {
-		case p < len(pattern) && (pattern[p] == '?' || pattern[p] == s[i]):
-			p++
-			i++
-		case p < len(pattern) && pattern[p] == '*':
-			star, mark = p, i
-			p++
-		case star >= 0:
-			p = star + 1
-			mark++
-			i = mark
-		default:
-			return false
-		}
-	}
-	for p < len(pattern) && pattern[p] == '*' {
-		p++
-	}
-	return p == len(pattern)
-}
+func Match(pattern, s string) bool { return findings.MatchGlob(pattern, s) }
 
 // Overlap reports whether some string could match both patterns. It is
 // exact when either side has no wildcard and conservative otherwise (it
