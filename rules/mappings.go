@@ -2,6 +2,7 @@ package rules
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/nhiscan/nhiscan/findings"
 	"github.com/nhiscan/nhiscan/findings/controls"
@@ -40,12 +41,28 @@ var mappings = map[string]mapping{
 	"NHI-DEL-005": {asi: "ASI03", tm: "T8", nhi: "NHI10", maestro: "L7/repudiation", cisAWS3: "1.11", cisAWS5: "1.10", nist: "IA-2 AU-10 AC-2"},
 }
 
-// ControlsFor returns a rule's controls in catalogue order.
+var (
+	controlsOnce   sync.Once
+	controlsByRule map[string][]findings.Control
+)
+
+// ControlsFor returns a rule's controls. The slice is shared by every
+// finding of the rule: callers must not modify it.
 func ControlsFor(ruleID string) []findings.Control {
-	m, ok := mappings[ruleID]
-	if !ok {
-		return []findings.Control{}
+	controlsOnce.Do(func() {
+		controlsByRule = make(map[string][]findings.Control, len(mappings))
+		for id := range mappings {
+			controlsByRule[id] = buildControls(id)
+		}
+	})
+	if cs, ok := controlsByRule[ruleID]; ok {
+		return cs
 	}
+	return []findings.Control{}
+}
+
+func buildControls(ruleID string) []findings.Control {
+	m := mappings[ruleID]
 	var out []findings.Control
 	for _, part := range []struct{ fw, ids string }{
 		{controls.ASI, m.asi}, {controls.ASITM, m.tm}, {controls.NHI, m.nhi}, {controls.MAESTRO, m.maestro},

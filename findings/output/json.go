@@ -40,13 +40,14 @@ func writeJSON(w io.Writer, r *findings.Report) error {
 	}
 	bw.WriteString(",\n  \"findings\": [")
 	var buf []byte
+	cache := controlsCache{}
 	for i := range r.Findings {
 		buf = buf[:0]
 		if i > 0 {
 			buf = append(buf, ',')
 		}
 		buf = append(buf, "\n    "...)
-		buf = appendFinding(buf, &r.Findings[i])
+		buf = appendFinding(buf, &r.Findings[i], cache)
 		if _, err := bw.Write(buf); err != nil {
 			return err
 		}
@@ -73,10 +74,14 @@ func encodeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
+// controlsCache keeps the rendered controls of a shared slice (all
+// findings of one rule share theirs), keyed by its first element.
+type controlsCache map[*findings.Control][]byte
+
 // appendFinding writes one finding exactly as encoding/json would with
 // the report's indentation (four spaces in, two per level), without
 // reflection: reports of a hundred thousand findings are common.
-func appendFinding(b []byte, f *findings.Finding) []byte {
+func appendFinding(b []byte, f *findings.Finding, cache controlsCache) []byte {
 	const in = "\n      "
 	field := func(b []byte, name string) []byte {
 		b = append(b, in...)
@@ -127,7 +132,10 @@ func appendFinding(b []byte, f *findings.Finding) []byte {
 	b = field(append(b, ','), "controls")
 	if len(f.Controls) == 0 {
 		b = append(b, "[]"...)
+	} else if done, ok := cache[&f.Controls[0]]; ok && len(done) > 0 {
+		b = append(b, done...)
 	} else {
+		start := len(b)
 		b = append(b, '[')
 		for i, c := range f.Controls {
 			if i > 0 {
@@ -139,6 +147,7 @@ func appendFinding(b []byte, f *findings.Finding) []byte {
 			b = append(b, in+"  }"...)
 		}
 		b = append(b, in+"]"...)
+		cache[&f.Controls[0]] = append([]byte(nil), b[start:]...)
 	}
 	if f.Status != "" {
 		b = appendString(field(append(b, ','), "status"), f.Status)
