@@ -69,13 +69,13 @@ type keyUnused struct{}
 
 func (keyUnused) Meta() findings.Rule {
 	return findings.Rule{
-		ID: "NHI-DOR-002", Title: "Access key unused", Category: findings.Dormant, Severity: findings.Medium,
-		Description: "An active access key was not used within the threshold, or was never used and is older than the threshold.",
+		ID: "NHI-DOR-002", Title: "Key unused", Category: findings.Dormant, Severity: findings.Medium,
+		Description: "An active access key (AWS) or user-managed service account key (GCP) was not used within the threshold, or was never used and is older than the threshold.",
 		Rationale:   "An unused key is pure risk: nothing depends on it, yet anyone holding a copy can use it. Keys that were created and never used are the ones most scanners miss.",
 		Remediation: "Deactivate the key, wait for anything that breaks, then delete it.",
-		Defaults:    "threshold 45 days (key_unused_days); keys younger than the threshold are not judged.",
-		References:  []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html"},
-		Providers:   []string{"aws"},
+		Defaults:    "threshold 45 days (key_unused_days); keys younger than the threshold are not judged, nor keys whose use the source does not record (GCP without key activity data).",
+		References:  []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html", "https://cloud.google.com/iam/docs/service-account-recent-usage"},
+		Providers:   []string{"aws", "gcp"},
 	}
 }
 
@@ -90,7 +90,7 @@ func (r keyUnused) Check(s *Subject) []findings.Finding {
 			continue
 		}
 		out = append(out, finding(r.Meta(), s, findings.Medium, c, "",
-			fmt.Sprintf("An active access key of %s %s.", s.Identity.Name, lastUseText(e)), e...))
+			fmt.Sprintf("Key %s of %s %s.", credentialLabel(s.Identity, c), s.Identity.Name, lastUseText(e)), e...))
 	}
 	return out
 }
@@ -147,12 +147,12 @@ type inactiveKey struct{}
 
 func (inactiveKey) Meta() findings.Rule {
 	return findings.Rule{
-		ID: "NHI-DOR-004", Title: "Inactive access key left in place", Category: findings.Dormant, Severity: findings.Low,
-		Description: "An access key is deactivated but not deleted.",
-		Rationale:   "An inactive key can be reactivated by anyone with iam:UpdateAccessKey; deleting it closes that path and keeps the inventory honest.",
+		ID: "NHI-DOR-004", Title: "Inactive key left in place", Category: findings.Dormant, Severity: findings.Low,
+		Description: "An access key (AWS) or user-managed service account key (GCP) is deactivated but not deleted.",
+		Rationale:   "An inactive key can be reactivated by anyone allowed to (iam:UpdateAccessKey, iam.serviceAccountKeys.enable); deleting it closes that path and keeps the inventory honest.",
 		Remediation: "Delete the inactive key once you are sure nothing needs it.",
-		References:  []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html"},
-		Providers:   []string{"aws"},
+		References:  []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html", "https://cloud.google.com/iam/docs/keys-disable-enable"},
+		Providers:   []string{"aws", "gcp"},
 	}
 }
 
@@ -160,11 +160,11 @@ func (r inactiveKey) Check(s *Subject) []findings.Finding {
 	var out []findings.Finding
 	for i := range s.Identity.Credentials {
 		c := &s.Identity.Credentials[i]
-		if c.Kind != inventory.CredAWSAccessKey || c.Status != inventory.CredentialInactive {
+		if !staticKeys[c.Kind] || c.Status != inventory.CredentialInactive {
 			continue
 		}
 		out = append(out, finding(r.Meta(), s, findings.Low, c, "",
-			fmt.Sprintf("%s keeps an inactive access key.", s.Identity.Name), ev("key_created_or_rotated", date(c.CreatedAt))))
+			fmt.Sprintf("%s keeps an inactive key %s.", s.Identity.Name, credentialLabel(s.Identity, c)), ev("key_created_or_rotated", date(c.CreatedAt))))
 	}
 	return out
 }

@@ -12,7 +12,7 @@ import (
 // spaces. Primary ids come first. The choices follow the reviewed table
 // in the project's reference notes (controls.md, section 5).
 type mapping struct {
-	asi, tm, nhi, maestro, cisAWS3, cisAWS5, nist string
+	asi, tm, nhi, maestro, cisAWS3, cisAWS5, cisGCP3, nist string
 }
 
 var mappings = map[string]mapping{
@@ -23,8 +23,8 @@ var mappings = map[string]mapping{
 	"NHI-OVB-004": {asi: "ASI03 ASI02", tm: "T3 T2", nhi: "NHI5", maestro: "cross-layer/privilege-escalation", cisAWS3: "1.16 1.22", cisAWS5: "1.15 1.21", nist: "AC-6 AC-6(5)"},
 	// static
 	"NHI-STA-001": {asi: "ASI03", tm: "T3 T9", nhi: "NHI7", maestro: "L7/agent-identity-attack L4", cisAWS3: "1.18", cisAWS5: "1.17", nist: "IA-5 IA-9"},
-	"NHI-STA-002": {asi: "ASI03", tm: "T3 T9", nhi: "NHI7", maestro: "L4", cisAWS3: "1.14", cisAWS5: "1.13", nist: "IA-5"},
-	"NHI-STA-003": {asi: "ASI03", tm: "T3", nhi: "NHI7 NHI1", maestro: "L4", cisAWS3: "1.13", cisAWS5: "1.12", nist: "IA-5 AC-2(3)"},
+	"NHI-STA-002": {asi: "ASI03", tm: "T3 T9", nhi: "NHI7", maestro: "L4", cisAWS3: "1.14", cisAWS5: "1.13", cisGCP3: "1.7", nist: "IA-5"},
+	"NHI-STA-003": {asi: "ASI03", tm: "T3", nhi: "NHI7 NHI1", maestro: "L4", cisAWS3: "1.13", cisAWS5: "1.12", cisGCP3: "1.4", nist: "IA-5 AC-2(3)"},
 	"NHI-STA-004": {asi: "ASI03", tm: "T3", nhi: "NHI5 NHI7", maestro: "cross-layer/privilege-escalation", cisAWS3: "1.4", cisAWS5: "1.3", nist: "AC-6(5) IA-5"},
 	// dormant
 	"NHI-DOR-001": {asi: "ASI03", tm: "T3", nhi: "NHI1", maestro: "L4/lateral-movement L6", nist: "AC-2(3) AC-2"},
@@ -38,6 +38,18 @@ var mappings = map[string]mapping{
 	"NHI-DEL-002": {asi: "ASI03 ASI04", tm: "T3 T9", nhi: "NHI3", maestro: "L7/integration-risks", cisAWS3: "1.20", cisAWS5: "1.19", nist: "AC-20 SA-9"},
 	"NHI-DEL-003": {asi: "ASI03", tm: "T9 T3", nhi: "NHI6", maestro: "L7/agent-identity-attack cross-layer/lateral-movement", nist: "IA-9 AC-3"},
 	"NHI-DEL-004": {asi: "ASI03", tm: "T3", nhi: "NHI7", maestro: "L4", nist: "AC-12 IA-5"},
+	// GCP
+	"NHI-OVB-101": {asi: "ASI03 ASI02", tm: "T3 T2", nhi: "NHI5", maestro: "cross-layer/privilege-escalation L4/lateral-movement", cisGCP3: "1.5", nist: "AC-6 AC-6(5)"},
+	"NHI-OVB-102": {asi: "ASI03 ASI02", tm: "T3 T2", nhi: "NHI5", maestro: "cross-layer/privilege-escalation", cisGCP3: "1.5 1.8", nist: "AC-6 AC-6(1) AC-5"},
+	"NHI-OVB-103": {asi: "ASI03", tm: "T3", nhi: "NHI5", maestro: "cross-layer/privilege-escalation", nist: "AC-6 AC-6(1)"},
+	"NHI-ESC-101": {asi: "ASI03", tm: "T3 T14", nhi: "NHI5", maestro: "cross-layer/privilege-escalation", cisGCP3: "1.6", nist: "AC-6 AC-5 AC-3"},
+	"NHI-STA-101": {asi: "ASI03", tm: "T3 T9", nhi: "NHI7", maestro: "L7/agent-identity-attack L4", cisGCP3: "1.4", nist: "IA-5 IA-9"},
+	"NHI-STA-102": {asi: "ASI03", tm: "T3 T9", nhi: "NHI7", maestro: "L4", cisGCP3: "1.7", nist: "IA-5"},
+	"NHI-DOR-101": {asi: "ASI03", tm: "T3", nhi: "NHI1", maestro: "L4/lateral-movement L6", nist: "AC-2(3) AC-2"},
+	"NHI-DEL-101": {asi: "ASI03", tm: "T3 T9", nhi: "NHI5", maestro: "cross-layer/privilege-escalation cross-layer/lateral-movement", cisGCP3: "1.6", nist: "AC-6 AC-5"},
+	"NHI-DEL-102": {asi: "ASI03 ASI04", tm: "T3 T9", nhi: "NHI5 NHI3", maestro: "L7/integration-risks", nist: "AC-3 AC-6"},
+	"NHI-DEL-103": {asi: "ASI03", tm: "T9 T3", nhi: "NHI6", maestro: "L7/agent-identity-attack cross-layer/lateral-movement", nist: "IA-9 AC-3"},
+	"NHI-DEL-104": {asi: "ASI03", tm: "T3", nhi: "NHI1", maestro: "L6", nist: "AC-2"},
 	"NHI-DEL-005": {asi: "ASI03", tm: "T8", nhi: "NHI10", maestro: "L7/repudiation", cisAWS3: "1.11", cisAWS5: "1.10", nist: "IA-2 AU-10 AC-2"},
 }
 
@@ -66,7 +78,7 @@ func buildControls(ruleID string) []findings.Control {
 	var out []findings.Control
 	for _, part := range []struct{ fw, ids string }{
 		{controls.ASI, m.asi}, {controls.ASITM, m.tm}, {controls.NHI, m.nhi}, {controls.MAESTRO, m.maestro},
-		{controls.CISAWS3, m.cisAWS3}, {controls.CISAWS5, m.cisAWS5}, {controls.NIST, m.nist},
+		{controls.CISAWS3, m.cisAWS3}, {controls.CISAWS5, m.cisAWS5}, {controls.CISGCP3, m.cisGCP3}, {controls.NIST, m.nist},
 	} {
 		for _, id := range strings.Fields(part.ids) {
 			out = append(out, findings.Control{Framework: part.fw, ID: id})

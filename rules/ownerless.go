@@ -14,23 +14,26 @@ type noOwner struct{}
 func (noOwner) Meta() findings.Rule {
 	return findings.Rule{
 		ID: "NHI-OWN-001", Title: "Identity has no owner", Category: findings.Ownerless, Severity: findings.Low,
-		Description: "No owner could be resolved for the identity: none of the owner tag keys is set, or its value is empty.",
+		Description: "No owner could be resolved for the identity: none of the owner tag keys is set or its value is empty (AWS); no owner in the service account's description and none in the configured owners map (GCP, where service accounts have no labels).",
 		Rationale:   "Nobody reviews, rotates or decommissions an identity nobody owns; ownerless identities are how access outlives the project that needed it.",
-		Remediation: "Tag the identity with its owning team or person (for example owner=team-payments), and make the tag mandatory with a tag policy or SCP.",
-		Defaults:    "owner tag keys owner, Owner, team, owner-email, contact (owner_tags). Medium for full administrators; one step more again for agents.",
+		Remediation: "AWS: tag the identity with its owning team or person (for example owner=team-payments), and make the tag mandatory with a tag policy or SCP. GCP: write \"owner: team-payments\" in the service account's description, or list it in the owners map of .nhiscan.yaml.",
+		Defaults:    "owner tag keys owner, Owner, team, owner-email, contact (owner_tags); GCP description pattern owner: <value> (owner_description_pattern). Medium for full administrators (owner or editor on GCP); one step more again for agents.",
 		References:  []string{"https://owasp.org/www-project-non-human-identities-top-10/2025/top-10-2025"},
-		Providers:   []string{"aws"},
+		Providers:   []string{"aws", "gcp"},
 	}
 }
 
 func (r noOwner) Check(s *Subject) []findings.Finding {
 	id := s.Identity
-	if id.Kind == inventory.KindAWSRoot || id.Owner != "" {
+	if id.Kind == inventory.KindAWSRoot || id.Kind == inventory.KindGCPProject || id.Owner != "" {
 		return nil
 	}
 	sev := findings.Low
 	e := []findings.Evidence{ev("owner_tags_checked", strings.Join(s.Config.OwnerTags, ", "))}
-	if s.Admin().Allowed {
+	if id.Provider == inventory.GCP {
+		e = []findings.Evidence{ev("owner_looked_for", "description pattern "+s.Config.OwnerDescription.String()+" and the owners map")}
+	}
+	if s.Admin().Allowed || gcpAdmin(id) {
 		sev = findings.Medium
 		e = append(e, ev("admin", "identity is a full administrator"))
 	}

@@ -9,16 +9,24 @@ func All() []Rule {
 		serviceWildcard{},
 		notActionAllow{},
 		broadManaged{},
+		basicRole{},
+		adminRole{},
+		customRoleEscalation{},
+		// escalation
+		canImpersonateAll{},
 		// static
 		longLivedKey{},
 		keyNotRotated{},
 		twoActiveKeys{},
 		rootAccessKey{},
+		userManagedKey{},
+		keyNeverExpires{},
 		// dormant
 		roleUnused{},
 		keyUnused{},
 		userUnused{},
 		inactiveKey{},
+		accountUnused{},
 		// ownerless
 		noOwner{},
 		// delegation
@@ -27,6 +35,10 @@ func All() []Rule {
 		oidcSubject{},
 		longSession{},
 		humanUse{},
+		projectImpersonation{},
+		publicBinding{},
+		wifWildcard{},
+		staleBinding{},
 	}
 }
 

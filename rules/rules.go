@@ -8,6 +8,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -38,9 +39,18 @@ type Config struct {
 	MaxSessionHours int
 	// OwnerTags are the tag keys that name an owner, in order of preference.
 	OwnerTags []string
+	// OwnerDescription finds an owner in an identity's description (GCP
+	// service accounts have no labels); its first group is the owner.
+	OwnerDescription *regexp.Regexp
+	// Owners maps identity globs (ids or names) to owners, for identities
+	// that carry no owner themselves.
+	Owners map[string]string
 	// AgentTags mark an identity as an AI agent: key -> value, where an
 	// empty value means "any value".
 	AgentTags map[string]string
+	// Agents marks identities whose id or name matches one of these globs
+	// as AI agents (for providers without tags, such as GCP).
+	Agents []string
 	// Disabled rule ids.
 	Disabled map[string]bool
 	// SeverityOverrides replace a rule's severity for all its findings.
@@ -55,16 +65,21 @@ type Config struct {
 // DefaultConfig returns the documented defaults, as of now.
 func DefaultConfig(asOf time.Time) Config {
 	return Config{
-		AsOf:            asOf,
-		RoleUnusedDays:  90,
-		UserUnusedDays:  90,
-		KeyUnusedDays:   45,
-		KeyRotationDays: 90,
-		MaxSessionHours: 1,
-		OwnerTags:       []string{"owner", "Owner", "team", "owner-email", "contact"},
-		AgentTags:       map[string]string{"nhiscan:agent": "true"},
+		AsOf:             asOf,
+		RoleUnusedDays:   90,
+		UserUnusedDays:   90,
+		KeyUnusedDays:    45,
+		KeyRotationDays:  90,
+		MaxSessionHours:  1,
+		OwnerTags:        []string{"owner", "Owner", "team", "owner-email", "contact"},
+		OwnerDescription: DefaultOwnerDescription,
+		AgentTags:        map[string]string{"nhiscan:agent": "true"},
 	}
 }
+
+// DefaultOwnerDescription finds "owner: team-x" (or owner=team-x) in a
+// description.
+var DefaultOwnerDescription = regexp.MustCompile(`(?i)\bowner\s*[:=]\s*([^\s,;]+)`)
 
 // Subject is one identity under evaluation, with what rules share about it.
 type Subject struct {
@@ -110,12 +125,39 @@ func Classify(inv *inventory.Inventory, cfg *Config) {
 				}
 			}
 		}
+		if id.Owner == "" && cfg.OwnerDescription != nil {
+			if m := cfg.OwnerDescription.FindStringSubmatch(id.Description); len(m) > 1 {
+				id.Owner = m[1]
+			}
+		}
+		if id.Owner == "" {
+			for _, pat := range sortedKeys(cfg.Owners) {
+				if findings.MatchGlob(pat, id.ID) || findings.MatchGlob(pat, id.Name) {
+					id.Owner = cfg.Owners[pat]
+					break
+				}
+			}
+		}
 		for k, want := range cfg.AgentTags {
 			if v, ok := id.Tags[k]; ok && (want == "" || strings.EqualFold(v, want)) {
 				id.Agent = true
 			}
 		}
+		for _, pat := range cfg.Agents {
+			if findings.MatchGlob(pat, id.ID) || findings.MatchGlob(pat, id.Name) {
+				id.Agent = true
+			}
+		}
 	}
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 // InScope reports whether rules look at the identity under cfg.

@@ -8,15 +8,24 @@ import (
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
 
+// staticKeys are the credential kinds that are long-lived keys.
+var staticKeys = map[string]bool{inventory.CredAWSAccessKey: true, inventory.CredGCPUserKey: true}
+
 func activeKeys(id *inventory.Identity) []*inventory.Credential {
 	var out []*inventory.Credential
 	for i := range id.Credentials {
 		c := &id.Credentials[i]
-		if c.Kind == inventory.CredAWSAccessKey && c.Active() {
+		if staticKeys[c.Kind] && c.Active() {
 			out = append(out, c)
 		}
 	}
 	return out
+}
+
+// keyHolder reports whether the identity is of a kind that holds static
+// keys of its own: an IAM user or a service account.
+func keyHolder(id *inventory.Identity) bool {
+	return id.Kind == inventory.KindAWSUser || id.Kind == inventory.KindGCPAccount
 }
 
 // keyAge returns when the key was created or last rotated.
@@ -62,16 +71,19 @@ type keyNotRotated struct{}
 func (keyNotRotated) Meta() findings.Rule {
 	return findings.Rule{
 		ID: "NHI-STA-002", Title: "Access key not rotated", Category: findings.Static, Severity: findings.Medium,
-		Description: "An active access key was created or last rotated longer ago than the rotation threshold.",
+		Description: "An active access key (AWS) or user-managed service account key (GCP) was created or last rotated longer ago than the rotation threshold.",
 		Rationale:   "The longer a key lives, the more copies of it exist and the longer a leaked copy stays useful.",
 		Remediation: "Create a new key, move the workload to it, then deactivate and delete the old one. Better, replace the key with a role.",
 		Defaults:    "rotation threshold 90 days (key_rotation_days); high past twice the threshold.",
-		References:  []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html#rotating_access_keys_console"},
-		Providers:   []string{"aws"},
+		References:  []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html#rotating_access_keys_console", "https://cloud.google.com/iam/docs/best-practices-for-managing-service-account-keys"},
+		Providers:   []string{"aws", "gcp"},
 	}
 }
 
 func (r keyNotRotated) Check(s *Subject) []findings.Finding {
+	if s.Identity.Disabled {
+		return nil // its keys cannot authenticate while it is disabled
+	}
 	var out []findings.Finding
 	limit := s.Config.KeyRotationDays
 	for _, c := range activeKeys(s.Identity) {
@@ -85,7 +97,7 @@ func (r keyNotRotated) Check(s *Subject) []findings.Finding {
 			sev = findings.High
 		}
 		out = append(out, finding(r.Meta(), s, sev, c, "",
-			fmt.Sprintf("%s's access key was last rotated %d days ago (limit %d).", s.Identity.Name, days, limit),
+			fmt.Sprintf("%s's key %s was created or last rotated %d days ago (limit %d).", s.Identity.Name, credentialLabel(s.Identity, c), days, limit),
 			ev("key_created_or_rotated", created), ev("key_age_days", fmt.Sprint(days)), ev("threshold_days", fmt.Sprint(limit))))
 	}
 	return out
@@ -96,17 +108,17 @@ type twoActiveKeys struct{}
 
 func (twoActiveKeys) Meta() findings.Rule {
 	return findings.Rule{
-		ID: "NHI-STA-003", Title: "More than one active access key", Category: findings.Static, Severity: findings.Medium,
-		Description: "The IAM user has two active access keys at once.",
+		ID: "NHI-STA-003", Title: "More than one active key", Category: findings.Static, Severity: findings.Medium,
+		Description: "The IAM user has two active access keys at once, or the service account has several active user-managed keys.",
 		Rationale:   "Two active keys are normal for minutes during a rotation; left in place, the old key is a forgotten copy that still works.",
 		Remediation: "Find which key is in use (last-used date), deactivate the other, and delete it once nothing breaks.",
-		References:  []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html"},
-		Providers:   []string{"aws"},
+		References:  []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html", "https://cloud.google.com/iam/docs/best-practices-for-managing-service-account-keys"},
+		Providers:   []string{"aws", "gcp"},
 	}
 }
 
 func (r twoActiveKeys) Check(s *Subject) []findings.Finding {
-	if s.Identity.Kind != inventory.KindAWSUser {
+	if !keyHolder(s.Identity) || s.Identity.Disabled {
 		return nil
 	}
 	keys := activeKeys(s.Identity)
@@ -118,7 +130,7 @@ func (r twoActiveKeys) Check(s *Subject) []findings.Finding {
 		labels = append(labels, credentialLabel(s.Identity, c))
 	}
 	return []findings.Finding{finding(r.Meta(), s, findings.Medium, nil, "",
-		fmt.Sprintf("%s has %d active access keys.", s.Identity.Name, len(keys)),
+		fmt.Sprintf("%s has %d active keys.", s.Identity.Name, len(keys)),
 		ev("active_keys", strings.Join(labels, ", ")))}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -26,9 +27,12 @@ type fileConfig struct {
 		KeyRotationDays *int `yaml:"key_rotation_days"`
 		MaxSessionHours *int `yaml:"max_session_hours"`
 	} `yaml:"thresholds"`
-	OwnerTags []string          `yaml:"owner_tags"`
-	AgentTags map[string]string `yaml:"agent_tags"`
-	Rules     struct {
+	OwnerTags               []string          `yaml:"owner_tags"`
+	OwnerDescriptionPattern *string           `yaml:"owner_description_pattern"`
+	Owners                  map[string]string `yaml:"owners"`
+	AgentTags               map[string]string `yaml:"agent_tags"`
+	Agents                  []string          `yaml:"agents"`
+	Rules                   struct {
 		Disable  []string          `yaml:"disable"`
 		Severity map[string]string `yaml:"severity"`
 	} `yaml:"rules"`
@@ -95,6 +99,18 @@ func applyConfig(data []byte, cfg *rules.Config) error {
 	if fc.AgentTags != nil {
 		cfg.AgentTags = fc.AgentTags
 	}
+	if fc.OwnerDescriptionPattern != nil {
+		re, err := regexp.Compile(*fc.OwnerDescriptionPattern)
+		if err != nil {
+			return fmt.Errorf("owner_description_pattern: %v", err)
+		}
+		if re.NumSubexp() < 1 {
+			return fmt.Errorf("owner_description_pattern needs a group that captures the owner, such as owner:\\s*(\\S+)")
+		}
+		cfg.OwnerDescription = re
+	}
+	cfg.Owners = fc.Owners
+	cfg.Agents = fc.Agents
 	if len(fc.Rules.Disable) > 0 {
 		cfg.Disabled = map[string]bool{}
 		for _, id := range fc.Rules.Disable {

@@ -16,9 +16,9 @@ import (
 func copyDemo(t *testing.T, addAdmin bool) string {
 	t.Helper()
 	dir := t.TempDir()
-	entries, _ := demoFS.ReadDir("demo")
+	entries, _ := demoFS.ReadDir("demo/aws")
 	for _, e := range entries {
-		data, _ := demoFS.ReadFile("demo/" + e.Name())
+		data, _ := demoFS.ReadFile("demo/aws/" + e.Name())
 		if addAdmin && e.Name() == "get-account-authorization-details.json" {
 			var gaad map[string]any
 			if err := json.Unmarshal(data, &gaad); err != nil {

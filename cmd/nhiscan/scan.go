@@ -26,8 +26,9 @@ import (
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
 
-// demoFS is a small AWS account exported with the AWS CLI, with at least
-// one finding in every category.
+// demoFS is a small AWS account exported with the AWS CLI and a GCP
+// project exported with gcloud, with at least one finding in every
+// category.
 //
 //go:embed demo
 var demoFS embed.FS
@@ -192,16 +193,15 @@ type inputFile struct {
 }
 
 func demoFiles() ([]inputFile, error) {
-	entries, err := fs.ReadDir(demoFS, "demo")
-	if err != nil {
-		return nil, err
-	}
 	var out []inputFile
-	for _, e := range entries {
-		name := "demo/" + e.Name()
+	err := fs.WalkDir(demoFS, "demo", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
 		out = append(out, inputFile{name: name, read: func() ([]byte, error) { return demoFS.ReadFile(name) }})
-	}
-	return out, nil
+		return nil
+	})
+	return out, err
 }
 
 // pathFiles lists the files under the given paths. A file named on the

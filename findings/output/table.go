@@ -13,13 +13,14 @@ import (
 	"github.com/nhiscan/nhiscan/findings/controls"
 )
 
-// newTable returns an ASCII table with left-aligned, unmodified headers
-// and wrapped rows; widths, when given, fix each column's width.
+// newTable returns an ASCII table with left-aligned, unmodified headers;
+// widths, when given, fix each column's width. Cells are wrapped by
+// wrapCell beforehand, so long identifiers break instead of being cut.
 func newTable(w io.Writer, widths tw.Mapper[int, int]) *tablewriter.Table {
 	opts := []tablewriter.Option{
 		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleASCII)})),
 		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithRowAutoWrap(tw.WrapNormal),
+		tablewriter.WithRowAutoWrap(tw.WrapNone),
 		tablewriter.WithHeaderAlignment(tw.AlignLeft),
 		tablewriter.WithRowAlignment(tw.AlignLeft),
 	}
@@ -68,7 +69,7 @@ func writeTable(w io.Writer, r *findings.Report) error {
 			if multi {
 				row = []any{f.Severity.String(), f.RuleID, f.Identity.Account, name, msg, compactControls(f.Controls)}
 			}
-			if err := t.Append(row...); err != nil {
+			if err := t.Append(wrapRow(row, widths)...); err != nil {
 				return err
 			}
 		}
@@ -105,6 +106,50 @@ func writeTable(w io.Writer, r *findings.Report) error {
 		}
 	}
 	return nil
+}
+
+// wrapCell wraps text to width columns at spaces, breaking words longer
+// than the width (ARNs, emails, key ids) rather than cutting them.
+func wrapCell(text string, width int) string {
+	if width <= 0 {
+		return text
+	}
+	var lines []string
+	line := ""
+	for _, word := range strings.Fields(text) {
+		for len(word) > width {
+			if line != "" {
+				lines = append(lines, line)
+				line = ""
+			}
+			lines = append(lines, word[:width])
+			word = word[width:]
+		}
+		switch {
+		case line == "":
+			line = word
+		case len(line)+1+len(word) <= width:
+			line += " " + word
+		default:
+			lines = append(lines, line)
+			line = word
+		}
+	}
+	if line != "" {
+		lines = append(lines, line)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// wrapRow wraps each cell to its column's content width (the column
+// width less the two padding spaces).
+func wrapRow(cells []any, widths tw.Mapper[int, int]) []any {
+	for i, c := range cells {
+		if s, ok := c.(string); ok {
+			cells[i] = wrapCell(s, widths.Get(i)-2)
+		}
+	}
+	return cells
 }
 
 // compactControls names a finding's OWASP agentic and NHI ids, the ones
@@ -159,7 +204,11 @@ func WriteListing(w io.Writer, f Format, l *findings.Listing) error {
 		if owner == "" {
 			owner = "-"
 		}
-		if err := t.Append(r.Account, r.Kind, name, owner, agent, r.Created.Format("2006-01-02"), last, fmt.Sprint(r.Credentials), oldest, r.Privilege); err != nil {
+		created := "-"
+		if !r.Created.IsZero() {
+			created = r.Created.Format("2006-01-02")
+		}
+		if err := t.Append(wrapRow([]any{r.Account, r.Kind, name, owner, agent, created, last, fmt.Sprint(r.Credentials), oldest, r.Privilege}, widths)...); err != nil {
 			return err
 		}
 	}

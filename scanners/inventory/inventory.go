@@ -20,6 +20,7 @@ const (
 	KindAWSUser    = "aws.iam.user"
 	KindAWSRoot    = "aws.account.root"
 	KindGCPAccount = "gcp.service-account"
+	KindGCPProject = "gcp.project"
 )
 
 // Credential kinds.
@@ -77,17 +78,24 @@ type Source struct {
 }
 
 // Identity is one non-human identity, or a human identity holding a
-// non-human credential.
+// non-human credential. A CreatedAt of zero means the provider does not
+// record creation (GCP service accounts). A GCP project appears as an
+// identity of kind gcp.project whose Trust holds the project's (and its
+// ancestors') bindings, so rules can judge who may act on every service
+// account in it.
 type Identity struct {
-	ID        string            `json:"id"` // ARN, service account email
-	Provider  Provider          `json:"provider"`
-	Kind      string            `json:"kind"`
-	Account   string            `json:"account"` // AWS account id, GCP project id
-	Name      string            `json:"name"`
-	Path      string            `json:"path,omitempty"`
-	CreatedAt time.Time         `json:"created"`
-	LastUsed  *time.Time        `json:"last_used,omitempty"`
-	Tags      map[string]string `json:"tags,omitempty"`
+	ID       string   `json:"id"` // ARN, service account email
+	Provider Provider `json:"provider"`
+	Kind     string   `json:"kind"`
+	Account  string   `json:"account"` // AWS account id, GCP project id
+	Name     string   `json:"name"`
+	Path     string   `json:"path,omitempty"`
+	// Description is the provider's free text about the identity (GCP
+	// service accounts carry their owner there by convention).
+	Description string            `json:"description,omitempty"`
+	CreatedAt   time.Time         `json:"created"`
+	LastUsed    *time.Time        `json:"last_used,omitempty"`
+	Tags        map[string]string `json:"tags,omitempty"`
 	// Owner is filled by classification from tags or other conventions.
 	Owner string `json:"owner,omitempty"`
 	// Agent is true when the identity is used by an AI agent.
@@ -101,6 +109,9 @@ type Identity struct {
 	MaxSession time.Duration `json:"max_session,omitempty"`
 	// LastUsedKnown is false when the source carried no usage data.
 	LastUsedKnown bool `json:"last_used_known"`
+	// DormantSignal is the provider's own verdict that the identity is
+	// unused (a GCP Recommender insight), with its evidence.
+	DormantSignal string `json:"dormant_signal,omitempty"`
 
 	Credentials []Credential `json:"credentials,omitempty"`
 	Grants      []Grant      `json:"grants,omitempty"`

@@ -5,6 +5,7 @@ package registry
 import (
 	"github.com/nhiscan/nhiscan/scanners"
 	"github.com/nhiscan/nhiscan/scanners/aws"
+	"github.com/nhiscan/nhiscan/scanners/gcp"
 )
 
 // Offline returns a fresh offline loader for every supported cloud, in the
@@ -12,5 +13,6 @@ import (
 func Offline() []scanners.Offline {
 	return []scanners.Offline{
 		aws.NewOffline(),
+		gcp.NewOffline(),
 	}
 }
