@@ -1,0 +1,148 @@
+package rules
+
+import (
+	"testing"
+	"time"
+
+	"github.com/nhiscan/nhiscan/findings"
+	"github.com/nhiscan/nhiscan/scanners/inventory"
+)
+
+func gsa(name string, mods ...func(*inventory.Identity)) inventory.Identity {
+	id := inventory.Identity{ID: name + "@p.iam.gserviceaccount.com", Provider: inventory.GCP, Kind: inventory.KindGCPAccount,
+		Account: "p", Name: name, Description: "owner: team", LastUsedKnown: true, LastUsed: ptr(daysAgo(1))}
+	for _, m := range mods {
+		m(&id)
+	}
+	return id
+}
+
+func project(mods ...func(*inventory.Identity)) inventory.Identity {
+	id := inventory.Identity{ID: "projects/p", Provider: inventory.GCP, Kind: inventory.KindGCPProject, Account: "p", Name: "p", Owner: "-"}
+	for _, m := range mods {
+		m(&id)
+	}
+	return id
+}
+
+func bind(role, resource string, conds []inventory.Condition, actions ...string) func(*inventory.Identity) {
+	if actions == nil {
+		actions = []string{role}
+	}
+	return func(id *inventory.Identity) {
+		id.Grants = append(id.Grants, inventory.Grant{Source: inventory.SourceBinding, PolicyName: role, PolicyID: resource, Via: resource,
+			Statements: []inventory.Statement{{Effect: "Allow", Actions: actions, Resources: []string{resource}, Conditions: conds}}})
+	}
+}
+
+func member(role, resource, typ, value string) func(*inventory.Identity) {
+	return func(id *inventory.Identity) {
+		id.Trust = append(id.Trust, inventory.Statement{Effect: "Allow", Actions: []string{role}, Resources: []string{resource}, Principals: []inventory.Principal{{Type: typ, Value: value}}})
+	}
+}
+
+func gkey(id string, status string, created int, expires *time.Time, lastUsed *time.Time, known bool) func(*inventory.Identity) {
+	return func(i *inventory.Identity) {
+		i.Credentials = append(i.Credentials, inventory.Credential{ID: id, Kind: inventory.CredGCPUserKey, Status: status, CreatedAt: daysAgo(created), ExpiresAt: expires, LastUsed: lastUsed, LastUsedKnown: known})
+	}
+}
+
+var until = cond("CEL", "temporary", `request.time < timestamp("2027-01-01T00:00:00Z")`)
+
+func TestGCPOverbroad(t *testing.T) {
+	runCases(t, basicRole{}, []ruleCase{
+		{name: "owner", id: gsa("a", bind("roles/owner", "projects/p", nil)), want: []findings.Severity{C}},
+		{name: "editor_on_folder", id: gsa("a", bind("roles/editor", "folders/1", nil)), want: []findings.Severity{H}},
+		{name: "editor_conditional", id: gsa("a", bind("roles/editor", "projects/p", until)), want: []findings.Severity{M}},
+		{name: "viewer", id: gsa("a", bind("roles/viewer", "projects/p", nil)), want: nil},
+		{name: "default_compute_counts", id: gsa("123-compute", bind("roles/editor", "projects/p", nil), func(i *inventory.Identity) { i.ID = "123-compute@developer.gserviceaccount.com" }), want: []findings.Severity{H}},
+		{name: "service_agent_excluded", id: gsa("service-1", bind("roles/editor", "projects/p", nil), func(i *inventory.Identity) { i.Excluded = "Google-managed service agent" }), want: nil},
+		{name: "aws_role_ignored", id: role("r", grant(inventory.Statement{Effect: "Allow", Actions: []string{"roles/owner"}, Resources: []string{"*"}})), want: nil},
+	})
+	runCases(t, adminRole{}, []ruleCase{
+		{name: "security_admin", id: gsa("a", bind("roles/iam.securityAdmin", "projects/p", nil)), want: []findings.Severity{H}},
+		{name: "project_iam_admin_conditional", id: gsa("a", bind("roles/resourcemanager.projectIamAdmin", "projects/p", until)), want: []findings.Severity{M}},
+		{name: "storage_admin_not_iam", id: gsa("a", bind("roles/storage.admin", "projects/p", nil)), want: nil},
+	})
+	runCases(t, customRoleEscalation{}, []ruleCase{
+		{name: "set_iam_policy", id: gsa("a", bind("projects/p/roles/x", "projects/p", nil, "storage.buckets.get", "storage.buckets.setIamPolicy")), want: []findings.Severity{H}},
+		{name: "get_access_token", id: gsa("a", bind("organizations/1/roles/x", "organizations/1", nil, "iam.serviceAccounts.getAccessToken")), want: []findings.Severity{H}},
+		{name: "harmless_custom", id: gsa("a", bind("projects/p/roles/x", "projects/p", nil, "storage.objects.get")), want: nil},
+		{name: "predefined_role_name_only", id: gsa("a", bind("roles/iam.serviceAccountTokenCreator", "projects/p", nil)), want: nil},
+	})
+}
+
+func TestGCPStaticAndDormant(t *testing.T) {
+	never := (*time.Time)(nil)
+	soon := ptr(asOf.AddDate(0, 6, 0))
+	runCases(t, userManagedKey{}, []ruleCase{
+		{name: "active_key", id: gsa("a", gkey("k1", inventory.CredentialActive, 10, soon, nil, false)), want: []findings.Severity{M}},
+		{name: "disabled_key", id: gsa("a", gkey("k1", inventory.CredentialInactive, 10, soon, nil, false)), want: nil},
+		{name: "disabled_account", id: gsa("a", gkey("k1", inventory.CredentialActive, 10, soon, nil, false), func(i *inventory.Identity) { i.Disabled = true }), want: nil},
+	})
+	runCases(t, keyNeverExpires{}, []ruleCase{
+		{name: "never", id: gsa("a", gkey("k1", inventory.CredentialActive, 10, never, nil, false)), want: []findings.Severity{M}},
+		{name: "expires", id: gsa("a", gkey("k1", inventory.CredentialActive, 10, soon, nil, false)), want: nil},
+	})
+	runCases(t, keyNotRotated{}, []ruleCase{
+		{name: "gcp_key_old", id: gsa("a", gkey("k1", inventory.CredentialActive, 100, soon, nil, false)), want: []findings.Severity{M}},
+		{name: "gcp_disabled_account", id: gsa("a", gkey("k1", inventory.CredentialActive, 400, soon, nil, false), func(i *inventory.Identity) { i.Disabled = true }), want: nil},
+	})
+	runCases(t, keyUnused{}, []ruleCase{
+		{name: "gcp_never_used", id: gsa("a", gkey("k1", inventory.CredentialActive, 60, soon, nil, true)), want: []findings.Severity{M}},
+		{name: "gcp_usage_unknown", id: gsa("a", gkey("k1", inventory.CredentialActive, 60, soon, nil, false)), want: nil},
+	})
+	runCases(t, twoActiveKeys{}, []ruleCase{
+		{name: "gcp_two", id: gsa("a", gkey("k1", inventory.CredentialActive, 60, soon, nil, false), gkey("k2", inventory.CredentialActive, 6, soon, nil, false)), want: []findings.Severity{M}},
+	})
+	runCases(t, accountUnused{}, []ruleCase{
+		{name: "recent", id: gsa("a"), want: nil},
+		{name: "old_activity", id: gsa("a", func(i *inventory.Identity) { i.LastUsed = ptr(daysAgo(120)) }), want: []findings.Severity{M}},
+		{name: "insight", id: gsa("a", func(i *inventory.Identity) { i.DormantSignal = "insight" }), want: []findings.Severity{M}},
+		{name: "absent_and_old_key", id: gsa("a", gkey("k1", inventory.CredentialActive, 200, soon, nil, true), func(i *inventory.Identity) { i.LastUsed = nil }), want: []findings.Severity{M}},
+		{name: "absent_age_unknown", id: gsa("a", func(i *inventory.Identity) { i.LastUsed = nil }), want: nil},
+		{name: "not_assessed", id: gsa("a", func(i *inventory.Identity) { i.LastUsed = nil; i.LastUsedKnown = false }), want: nil},
+		{name: "disabled", id: gsa("a", func(i *inventory.Identity) { i.DormantSignal = "insight"; i.Disabled = true }), want: nil},
+	})
+}
+
+func TestGCPOwnerAndAgents(t *testing.T) {
+	runCases(t, noOwner{}, []ruleCase{
+		{name: "owner_in_description", id: gsa("a"), want: nil},
+		{name: "no_owner", id: gsa("a", func(i *inventory.Identity) { i.Description = "runs things" }), want: []findings.Severity{L}},
+		{name: "owner_equals_form", id: gsa("a", func(i *inventory.Identity) { i.Description = "Owner=team-x; nightly" }), want: nil},
+		{name: "owners_map", id: gsa("batch-7", func(i *inventory.Identity) { i.Description = "" }), cfg: func(c *Config) { c.Owners = map[string]string{"batch-*": "team-batch"} }, want: nil},
+		{name: "basic_role_raises", id: gsa("a", bind("roles/owner", "projects/p", nil), func(i *inventory.Identity) { i.Description = "" }), want: []findings.Severity{M}},
+		{name: "agent_glob_raises", id: gsa("support-agent", func(i *inventory.Identity) { i.Description = "" }), cfg: func(c *Config) { c.Agents = []string{"*agent*"} }, want: []findings.Severity{M}},
+		{name: "project_not_judged", id: project(), want: nil},
+	})
+}
+
+func TestGCPDelegation(t *testing.T) {
+	runCases(t, projectImpersonation{}, []ruleCase{
+		{name: "user_token_creator", id: project(member("roles/iam.serviceAccountTokenCreator", "projects/p", "user", "alice@x")), want: []findings.Severity{H}},
+		{name: "public_sa_user_on_folder", id: project(member("roles/iam.serviceAccountUser", "folders/1", "allUsers", "*")), want: []findings.Severity{C}},
+		{name: "service_account_left_to_esc", id: project(member("roles/iam.serviceAccountTokenCreator", "projects/p", "serviceAccount", "a@p.iam.gserviceaccount.com")), want: nil},
+		{name: "other_role", id: project(member("roles/viewer", "projects/p", "user", "alice@x")), want: nil},
+	})
+	runCases(t, canImpersonateAll{}, []ruleCase{
+		{name: "sa_token_creator_on_project", id: gsa("a", bind("roles/iam.serviceAccountTokenCreator", "projects/p", nil)), want: []findings.Severity{H}},
+		{name: "workload_identity_user", id: gsa("a", bind("roles/iam.workloadIdentityUser", "organizations/1", nil)), want: []findings.Severity{H}},
+		{name: "unrelated", id: gsa("a", bind("roles/pubsub.publisher", "projects/p", nil)), want: nil},
+	})
+	runCases(t, publicBinding{}, []ruleCase{
+		{name: "sa_all_users", id: gsa("a", member("roles/iam.serviceAccountTokenCreator", "projects/p/serviceAccounts/a", "allUsers", "*")), want: []findings.Severity{C}},
+		{name: "project_domain", id: project(member("roles/viewer", "projects/p", "domain", "example.com")), want: []findings.Severity{H}},
+		{name: "named_user", id: project(member("roles/viewer", "projects/p", "user", "bob@x")), want: nil},
+	})
+	pool := "principalSet://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/gh"
+	runCases(t, wifWildcard{}, []ruleCase{
+		{name: "whole_pool", id: gsa("a", member("roles/iam.workloadIdentityUser", "sa", "principalSet", pool+"/*")), want: []findings.Severity{H}},
+		{name: "repository_owner", id: gsa("a", member("roles/iam.workloadIdentityUser", "sa", "principalSet", pool+"/attribute.repository_owner/acme")), want: []findings.Severity{M}},
+		{name: "pinned_repository", id: gsa("a", member("roles/iam.workloadIdentityUser", "sa", "principalSet", pool+"/attribute.repository/acme/app")), want: nil},
+	})
+	runCases(t, staleBinding{}, []ruleCase{
+		{name: "deleted_sa", id: project(member("roles/viewer", "projects/p", "deleted:serviceAccount", "gone@p.iam.gserviceaccount.com?uid=1")), want: []findings.Severity{L}},
+		{name: "live_member", id: project(member("roles/viewer", "projects/p", "serviceAccount", "a@p.iam.gserviceaccount.com")), want: nil},
+	})
+}

@@ -1,0 +1,226 @@
+package gcp
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/nhiscan/nhiscan/scanners/inventory"
+)
+
+// loadDir feeds every file under dir (or the named files) to a loader.
+func load(t *testing.T, paths ...string) inventory.Inventory {
+	t.Helper()
+	o := NewOffline()
+	for _, root := range paths {
+		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			ok, err := o.Add(p, data)
+			if err != nil || !ok {
+				t.Fatalf("Add(%s) = %v, %v", p, ok, err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	inv, err := o.Inventory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return inv
+}
+
+func byID(t *testing.T, inv inventory.Inventory, id string) inventory.Identity {
+	t.Helper()
+	for _, x := range inv.Identities {
+		if x.ID == id {
+			return x
+		}
+	}
+	t.Fatalf("no identity %s", id)
+	return inventory.Identity{}
+}
+
+const sfx = "@acme-prod.iam.gserviceaccount.com"
+
+func TestGcloudExport(t *testing.T) {
+	inv := load(t, "testdata/gcloud")
+	if len(inv.Sources) != 1 || inv.Sources[0].Scope != "acme-prod" || inv.Sources[0].Status != inventory.StatusOK || len(inv.Sources[0].NotAssessed) != 0 {
+		t.Fatalf("sources = %+v", inv.Sources)
+	}
+
+	dep := byID(t, inv, "deployer"+sfx)
+	if dep.Kind != inventory.KindGCPAccount || dep.Account != "acme-prod" || dep.Name != "deployer" || dep.Description != "Deploys from CI. owner: team-platform" {
+		t.Errorf("deployer = %+v", dep)
+	}
+	if len(dep.Credentials) != 1 {
+		t.Fatalf("deployer keys = %+v (the system-managed key must be left out)", dep.Credentials)
+	}
+	k := dep.Credentials[0]
+	if k.ID != "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678" || k.ExpiresAt != nil || !k.LastUsedKnown || k.LastUsed == nil || !k.LastUsed.Equal(time.Date(2026, 10, 30, 8, 0, 0, 0, time.UTC)) {
+		t.Errorf("deployer key = %+v", k)
+	}
+	if !dep.LastUsedKnown || dep.LastUsed == nil {
+		t.Errorf("deployer activity (matched by unique id and by email) missing: %+v", dep.LastUsed)
+	}
+	var roles []string
+	for _, g := range dep.Grants {
+		roles = append(roles, g.PolicyName+"@"+g.Via)
+	}
+	if d := cmp.Diff([]string{"roles/editor@projects/acme-prod"}, roles); d != "" {
+		t.Errorf("deployer grants:\n%s", d)
+	}
+	var trust []string
+	for _, st := range dep.Trust {
+		for _, p := range st.Principals {
+			trust = append(trust, st.Actions[0]+" "+p.Type)
+		}
+	}
+	if d := cmp.Diff([]string{"roles/iam.serviceAccountUser allAuthenticatedUsers", "roles/iam.workloadIdentityUser principalSet"}, trust); d != "" {
+		t.Errorf("deployer service account policy:\n%s", d)
+	}
+
+	ar := byID(t, inv, "agent-runner"+sfx)
+	var statuses []string
+	for _, c := range ar.Credentials {
+		statuses = append(statuses, c.ID[:8]+" "+c.Status)
+	}
+	if d := cmp.Diff([]string{"11112222 active", "99998888 active", "deadbeef inactive"}, statuses); d != "" {
+		t.Errorf("agent-runner keys:\n%s", d)
+	}
+	for _, g := range ar.Grants {
+		if g.PolicyName == "projects/acme-prod/roles/keyMinter" && !strings.Contains(strings.Join(g.Statements[0].Actions, " "), "iam.serviceAccountKeys.create") {
+			t.Errorf("custom role not expanded to its permissions: %+v", g.Statements[0].Actions)
+		}
+	}
+
+	if c := byID(t, inv, "318257490261-compute@developer.gserviceaccount.com"); c.Owner == "" {
+		t.Error("default compute service account has no platform owner")
+	}
+	if a := byID(t, inv, "service-318257490261@gcp-sa-pubsub.iam.gserviceaccount.com"); a.Excluded != "Google-managed service agent" {
+		t.Errorf("service agent = %+v", a)
+	}
+	if ob := byID(t, inv, "old-batch"+sfx); !strings.Contains(ob.DormantSignal, "SERVICE_ACCOUNT_USAGE") {
+		t.Errorf("old-batch insight = %q", ob.DormantSignal)
+	}
+	if ds := byID(t, inv, "disabled-sa"+sfx); !ds.Disabled {
+		t.Error("disabled-sa not disabled")
+	}
+	if tidy := byID(t, inv, "tidy"+sfx); tidy.Disabled || len(tidy.Credentials) != 0 || len(tidy.Trust) != 0 {
+		t.Errorf("tidy = %+v", tidy)
+	}
+
+	proj := byID(t, inv, "projects/acme-prod")
+	stale := false
+	for _, st := range proj.Trust {
+		for _, p := range st.Principals {
+			if p.Type == "deleted:serviceAccount" {
+				stale = true
+			}
+		}
+	}
+	if proj.Kind != inventory.KindGCPProject || !stale {
+		t.Errorf("project identity = %+v", proj)
+	}
+}
+
+// Without activity data, dormancy is not assessed, and the source says so.
+func TestNoActivityIsNotAssessed(t *testing.T) {
+	dir := t.TempDir()
+	src := "testdata/gcloud/acme-prod"
+	os.MkdirAll(filepath.Join(dir, "acme-prod", "keys"), 0o755)
+	for _, f := range []string{"service-accounts.json", "iam-policy.json", "keys/deployer" + sfx + ".json"} {
+		data, _ := os.ReadFile(filepath.Join(src, f))
+		os.WriteFile(filepath.Join(dir, "acme-prod", f), data, 0o644)
+	}
+	inv := load(t, dir)
+	src0 := inv.Sources[0]
+	if !strings.Contains(strings.Join(src0.NotAssessed, ","), "service account dormancy") || !strings.Contains(strings.Join(src0.Warnings, "\n"), "dormancy of service accounts was not assessed") {
+		t.Errorf("source = %+v", src0)
+	}
+	dep := byID(t, inv, "deployer"+sfx)
+	if dep.LastUsedKnown || dep.Credentials[0].LastUsedKnown {
+		t.Error("usage marked known without activity data")
+	}
+}
+
+// An empty activity list in the layout means "nothing authenticated".
+func TestEmptyActivityIsKnown(t *testing.T) {
+	o := NewOffline()
+	if ok, err := o.Add("x/acme-prod/activity-service-accounts.json", []byte("[]\n")); !ok || err != nil {
+		t.Fatalf("empty activity: %v %v", ok, err)
+	}
+	if !o.projects["acme-prod"].saActivityKnown {
+		t.Error("empty activity file not taken as known")
+	}
+	if ok, _ := o.Add("x/unrelated.json", []byte("[]")); ok {
+		t.Error("an empty list outside the layout was claimed")
+	}
+}
+
+func TestCloudAssetExports(t *testing.T) {
+	for _, assets := range []string{"testdata/cai/assets.json", "testdata/cai/assets.ndjson"} {
+		t.Run(filepath.Ext(assets), func(t *testing.T) {
+			o := NewOffline()
+			for _, f := range []string{assets, "testdata/cai/iam-policies.json"} {
+				data, _ := os.ReadFile(f)
+				if ok, err := o.Add(f, data); !ok || err != nil {
+					t.Fatalf("Add(%s) = %v %v", f, ok, err)
+				}
+			}
+			inv, _ := o.Inventory()
+			etl := byID(t, inv, "etl@acme-data.iam.gserviceaccount.com")
+			if etl.Disabled || len(etl.Credentials) != 1 || etl.Credentials[0].ExpiresAt != nil || etl.Account != "acme-data" {
+				t.Errorf("etl (proto-JSON without disabled) = %+v", etl)
+			}
+			ml := byID(t, inv, "ml-agent@acme-data.iam.gserviceaccount.com")
+			if len(ml.Grants) != 1 || ml.Grants[0].PolicyName != "roles/owner" || len(ml.Trust) != 1 || ml.Trust[0].Principals[0].Type != "allUsers" {
+				t.Errorf("ml-agent = %+v", ml)
+			}
+			proj := byID(t, inv, "projects/acme-data")
+			var from []string
+			for _, st := range proj.Trust {
+				from = append(from, st.Resources[0]+" "+st.Actions[0])
+			}
+			want := []string{"projects/acme-data roles/owner", "projects/acme-data roles/bigquery.dataEditor", "folders/777 roles/iam.serviceAccountTokenCreator", "organizations/555 roles/iam.serviceAccountUser"}
+			if d := cmp.Diff(want, from); d != "" {
+				t.Errorf("project bindings with inherited folder and organization policies:\n%s", d)
+			}
+		})
+	}
+}
+
+func TestAddErrors(t *testing.T) {
+	tests := []struct {
+		name, file, data, wantErr string
+		wantOK                    bool
+	}{
+		{name: "policy_outside_layout", file: "x/policy.json", data: `{"bindings": [], "etag": "x"}`, wantOK: true, wantErr: "does not say what it is set on"},
+		{name: "bad_key_name", file: "p/keys/a.json", data: `[{"name": "keys/1", "keyType": "USER_MANAGED", "validAfterTime": "2024-01-01T00:00:00Z"}]`, wantOK: true, wantErr: "name is not"},
+		{name: "bad_key_time", file: "p/keys/a.json", data: `[{"name": "projects/p/serviceAccounts/a@p.iam.gserviceaccount.com/keys/1", "keyType": "USER_MANAGED", "validAfterTime": "soon"}]`, wantOK: true, wantErr: "bad validAfterTime"},
+		{name: "bad_activity_time", file: "p/activity-keys.json", data: `[{"activityType": "serviceAccountLastAuthentication", "fullResourceName": "//iam.googleapis.com/projects/p/serviceAccounts/1", "activity": {"lastAuthenticatedTime": "x"}}]`, wantOK: true, wantErr: "bad lastAuthenticatedTime"},
+		{name: "aws_file", file: "gaad.json", data: `{"UserDetailList": []}`},
+		{name: "not_json", file: "x.json", data: `{"a": `},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ok, err := NewOffline().Add(tt.file, []byte(tt.data))
+			if ok != tt.wantOK || (tt.wantErr == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("Add = %v, %v; want %v, %q", ok, err, tt.wantOK, tt.wantErr)
+			}
+		})
+	}
+}
