@@ -10,6 +10,8 @@ import (
 	"github.com/nhiscan/nhiscan/scanners"
 	"github.com/nhiscan/nhiscan/scanners/aws"
 	"github.com/nhiscan/nhiscan/scanners/aws/awstest"
+	"github.com/nhiscan/nhiscan/scanners/gcp"
+	"github.com/nhiscan/nhiscan/scanners/gcp/gcptest"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
 
@@ -22,6 +24,35 @@ func liveEnv() *environment {
 		return aws.NewLive(o)
 	}
 	return env
+}
+
+// gcpEnv runs the real GCP scanner against the local gRPC and REST servers.
+func gcpEnv(srv *gcptest.Server) *environment {
+	env := testEnv(inventory.Inventory{})
+	env.gcpLive = func(o gcp.LiveOptions) scanners.Live {
+		o.GRPCOptions, o.RESTOptions = srv.GRPCOptions, srv.RESTOptions
+		return gcp.NewLive(o)
+	}
+	return env
+}
+
+func TestGCPLiveScanEndToEnd(t *testing.T) {
+	srv := gcptest.New(t, "demo/gcp")
+	r := runCLI(t, gcpEnv(srv), "scan", "gcp", "--project", "acme-prod", "--format", "sarif", "--as-of", "2026-11-01T00:00:00Z")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	for _, want := range []string{`"id": "nhiscan/gcp/acme-prod/"`, `"fullyQualifiedName": "deployer@acme-prod.iam.gserviceaccount.com"`, `"ruleId": "NHI-OVB-101"`, `"ruleId": "NHI-ESC-101"`} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("GCP live SARIF lacks %s", want)
+		}
+	}
+	keepSARIF(t, "gcp-live.sarif", r.stdout)
+	srv.DenyProject["acme-prod"] = true
+	r = runCLI(t, gcpEnv(srv), "scan", "gcp", "--project", "acme-prod", "--format", "json")
+	if r.code != 3 || !strings.Contains(r.stderr, "error: gcp acme-prod: iam.serviceAccounts.list: PermissionDenied") {
+		t.Errorf("denied project: exit %d, stderr %q", r.code, r.stderr)
+	}
 }
 
 // keepSARIF saves a SARIF output for CI's validation with Microsoft's

@@ -16,6 +16,7 @@ import (
 	"github.com/nhiscan/nhiscan/findings"
 	"github.com/nhiscan/nhiscan/scanners"
 	"github.com/nhiscan/nhiscan/scanners/aws"
+	"github.com/nhiscan/nhiscan/scanners/gcp"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 	"github.com/nhiscan/nhiscan/scanners/registry"
 )
@@ -56,6 +57,7 @@ func testEnv(live inventory.Inventory) *environment {
 		now:     func() time.Time { return time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC) },
 		offline: registry.Offline,
 		awsLive: func(aws.LiveOptions) scanners.Live { return fakeLive{live} },
+		gcpLive: func(gcp.LiveOptions) scanners.Live { return fakeLive{live} },
 	}
 }
 
@@ -189,6 +191,8 @@ func TestExitCodes(t *testing.T) {
 		{name: "nothing_to_scan", args: "scan", want: 2, wantStderr: "exactly one of"},
 		{name: "two_modes", args: "scan aws --demo", want: 2, wantStderr: "exactly one of"},
 		{name: "unknown_provider", args: "scan azure", want: 2, wantStderr: "unknown provider"},
+		{name: "gcp_needs_project", args: "scan gcp", want: 2, wantStderr: "--project"},
+		{name: "project_without_gcp", args: "scan aws --project p", want: 2, wantStderr: "--project and --organization apply"},
 		{name: "org_needs_role", args: "scan aws --org", want: 2, wantStderr: "--assume-role"},
 		{name: "missing_file", args: "scan --input ../../testdata/bad/nope.json", want: 2, wantStderr: "nope.json: no such file"},
 		{name: "empty_file", args: "scan --input ../../testdata/bad/empty.json", want: 2, wantStderr: "empty.json: file is empty"},

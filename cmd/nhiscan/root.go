@@ -11,6 +11,7 @@ import (
 
 	"github.com/nhiscan/nhiscan/scanners"
 	"github.com/nhiscan/nhiscan/scanners/aws"
+	"github.com/nhiscan/nhiscan/scanners/gcp"
 	"github.com/nhiscan/nhiscan/scanners/registry"
 )
 
@@ -21,6 +22,7 @@ type environment struct {
 	stderrIsTTY bool
 	offline     func() []scanners.Offline
 	awsLive     func(aws.LiveOptions) scanners.Live
+	gcpLive     func(gcp.LiveOptions) scanners.Live
 	// commandLine is recorded in SARIF invocations (values of flags that
 	// may carry secrets are redacted).
 	commandLine string
@@ -32,6 +34,7 @@ func defaultEnv() *environment {
 		stderrIsTTY: term.IsTerminal(int(os.Stderr.Fd())),
 		offline:     registry.Offline,
 		awsLive:     func(o aws.LiveOptions) scanners.Live { return aws.NewLive(o) },
+		gcpLive:     func(o gcp.LiveOptions) scanners.Live { return gcp.NewLive(o) },
 		commandLine: redactedCommandLine(os.Args),
 	}
 }

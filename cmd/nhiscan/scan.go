@@ -23,6 +23,7 @@ import (
 	"github.com/nhiscan/nhiscan/rules"
 	"github.com/nhiscan/nhiscan/scanners"
 	"github.com/nhiscan/nhiscan/scanners/aws"
+	"github.com/nhiscan/nhiscan/scanners/gcp"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
 
@@ -51,6 +52,8 @@ type inputOptions struct {
 	assumeRole  string
 	externalID  string
 	concurrency int
+	projects    []string
+	gcpOrg      string
 }
 
 func (o *inputOptions) register(cmd *cobra.Command) {
@@ -66,26 +69,29 @@ func (o *inputOptions) register(cmd *cobra.Command) {
 	f.BoolVar(&o.org, "org", false, "aws: scan every ACTIVE account of the organization")
 	f.StringVar(&o.assumeRole, "assume-role", "", "aws --org: name of the read-only role to assume in each account")
 	f.StringVar(&o.externalID, "external-id", "", "aws --org: external id for the assumed role")
-	f.IntVar(&o.concurrency, "concurrency", 4, "aws --org: accounts scanned at once")
+	f.IntVar(&o.concurrency, "concurrency", 4, "aws --org, gcp: accounts or projects scanned at once")
+	f.StringArrayVar(&o.projects, "project", nil, "gcp: project id to scan (repeatable)")
+	f.StringVar(&o.gcpOrg, "organization", "", "gcp: organization number: scan every active project under it")
 }
 
 func newScanCmd(env *environment) *cobra.Command {
 	var o inputOptions
 	var g gateOptions
 	cmd := &cobra.Command{
-		Use:   "scan [aws]",
+		Use:   "scan [aws|gcp]",
 		Short: "Scan non-human identities and report findings",
 		Long: `Scan non-human identities and report findings.
 
   nhiscan scan aws                 scan live with the standard AWS credential chain
   nhiscan scan aws --org --assume-role NhiscanAudit
-  nhiscan scan --input DIR|FILE    scan offline exports of the AWS CLI
+  nhiscan scan gcp --project P [--project Q] | --organization N
+  nhiscan scan --input DIR|FILE    scan offline exports (aws CLI, gcloud, Cloud Asset)
   nhiscan scan --demo              scan the embedded demo account
 
 Exit codes: 0 complete and no new, unsuppressed finding at or above
 --fail-on; 1 such a finding; 2 usage, config or input error; 3 partial scan.`,
 		Args:      cobra.MaximumNArgs(1),
-		ValidArgs: []string{"aws"},
+		ValidArgs: []string{"aws", "gcp"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := g.validate(); err != nil {
 				return err
@@ -101,10 +107,10 @@ Exit codes: 0 complete and no new, unsuppressed finding at or above
 func newInventoryCmd(env *environment) *cobra.Command {
 	var o inputOptions
 	cmd := &cobra.Command{
-		Use:       "inventory [aws]",
+		Use:       "inventory [aws|gcp]",
 		Short:     "List the non-human identities a scan sees",
 		Args:      cobra.MaximumNArgs(1),
-		ValidArgs: []string{"aws"},
+		ValidArgs: []string{"aws", "gcp"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runInventory(cmd.Context(), env, &o, args, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
@@ -134,8 +140,18 @@ func prepare(ctx context.Context, env *environment, o *inputOptions, args []stri
 	if modes != 1 {
 		return nil, inputError{errors.New("say what to scan: exactly one of 'aws', --input PATH or --demo")}
 	}
-	if (o.org || o.assumeRole != "") && len(args) == 0 {
+	provider := ""
+	if len(args) > 0 {
+		provider = args[0]
+	}
+	if (o.org || o.assumeRole != "") && provider != "aws" {
 		return nil, inputError{errors.New("--org and --assume-role apply to a live 'aws' scan")}
+	}
+	if (len(o.projects) > 0 || o.gcpOrg != "") && provider != "gcp" {
+		return nil, inputError{errors.New("--project and --organization apply to a live 'gcp' scan")}
+	}
+	if provider == "gcp" && (len(o.projects) > 0) == (o.gcpOrg != "") {
+		return nil, inputError{errors.New("gcp: give --project (repeatable) or --organization, not both")}
 	}
 	if o.org && o.assumeRole == "" {
 		return nil, inputError{errors.New("--org needs --assume-role NAME, the read-only role to assume in each account")}
@@ -304,7 +320,7 @@ func feed(loaders []scanners.Offline, name string, data []byte) error {
 		err := json.Unmarshal(trimmed, &v)
 		return fmt.Errorf("%s: not valid JSON (truncated or corrupt?): %v", name, err)
 	}
-	return fmt.Errorf("%s: not a recognised export (want the JSON of aws iam get-account-authorization-details, list-roles or list-access-keys, or a credential report)", name)
+	return fmt.Errorf("%s: not a recognised export (want aws iam get-account-authorization-details, list-roles or list-access-keys JSON, a credential report, a gcloud export, or Cloud Asset Inventory JSON)", name)
 }
 
 func scanLive(ctx context.Context, env *environment, o *inputOptions, provider string, stderr io.Writer) (inventory.Inventory, error) {
@@ -323,8 +339,15 @@ func scanLive(ctx context.Context, env *environment, o *inputOptions, provider s
 			return inventory.Inventory{}, fmt.Errorf("aws: %v", err)
 		}
 		return inv, nil
+	case "gcp":
+		live := env.gcpLive(gcp.LiveOptions{Projects: o.projects, Organization: o.gcpOrg, Concurrency: o.concurrency, Progress: progress})
+		inv, err := live.Scan(ctx)
+		if err != nil {
+			return inventory.Inventory{}, fmt.Errorf("gcp: %v", err)
+		}
+		return inv, nil
 	}
-	return inventory.Inventory{}, inputError{fmt.Errorf("unknown provider %q (want aws)", provider)}
+	return inventory.Inventory{}, inputError{fmt.Errorf("unknown provider %q (want aws or gcp)", provider)}
 }
 
 func toSources(in []inventory.Source) []findings.Source {
