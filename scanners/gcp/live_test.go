@@ -122,3 +122,21 @@ func TestLiveOrganization(t *testing.T) {
 		t.Error("folder policy not in the project's trust")
 	}
 }
+
+// A service account deleted between listing and reading its keys is not
+// an error: its NotFound answers are skipped and the project stays ok.
+func TestLiveVanishedAccount(t *testing.T) {
+	srv := gcptest.New(t, exportWithoutInsights(t))
+	srv.Vanished["deployer"+sfx] = true
+	inv, err := NewLive(LiveOptions{Projects: []string{"acme-prod"}, GRPCOptions: srv.GRPCOptions, RESTOptions: srv.RESTOptions}).Scan(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inv.Sources[0].Status != inventory.StatusOK {
+		t.Errorf("source = %+v", inv.Sources[0])
+	}
+	dep := byID(t, inv, "deployer"+sfx)
+	if len(dep.Credentials) != 0 || len(dep.Trust) != 0 {
+		t.Errorf("vanished account kept keys or policy: %+v", dep)
+	}
+}

@@ -42,6 +42,9 @@ type Server struct {
 	// DenyProject makes every call about these projects fail with
 	// PermissionDenied.
 	DenyProject map[string]bool
+	// Vanished service accounts are listed but deleted before their keys
+	// and policy are read: those calls answer NotFound.
+	Vanished map[string]bool
 	// Org, when set, is an organization: folders (name -> parent) and
 	// the parent of each project, with IAM policies on folders and the
 	// organization.
@@ -104,7 +107,7 @@ func readList[T proto.Message](path string, mk func() T) ([]T, error) {
 // New serves the export under dir and stops with the test.
 func New(t testing.TB, dir string) *Server {
 	t.Helper()
-	s := &Server{DenyProject: map[string]bool{}, calls: map[string]int{}, accounts: map[string][]*adminpb.ServiceAccount{},
+	s := &Server{DenyProject: map[string]bool{}, Vanished: map[string]bool{}, calls: map[string]int{}, accounts: map[string][]*adminpb.ServiceAccount{},
 		keys: map[string][]*adminpb.ServiceAccountKey{}, policies: map[string]*iampb.Policy{}, roles: map[string][]*adminpb.Role{},
 		activity: map[string][]json.RawMessage{}}
 	if err := s.load(dir); err != nil {
@@ -251,7 +254,7 @@ func (f *iamServer) ListServiceAccountKeys(_ context.Context, r *adminpb.ListSer
 	}
 	found := false
 	for _, sa := range f.s.accounts[projectOf(r.Name)] {
-		if r.Name == sa.Name || strings.HasSuffix(r.Name, "/"+sa.Email) {
+		if (r.Name == sa.Name || strings.HasSuffix(r.Name, "/"+sa.Email)) && !f.s.Vanished[sa.Email] {
 			found = true
 		}
 	}
@@ -274,6 +277,9 @@ func (f *iamServer) ListServiceAccountKeys(_ context.Context, r *adminpb.ListSer
 func (f *iamServer) GetIamPolicy(_ context.Context, r *iampb.GetIamPolicyRequest) (*iampb.Policy, error) {
 	if err := f.s.hit("GetIamPolicy(serviceAccount)", projectOf(r.Resource)); err != nil {
 		return nil, err
+	}
+	if f.s.Vanished[r.Resource[strings.LastIndex(r.Resource, "/")+1:]] {
+		return nil, status.Errorf(codes.NotFound, "%s not found", r.Resource)
 	}
 	f.s.mu.Lock()
 	defer f.s.mu.Unlock()
