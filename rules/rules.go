@@ -92,7 +92,7 @@ type Subject struct {
 // Perms returns the identity's compiled permission set.
 func (s *Subject) Perms() *policy.Set {
 	if s.perms == nil {
-		s.perms = policy.Compile(s.Identity)
+		s.perms = policy.CompileAt(s.Identity, s.Config.AsOf)
 	}
 	return s.perms
 }

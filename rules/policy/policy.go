@@ -6,6 +6,7 @@ package policy
 
 import (
 	"strings"
+	"time"
 
 	"github.com/nhiscan/nhiscan/findings"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
@@ -49,26 +50,92 @@ type Set struct {
 	hasBoundary bool
 }
 
-// Compile prepares an identity's grants and boundary for evaluation.
-func Compile(id *inventory.Identity) *Set {
+// Compile prepares an identity's grants and boundary for evaluation,
+// leaving every condition unresolved.
+func Compile(id *inventory.Identity) *Set { return CompileAt(id, time.Time{}) }
+
+// CompileAt prepares an identity's grants and boundary for evaluation as
+// of a time: date conditions on aws:CurrentTime are decided against it (a
+// statement whose date condition cannot hold is dropped; one whose date
+// conditions all hold counts as unconditional). Other conditions stay
+// unknown, and their statements conditional.
+func CompileAt(id *inventory.Identity, asOf time.Time) *Set {
 	s := &Set{}
 	for gi := range id.Grants {
-		g := &id.Grants[gi]
-		s.identity = appendGrant(s.identity, g)
+		s.identity = AppendStatements(s.identity, &id.Grants[gi], id.Grants[gi].Statements, asOf)
 	}
 	if id.Boundary != nil {
 		s.hasBoundary = true
-		s.boundary = appendGrant(s.boundary, id.Boundary)
+		s.boundary = AppendStatements(s.boundary, id.Boundary, id.Boundary.Statements, asOf)
 	}
 	return s
 }
 
-func appendGrant(out []stmt, g *inventory.Grant) []stmt {
-	for si := range g.Statements {
-		st := &g.Statements[si]
+// FromStatements compiles loose statements (another policy version, a
+// policy being considered) for evaluation with EvaluateStatements.
+func FromStatements(g *inventory.Grant, stmts []inventory.Statement, asOf time.Time) *Set {
+	return &Set{identity: AppendStatements(nil, g, stmts, asOf)}
+}
+
+// dateOperators decide a date condition: value vs the comparison time.
+var dateOperators = map[string]func(now, v time.Time) bool{
+	"datelessthan":          func(now, v time.Time) bool { return now.Before(v) },
+	"datelessthanequals":    func(now, v time.Time) bool { return !now.After(v) },
+	"dategreaterthan":       func(now, v time.Time) bool { return now.After(v) },
+	"dategreaterthanequals": func(now, v time.Time) bool { return !now.Before(v) },
+	"dateequals":            func(now, v time.Time) bool { return now.Equal(v) },
+	"datenotequals":         func(now, v time.Time) bool { return !now.Equal(v) },
+}
+
+// decideDate returns whether a condition on aws:CurrentTime holds as of
+// asOf; known is false for any other condition.
+func decideDate(c inventory.Condition, asOf time.Time) (holds, known bool) {
+	if asOf.IsZero() || !strings.EqualFold(c.Key, "aws:CurrentTime") {
+		return false, false
+	}
+	op := strings.ToLower(c.Operator)
+	op = strings.TrimSuffix(op, "ifexists")
+	op = strings.TrimPrefix(strings.TrimPrefix(op, "foranyvalue:"), "forallvalues:")
+	f, ok := dateOperators[op]
+	if !ok {
+		return false, false
+	}
+	for _, v := range c.Values {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			if d, err2 := time.Parse("2006-01-02", v); err2 == nil {
+				t = d
+			} else {
+				return false, false
+			}
+		}
+		if f(asOf, t) {
+			return true, true // values are ORed
+		}
+	}
+	return false, true
+}
+
+// AppendStatements compiles statements of grant g onto out.
+func AppendStatements(out []stmt, g *inventory.Grant, stmts []inventory.Statement, asOf time.Time) []stmt {
+	for si := range stmts {
+		st := &stmts[si]
+		conditional, never := false, false
+		for _, c := range st.Conditions {
+			holds, known := decideDate(c, asOf)
+			switch {
+			case !known:
+				conditional = true
+			case !holds:
+				never = true
+			}
+		}
+		if never {
+			continue // a condition that cannot hold as of asOf
+		}
 		c := stmt{
 			deny:        strings.EqualFold(st.Effect, "Deny"),
-			conditional: st.Conditional(),
+			conditional: conditional,
 			ref:         Ref{Source: g.Source, Policy: g.PolicyName, Via: g.Via, Sid: st.Sid},
 			src:         st,
 		}

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"testing"
+	"time"
 
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
@@ -126,5 +127,37 @@ func TestEvaluateNamesTheAllowingPolicy(t *testing.T) {
 	d := Compile(id).Evaluate("*", "*")
 	if len(d.AllowedBy) != 1 || d.AllowedBy[0].String() != "group policy b via group admins" {
 		t.Fatalf("AllowedBy = %v", d.AllowedBy)
+	}
+}
+
+func TestDateConditions(t *testing.T) {
+	asOf := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	dated := func(op, v string) *inventory.Identity {
+		return ident(nil, []inventory.Statement{{Effect: "Allow", Actions: []string{"*"}, Resources: []string{"*"},
+			Conditions: []inventory.Condition{{Operator: op, Key: "aws:CurrentTime", Values: []string{v}}}}})
+	}
+	tests := []struct {
+		name                 string
+		id                   *inventory.Identity
+		asOf                 time.Time
+		allowed, conditional bool
+	}{
+		{"expired_grant_never_holds", dated("DateLessThan", "2026-01-01T00:00:00Z"), asOf, false, false},
+		{"current_grant_holds", dated("DateLessThan", "2027-01-01T00:00:00Z"), asOf, true, false},
+		{"future_grant_not_yet", dated("DateGreaterThan", "2027-01-01T00:00:00Z"), asOf, false, false},
+		{"if_exists_form", dated("DateGreaterThanIfExists", "2020-01-01T00:00:00Z"), asOf, true, false},
+		{"no_clock_stays_conditional", dated("DateLessThan", "2026-01-01T00:00:00Z"), time.Time{}, true, true},
+		{"region_stays_unknown", ident(nil, []inventory.Statement{{Effect: "Allow", Actions: []string{"*"}, Resources: []string{"*"},
+			Conditions: []inventory.Condition{{Operator: "StringEquals", Key: "aws:RequestedRegion", Values: []string{"eu-west-1"}}}}}), asOf, true, true},
+		{"expired_deny_lifts", ident(nil, []inventory.Statement{allow("*"), {Effect: "Deny", Actions: []string{"*"}, Resources: []string{"*"},
+			Conditions: []inventory.Condition{{Operator: "DateLessThan", Key: "aws:CurrentTime", Values: []string{"2025-01-01T00:00:00Z"}}}}}), asOf, true, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := CompileAt(tt.id, tt.asOf).Evaluate("*", "*")
+			if d.Allowed != tt.allowed || d.Conditional != tt.conditional {
+				t.Errorf("allowed %v conditional %v, want %v %v", d.Allowed, d.Conditional, tt.allowed, tt.conditional)
+			}
+		})
 	}
 }

@@ -52,6 +52,8 @@ type userDetail struct {
 }
 
 type groupDetail struct {
+	Path                    string           `json:"Path"`
+	CreateDate              time.Time        `json:"CreateDate"`
 	GroupName               string           `json:"GroupName"`
 	Arn                     string           `json:"Arn"`
 	GroupPolicyList         []inlinePolicy   `json:"GroupPolicyList"`
@@ -75,6 +77,9 @@ type roleDetail struct {
 	Tags                     []tag            `json:"Tags"`
 	RoleLastUsed             *roleLastUsed    `json:"RoleLastUsed"`
 	MaxSessionDuration       int32            `json:"MaxSessionDuration"`
+	InstanceProfileList      []struct {
+		Arn string `json:"Arn"`
+	} `json:"InstanceProfileList"`
 }
 
 type policyVersion struct {
@@ -121,8 +126,11 @@ func (d *authDetails) documents() []*document {
 		inline(d.GroupDetailList[i].GroupPolicyList)
 	}
 	for i := range d.Policies {
-		if v := d.Policies[i].defaultVersion(); v != nil {
-			out = append(out, &v.Document)
+		p := &d.Policies[i]
+		for j := range p.PolicyVersionList {
+			if p.PolicyVersionList[j].IsDefaultVersion || !strings.HasPrefix(p.Arn, awsManagedPolicyPrefix) {
+				out = append(out, &p.PolicyVersionList[j].Document)
+			}
 		}
 	}
 	return out
@@ -190,11 +198,40 @@ type policyIndex struct {
 	byArn  map[string]*managedPolicy
 	parsed map[string][]inventory.Statement
 	failed map[string]bool
+	others map[string][]inventory.PolicyVersion
 	acct   *account
 }
 
+// otherVersions returns the versions of a customer-managed policy that
+// are not in force; malformed ones are left out.
+func (idx *policyIndex) otherVersions(arn string) []inventory.PolicyVersion {
+	if strings.HasPrefix(arn, awsManagedPolicyPrefix) {
+		return nil // AWS owns these; customers cannot change their default version
+	}
+	if v, ok := idx.others[arn]; ok {
+		return v
+	}
+	var out []inventory.PolicyVersion
+	if p, ok := idx.byArn[arn]; ok {
+		def := p.defaultVersion()
+		for i := range p.PolicyVersionList {
+			v := &p.PolicyVersionList[i]
+			if v == def {
+				continue
+			}
+			if st, err := v.Document.Parse(); err == nil {
+				out = append(out, inventory.PolicyVersion{ID: v.VersionId, Statements: st})
+			}
+		}
+	}
+	idx.others[arn] = out
+	return out
+}
+
+const awsManagedPolicyPrefix = "arn:aws:iam::aws:policy/"
+
 func newPolicyIndex(a *account) *policyIndex {
-	idx := &policyIndex{byArn: map[string]*managedPolicy{}, parsed: map[string][]inventory.Statement{}, failed: map[string]bool{}, acct: a}
+	idx := &policyIndex{byArn: map[string]*managedPolicy{}, parsed: map[string][]inventory.Statement{}, failed: map[string]bool{}, others: map[string][]inventory.PolicyVersion{}, acct: a}
 	for i := range a.details.Policies {
 		p := &a.details.Policies[i]
 		idx.byArn[p.Arn] = p
@@ -253,7 +290,7 @@ func (a *account) managed(idx *policyIndex, ps []attachedPolicy, source, via str
 	var out []inventory.Grant
 	for _, p := range ps {
 		st, _ := idx.statements(p.PolicyArn, p.PolicyName, quiet)
-		out = append(out, inventory.Grant{Source: source, PolicyName: p.PolicyName, PolicyID: p.PolicyArn, Via: via, Statements: st})
+		out = append(out, inventory.Grant{Source: source, PolicyName: p.PolicyName, PolicyID: p.PolicyArn, Via: via, Statements: st, OtherVersions: idx.otherVersions(p.PolicyArn)})
 	}
 	return out
 }
@@ -303,6 +340,16 @@ func (a *account) build(mode string) inventory.Inventory {
 		u := &a.details.UserDetailList[i]
 		inv.Identities = append(inv.Identities, a.user(idx, u, groups, reportByArn[u.Arn]))
 	}
+	for i := range a.details.GroupDetailList {
+		g := &a.details.GroupDetailList[i]
+		gid := inventory.Identity{
+			ID: g.Arn, Provider: inventory.AWS, Kind: inventory.KindAWSGroup, Account: a.ID, Name: g.GroupName, Path: g.Path,
+			CreatedAt: g.CreateDate.UTC(), Excluded: "IAM group: its members are scanned", LastUsedKnown: true,
+		}
+		gid.Grants = append(gid.Grants, a.inline("group", g.GroupName, g.GroupPolicyList, inventory.SourceInline, "")...)
+		gid.Grants = append(gid.Grants, a.managed(idx, g.AttachedManagedPolicies, inventory.SourceManaged, "", true)...)
+		inv.Identities = append(inv.Identities, gid)
+	}
 	for i := range a.report {
 		row := &a.report[i]
 		if row.user != rootRowName {
@@ -346,6 +393,9 @@ func (a *account) role(idx *policyIndex, r *roleDetail) inventory.Identity {
 			}
 		}
 	}
+	for _, ip := range r.InstanceProfileList {
+		id.AttachedTo = append(id.AttachedTo, ip.Arn)
+	}
 	id.Grants = append(id.Grants, a.inline("role", r.RoleName, r.RolePolicyList, inventory.SourceInline, "")...)
 	id.Grants = append(id.Grants, a.managed(idx, r.AttachedManagedPolicies, inventory.SourceManaged, "", id.Excluded != "")...)
 	id.Boundary = a.boundary(idx, r.PermissionsBoundary)
@@ -365,6 +415,7 @@ func (a *account) user(idx *policyIndex, u *userDetail, groups map[string]*group
 			a.warn("user %s is in group %s, which is not in the export", u.UserName, gn)
 			continue
 		}
+		id.Groups = append(id.Groups, g.Arn)
 		id.Grants = append(id.Grants, a.inline("group", gn, g.GroupPolicyList, inventory.SourceGroup, gn)...)
 		id.Grants = append(id.Grants, a.managed(idx, g.AttachedManagedPolicies, inventory.SourceGroup, gn, false)...)
 	}

@@ -247,6 +247,7 @@ func (l *Live) authDetails(ctx context.Context, client *iam.Client) (*authDetail
 		}
 		for _, g := range page.GroupDetailList {
 			d.GroupDetailList = append(d.GroupDetailList, groupDetail{
+				Path: sdkaws.ToString(g.Path), CreateDate: sdkaws.ToTime(g.CreateDate),
 				GroupName: sdkaws.ToString(g.GroupName), Arn: sdkaws.ToString(g.Arn),
 				GroupPolicyList: convertInline(g.GroupPolicyList), AttachedManagedPolicies: convertAttached(g.AttachedManagedPolicies),
 			})
@@ -310,6 +311,11 @@ func convertRole(r iamtypes.RoleDetail) roleDetail {
 	}
 	if r.RoleLastUsed != nil {
 		rd.RoleLastUsed = &roleLastUsed{LastUsedDate: r.RoleLastUsed.LastUsedDate, Region: sdkaws.ToString(r.RoleLastUsed.Region)}
+	}
+	for _, ip := range r.InstanceProfileList {
+		rd.InstanceProfileList = append(rd.InstanceProfileList, struct {
+			Arn string `json:"Arn"`
+		}{Arn: sdkaws.ToString(ip.Arn)})
 	}
 	return rd
 }

@@ -19,6 +19,7 @@ const (
 	KindAWSRole    = "aws.iam.role"
 	KindAWSUser    = "aws.iam.user"
 	KindAWSRoot    = "aws.account.root"
+	KindAWSGroup   = "aws.iam.group"
 	KindGCPAccount = "gcp.service-account"
 	KindGCPProject = "gcp.project"
 )
@@ -113,6 +114,12 @@ type Identity struct {
 	// unused (a GCP Recommender insight), with its evidence.
 	DormantSignal string `json:"dormant_signal,omitempty"`
 
+	// Groups are the ids of the groups the identity belongs to.
+	Groups []string `json:"groups,omitempty"`
+	// AttachedTo names compute the identity is attached to (AWS instance
+	// profiles), through which code running there acts as it.
+	AttachedTo []string `json:"attached_to,omitempty"`
+
 	Credentials []Credential `json:"credentials,omitempty"`
 	Grants      []Grant      `json:"grants,omitempty"`
 	Boundary    *Grant       `json:"boundary,omitempty"`
@@ -144,6 +151,15 @@ type Grant struct {
 	PolicyName string      `json:"policy_name"`
 	PolicyID   string      `json:"policy_id,omitempty"` // ARN of a managed policy, role name
 	Via        string      `json:"via,omitempty"`       // group name, resource the binding is on
+	Statements []Statement `json:"statements"`
+	// OtherVersions are a managed policy's versions that are not in force
+	// (iam:SetDefaultPolicyVersion can put one in force).
+	OtherVersions []PolicyVersion `json:"other_versions,omitempty"`
+}
+
+// PolicyVersion is one stored version of a managed policy.
+type PolicyVersion struct {
+	ID         string      `json:"id"`
 	Statements []Statement `json:"statements"`
 }
 
