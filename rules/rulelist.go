@@ -13,6 +13,7 @@ func All() []Rule {
 		adminRole{},
 		customRoleEscalation{},
 		// escalation
+		toAdmin{},
 		canImpersonateAll{},
 		// static
 		longLivedKey{},
@@ -35,6 +36,7 @@ func All() []Rule {
 		oidcSubject{},
 		longSession{},
 		humanUse{},
+		chainDelegation{},
 		projectImpersonation{},
 		publicBinding{},
 		wifWildcard{},

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/nhiscan/nhiscan/findings"
+	"github.com/nhiscan/nhiscan/rules/paths"
 	"github.com/nhiscan/nhiscan/rules/policy"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
@@ -87,7 +88,15 @@ type Subject struct {
 	Config   *Config
 	perms    *policy.Set
 	admin    *policy.Decision
+	graph    *paths.Graph
 }
+
+// Graph is the who-can-become-whom graph of the whole inventory (nil when
+// no enabled rule needs it).
+func (s *Subject) Graph() *paths.Graph { return s.graph }
+
+// graphRule is a rule that reads the escalation graph.
+type graphRule interface{ needsGraph() }
 
 // Perms returns the identity's compiled permission set.
 func (s *Subject) Perms() *policy.Set {
@@ -207,9 +216,13 @@ var raisedForAgents = map[string]bool{findings.Overbroad: true, findings.Ownerle
 func Run(ctx context.Context, inv *inventory.Inventory, catalogue []Rule, cfg Config) ([]findings.Finding, error) {
 	Classify(inv, &cfg)
 	var enabled []Rule
+	var graph *paths.Graph
 	for _, r := range catalogue {
 		if !cfg.Disabled[r.Meta().ID] {
 			enabled = append(enabled, r)
+			if _, ok := r.(graphRule); ok && graph == nil {
+				graph = paths.Build(inv, cfg.AsOf)
+			}
 		}
 	}
 	// Identities are independent: evaluate them on every core, each
@@ -227,7 +240,7 @@ func Run(ctx context.Context, inv *inventory.Inventory, catalogue []Rule, cfg Co
 					cancelled.Store(true)
 					return
 				}
-				per[i] = check(&inv.Identities[i], enabled, &cfg)
+				per[i] = check(&inv.Identities[i], enabled, &cfg, graph)
 			}
 		}()
 	}
@@ -247,11 +260,11 @@ func Run(ctx context.Context, inv *inventory.Inventory, catalogue []Rule, cfg Co
 }
 
 // check runs the enabled rules on one identity.
-func check(id *inventory.Identity, enabled []Rule, cfg *Config) []findings.Finding {
+func check(id *inventory.Identity, enabled []Rule, cfg *Config, graph *paths.Graph) []findings.Finding {
 	if !InScope(id, cfg) {
 		return nil
 	}
-	s := &Subject{Identity: id, Config: cfg}
+	s := &Subject{Identity: id, Config: cfg, graph: graph}
 	var out []findings.Finding
 	for _, r := range enabled {
 		for _, f := range r.Check(s) {

@@ -1,0 +1,157 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/nhiscan/nhiscan/findings"
+	"github.com/nhiscan/nhiscan/rules/paths"
+	"github.com/nhiscan/nhiscan/scanners/inventory"
+)
+
+// PathText writes a path hop by hop: a -[method]-> b -[...]-> administrator.
+func PathText(p paths.Path) string {
+	var b strings.Builder
+	for i, st := range p.Steps {
+		if i == 0 {
+			b.WriteString(st.FromName)
+		}
+		label := st.MethodName
+		if label == "" {
+			label = st.Via
+		} else if st.Via != "" {
+			label += " (" + st.Via + ")"
+		}
+		if st.Conditional {
+			label += ", conditional"
+		}
+		if st.Possible {
+			label += ", if such a resource exists"
+		}
+		fmt.Fprintf(&b, " -[%s]-> %s", label, st.ToName)
+	}
+	return b.String()
+}
+
+func hasStaticKey(id *inventory.Identity) bool { return len(activeKeys(id)) > 0 }
+
+func escalates(id *inventory.Identity) bool {
+	switch id.Kind {
+	case inventory.KindAWSRole, inventory.KindAWSUser, inventory.KindGCPAccount:
+		return true
+	}
+	return false
+}
+
+// toAdmin: a path from a non-administrator to administrator.
+type toAdmin struct{}
+
+func (toAdmin) needsGraph() {}
+
+func (toAdmin) Meta() findings.Rule {
+	return findings.Rule{
+		ID: "NHI-ESC-001", Title: "Identity can escalate to administrator", Category: findings.Escalation, Severity: findings.High,
+		Description: "The identity is not an administrator, but a chain of documented escalation methods leads from it to one: rewriting its own policies (CreatePolicyVersion, SetDefaultPolicyVersion, Attach/Put policies, AddUserToGroup), obtaining another user's credentials (CreateAccessKey, login profiles), assuming or re-trusting roles, passing a role to a service that runs code (EC2, Lambda, Glue, CloudFormation, Data Pipeline, CodeBuild, SageMaker, ECS), taking over existing functions, stacks, endpoints or instances (UpdateFunctionCode, SSM, EC2 Instance Connect), or GCP service account impersonation.",
+		Rationale:   "Permissions lists hide what a credential can become. An agent or workload one hop from administrator is an administrator to anyone who steals its credentials or steers its tools.",
+		Remediation: "Break the first hop of the path: remove the listed action, scope its Resource away from the target, or add a permissions boundary that the identity cannot remove. Run 'nhiscan paths --from ID' to see every hop.",
+		Defaults:    "High for one or two hops, medium for longer paths; one step more when the identity is an agent or holds a static key; one step less when a hop depends on an undecided condition or on a resource the scan cannot see.",
+		References:  []string{"https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation/", "https://github.com/BishopFox/iam-vulnerable", "https://pathfinding.cloud", "https://cloud.google.com/iam/docs/service-account-permissions"},
+		Providers:   []string{"aws", "gcp"},
+	}
+}
+
+func (r toAdmin) Check(s *Subject) []findings.Finding {
+	g := s.Graph()
+	id := s.Identity
+	if g == nil || !escalates(id) || g.IsAdmin(id.ID) {
+		return nil
+	}
+	p, ok := g.ToAdmin(id.ID)
+	if !ok {
+		return nil
+	}
+	hops := p.Hops()
+	sev := findings.High
+	if hops > 2 {
+		sev = findings.Medium
+	}
+	if id.Agent || hasStaticKey(id) {
+		sev = sev.Raise()
+	}
+	if p.Conditional() && sev > findings.Low {
+		sev--
+	}
+	first := p.Steps[0]
+	how := first.MethodName
+	if how == "" {
+		how = first.Via
+	}
+	e := []findings.Evidence{ev("path", PathText(p)), ev("hops", fmt.Sprint(hops)), ev("first_method", first.Method)}
+	if id.Agent {
+		e = append(e, ev("agent", "the start is an AI agent"))
+	}
+	if hasStaticKey(id) {
+		e = append(e, ev("static_credential", "the start holds a long-lived key"))
+	}
+	return []findings.Finding{finding(r.Meta(), s, sev, nil, "",
+		fmt.Sprintf("%s can become administrator in %d hop(s), first by %s.", id.Name, max(hops, 1), how), e...)}
+}
+
+// chainDelegation: paths to administrator that cross accounts or agents.
+type chainDelegation struct{}
+
+func (chainDelegation) needsGraph() {}
+
+func (chainDelegation) Meta() findings.Rule {
+	return findings.Rule{
+		ID: "NHI-DEL-006", Title: "Delegation chain crosses accounts or passes through an agent", Category: findings.Delegation, Severity: findings.High,
+		Description: "The identity's path to administrator goes through another account or project, or through an AI agent's identity: accountability for what happens at the end of the chain is blurred.",
+		Rationale:   "Tool chaining and delegation make the accountable identity unclear: a compromise in one account or one agent becomes administrator elsewhere.",
+		Remediation: "Cut the cross-account or agent hop: pin trust policies to specific principals with external ids or conditions, and keep agents' roles out of other identities' reach.",
+		Defaults:    "High when the chain crosses accounts, medium when it passes through an agent in the same account.",
+		References:  []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_common-scenarios_aws-accounts.html", "https://genai.owasp.org/resource/owasp-top-10-for-agentic-applications-for-2026/"},
+		Providers:   []string{"aws", "gcp"},
+	}
+}
+
+func (r chainDelegation) Check(s *Subject) []findings.Finding {
+	g := s.Graph()
+	id := s.Identity
+	if g == nil || !escalates(id) || g.IsAdmin(id.ID) {
+		return nil
+	}
+	p, ok := g.ToAdmin(id.ID)
+	if !ok {
+		return nil
+	}
+	var accounts, agents []string
+	seen := map[string]bool{id.Account: true}
+	for i, st := range p.Steps {
+		if st.To == paths.Administrator {
+			continue
+		}
+		t := g.Identity(st.To)
+		if t == nil {
+			continue
+		}
+		if !seen[t.Account] {
+			seen[t.Account] = true
+			accounts = append(accounts, t.Account)
+		}
+		if t.Agent && i < len(p.Steps)-1 {
+			agents = append(agents, t.Name)
+		}
+	}
+	if len(accounts) == 0 && len(agents) == 0 {
+		return nil
+	}
+	sev := findings.Medium
+	what := "passes through agent " + strings.Join(agents, ", ")
+	if len(accounts) > 0 {
+		sev = findings.High
+		what = "crosses into account " + strings.Join(accounts, ", ")
+	}
+	return []findings.Finding{finding(r.Meta(), s, sev, nil, "",
+		fmt.Sprintf("%s's path to administrator %s.", id.Name, what),
+		ev("path", PathText(p)), ev("accounts_crossed", strings.Join(accounts, ", ")), ev("agents_crossed", strings.Join(agents, ", ")))}
+}

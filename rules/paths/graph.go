@@ -1,0 +1,783 @@
+package paths
+
+import (
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/nhiscan/nhiscan/rules/policy"
+	"github.com/nhiscan/nhiscan/scanners/inventory"
+)
+
+// Graph holds the edges "A can become B" between identities, and an
+// administrator sink that administrator-equivalent identities (and
+// methods that rewrite one's own permissions) lead to.
+type Graph struct {
+	nodes []node
+	out   [][]edge
+	index map[string]int
+	// shortest distance (in edges) to the sink, and the edge taken first
+	dist []int
+	next []int
+}
+
+type node struct {
+	id    *inventory.Identity
+	label string // virtual nodes: what they stand for
+}
+
+type edge struct {
+	to          int
+	method      *Method
+	conditional bool // depends on a condition the scan cannot decide
+	possible    bool // depends on a resource the scan does not see (a function, an instance)
+	via         string
+}
+
+const sink = 0
+
+// Step is one hop of a path.
+type Step struct {
+	From, To    string // identity ids; To is "administrator" at the end
+	FromName    string
+	ToName      string
+	Method      string // method id
+	MethodName  string
+	Via         string // what the step goes through, when not plain
+	Conditional bool
+	Possible    bool
+}
+
+// Path is a way from an identity to administrator.
+type Path struct {
+	Steps []Step
+}
+
+// Hops counts the escalation steps taken: every step but the last one
+// of an administrator identity, which is no step at all.
+func (p Path) Hops() int {
+	n := 0
+	for _, s := range p.Steps {
+		if s.Method != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// Conditional reports whether any step depends on an undecided condition
+// or an unseen resource.
+func (p Path) Conditional() bool {
+	for _, s := range p.Steps {
+		if s.Conditional || s.Possible {
+			return true
+		}
+	}
+	return false
+}
+
+// Administrator is the id of the end of every path.
+const Administrator = "administrator"
+
+func (g *Graph) add(n node) int {
+	g.nodes = append(g.nodes, n)
+	g.out = append(g.out, nil)
+	return len(g.nodes) - 1
+}
+
+func (g *Graph) link(from, to int, e edge) {
+	if from == to {
+		return
+	}
+	e.to = to
+	g.out[from] = append(g.out[from], e)
+}
+
+// principal is an identity that can act: what the builder knows of it.
+type principal struct {
+	n     int
+	id    *inventory.Identity
+	perms *policy.Set
+}
+
+// builder collects indexes over the inventory.
+type builder struct {
+	g       *Graph
+	asOf    time.Time
+	virtual map[string]int
+	// AWS indexes
+	users      map[string][]int            // account -> user nodes
+	roles      map[string][]int            // account -> role nodes
+	byService  map[string]map[string][]int // account -> service -> roles it trusts
+	byName     map[string][]trustRef       // principal ARN -> roles naming it
+	byAccount  map[string][]trustRef       // account -> roles trusting it (root or id)
+	anyone     []trustRef                  // roles trusting "*"
+	adminGroup map[string][]int            // account -> groups with admin rights
+	// GCP indexes
+	projectSAs map[string][]int // project -> service accounts
+	resProject map[string][]string
+	saTrust    map[string][]saGrant // member email -> service accounts it may act as
+}
+
+type saGrant struct {
+	target      int
+	role        string
+	conditional bool
+}
+
+type trustRef struct {
+	role        int
+	conditional bool
+}
+
+// Build makes the graph of an inventory as of a time (date conditions are
+// decided against it).
+func Build(inv *inventory.Inventory, asOf time.Time) *Graph {
+	g := &Graph{index: map[string]int{}}
+	g.add(node{label: Administrator})
+	b := &builder{g: g, asOf: asOf, virtual: map[string]int{}, users: map[string][]int{}, roles: map[string][]int{},
+		byService: map[string]map[string][]int{}, byName: map[string][]trustRef{}, byAccount: map[string][]trustRef{},
+		adminGroup: map[string][]int{}, projectSAs: map[string][]int{}, resProject: map[string][]string{}, saTrust: map[string][]saGrant{}}
+	var principals []principal
+	for i := range inv.Identities {
+		id := &inv.Identities[i]
+		switch id.Kind {
+		case inventory.KindAWSRole, inventory.KindAWSUser, inventory.KindAWSGroup, inventory.KindGCPAccount:
+		case inventory.KindGCPProject:
+			for _, st := range id.Trust {
+				if len(st.Resources) > 0 {
+					b.resProject[st.Resources[0]] = appendOnce(b.resProject[st.Resources[0]], id.Account)
+				}
+			}
+			continue
+		default:
+			continue
+		}
+		if _, dup := g.index[id.ID]; dup {
+			continue
+		}
+		n := g.add(node{id: id})
+		g.index[id.ID] = n
+		p := principal{n: n, id: id, perms: policy.CompileAt(id, asOf)}
+		b.indexIdentity(p)
+		principals = append(principals, p)
+	}
+	for _, p := range principals {
+		b.adminEdges(p)
+		switch p.id.Kind {
+		case inventory.KindAWSRole, inventory.KindAWSUser:
+			b.awsEdges(p)
+		case inventory.KindGCPAccount:
+			b.gcpEdges(p)
+		}
+	}
+	g.solve()
+	return g
+}
+
+func appendOnce(xs []string, x string) []string {
+	for _, v := range xs {
+		if v == x {
+			return xs
+		}
+	}
+	return append(xs, x)
+}
+
+func (b *builder) indexIdentity(p principal) {
+	id := p.id
+	switch id.Kind {
+	case inventory.KindAWSUser:
+		b.users[id.Account] = append(b.users[id.Account], p.n)
+	case inventory.KindAWSGroup:
+		if d := p.perms.Evaluate("*", "*"); d.Allowed {
+			b.adminGroup[id.Account] = append(b.adminGroup[id.Account], p.n)
+		}
+	case inventory.KindAWSRole:
+		b.roles[id.Account] = append(b.roles[id.Account], p.n)
+		for _, st := range id.Trust {
+			if !strings.EqualFold(st.Effect, "Allow") {
+				continue
+			}
+			ref := trustRef{role: p.n, conditional: st.Conditional()}
+			for _, pr := range st.Principals {
+				switch {
+				case pr.Type == "Service":
+					svc := b.byService[id.Account]
+					if svc == nil {
+						svc = map[string][]int{}
+						b.byService[id.Account] = svc
+					}
+					svc[pr.Value] = append(svc[pr.Value], p.n)
+					if pr.Value == "ec2.amazonaws.com" && len(id.AttachedTo) > 0 {
+						svc["ec2-instance"] = append(svc["ec2-instance"], p.n)
+					}
+				case pr.Value == "*" && (pr.Type == "AWS" || pr.Type == "*"):
+					b.anyone = append(b.anyone, ref)
+				case pr.Type == "AWS":
+					if acct := rootAccount(pr.Value); acct != "" {
+						b.byAccount[acct] = append(b.byAccount[acct], ref)
+					} else {
+						b.byName[pr.Value] = append(b.byName[pr.Value], ref)
+					}
+				}
+			}
+		}
+	case inventory.KindGCPAccount:
+		b.projectSAs[id.Account] = append(b.projectSAs[id.Account], p.n)
+		for _, st := range id.Trust {
+			if len(st.Actions) == 0 || !gcpImpersonationRoles[st.Actions[0]] {
+				continue
+			}
+			for _, pr := range st.Principals {
+				if pr.Type == "serviceAccount" {
+					b.saTrust[pr.Value] = append(b.saTrust[pr.Value], saGrant{target: p.n, role: st.Actions[0], conditional: st.Conditional()})
+				}
+			}
+		}
+	}
+}
+
+// rootAccount returns the account a principal value names as a whole
+// (a bare account id or arn:...:root), or "".
+func rootAccount(v string) string {
+	if len(v) == 12 && strings.Trim(v, "0123456789") == "" {
+		return v
+	}
+	if strings.HasPrefix(v, "arn:") && strings.HasSuffix(v, ":root") {
+		parts := strings.Split(v, ":")
+		if len(parts) == 6 {
+			return parts[4]
+		}
+	}
+	return ""
+}
+
+// virtualNode returns the node standing for a set of targets, creating it
+// (and its edges to the targets) on first use.
+func (b *builder) virtualNode(key, label string, targets func() []int) int {
+	return b.virtualRefs(key, label, func() []trustRef {
+		var out []trustRef
+		for _, t := range targets() {
+			out = append(out, trustRef{role: t})
+		}
+		return out
+	})
+}
+
+// virtualRefs is virtualNode for targets that carry their own condition
+// (a trust statement with a condition).
+func (b *builder) virtualRefs(key, label string, targets func() []trustRef) int {
+	if n, ok := b.virtual[key]; ok {
+		return n
+	}
+	n := b.g.add(node{label: label})
+	b.virtual[key] = n
+	for _, t := range targets() {
+		b.g.link(n, t.role, edge{conditional: t.conditional})
+	}
+	return n
+}
+
+// gcpAdminRoles make a service account administrator-equivalent: they
+// can grant any role, themselves included.
+var gcpAdminRoles = map[string]bool{
+	"roles/owner": true, "roles/resourcemanager.projectIamAdmin": true, "roles/resourcemanager.folderIamAdmin": true,
+	"roles/resourcemanager.organizationAdmin": true, "roles/iam.securityAdmin": true,
+}
+
+func (b *builder) adminEdges(p principal) {
+	if p.id.Kind == inventory.KindGCPAccount {
+		for _, gr := range p.id.Grants {
+			if gr.Source == inventory.SourceBinding && gcpAdminRoles[gr.PolicyName] {
+				cond := len(gr.Statements) > 0 && gr.Statements[0].Conditional()
+				b.g.link(p.n, sink, edge{via: gr.PolicyName + " on " + gr.Via, conditional: cond})
+				return
+			}
+		}
+		return
+	}
+	if p.id.Kind == inventory.KindAWSGroup {
+		return // groups are reached by joining them, below
+	}
+	if d := p.perms.Evaluate("*", "*"); d.Allowed {
+		b.g.link(p.n, sink, edge{via: "full administrator", conditional: d.Conditional})
+	}
+}
+
+// allowed evaluates an action on a resource for a principal.
+func allowed(p principal, action, resource string) (ok, conditional bool) {
+	d := p.perms.Evaluate(action, resource)
+	return d.Allowed, d.Conditional
+}
+
+// allowedAll evaluates every action of a method on "*" but the target
+// action, which is evaluated on target.
+func allowedAll(p principal, m *Method, target string) (ok, conditional bool) {
+	for _, a := range m.Actions {
+		res := "*"
+		if a == m.TargetAction {
+			res = target
+		}
+		ok, c := allowed(p, a, res)
+		if !ok {
+			return false, false
+		}
+		conditional = conditional || c
+	}
+	return true, conditional
+}
+
+// hasAllow reports whether any Allow statement could grant the action
+// somewhere (so per-target checks are worth making).
+func hasAllow(p principal, action string) bool {
+	for _, g := range p.id.Grants {
+		for _, st := range g.Statements {
+			if !strings.EqualFold(st.Effect, "Allow") {
+				continue
+			}
+			if len(st.NotActions) > 0 {
+				return true
+			}
+			for _, a := range st.Actions {
+				if policy.Overlap(strings.ToLower(a), strings.ToLower(action)) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// escapesBoundary reports whether rewriting its own policies makes the
+// principal administrator: it has no permissions boundary, the boundary
+// allows everything, or it can remove the boundary.
+func escapesBoundary(p principal) bool {
+	bd := p.id.Boundary
+	if bd == nil {
+		return true
+	}
+	if policy.FromStatements(bd, bd.Statements, time.Time{}).Evaluate("*", "*").Allowed {
+		return true
+	}
+	action := "iam:DeleteRolePermissionsBoundary"
+	if p.id.Kind == inventory.KindAWSUser {
+		action = "iam:DeleteUserPermissionsBoundary"
+	}
+	ok, _ := allowed(p, action, p.id.ID)
+	return ok
+}
+
+func (b *builder) awsEdges(p principal) {
+	if !anyAllow(p.id) {
+		return
+	}
+	acct := p.id.Account
+	isUser := p.id.Kind == inventory.KindAWSUser
+	escapes := -1 // computed on demand
+	canEscape := func() bool {
+		if escapes < 0 {
+			escapes = 0
+			if escapesBoundary(p) {
+				escapes = 1
+			}
+		}
+		return escapes == 1
+	}
+	for i := range Catalogue {
+		m := &Catalogue[i]
+		if !hasAllow(p, m.TargetAction) {
+			continue
+		}
+		switch m.kind {
+		case self:
+			forUser := strings.Contains(m.TargetAction, "User")
+			if forUser != isUser {
+				continue
+			}
+			if ok, c := allowed(p, m.TargetAction, p.id.ID); ok && canEscape() {
+				b.g.link(p.n, sink, edge{method: m, conditional: c, via: "its own policies"})
+			}
+		case selfGroup:
+			for _, grp := range p.id.Groups {
+				if ok, c := allowed(p, m.TargetAction, grp); ok && canEscape() {
+					b.g.link(p.n, sink, edge{method: m, conditional: c, via: "group " + grp})
+					break
+				}
+			}
+		case selfPolicy, selfVersion:
+			for _, gr := range p.id.Grants {
+				if gr.PolicyID == "" || strings.HasPrefix(gr.PolicyID, "arn:aws:iam::aws:") || gr.Source == inventory.SourceInline {
+					continue
+				}
+				if m.kind == selfVersion && !adminVersion(gr) {
+					continue
+				}
+				if ok, c := allowed(p, m.TargetAction, gr.PolicyID); ok && canEscape() {
+					b.g.link(p.n, sink, edge{method: m, conditional: c, via: "policy " + gr.PolicyID})
+					break
+				}
+			}
+		case joinGroup:
+			if !isUser || !canEscape() {
+				continue
+			}
+			for _, gn := range b.adminGroup[acct] {
+				if ok, c := allowed(p, m.TargetAction, b.g.nodes[gn].id.ID); ok {
+					b.g.link(p.n, sink, edge{method: m, conditional: c, via: "group " + b.g.nodes[gn].id.ID})
+					break
+				}
+			}
+		case otherUser:
+			targets := func() []int {
+				var out []int
+				for _, u := range b.users[acct] {
+					if m.Password == nil || hasPassword(b.g.nodes[u].id) == *m.Password {
+						out = append(out, u)
+					}
+				}
+				return out
+			}
+			if ok, c := allowed(p, m.TargetAction, "*"); ok {
+				v := b.virtualNode(m.ID+"/"+acct, "users of "+acct, targets)
+				b.g.link(p.n, v, edge{method: m, conditional: c})
+				continue
+			}
+			for _, u := range targets() {
+				if ok, c := allowed(p, m.TargetAction, b.g.nodes[u].id.ID); ok {
+					b.g.link(p.n, u, edge{method: m, conditional: c})
+				}
+			}
+		case assume:
+			b.assumeEdges(p, m)
+		case rewriteTrust:
+			if ok, c := allowedAll(p, m, "*"); ok {
+				v := b.virtualNode("roles/"+acct, "roles of "+acct, func() []int { return b.roles[acct] })
+				b.g.link(p.n, v, edge{method: m, conditional: c})
+			}
+		case passRole, existing:
+			targets := func() []int { return b.byService[acct][m.Service] }
+			service := m.Service
+			if m.kind == passRole && m.Service == "ec2.amazonaws.com" {
+				// A role passed to an instance needs an instance profile:
+				// one that exists, or one the principal can make.
+				if ok, _ := allowed(p, "iam:CreateInstanceProfile", "*"); !ok {
+					service = "ec2-instance"
+				} else if ok, _ := allowed(p, "iam:AddRoleToInstanceProfile", "*"); !ok {
+					service = "ec2-instance"
+				}
+				targets = func() []int { return b.byService[acct][service] }
+			}
+			if len(targets()) == 0 {
+				continue
+			}
+			if ok, c := allowedAll(p, m, "*"); ok {
+				v := b.virtualNode(m.ID+"/"+service+"/"+acct, "roles trusted by "+service+" in "+acct, targets)
+				b.g.link(p.n, v, edge{method: m, conditional: c, possible: m.kind == existing})
+				continue
+			}
+			if m.kind == existing {
+				continue
+			}
+			for _, r := range targets() {
+				if ok, c := allowedAll(p, m, b.g.nodes[r].id.ID); ok {
+					b.g.link(p.n, r, edge{method: m, conditional: c})
+				}
+			}
+		}
+	}
+}
+
+func anyAllow(id *inventory.Identity) bool {
+	for _, g := range id.Grants {
+		for _, st := range g.Statements {
+			if strings.EqualFold(st.Effect, "Allow") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func hasPassword(id *inventory.Identity) bool {
+	for _, c := range id.Credentials {
+		if c.Kind == inventory.CredAWSPassword && c.Active() {
+			return true
+		}
+	}
+	return false
+}
+
+// adminVersion reports whether a stored, not-in-force version of the
+// policy grants everything.
+func adminVersion(gr inventory.Grant) bool {
+	for _, v := range gr.OtherVersions {
+		if policy.FromStatements(&gr, v.Statements, time.Time{}).Evaluate("*", "*").Allowed {
+			return true
+		}
+	}
+	return false
+}
+
+// assumeEdges links a principal to the roles it can assume: a role whose
+// trust names the principal (in its own account no identity permission
+// is needed, only the absence of a Deny), or the principal's account or
+// anyone, when the principal's own policies allow sts:AssumeRole on it.
+func (b *builder) assumeEdges(p principal, m *Method) {
+	acct := p.id.Account
+	for _, ref := range b.byName[p.id.ID] {
+		role := b.g.nodes[ref.role].id
+		d := p.perms.Evaluate("sts:AssumeRole", role.ID)
+		if len(d.DeniedBy) > 0 || (role.Account != acct && !d.Allowed) {
+			continue
+		}
+		b.g.link(p.n, ref.role, edge{method: m, conditional: ref.conditional || d.Conditional})
+		b.editThenAssume(p, ref.role)
+	}
+	refs := append(append([]trustRef(nil), b.byAccount[acct]...), b.anyone...)
+	if len(refs) == 0 {
+		return
+	}
+	if ok, c := allowed(p, "sts:AssumeRole", "*"); ok {
+		v := b.virtualRefs("assume/"+acct, "roles that trust "+acct, func() []trustRef { return refs })
+		b.g.link(p.n, v, edge{method: m, conditional: c})
+		return
+	}
+	for _, ref := range refs {
+		role := b.g.nodes[ref.role].id
+		if ok, c := allowed(p, "sts:AssumeRole", role.ID); ok {
+			b.g.link(p.n, ref.role, edge{method: m, conditional: c || ref.conditional})
+			b.editThenAssume(p, ref.role)
+		}
+	}
+}
+
+var editAssumable = &Method{ID: "aws-iam-edit-assumable-role", Name: "iam:AttachRolePolicy or PutRolePolicy on a role it can assume", kind: self,
+	Actions: []string{"iam:AttachRolePolicy"}, TargetAction: "iam:AttachRolePolicy", Sources: []string{rhino, pathfnd}}
+
+// editThenAssume: a principal that can attach a policy to a role it can
+// assume makes that role administrator for itself.
+func (b *builder) editThenAssume(p principal, role int) {
+	r := b.g.nodes[role].id
+	for _, a := range []string{"iam:AttachRolePolicy", "iam:PutRolePolicy"} {
+		if ok, c := allowed(p, a, r.ID); ok && (r.Boundary == nil || policy.FromStatements(r.Boundary, r.Boundary.Statements, time.Time{}).Evaluate("*", "*").Allowed) {
+			b.g.link(p.n, sink, edge{method: editAssumable, conditional: c, via: "role " + r.ID})
+			return
+		}
+	}
+}
+
+// gcpImpersonationRoles let the holder act as service accounts.
+var gcpImpersonationRoles = map[string]bool{
+	"roles/iam.serviceAccountTokenCreator": true, "roles/iam.serviceAccountUser": true,
+	"roles/iam.workloadIdentityUser": true, "roles/iam.serviceAccountKeyAdmin": true,
+}
+
+var gcpMethod = func() *Method {
+	m, _ := MethodByID("gcp-impersonate")
+	return &m
+}()
+
+func (b *builder) gcpEdges(p principal) {
+	for _, gr := range p.id.Grants {
+		if gr.Source != inventory.SourceBinding || !gcpImpersonationRoles[gr.PolicyName] {
+			continue
+		}
+		cond := len(gr.Statements) > 0 && gr.Statements[0].Conditional()
+		projects := b.resProject[gr.Via] // folders and organizations: the projects under them
+		if proj, ok := strings.CutPrefix(gr.Via, "projects/"); ok {
+			projects = []string{proj}
+		}
+		for _, proj := range projects {
+			v := b.virtualNode("gcp/"+proj, "service accounts of "+proj, func() []int { return b.projectSAs[proj] })
+			b.g.link(p.n, v, edge{method: gcpMethod, conditional: cond, via: gr.PolicyName + " on " + gr.Via})
+		}
+	}
+	// Service accounts whose own policy lets this one act as them.
+	for _, sg := range b.saTrust[p.id.ID] {
+		b.g.link(p.n, sg.target, edge{method: gcpMethod, conditional: sg.conditional, via: sg.role + " on " + b.g.nodes[sg.target].id.ID})
+	}
+}
+
+// solve computes each node's distance to administrator and the first
+// edge of a shortest path.
+func (g *Graph) solve() { g.dist, g.next = g.towards(sink) }
+
+// towards searches breadth first backwards from target: the distance of
+// every node to it and the first edge of a shortest path, preferring
+// unconditional edges among equally short ones.
+func (g *Graph) towards(target int) (dist, next []int) {
+	n := len(g.nodes)
+	dist = make([]int, n)
+	next = make([]int, n)
+	type in struct{ from, idx int }
+	rev := make([][]in, n)
+	for from, es := range g.out {
+		for i, e := range es {
+			rev[e.to] = append(rev[e.to], in{from, i})
+		}
+	}
+	for i := range dist {
+		dist[i] = -1
+		next[i] = -1
+	}
+	dist[target] = 0
+	queue := []int{target}
+	for len(queue) > 0 {
+		cur := queue[0]
+		queue = queue[1:]
+		// Prefer unconditional edges: visit them first.
+		preds := rev[cur]
+		sort.SliceStable(preds, func(i, j int) bool {
+			ei, ej := g.out[preds[i].from][preds[i].idx], g.out[preds[j].from][preds[j].idx]
+			return !(ei.conditional || ei.possible) && (ej.conditional || ej.possible)
+		})
+		for _, p := range preds {
+			if dist[p.from] >= 0 {
+				continue
+			}
+			dist[p.from] = dist[cur] + 1
+			next[p.from] = p.idx
+			queue = append(queue, p.from)
+		}
+	}
+	return dist, next
+}
+
+func (g *Graph) name(n int) (id, name string) {
+	nd := g.nodes[n]
+	if n == sink {
+		return Administrator, Administrator
+	}
+	if nd.id == nil {
+		return nd.label, nd.label
+	}
+	return nd.id.ID, nd.id.Name
+}
+
+// IsAdmin reports whether the identity is itself administrator-equivalent.
+func (g *Graph) IsAdmin(id string) bool {
+	n, ok := g.index[id]
+	if !ok {
+		return false
+	}
+	for _, e := range g.out[n] {
+		if e.to == sink && e.method == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// ToAdmin returns a shortest path from the identity to administrator.
+func (g *Graph) ToAdmin(id string) (Path, bool) {
+	n, ok := g.index[id]
+	if !ok || g.dist[n] < 0 {
+		return Path{}, false
+	}
+	return g.walk(n, sink, g.next), true
+}
+
+// Towards returns, for every identity that can become target, a shortest
+// path to it.
+func (g *Graph) Towards(target string) map[string]Path {
+	t, ok := g.index[target]
+	if !ok {
+		return nil
+	}
+	dist, next := g.towards(t)
+	out := map[string]Path{}
+	for n, nd := range g.nodes {
+		if nd.id == nil || n == t || dist[n] < 0 {
+			continue
+		}
+		out[nd.id.ID] = g.walk(n, t, next)
+	}
+	return out
+}
+
+func (g *Graph) walk(n, target int, next []int) Path {
+	var p Path
+	var pending *edge
+	pendingFrom := n
+	for cur := n; cur != target; {
+		e := g.out[cur][next[cur]]
+		if g.nodes[e.to].id == nil && e.to != sink {
+			// into a virtual node: the step ends at the node after it
+			ec := e
+			pending, pendingFrom = &ec, cur
+			cur = e.to
+			continue
+		}
+		from := cur
+		step := e
+		if pending != nil {
+			from, step = pendingFrom, *pending
+			step.to = e.to
+			step.conditional = step.conditional || e.conditional
+			pending = nil
+		}
+		fid, fname := g.name(from)
+		tid, tname := g.name(step.to)
+		s := Step{From: fid, FromName: fname, To: tid, ToName: tname, Via: step.via, Conditional: step.conditional, Possible: step.possible}
+		if step.method != nil {
+			s.Method, s.MethodName = step.method.ID, step.method.Name
+		}
+		p.Steps = append(p.Steps, s)
+		cur = e.to
+	}
+	return p
+}
+
+// Edge is one "A can become B" relation, for drawing.
+type Edge struct {
+	From, To         string
+	FromName, ToName string
+	Method           string
+	Conditional      bool
+	Possible         bool
+}
+
+// Edges lists the graph's edges between identities (virtual nodes
+// expanded), in a stable order.
+func (g *Graph) Edges() []Edge {
+	var out []Edge
+	for from := range g.nodes {
+		if g.nodes[from].id == nil {
+			continue
+		}
+		for _, e := range g.out[from] {
+			targets := []edge{e}
+			if e.to != sink && g.nodes[e.to].id == nil {
+				targets = targets[:0]
+				targets = append(targets, g.out[e.to]...)
+			}
+			for _, t := range targets {
+				fid, fname := g.name(from)
+				tid, tname := g.name(t.to)
+				ed := Edge{From: fid, To: tid, FromName: fname, ToName: tname, Conditional: e.conditional || t.conditional, Possible: e.possible}
+				if e.method != nil {
+					ed.Method = e.method.ID
+				} else {
+					ed.Method = "administrator"
+				}
+				out = append(out, ed)
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].From != out[j].From {
+			return out[i].From < out[j].From
+		}
+		return out[i].To < out[j].To
+	})
+	return out
+}
+
+// Identity returns the inventory identity of an id in the graph.
+func (g *Graph) Identity(id string) *inventory.Identity {
+	if n, ok := g.index[id]; ok {
+		return g.nodes[n].id
+	}
+	return nil
+}
