@@ -369,6 +369,12 @@ func escapesBoundary(p principal) bool {
 }
 
 func (b *builder) awsEdges(p principal) {
+	if d := p.perms.Evaluate("*", "*"); d.Unconditional() {
+		return // already administrator
+	}
+	if assumeMethod != nil {
+		b.assumeEdges(p, assumeMethod) // a trust naming the principal needs no permission of its own
+	}
 	if !anyAllow(p.id) {
 		return
 	}
@@ -449,7 +455,7 @@ func (b *builder) awsEdges(p principal) {
 				}
 			}
 		case assume:
-			b.assumeEdges(p, m)
+			// done above
 		case rewriteTrust:
 			if ok, c := allowedAll(p, m, "*"); ok {
 				v := b.virtualNode("roles/"+acct, "roles of "+acct, func() []int { return b.roles[acct] })
@@ -551,6 +557,15 @@ func (b *builder) assumeEdges(p principal, m *Method) {
 		}
 	}
 }
+
+var assumeMethod = func() *Method {
+	for i := range Catalogue {
+		if Catalogue[i].kind == assume {
+			return &Catalogue[i]
+		}
+	}
+	return nil
+}()
 
 var editAssumable = &Method{ID: "aws-iam-edit-assumable-role", Name: "iam:AttachRolePolicy or PutRolePolicy on a role it can assume", kind: self,
 	Actions: []string{"iam:AttachRolePolicy"}, TargetAction: "iam:AttachRolePolicy", Sources: []string{rhino, pathfnd}}
@@ -753,6 +768,9 @@ func (g *Graph) Edges() []Edge {
 				targets = append(targets, g.out[e.to]...)
 			}
 			for _, t := range targets {
+				if t.to == from {
+					continue
+				}
 				fid, fname := g.name(from)
 				tid, tname := g.name(t.to)
 				ed := Edge{From: fid, To: tid, FromName: fname, ToName: tname, Conditional: e.conditional || t.conditional, Possible: e.possible}
