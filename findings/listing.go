@@ -31,3 +31,37 @@ type Listing struct {
 	Sources       []Source      `json:"sources"`
 	Identities    []IdentityRow `json:"identities"`
 }
+
+// PathStep is one hop of an escalation path.
+type PathStep struct {
+	From        string `json:"from"`
+	FromName    string `json:"from_name"`
+	To          string `json:"to"`
+	ToName      string `json:"to_name"`
+	Method      string `json:"method,omitempty"`
+	MethodName  string `json:"method_name,omitempty"`
+	Via         string `json:"via,omitempty"`
+	Conditional bool   `json:"conditional"`
+	Possible    bool   `json:"possible"`
+}
+
+// Path is a way from one identity to another, or to administrator.
+type Path struct {
+	From        string     `json:"from"`
+	FromName    string     `json:"from_name"`
+	Provider    string     `json:"provider"`
+	Account     string     `json:"account"`
+	To          string     `json:"to"`
+	Hops        int        `json:"hops"`
+	Conditional bool       `json:"conditional"`
+	Steps       []PathStep `json:"steps"`
+}
+
+// PathReport is the paths command's report.
+type PathReport struct {
+	SchemaVersion string    `json:"schema_version"`
+	Tool          Tool      `json:"tool"`
+	AsOf          time.Time `json:"as_of"`
+	Sources       []Source  `json:"sources"`
+	Paths         []Path    `json:"paths"`
+}

@@ -85,6 +85,12 @@ func TestGoldenDemo(t *testing.T) {
 		{"rules.txt", "rules"},
 		{"rules-explain.txt", "rules explain NHI-DOR-002"},
 		{"controls.txt", "controls"},
+		{"paths-demo.table", "paths --demo"},
+		{"paths-demo.json", "paths --demo --format json"},
+		{"paths-demo.dot", "paths --demo --format dot"},
+		{"paths-demo.mermaid", "paths --demo --format mermaid"},
+		{"paths-demo-to.table", "paths --demo --to arn:aws:iam::111122223333:role/breakglass-admin"},
+		{"paths-demo-from.table", "paths --demo --from arn:aws:iam::111122223333:user/jenkins"},
 		{"controls.json", "controls --format json"},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
@@ -207,6 +213,8 @@ func TestExitCodes(t *testing.T) {
 		{name: "partial_gate_not_hit", live: partialWithAdmin, args: "scan aws --fail-on critical --config ../../testdata/golden/override.yaml", want: 3},
 		{name: "unknown_rule", args: "rules explain NHI-XXX-999", want: 2, wantStderr: "no rule"},
 		{name: "unknown_framework", args: "controls --framework gov", want: 2, wantStderr: "unknown framework"},
+		{name: "paths_unknown_identity", args: "paths --demo --from arn:aws:iam::1:role/nope", want: 2, wantStderr: "no identity"},
+		{name: "paths_bad_format", args: "paths --demo --format svg", want: 2, wantStderr: "want table, json, dot or mermaid"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

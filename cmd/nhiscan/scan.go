@@ -127,7 +127,12 @@ type prepared struct {
 }
 
 func prepare(ctx context.Context, env *environment, o *inputOptions, args []string, stderr io.Writer) (*prepared, error) {
-	format, err := output.ParseFormat(o.format)
+	return prepareWith(ctx, env, o, args, stderr, output.ParseFormat)
+}
+
+// prepareWith is prepare with the command's own list of formats.
+func prepareWith(ctx context.Context, env *environment, o *inputOptions, args []string, stderr io.Writer, parseFormat func(string) (output.Format, error)) (*prepared, error) {
+	format, err := parseFormat(o.format)
 	if err != nil {
 		return nil, inputError{fmt.Errorf("--format: %v", err)}
 	}

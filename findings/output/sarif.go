@@ -422,11 +422,17 @@ func result(f *findings.Finding, ruleIndex int) sarifResult {
 	if ctl != nil {
 		props["controls"] = ctl
 	}
+	msg := f.Message
+	for _, e := range f.Evidence {
+		if e.Key == "path" {
+			msg += " Path: " + e.Value + "."
+		}
+	}
 	return sarifResult{
 		RuleID:    f.RuleID,
 		RuleIndex: ruleIndex,
 		Level:     level(f.Severity),
-		Message:   sarifText{Text: f.Message},
+		Message:   sarifText{Text: msg},
 		Locations: []sarifLocation{{
 			PhysicalLocation: sarifPhysical{
 				ArtifactLocation: sarifArtifact{URI: ArtifactPath(f.Identity)},

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nhiscan/nhiscan/findings"
+	"github.com/nhiscan/nhiscan/findings/output"
+	"github.com/nhiscan/nhiscan/rules"
+	"github.com/nhiscan/nhiscan/rules/paths"
+)
+
+func newPathsCmd(env *environment) *cobra.Command {
+	var o inputOptions
+	var from, to string
+	cmd := &cobra.Command{
+		Use:   "paths [aws|gcp]",
+		Short: "Show who can become whom: escalation paths to administrator",
+		Long: `Show the shortest escalation paths: from every identity to administrator,
+from one identity (--from), or from every identity to one (--to), as a table,
+JSON, or a picture for Graphviz (--format dot) or Mermaid (--format mermaid).
+
+  nhiscan paths --demo
+  nhiscan paths --input exports/ --from arn:aws:iam::123456789012:role/ci --format dot | dot -Tsvg > paths.svg`,
+		Args:      cobra.MaximumNArgs(1),
+		ValidArgs: []string{"aws", "gcp"},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runPaths(cmd.Context(), env, &o, args, from, to, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	o.register(cmd)
+	cmd.Flags().Lookup("format").Usage = "output format: table, json, dot or mermaid"
+	cmd.Flags().StringVar(&from, "from", "", "only paths starting at this identity (ARN or service account email)")
+	cmd.Flags().StringVar(&to, "to", "", "paths ending at this identity instead of administrator")
+	return cmd
+}
+
+func runPaths(ctx context.Context, env *environment, o *inputOptions, args []string, from, to string, stdout, stderr io.Writer) error {
+	p, err := prepareWith(ctx, env, o, args, stderr, output.ParsePathFormat)
+	if err != nil {
+		return err
+	}
+	rules.Classify(&p.inv, &p.cfg)
+	g := paths.Build(&p.inv, p.cfg.AsOf)
+	for _, id := range []string{from, to} {
+		if id != "" && g.Identity(id) == nil {
+			return inputError{fmt.Errorf("no identity %q in the scan (give its ARN or service account email)", id)}
+		}
+	}
+	found := map[string]paths.Path{}
+	if to != "" {
+		found = g.Towards(to)
+	} else {
+		for i := range p.inv.Identities {
+			id := &p.inv.Identities[i]
+			if !rules.InScope(id, &p.cfg) || g.IsAdmin(id.ID) {
+				continue
+			}
+			if path, ok := g.ToAdmin(id.ID); ok {
+				found[id.ID] = path
+			}
+		}
+	}
+	report := &findings.PathReport{
+		SchemaVersion: findings.SchemaVersion,
+		Tool:          findings.Tool{Name: "nhiscan", Version: version},
+		AsOf:          p.cfg.AsOf,
+		Sources:       toSources(p.inv.Sources),
+	}
+	for start, path := range found {
+		if from != "" && start != from {
+			continue
+		}
+		id := g.Identity(start)
+		fp := findings.Path{From: start, FromName: id.Name, Provider: string(id.Provider), Account: id.Account, To: paths.Administrator,
+			Hops: path.Hops(), Conditional: path.Conditional()}
+		if to != "" {
+			fp.To = to
+		}
+		for _, s := range path.Steps {
+			fp.Steps = append(fp.Steps, findings.PathStep{From: s.From, FromName: s.FromName, To: s.To, ToName: s.ToName, Method: s.Method,
+				MethodName: s.MethodName, Via: s.Via, Conditional: s.Conditional, Possible: s.Possible})
+		}
+		report.Paths = append(report.Paths, fp)
+	}
+	sort.Slice(report.Paths, func(i, j int) bool {
+		a, b := report.Paths[i], report.Paths[j]
+		if a.Hops != b.Hops {
+			return a.Hops < b.Hops
+		}
+		return a.From < b.From
+	})
+	if err := emit(o.output, stdout, func(w io.Writer) error { return output.WritePaths(w, p.format, report) }); err != nil {
+		return err
+	}
+	if partial(p.inv.Sources) {
+		return exitError{exitPartial}
+	}
+	return nil
+}
