@@ -121,7 +121,9 @@ func sortedIDs(nodes map[string]string) []string {
 	return ids
 }
 
-func dotQuote(s string) string { return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s) + `"` }
+func dotQuote(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s) + `"`
+}
 
 // writeDOT draws the paths for Graphviz: nodes are identities (their
 // names; full ids in tooltips), administrator is a double octagon, and
