@@ -100,6 +100,9 @@ type graphRule interface{ needsGraph() }
 
 // Perms returns the identity's compiled permission set.
 func (s *Subject) Perms() *policy.Set {
+	if s.perms == nil && s.graph != nil {
+		s.perms = s.graph.Perms(s.Identity.ID)
+	}
 	if s.perms == nil {
 		s.perms = policy.CompileAt(s.Identity, s.Config.AsOf)
 	}

@@ -1,8 +1,10 @@
 package paths
 
 import (
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nhiscan/nhiscan/rules/policy"
@@ -16,6 +18,7 @@ type Graph struct {
 	nodes []node
 	out   [][]edge
 	index map[string]int
+	perms map[int]*policy.Set
 	// shortest distance (in edges) to the sink, and the edge taken first
 	dist []int
 	next []int
@@ -98,6 +101,34 @@ type principal struct {
 	n     int
 	id    *inventory.Identity
 	perms *policy.Set
+	// allows are the lower-cased action patterns of its Allow statements
+	// by service; key "*" holds patterns whose service part has a wildcard
+	// (and "*" itself when a statement uses NotAction).
+	allows map[string][]string
+}
+
+func allowPatterns(id *inventory.Identity) map[string][]string {
+	out := map[string][]string{}
+	for _, g := range id.Grants {
+		for _, st := range g.Statements {
+			if !strings.EqualFold(st.Effect, "Allow") {
+				continue
+			}
+			if len(st.NotActions) > 0 {
+				out["*"] = append(out["*"], "*")
+				continue
+			}
+			for _, a := range st.Actions {
+				a = strings.ToLower(a)
+				svc, _, _ := strings.Cut(a, ":")
+				if strings.ContainsAny(svc, "*?") {
+					svc = "*"
+				}
+				out[svc] = append(out[svc], a)
+			}
+		}
+	}
+	return out
 }
 
 // builder collects indexes over the inventory.
@@ -133,7 +164,7 @@ type trustRef struct {
 // Build makes the graph of an inventory as of a time (date conditions are
 // decided against it).
 func Build(inv *inventory.Inventory, asOf time.Time) *Graph {
-	g := &Graph{index: map[string]int{}}
+	g := &Graph{index: map[string]int{}, perms: map[int]*policy.Set{}}
 	g.add(node{label: Administrator})
 	b := &builder{g: g, asOf: asOf, virtual: map[string]int{}, users: map[string][]int{}, roles: map[string][]int{},
 		byService: map[string]map[string][]int{}, byName: map[string][]trustRef{}, byAccount: map[string][]trustRef{},
@@ -158,16 +189,36 @@ func Build(inv *inventory.Inventory, asOf time.Time) *Graph {
 		}
 		n := g.add(node{id: id})
 		g.index[id.ID] = n
-		p := principal{n: n, id: id, perms: policy.CompileAt(id, asOf)}
+		p := principal{n: n, id: id, perms: policy.CompileAt(id, asOf), allows: allowPatterns(id)}
+		g.perms[n] = p.perms
 		b.indexIdentity(p)
 		principals = append(principals, p)
 	}
-	for _, p := range principals {
+	// Reading permissions is the costly part and touches nothing shared:
+	// do it on every core, then add the edges in principal order.
+	collected := make([]collector, len(principals))
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(principals); i += workers {
+				p := principals[i]
+				c := &collected[i]
+				c.from = p.n
+				switch p.id.Kind {
+				case inventory.KindAWSRole, inventory.KindAWSUser:
+					b.awsEdges(p, c)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for i, p := range principals {
 		b.adminEdges(p)
-		switch p.id.Kind {
-		case inventory.KindAWSRole, inventory.KindAWSUser:
-			b.awsEdges(p)
-		case inventory.KindGCPAccount:
+		b.materialize(&collected[i])
+		if p.id.Kind == inventory.KindGCPAccount {
 			b.gcpEdges(p)
 		}
 	}
@@ -253,6 +304,53 @@ func rootAccount(v string) string {
 	return ""
 }
 
+// intent is an edge found while the graph is read in parallel: to a node,
+// or to a virtual node made later (vkey set).
+type intent struct {
+	to       int
+	vkey     string
+	vlabel   string
+	vtargets func() []trustRef
+	e        edge
+}
+
+// collector gathers one principal's edges.
+type collector struct {
+	from    int
+	intents []intent
+}
+
+func (c *collector) link(to int, e edge) {
+	if to != c.from {
+		c.intents = append(c.intents, intent{to: to, e: e})
+	}
+}
+
+func (c *collector) linkVirtual(key, label string, targets func() []int, e edge) {
+	c.linkVirtualRefs(key, label, func() []trustRef {
+		var out []trustRef
+		for _, t := range targets() {
+			out = append(out, trustRef{role: t})
+		}
+		return out
+	}, e)
+}
+
+func (c *collector) linkVirtualRefs(key, label string, targets func() []trustRef, e edge) {
+	c.intents = append(c.intents, intent{to: -1, vkey: key, vlabel: label, vtargets: targets, e: e})
+}
+
+// materialize adds a principal's collected edges to the graph.
+func (b *builder) materialize(c *collector) {
+	for _, in := range c.intents {
+		to := in.to
+		if to < 0 {
+			to = b.virtualRefs(in.vkey, in.vlabel, in.vtargets)
+		}
+		b.g.link(c.from, to, in.e)
+	}
+}
+
 // virtualNode returns the node standing for a set of targets, creating it
 // (and its edges to the targets) on first use.
 func (b *builder) virtualNode(key, label string, targets func() []int) int {
@@ -328,25 +426,57 @@ func allowedAll(p principal, m *Method, target string) (ok, conditional bool) {
 	return true, conditional
 }
 
+// othersAllowed reports whether every action of the method but the
+// target action is allowed on "*" (only then is the target worth a look).
+func othersAllowed(p principal, m *Method) bool {
+	for _, a := range m.Actions {
+		if a == m.TargetAction {
+			continue
+		}
+		if ok, _ := allowed(p, a, "*"); !ok {
+			return false
+		}
+	}
+	return true
+}
+
 // hasAllow reports whether any Allow statement could grant the action
 // somewhere (so per-target checks are worth making).
 func hasAllow(p principal, action string) bool {
-	for _, g := range p.id.Grants {
-		for _, st := range g.Statements {
-			if !strings.EqualFold(st.Effect, "Allow") {
-				continue
-			}
-			if len(st.NotActions) > 0 {
+	action = strings.ToLower(action)
+	svc, _, _ := strings.Cut(action, ":")
+	for _, key := range []string{svc, "*"} {
+		for _, a := range p.allows[key] {
+			if policy.Overlap(a, action) {
 				return true
-			}
-			for _, a := range st.Actions {
-				if policy.Overlap(strings.ToLower(a), strings.ToLower(action)) {
-					return true
-				}
 			}
 		}
 	}
 	return false
+}
+
+// candidates narrows targets to those some Allow statement for the action
+// could cover, for per-target evaluation when the action is not allowed
+// on every resource. A Deny on every resource leaves none.
+func candidates(p principal, action string, targets []int, g *Graph) []int {
+	if d := p.perms.Evaluate(action, "*"); len(d.DeniedBy) > 0 {
+		return nil
+	}
+	patterns := p.perms.ResourcesFor(action)
+	if len(patterns) == 0 {
+		return nil
+	}
+	var out []int
+	for _, t := range targets {
+		id := g.nodes[t].id.ID
+		for _, pat := range patterns {
+			if policy.Match(pat, id) {
+				out = append(out, t)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // escapesBoundary reports whether rewriting its own policies makes the
@@ -368,14 +498,14 @@ func escapesBoundary(p principal) bool {
 	return ok
 }
 
-func (b *builder) awsEdges(p principal) {
+func (b *builder) awsEdges(p principal, col *collector) {
 	if d := p.perms.Evaluate("*", "*"); d.Unconditional() {
 		return // already administrator
 	}
 	if assumeMethod != nil {
-		b.assumeEdges(p, assumeMethod) // a trust naming the principal needs no permission of its own
+		b.assumeEdges(p, assumeMethod, col) // a trust naming the principal needs no permission of its own
 	}
-	if !anyAllow(p.id) {
+	if !anyAllow(p) {
 		return
 	}
 	acct := p.id.Account
@@ -402,12 +532,12 @@ func (b *builder) awsEdges(p principal) {
 				continue
 			}
 			if ok, c := allowed(p, m.TargetAction, p.id.ID); ok && canEscape() {
-				b.g.link(p.n, sink, edge{method: m, conditional: c, via: "its own policies"})
+				col.link(sink, edge{method: m, conditional: c, via: "its own policies"})
 			}
 		case selfGroup:
 			for _, grp := range p.id.Groups {
 				if ok, c := allowed(p, m.TargetAction, grp); ok && canEscape() {
-					b.g.link(p.n, sink, edge{method: m, conditional: c, via: "group " + grp})
+					col.link(sink, edge{method: m, conditional: c, via: "group " + grp})
 					break
 				}
 			}
@@ -420,7 +550,7 @@ func (b *builder) awsEdges(p principal) {
 					continue
 				}
 				if ok, c := allowed(p, m.TargetAction, gr.PolicyID); ok && canEscape() {
-					b.g.link(p.n, sink, edge{method: m, conditional: c, via: "policy " + gr.PolicyID})
+					col.link(sink, edge{method: m, conditional: c, via: "policy " + gr.PolicyID})
 					break
 				}
 			}
@@ -430,7 +560,7 @@ func (b *builder) awsEdges(p principal) {
 			}
 			for _, gn := range b.adminGroup[acct] {
 				if ok, c := allowed(p, m.TargetAction, b.g.nodes[gn].id.ID); ok {
-					b.g.link(p.n, sink, edge{method: m, conditional: c, via: "group " + b.g.nodes[gn].id.ID})
+					col.link(sink, edge{method: m, conditional: c, via: "group " + b.g.nodes[gn].id.ID})
 					break
 				}
 			}
@@ -445,21 +575,22 @@ func (b *builder) awsEdges(p principal) {
 				return out
 			}
 			if ok, c := allowed(p, m.TargetAction, "*"); ok {
-				v := b.virtualNode(m.ID+"/"+acct, "users of "+acct, targets)
-				b.g.link(p.n, v, edge{method: m, conditional: c})
+				col.linkVirtual(m.ID+"/"+acct, "users of "+acct, targets, edge{method: m, conditional: c})
 				continue
 			}
-			for _, u := range targets() {
+			for _, u := range candidates(p, m.TargetAction, targets(), b.g) {
 				if ok, c := allowed(p, m.TargetAction, b.g.nodes[u].id.ID); ok {
-					b.g.link(p.n, u, edge{method: m, conditional: c})
+					col.link(u, edge{method: m, conditional: c})
 				}
 			}
 		case assume:
 			// done above
 		case rewriteTrust:
+			if !hasAllow(p, "sts:AssumeRole") {
+				continue
+			}
 			if ok, c := allowedAll(p, m, "*"); ok {
-				v := b.virtualNode("roles/"+acct, "roles of "+acct, func() []int { return b.roles[acct] })
-				b.g.link(p.n, v, edge{method: m, conditional: c})
+				col.linkVirtual("roles/"+acct, "roles of "+acct, func() []int { return b.roles[acct] }, edge{method: m, conditional: c})
 			}
 		case passRole, existing:
 			targets := func() []int { return b.byService[acct][m.Service] }
@@ -478,32 +609,22 @@ func (b *builder) awsEdges(p principal) {
 				continue
 			}
 			if ok, c := allowedAll(p, m, "*"); ok {
-				v := b.virtualNode(m.ID+"/"+service+"/"+acct, "roles trusted by "+service+" in "+acct, targets)
-				b.g.link(p.n, v, edge{method: m, conditional: c, possible: m.kind == existing})
+				col.linkVirtual(m.ID+"/"+service+"/"+acct, "roles trusted by "+service+" in "+acct, targets, edge{method: m, conditional: c, possible: m.kind == existing})
 				continue
 			}
-			if m.kind == existing {
+			if m.kind == existing || !othersAllowed(p, m) {
 				continue
 			}
-			for _, r := range targets() {
+			for _, r := range candidates(p, m.TargetAction, targets(), b.g) {
 				if ok, c := allowedAll(p, m, b.g.nodes[r].id.ID); ok {
-					b.g.link(p.n, r, edge{method: m, conditional: c})
+					col.link(r, edge{method: m, conditional: c})
 				}
 			}
 		}
 	}
 }
 
-func anyAllow(id *inventory.Identity) bool {
-	for _, g := range id.Grants {
-		for _, st := range g.Statements {
-			if strings.EqualFold(st.Effect, "Allow") {
-				return true
-			}
-		}
-	}
-	return false
-}
+func anyAllow(p principal) bool { return len(p.allows) > 0 }
 
 func hasPassword(id *inventory.Identity) bool {
 	for _, c := range id.Credentials {
@@ -529,7 +650,7 @@ func adminVersion(gr inventory.Grant) bool {
 // trust names the principal (in its own account no identity permission
 // is needed, only the absence of a Deny), or the principal's account or
 // anyone, when the principal's own policies allow sts:AssumeRole on it.
-func (b *builder) assumeEdges(p principal, m *Method) {
+func (b *builder) assumeEdges(p principal, m *Method, col *collector) {
 	acct := p.id.Account
 	for _, ref := range b.byName[p.id.ID] {
 		role := b.g.nodes[ref.role].id
@@ -537,23 +658,29 @@ func (b *builder) assumeEdges(p principal, m *Method) {
 		if len(d.DeniedBy) > 0 || (role.Account != acct && !d.Allowed) {
 			continue
 		}
-		b.g.link(p.n, ref.role, edge{method: m, conditional: ref.conditional || d.Conditional})
-		b.editThenAssume(p, ref.role)
+		col.link(ref.role, edge{method: m, conditional: ref.conditional || d.Conditional})
+		b.editThenAssume(p, ref.role, col)
 	}
 	refs := append(append([]trustRef(nil), b.byAccount[acct]...), b.anyone...)
 	if len(refs) == 0 {
 		return
 	}
-	if ok, c := allowed(p, "sts:AssumeRole", "*"); ok {
-		v := b.virtualRefs("assume/"+acct, "roles that trust "+acct, func() []trustRef { return refs })
-		b.g.link(p.n, v, edge{method: m, conditional: c})
+	if ok, cond := allowed(p, "sts:AssumeRole", "*"); ok {
+		col.linkVirtualRefs("assume/"+acct, "roles that trust "+acct, func() []trustRef { return refs }, edge{method: m, conditional: cond})
 		return
 	}
-	for _, ref := range refs {
+	roles := make([]int, len(refs))
+	cond := map[int]bool{}
+	for i, r := range refs {
+		roles[i] = r.role
+		cond[r.role] = cond[r.role] || r.conditional
+	}
+	for _, rn := range candidates(p, "sts:AssumeRole", roles, b.g) {
+		ref := trustRef{role: rn, conditional: cond[rn]}
 		role := b.g.nodes[ref.role].id
 		if ok, c := allowed(p, "sts:AssumeRole", role.ID); ok {
-			b.g.link(p.n, ref.role, edge{method: m, conditional: c || ref.conditional})
-			b.editThenAssume(p, ref.role)
+			col.link(ref.role, edge{method: m, conditional: c || ref.conditional})
+			b.editThenAssume(p, ref.role, col)
 		}
 	}
 }
@@ -572,11 +699,11 @@ var editAssumable = &Method{ID: "aws-iam-edit-assumable-role", Name: "iam:Attach
 
 // editThenAssume: a principal that can attach a policy to a role it can
 // assume makes that role administrator for itself.
-func (b *builder) editThenAssume(p principal, role int) {
+func (b *builder) editThenAssume(p principal, role int, col *collector) {
 	r := b.g.nodes[role].id
 	for _, a := range []string{"iam:AttachRolePolicy", "iam:PutRolePolicy"} {
 		if ok, c := allowed(p, a, r.ID); ok && (r.Boundary == nil || policy.FromStatements(r.Boundary, r.Boundary.Statements, time.Time{}).Evaluate("*", "*").Allowed) {
-			b.g.link(p.n, sink, edge{method: editAssumable, conditional: c, via: "role " + r.ID})
+			col.link(sink, edge{method: editAssumable, conditional: c, via: "role " + r.ID})
 			return
 		}
 	}
@@ -790,6 +917,15 @@ func (g *Graph) Edges() []Edge {
 		return out[i].To < out[j].To
 	})
 	return out
+}
+
+// Perms returns the compiled permissions of an identity in the graph, so
+// rules need not compile them again.
+func (g *Graph) Perms(id string) *policy.Set {
+	if n, ok := g.index[id]; ok {
+		return g.perms[n]
+	}
+	return nil
 }
 
 // Identity returns the inventory identity of an id in the graph.

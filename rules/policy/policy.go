@@ -194,6 +194,25 @@ type Decision struct {
 // Unconditional reports whether the request is allowed with no condition.
 func (d Decision) Unconditional() bool { return d.Allowed && !d.Conditional }
 
+// ResourcesFor returns the resource patterns of the Allow statements that
+// grant the action (NotResource statements count as "*"), so a caller can
+// skip targets no statement could cover.
+func (s *Set) ResourcesFor(action string) []string {
+	action = strings.ToLower(action)
+	var out []string
+	for i := range s.identity {
+		st := &s.identity[i]
+		if st.deny || !st.actionCovers(action) {
+			continue
+		}
+		if st.notResource {
+			return []string{"*"}
+		}
+		out = append(out, st.resources...)
+	}
+	return out
+}
+
 // Evaluate decides whether the identity may perform action on resource.
 // Both may contain wildcards, meaning "every action (resource) that the
 // pattern matches": a grant of iam:Get* does not cover a request for iam:*.
