@@ -138,6 +138,7 @@ type builder struct {
 	virtual map[string]int
 	// AWS indexes
 	users      map[string][]int            // account -> user nodes
+	byPassword map[string]map[bool][]int   // account -> has a console password -> users
 	roles      map[string][]int            // account -> role nodes
 	byService  map[string]map[string][]int // account -> service -> roles it trusts
 	byName     map[string][]trustRef       // principal ARN -> roles naming it
@@ -166,7 +167,7 @@ type trustRef struct {
 func Build(inv *inventory.Inventory, asOf time.Time) *Graph {
 	g := &Graph{index: map[string]int{}, perms: map[int]*policy.Set{}}
 	g.add(node{label: Administrator})
-	b := &builder{g: g, asOf: asOf, virtual: map[string]int{}, users: map[string][]int{}, roles: map[string][]int{},
+	b := &builder{g: g, asOf: asOf, virtual: map[string]int{}, users: map[string][]int{}, byPassword: map[string]map[bool][]int{}, roles: map[string][]int{},
 		byService: map[string]map[string][]int{}, byName: map[string][]trustRef{}, byAccount: map[string][]trustRef{},
 		adminGroup: map[string][]int{}, projectSAs: map[string][]int{}, resProject: map[string][]string{}, saTrust: map[string][]saGrant{}}
 	var principals []principal
@@ -240,6 +241,11 @@ func (b *builder) indexIdentity(p principal) {
 	switch id.Kind {
 	case inventory.KindAWSUser:
 		b.users[id.Account] = append(b.users[id.Account], p.n)
+		if b.byPassword[id.Account] == nil {
+			b.byPassword[id.Account] = map[bool][]int{}
+		}
+		pw := hasPassword(id)
+		b.byPassword[id.Account][pw] = append(b.byPassword[id.Account][pw], p.n)
 	case inventory.KindAWSGroup:
 		if d := p.perms.Evaluate("*", "*"); d.Allowed {
 			b.adminGroup[id.Account] = append(b.adminGroup[id.Account], p.n)
@@ -566,13 +572,10 @@ func (b *builder) awsEdges(p principal, col *collector) {
 			}
 		case otherUser:
 			targets := func() []int {
-				var out []int
-				for _, u := range b.users[acct] {
-					if m.Password == nil || hasPassword(b.g.nodes[u].id) == *m.Password {
-						out = append(out, u)
-					}
+				if m.Password == nil {
+					return b.users[acct]
 				}
-				return out
+				return b.byPassword[acct][*m.Password]
 			}
 			if ok, c := allowed(p, m.TargetAction, "*"); ok {
 				col.linkVirtual(m.ID+"/"+acct, "users of "+acct, targets, edge{method: m, conditional: c})
