@@ -60,13 +60,19 @@ func (toAdmin) Meta() findings.Rule {
 	}
 }
 
-func (r toAdmin) Check(s *Subject) []findings.Finding {
+// adminPath is the subject's shortest path to administrator, when it is
+// not an administrator itself.
+func adminPath(s *Subject) (paths.Path, bool) {
 	g := s.Graph()
-	id := s.Identity
-	if g == nil || !escalates(id) || g.IsAdmin(id.ID) {
-		return nil
+	if g == nil || !escalates(s.Identity) || g.IsAdmin(s.Identity.ID) {
+		return paths.Path{}, false
 	}
-	p, ok := g.ToAdmin(id.ID)
+	return g.ToAdmin(s.Identity.ID)
+}
+
+func (r toAdmin) Check(s *Subject) []findings.Finding {
+	id := s.Identity
+	p, ok := adminPath(s)
 	if !ok {
 		return nil
 	}
@@ -115,12 +121,8 @@ func (chainDelegation) Meta() findings.Rule {
 }
 
 func (r chainDelegation) Check(s *Subject) []findings.Finding {
-	g := s.Graph()
-	id := s.Identity
-	if g == nil || !escalates(id) || g.IsAdmin(id.ID) {
-		return nil
-	}
-	p, ok := g.ToAdmin(id.ID)
+	g, id := s.Graph(), s.Identity
+	p, ok := adminPath(s)
 	if !ok {
 		return nil
 	}

@@ -30,6 +30,23 @@ func gcpBindings(id *inventory.Identity, fn func(g *inventory.Grant, st *invento
 	}
 }
 
+// eachMember calls fn for each member of each binding in the trust of a
+// service account or project.
+func eachMember(id *inventory.Identity, fn func(st *inventory.Statement, p inventory.Principal)) {
+	if !isGCPAccount(id) && id.Kind != inventory.KindGCPProject {
+		return
+	}
+	for i := range id.Trust {
+		st := &id.Trust[i]
+		if len(st.Actions) == 0 {
+			continue
+		}
+		for _, p := range st.Principals {
+			fn(st, p)
+		}
+	}
+}
+
 var basicRoles = map[string]findings.Severity{"roles/owner": findings.Critical, "roles/editor": findings.High}
 
 // gcpAdmin reports whether a service account holds a basic owner or
@@ -387,33 +404,20 @@ func (publicBinding) Meta() findings.Rule {
 }
 
 func (r publicBinding) Check(s *Subject) []findings.Finding {
-	id := s.Identity
-	if !isGCPAccount(id) && id.Kind != inventory.KindGCPProject {
-		return nil
-	}
 	var out []findings.Finding
-	for i := range id.Trust {
-		st := &id.Trust[i]
-		for _, p := range st.Principals {
-			sev := findings.Severity(0)
-			switch p.Type {
-			case "allUsers", "allAuthenticatedUsers":
-				sev = findings.Critical
-			case "domain":
-				sev = findings.High
-			}
-			if sev == 0 || len(st.Actions) == 0 {
-				continue
-			}
-			who := p.Type
-			if p.Type == "domain" {
-				who = "domain:" + p.Value
-			}
-			out = append(out, finding(r.Meta(), s, lower(sev, st), nil, st.Actions[0]+"@"+st.Resources[0]+"#"+who,
-				fmt.Sprintf("%s is granted %s on %s.", who, st.Actions[0], st.Resources[0]),
-				ev("member", who), ev("role", st.Actions[0]), ev("resource", st.Resources[0])))
+	eachMember(s.Identity, func(st *inventory.Statement, p inventory.Principal) {
+		sev, who := findings.Critical, p.Type
+		switch p.Type {
+		case "allUsers", "allAuthenticatedUsers":
+		case "domain":
+			sev, who = findings.High, "domain:"+p.Value
+		default:
+			return
 		}
-	}
+		out = append(out, finding(r.Meta(), s, lower(sev, st), nil, st.Actions[0]+"@"+st.Resources[0]+"#"+who,
+			fmt.Sprintf("%s is granted %s on %s.", who, st.Actions[0], st.Resources[0]),
+			ev("member", who), ev("role", st.Actions[0]), ev("resource", st.Resources[0])))
+	})
 	return out
 }
 
@@ -478,22 +482,15 @@ func (staleBinding) Meta() findings.Rule {
 }
 
 func (r staleBinding) Check(s *Subject) []findings.Finding {
-	id := s.Identity
-	if !isGCPAccount(id) && id.Kind != inventory.KindGCPProject {
-		return nil
-	}
 	var out []findings.Finding
-	for i := range id.Trust {
-		st := &id.Trust[i]
-		for _, p := range st.Principals {
-			if !strings.HasPrefix(p.Type, "deleted:") || len(st.Actions) == 0 {
-				continue
-			}
-			who := p.Type + ":" + p.Value
-			out = append(out, finding(r.Meta(), s, findings.Low, nil, st.Actions[0]+"@"+st.Resources[0]+"#"+who,
-				fmt.Sprintf("%s still holds %s on %s.", who, st.Actions[0], st.Resources[0]),
-				ev("member", who), ev("role", st.Actions[0]), ev("resource", st.Resources[0])))
+	eachMember(s.Identity, func(st *inventory.Statement, p inventory.Principal) {
+		if !strings.HasPrefix(p.Type, "deleted:") {
+			return
 		}
-	}
+		who := p.Type + ":" + p.Value
+		out = append(out, finding(r.Meta(), s, findings.Low, nil, st.Actions[0]+"@"+st.Resources[0]+"#"+who,
+			fmt.Sprintf("%s still holds %s on %s.", who, st.Actions[0], st.Resources[0]),
+			ev("member", who), ev("role", st.Actions[0]), ev("resource", st.Resources[0])))
+	})
 	return out
 }
