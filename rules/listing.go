@@ -11,6 +11,9 @@ import (
 // on every resource), "wildcard" (a whole sensitive service, or an Allow
 // with NotAction), "scoped" (some grant) or "none".
 func Privilege(s *Subject) string {
+	if s.Identity.Provider == inventory.GCP {
+		return gcpPrivilege(s.Identity)
+	}
 	if s.Identity.Kind == inventory.KindAWSRoot || s.Admin().Allowed {
 		return "admin"
 	}
@@ -67,4 +70,22 @@ func List(inv *inventory.Inventory, cfg Config) []findings.IdentityRow {
 		rows = append(rows, row)
 	}
 	return rows
+}
+
+// gcpPrivilege grades a service account's roles: owner or an
+// IAM-administering role is admin, editor is wildcard (nearly every
+// service), any other role scoped.
+func gcpPrivilege(id *inventory.Identity) string {
+	best := "none"
+	gcpBindings(id, func(g *inventory.Grant, _ *inventory.Statement) {
+		switch {
+		case g.PolicyName == "roles/owner" || adminRoles[g.PolicyName]:
+			best = "admin"
+		case g.PolicyName == "roles/editor" && best != "admin":
+			best = "wildcard"
+		case best == "none":
+			best = "scoped"
+		}
+	})
+	return best
 }
