@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -44,11 +45,15 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 }
 
-// fakeLive is a live scanner returning a fixed inventory.
+// fakeLive is a live scanner returning a fixed inventory, or an error
+// when the inventory has a source named "no-credentials".
 type fakeLive struct{ inv inventory.Inventory }
 
 func (f fakeLive) Name() string { return "aws" }
 func (f fakeLive) Scan(context.Context) (inventory.Inventory, error) {
+	if len(f.inv.Sources) == 1 && f.inv.Sources[0].Scope == "no-credentials" {
+		return inventory.Inventory{}, errors.New("loading credentials: no credentials found")
+	}
 	return f.inv, nil
 }
 
@@ -212,6 +217,7 @@ func TestExitCodes(t *testing.T) {
 		{name: "partial_and_gate", live: partialWithAdmin, args: "scan aws --fail-on critical", want: 1},
 		{name: "partial_gate_not_hit", live: partialWithAdmin, args: "scan aws --fail-on critical --config ../../testdata/golden/override.yaml", want: 3},
 		{name: "unknown_rule", args: "rules explain NHI-XXX-999", want: 2, wantStderr: "no rule"},
+		{name: "no_credentials", live: inventory.Inventory{Sources: []inventory.Source{{Scope: "no-credentials"}}}, args: "scan aws", want: 2, wantStderr: "aws: loading credentials: no credentials found"},
 		{name: "unknown_framework", args: "controls --framework gov", want: 2, wantStderr: "unknown framework"},
 		{name: "paths_unknown_identity", args: "paths --demo --from arn:aws:iam::1:role/nope", want: 2, wantStderr: "no identity"},
 		{name: "paths_bad_format", args: "paths --demo --format svg", want: 2, wantStderr: "want table, json, dot or mermaid"},

@@ -341,14 +341,15 @@ func scanLive(ctx context.Context, env *environment, o *inputOptions, provider s
 		})
 		inv, err := live.Scan(ctx)
 		if err != nil {
-			return inventory.Inventory{}, fmt.Errorf("aws: %v", err)
+			// Nothing could be scanned (no credentials, no access at all).
+			return inventory.Inventory{}, inputError{fmt.Errorf("aws: %v", err)}
 		}
 		return inv, nil
 	case "gcp":
 		live := env.gcpLive(gcp.LiveOptions{Projects: o.projects, Organization: o.gcpOrg, Concurrency: o.concurrency, Progress: progress})
 		inv, err := live.Scan(ctx)
 		if err != nil {
-			return inventory.Inventory{}, fmt.Errorf("gcp: %v", err)
+			return inventory.Inventory{}, inputError{fmt.Errorf("gcp: %v", err)}
 		}
 		return inv, nil
 	}

@@ -18,6 +18,7 @@ import (
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/logging"
 
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
@@ -81,6 +82,9 @@ const keyLookups = 4
 // ACTIVE account of the organization.
 func (l *Live) Scan(ctx context.Context) (inventory.Inventory, error) {
 	opts := []func(*config.LoadOptions) error{
+		// The SDK's own warnings (IMDS fallbacks) would break nhiscan's
+		// one-line errors; failures come back as errors instead.
+		config.WithLogger(logging.Nop{}),
 		config.WithRetryer(func() sdkaws.Retryer {
 			r := retry.AddWithMaxAttempts(retry.NewAdaptiveMode(), 10)
 			return retry.AddWithMaxBackoffDelay(r, l.opts.MaxBackoff)
