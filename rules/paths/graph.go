@@ -149,6 +149,8 @@ type builder struct {
 	projectSAs map[string][]int // project -> service accounts
 	resProject map[string][]string
 	saTrust    map[string][]saGrant // member email -> service accounts it may act as
+
+	assumableByAcct map[string]*assumableRoles
 }
 
 type saGrant struct {
@@ -169,7 +171,7 @@ func Build(inv *inventory.Inventory, asOf time.Time) *Graph {
 	g.add(node{label: Administrator})
 	b := &builder{g: g, asOf: asOf, virtual: map[string]int{}, users: map[string][]int{}, byPassword: map[string]map[bool][]int{}, roles: map[string][]int{},
 		byService: map[string]map[string][]int{}, byName: map[string][]trustRef{}, byAccount: map[string][]trustRef{},
-		adminGroup: map[string][]int{}, projectSAs: map[string][]int{}, resProject: map[string][]string{}, saTrust: map[string][]saGrant{}}
+		adminGroup: map[string][]int{}, projectSAs: map[string][]int{}, resProject: map[string][]string{}, saTrust: map[string][]saGrant{}, assumableByAcct: map[string]*assumableRoles{}}
 	var principals []principal
 	for i := range inv.Identities {
 		id := &inv.Identities[i]
@@ -194,6 +196,9 @@ func Build(inv *inventory.Inventory, asOf time.Time) *Graph {
 		g.perms[n] = p.perms
 		b.indexIdentity(p)
 		principals = append(principals, p)
+	}
+	for _, p := range principals {
+		b.indexAssumable(p.id.Account)
 	}
 	// Reading permissions is the costly part and touches nothing shared:
 	// do it on every core, then add the edges in principal order.
@@ -664,28 +669,52 @@ func (b *builder) assumeEdges(p principal, m *Method, col *collector) {
 		col.link(ref.role, edge{method: m, conditional: ref.conditional || d.Conditional})
 		b.editThenAssume(p, ref.role, col)
 	}
-	refs := append(append([]trustRef(nil), b.byAccount[acct]...), b.anyone...)
-	if len(refs) == 0 {
+	t := b.assumable(acct)
+	if len(t.refs) == 0 {
 		return
 	}
 	if ok, cond := allowed(p, "sts:AssumeRole", "*"); ok {
-		col.linkVirtualRefs("assume/"+acct, "roles that trust "+acct, func() []trustRef { return refs }, edge{method: m, conditional: cond})
+		col.linkVirtualRefs("assume/"+acct, "roles that trust "+acct, func() []trustRef { return t.refs }, edge{method: m, conditional: cond})
 		return
 	}
-	roles := make([]int, len(refs))
-	cond := map[int]bool{}
-	for i, r := range refs {
-		roles[i] = r.role
-		cond[r.role] = cond[r.role] || r.conditional
+	if !hasAllow(p, "sts:AssumeRole") {
+		return
 	}
-	for _, rn := range candidates(p, "sts:AssumeRole", roles, b.g) {
-		ref := trustRef{role: rn, conditional: cond[rn]}
-		role := b.g.nodes[ref.role].id
+	for _, rn := range candidates(p, "sts:AssumeRole", t.roles, b.g) {
+		role := b.g.nodes[rn].id
 		if ok, c := allowed(p, "sts:AssumeRole", role.ID); ok {
-			col.link(ref.role, edge{method: m, conditional: c || ref.conditional})
-			b.editThenAssume(p, ref.role, col)
+			col.link(rn, edge{method: m, conditional: c || t.conditional[rn]})
+			b.editThenAssume(p, rn, col)
 		}
 	}
+}
+
+// assumableRoles are the roles a principal of an account may assume with
+// its own permission: those trusting the account or anyone.
+type assumableRoles struct {
+	refs        []trustRef
+	roles       []int
+	conditional map[int]bool
+}
+
+// assumable returns the account's assumable roles. The indexes are
+// complete before edges are read, so every worker computes the same
+// value; the cache is filled before the parallel phase.
+func (b *builder) assumable(acct string) *assumableRoles {
+	return b.assumableByAcct[acct]
+}
+
+func (b *builder) indexAssumable(acct string) {
+	if _, ok := b.assumableByAcct[acct]; ok {
+		return
+	}
+	t := &assumableRoles{conditional: map[int]bool{}}
+	t.refs = append(append(t.refs, b.byAccount[acct]...), b.anyone...)
+	for _, r := range t.refs {
+		t.roles = append(t.roles, r.role)
+		t.conditional[r.role] = t.conditional[r.role] || r.conditional
+	}
+	b.assumableByAcct[acct] = t
 }
 
 var assumeMethod = func() *Method {
