@@ -4,14 +4,15 @@ import "time"
 
 // IdentityRow is one identity as the inventory command lists it.
 type IdentityRow struct {
-	Provider    string     `json:"provider"`
-	Account     string     `json:"account"`
-	Kind        string     `json:"kind"`
-	Name        string     `json:"name"`
-	ID          string     `json:"id"`
-	Owner       string     `json:"owner"`
-	Agent       bool       `json:"agent"`
-	Created     time.Time  `json:"created"`
+	Provider string `json:"provider"`
+	Account  string `json:"account"`
+	Kind     string `json:"kind"`
+	Name     string `json:"name"`
+	ID       string `json:"id"`
+	Owner    string `json:"owner"`
+	Agent    bool   `json:"agent"`
+	// Created is absent when the provider does not record it (GCP).
+	Created     *time.Time `json:"created,omitempty"`
 	LastUsed    *time.Time `json:"last_used"`
 	Credentials int        `json:"credentials"`
 	// OldestCredentialDays is the age of the oldest active credential, or

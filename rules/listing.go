@@ -55,8 +55,12 @@ func List(inv *inventory.Inventory, cfg Config) []findings.IdentityRow {
 		s := &Subject{Identity: id, Config: &cfg}
 		row := findings.IdentityRow{
 			Provider: string(id.Provider), Account: id.Account, Kind: id.Kind, Name: id.Name, ID: id.ID,
-			Owner: id.Owner, Agent: id.Agent, Created: id.CreatedAt, LastUsed: id.LastUsed,
+			Owner: id.Owner, Agent: id.Agent, LastUsed: id.LastUsed,
 			OldestCredentialDays: -1, Privilege: Privilege(s), Excluded: id.Excluded,
+		}
+		if !id.CreatedAt.IsZero() {
+			created := id.CreatedAt
+			row.Created = &created
 		}
 		for _, c := range id.Credentials {
 			if !c.Active() {

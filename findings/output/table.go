@@ -205,7 +205,7 @@ func WriteListing(w io.Writer, f Format, l *findings.Listing) error {
 			owner = "-"
 		}
 		created := "-"
-		if !r.Created.IsZero() {
+		if r.Created != nil {
 			created = r.Created.Format("2006-01-02")
 		}
 		if err := t.Append(wrapRow([]any{r.Account, r.Kind, name, owner, agent, created, last, fmt.Sprint(r.Credentials), oldest, r.Privilege}, widths)...); err != nil {
