@@ -111,11 +111,26 @@ func applyConfig(data []byte, cfg *rules.Config) error {
 	}
 	cfg.Owners = fc.Owners
 	cfg.Agents = fc.Agents
-	if len(fc.Rules.Disable) > 0 {
+	if len(fc.Rules.Enable) > 0 || len(fc.Rules.Disable) > 0 {
 		cfg.Disabled = map[string]bool{}
-		for _, id := range fc.Rules.Disable {
-			cfg.Disabled[id] = true
+	}
+	if len(fc.Rules.Enable) > 0 {
+		// Only the listed rules run.
+		only := map[string]bool{}
+		for _, id := range fc.Rules.Enable {
+			if _, ok := rules.ByID(rules.All(), id); !ok {
+				return fmt.Errorf("unknown rule %q in rules.enable", id)
+			}
+			only[id] = true
 		}
+		for _, r := range rules.All() {
+			if id := r.Meta().ID; !only[id] {
+				cfg.Disabled[id] = true
+			}
+		}
+	}
+	for _, id := range fc.Rules.Disable {
+		cfg.Disabled[id] = true
 	}
 	if len(fc.Rules.Severity) > 0 {
 		cfg.SeverityOverrides = map[string]findings.Severity{}

@@ -316,3 +316,23 @@ func TestVersion(t *testing.T) {
 		t.Errorf("version = %q", r.stdout)
 	}
 }
+
+func TestConfigEnableOnly(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "c.yaml")
+	os.WriteFile(cfg, []byte("rules:\n  enable: [NHI-OVB-001, NHI-STA-004]\n"), 0o644)
+	r := runCLI(t, testEnv(inventory.Inventory{}), "scan", "--demo", "--format", "json", "--config", cfg)
+	var rep findings.Report
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || rep.Summary.Total == 0 {
+		t.Fatalf("exit %d, %v", r.code, err)
+	}
+	for _, f := range rep.Findings {
+		if f.RuleID != "NHI-OVB-001" && f.RuleID != "NHI-STA-004" {
+			t.Errorf("rule %s ran", f.RuleID)
+		}
+	}
+	os.WriteFile(cfg, []byte("rules:\n  enable: [NHI-NOPE]\n"), 0o644)
+	if r := runCLI(t, testEnv(inventory.Inventory{}), "scan", "--demo", "--config", cfg); r.code != 2 || !strings.Contains(r.stderr, "NHI-NOPE") {
+		t.Errorf("unknown rule in enable: exit %d %q", r.code, r.stderr)
+	}
+}
