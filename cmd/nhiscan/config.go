@@ -33,6 +33,7 @@ type fileConfig struct {
 	AgentTags               map[string]string `yaml:"agent_tags"`
 	Agents                  []string          `yaml:"agents"`
 	Rules                   struct {
+		Enable   []string          `yaml:"enable"`
 		Disable  []string          `yaml:"disable"`
 		Severity map[string]string `yaml:"severity"`
 	} `yaml:"rules"`
