@@ -13,8 +13,6 @@ import (
 // trust of service accounts and projects (bindings with their members as
 // principals).
 
-var gcpDocs = []string{"https://cloud.google.com/iam/docs/best-practices-service-accounts"}
-
 func isGCPAccount(id *inventory.Identity) bool { return id.Kind == inventory.KindGCPAccount }
 
 // gcpBindings calls fn for each binding of the service account's grants.

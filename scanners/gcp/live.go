@@ -315,7 +315,6 @@ func (l *Live) scanProject(ctx context.Context, c *clients, id string) (*livePro
 			for _, k := range keys.Keys {
 				p.keys[e] = append(p.keys[e], convertKey(k))
 			}
-			p.keysKnown[e] = true
 		}
 		sp, err := c.iam.GetIamPolicy(ctx, &iampb.GetIamPolicyRequest{Resource: name})
 		switch {

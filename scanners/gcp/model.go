@@ -79,7 +79,6 @@ type project struct {
 	ID        string
 	accounts  map[string]*serviceAccount // by email
 	keys      map[string][]serviceAccountKey
-	keysKnown map[string]bool // key listing read for this email
 	policy    *policy
 	ancestors []resourcePolicy // folder and organization policies, nearest first
 	saPolicy  map[string]*policy
@@ -98,7 +97,7 @@ type project struct {
 }
 
 func newProject(id string) *project {
-	return &project{ID: id, accounts: map[string]*serviceAccount{}, keys: map[string][]serviceAccountKey{}, keysKnown: map[string]bool{},
+	return &project{ID: id, accounts: map[string]*serviceAccount{}, keys: map[string][]serviceAccountKey{},
 		saPolicy: map[string]*policy{}, roles: map[string][]string{}, saActivity: map[string]time.Time{},
 		keyActivity: map[string]time.Time{}, insights: map[string]string{}}
 }

@@ -121,7 +121,7 @@ func (o *Offline) Add(name string, data []byte) (bool, error) {
 	}
 	switch {
 	case first.ActivityType != nil:
-		return true, o.addActivities(items, lay)
+		return true, o.addActivities(items)
 	case first.InsightSubtype != nil:
 		return true, o.addInsights(items, lay)
 	case first.AssetType != nil && len(first.Resource) > 0 && first.Resource[0] == '{':
@@ -129,13 +129,13 @@ func (o *Offline) Add(name string, data []byte) (bool, error) {
 	case len(first.Policy) > 0 && first.Resource != nil:
 		return true, o.addPolicySearch(items)
 	case first.KeyType != nil || first.ValidAfterTime != nil:
-		return true, o.addKeys(items, lay)
+		return true, o.addKeys(items)
 	case first.Email != nil && first.UniqueID != nil:
 		return true, o.addAccounts(items)
 	case first.IncludedPerms != nil || strings.Contains(first.Name, "/roles/") && first.StageOrTitleProbe != nil:
 		return true, o.addRoles(items, lay)
 	case len(items) == 1 && (first.Bindings != nil || first.Etag != nil) && first.Email == nil:
-		return true, o.addPolicy(items[0], lay, name)
+		return true, o.addPolicy(items[0], lay)
 	}
 	return false, nil
 }
@@ -163,8 +163,7 @@ func ndjson(data []byte) ([]json.RawMessage, bool) {
 func (o *Offline) addEmpty(lay layout) bool {
 	switch lay.kind {
 	case "key":
-		p := o.project(lay.project)
-		p.keysKnown[lay.email] = true
+		o.project(lay.project) // a service account without keys
 	case "activity-service-accounts":
 		o.project(lay.project).saActivityKnown = true
 	case "activity-keys":
@@ -211,7 +210,7 @@ func (o *Offline) addAccounts(items []json.RawMessage) error {
 	return nil
 }
 
-func (o *Offline) addKeys(items []json.RawMessage, lay layout) error {
+func (o *Offline) addKeys(items []json.RawMessage) error {
 	keys, err := decodeAll[serviceAccountKey](items, "key")
 	if err != nil {
 		return err
@@ -226,12 +225,11 @@ func (o *Offline) addKeys(items []json.RawMessage, lay layout) error {
 		}
 		p := o.project(proj)
 		p.keys[email] = append(p.keys[email], k)
-		p.keysKnown[email] = true
 	}
 	return nil
 }
 
-func (o *Offline) addPolicy(item json.RawMessage, lay layout, name string) error {
+func (o *Offline) addPolicy(item json.RawMessage, lay layout) error {
 	var pol policy
 	if err := json.Unmarshal(item, &pol); err != nil {
 		return fmt.Errorf("IAM policy: %v", err)
@@ -251,7 +249,7 @@ func (o *Offline) addPolicy(item json.RawMessage, lay layout, name string) error
 	return nil
 }
 
-func (o *Offline) addActivities(items []json.RawMessage, lay layout) error {
+func (o *Offline) addActivities(items []json.RawMessage) error {
 	acts, err := decodeAll[activity](items, "activity")
 	if err != nil {
 		return err
@@ -357,7 +355,7 @@ func (o *Offline) addAssets(items []json.RawMessage) error {
 			}
 			o.remember(sa.ProjectID, a.Ancestors)
 		case "iam.googleapis.com/ServiceAccountKey":
-			if err := o.addKeys([]json.RawMessage{a.Resource.Data}, layout{}); err != nil {
+			if err := o.addKeys([]json.RawMessage{a.Resource.Data}); err != nil {
 				return fmt.Errorf("asset %s: %v", a.Name, err)
 			}
 		case "iam.googleapis.com/Role":
