@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/nhiscan/nhiscan/findings"
+	"github.com/nhiscan/nhiscan/rules/paths"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
 
@@ -305,13 +306,6 @@ func (r accountUnused) Check(s *Subject) []findings.Finding {
 		ev("last_authenticated", "none in the activity window"), ev("exists_since_at_least", date(oldest)), ev("threshold_days", fmt.Sprint(limit)))}
 }
 
-// impersonationRoles let their holder act as every service account they
-// are granted over.
-var impersonationRoles = map[string]bool{
-	"roles/iam.serviceAccountTokenCreator": true, "roles/iam.serviceAccountUser": true, "roles/iam.workloadIdentityUser": true,
-	"roles/iam.serviceAccountKeyAdmin": true, "roles/iam.serviceAccountAdmin": true,
-}
-
 // projectImpersonation: impersonation roles granted at project level or above.
 type projectImpersonation struct{}
 
@@ -334,7 +328,7 @@ func (r projectImpersonation) Check(s *Subject) []findings.Finding {
 	var out []findings.Finding
 	for i := range s.Identity.Trust {
 		st := &s.Identity.Trust[i]
-		if len(st.Actions) == 0 || !impersonationRoles[st.Actions[0]] {
+		if len(st.Actions) == 0 || !paths.GCPImpersonationRoles[st.Actions[0]] {
 			continue
 		}
 		for _, p := range st.Principals {
@@ -376,7 +370,7 @@ func (r canImpersonateAll) Check(s *Subject) []findings.Finding {
 	}
 	var out []findings.Finding
 	gcpBindings(s.Identity, func(g *inventory.Grant, st *inventory.Statement) {
-		if !impersonationRoles[g.PolicyName] {
+		if !paths.GCPImpersonationRoles[g.PolicyName] {
 			return
 		}
 		out = append(out, finding(r.Meta(), s, lower(findings.High, st), nil, g.PolicyName+"@"+g.Via,

@@ -288,7 +288,7 @@ func (b *builder) indexIdentity(p principal) {
 	case inventory.KindGCPAccount:
 		b.projectSAs[id.Account] = append(b.projectSAs[id.Account], p.n)
 		for _, st := range id.Trust {
-			if len(st.Actions) == 0 || !gcpImpersonationRoles[st.Actions[0]] {
+			if len(st.Actions) == 0 || !GCPImpersonationRoles[st.Actions[0]] {
 				continue
 			}
 			for _, pr := range st.Principals {
@@ -741,10 +741,13 @@ func (b *builder) editThenAssume(p principal, role int, col *collector) {
 	}
 }
 
-// gcpImpersonationRoles let the holder act as service accounts.
-var gcpImpersonationRoles = map[string]bool{
+// GCPImpersonationRoles let their holder act as the service accounts they
+// are granted over: get tokens, act as, mint keys, or (serviceAccountAdmin)
+// grant itself any of those.
+var GCPImpersonationRoles = map[string]bool{
 	"roles/iam.serviceAccountTokenCreator": true, "roles/iam.serviceAccountUser": true,
 	"roles/iam.workloadIdentityUser": true, "roles/iam.serviceAccountKeyAdmin": true,
+	"roles/iam.serviceAccountAdmin": true,
 }
 
 var gcpMethod = func() *Method {
@@ -754,7 +757,7 @@ var gcpMethod = func() *Method {
 
 func (b *builder) gcpEdges(p principal) {
 	for _, gr := range p.id.Grants {
-		if gr.Source != inventory.SourceBinding || !gcpImpersonationRoles[gr.PolicyName] {
+		if gr.Source != inventory.SourceBinding || !GCPImpersonationRoles[gr.PolicyName] {
 			continue
 		}
 		cond := len(gr.Statements) > 0 && gr.Statements[0].Conditional()

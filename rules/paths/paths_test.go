@@ -266,6 +266,7 @@ func TestGCP(t *testing.T) {
 	}{
 		{"sa_level_token_creator", []inventory.Identity{sa("a"), sa("boss", bind("roles/owner", "projects/p"), lets("roles/iam.serviceAccountTokenCreator", "a@p.iam.gserviceaccount.com"))}, "gcp-impersonate"},
 		{"project_level_user", []inventory.Identity{sa("a", bind("roles/iam.serviceAccountUser", "projects/p")), sa("boss", bind("roles/owner", "projects/p"))}, "gcp-impersonate"},
+		{"project_level_account_admin", []inventory.Identity{sa("a", bind("roles/iam.serviceAccountAdmin", "projects/p")), sa("boss", bind("roles/owner", "projects/p"))}, "gcp-impersonate"},
 		{"trap_viewer_role", []inventory.Identity{sa("a", bind("roles/iam.serviceAccountViewer", "projects/p")), sa("boss", bind("roles/owner", "projects/p"))}, ""},
 		{"trap_other_member", []inventory.Identity{sa("a"), sa("boss", bind("roles/owner", "projects/p"), lets("roles/iam.serviceAccountTokenCreator", "c@p.iam.gserviceaccount.com"))}, ""},
 	} {
