@@ -127,6 +127,7 @@ func (s *Subject) Days(t time.Time) int {
 // Scanners mark agents they can recognise from trust; this adds the
 // configured tags.
 func Classify(inv *inventory.Inventory, cfg *Config) {
+	owners := sortedKeys(cfg.Owners)
 	for i := range inv.Identities {
 		id := &inv.Identities[i]
 		if id.Owner == "" {
@@ -143,7 +144,7 @@ func Classify(inv *inventory.Inventory, cfg *Config) {
 			}
 		}
 		if id.Owner == "" {
-			for _, pat := range sortedKeys(cfg.Owners) {
+			for _, pat := range owners {
 				if findings.MatchGlob(pat, id.ID) || findings.MatchGlob(pat, id.Name) {
 					id.Owner = cfg.Owners[pat]
 					break
