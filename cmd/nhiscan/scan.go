@@ -227,7 +227,7 @@ func demoFiles() ([]inputFile, error) {
 
 // pathFiles lists the files under the given paths. A file named on the
 // command line must be a known export; in a directory, files other than
-// .json, .csv and .ndjson are skipped.
+// .json, .csv and .ndjson (or those gzip-compressed, .json.gz) are skipped.
 func pathFiles(paths []string) ([]inputFile, error) {
 	var out []inputFile
 	add := func(p string) {
@@ -256,7 +256,7 @@ func pathFiles(paths []string) ([]inputFile, error) {
 			return nil, inputError{fmt.Errorf("%s: %v", p, unwrapPathError(err))}
 		}
 		if len(found) == 0 {
-			return nil, inputError{fmt.Errorf("%s: no .json, .ndjson or .csv export in this directory", p)}
+			return nil, inputError{fmt.Errorf("%s: no .json, .ndjson or .csv export (or .gz of one) in this directory", p)}
 		}
 		sort.Strings(found)
 		for _, f := range found {
@@ -275,6 +275,9 @@ func readOffline(env *environment, files []inputFile) (inventory.Inventory, erro
 		if err != nil {
 			return inventory.Inventory{}, inputError{fmt.Errorf("%s: %v", f.name, unwrapPathError(err))}
 		}
+		if data, err = decodeInput(data); err != nil {
+			return inventory.Inventory{}, inputError{fmt.Errorf("%s: %v", f.name, err)}
+		}
 		if err := feed(loaders, f.name, data); err != nil {
 			return inventory.Inventory{}, inputError{err}
 		}
@@ -291,6 +294,9 @@ func readOffline(env *environment, files []inputFile) (inventory.Inventory, erro
 }
 
 func isExportName(p string) bool {
+	if strings.HasSuffix(strings.ToLower(p), ".gz") {
+		p = p[:len(p)-3] // a compressed export: the name inside tells
+	}
 	switch strings.ToLower(filepath.Ext(p)) {
 	case ".json", ".csv", ".ndjson":
 		return !strings.HasPrefix(filepath.Base(p), ".")

@@ -60,13 +60,11 @@ func reportTime(v string) (*time.Time, error) {
 // looksLikeReport reports whether data starts like a credential report CSV.
 func looksLikeReport(data []byte) bool {
 	line, _, _ := bytes.Cut(data, []byte("\n"))
-	line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
 	return bytes.HasPrefix(line, []byte("user,")) || bytes.Contains(line, []byte("user_creation_time"))
 }
 
 // parseReport reads credential report CSV, looking columns up by name.
 func parseReport(data []byte) ([]reportRow, error) {
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	r := csv.NewReader(bytes.NewReader(data))
 	r.FieldsPerRecord = -1
 	header, err := r.Read()

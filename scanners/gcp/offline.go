@@ -52,6 +52,9 @@ type layout struct {
 
 func pathLayout(name string) layout {
 	name = filepath.ToSlash(name)
+	if strings.HasSuffix(strings.ToLower(name), ".gz") {
+		name = name[:len(name)-3] // keys/EMAIL.json.gz is keys/EMAIL.json compressed
+	}
 	dir, file := filepath.Split(name)
 	dir = strings.TrimSuffix(dir, "/")
 	base := strings.TrimSuffix(file, filepath.Ext(file))
