@@ -1,8 +1,11 @@
 package aws
 
 import (
+	"encoding/json"
 	"fmt"
+	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -157,6 +160,30 @@ type account struct {
 	keys        map[string][]accessKey
 	haveKeyList bool
 	warnings    []string
+
+	// offline: entities already taken (by kind and ARN), and pages of a
+	// paginated authorization details export by whether more follow
+	seen           map[string]bool
+	truncatedPages int
+	finalPages     int
+	haveReport     bool
+}
+
+// first reports whether this is the first time the entity is seen, and
+// marks it seen: an export given twice or overlapping pages add nothing.
+func (a *account) first(kind, name, arn string) bool {
+	if a.seen == nil {
+		a.seen = map[string]bool{}
+	}
+	k := kind + " " + arn
+	if arn == "" {
+		k = kind + " name " + name
+	}
+	if a.seen[k] {
+		return false
+	}
+	a.seen[k] = true
+	return true
 }
 
 func (a *account) warn(format string, args ...any) {
@@ -310,11 +337,12 @@ func (a *account) boundary(idx *policyIndex, b *boundaryRef) *inventory.Grant {
 func (a *account) build(mode string) inventory.Inventory {
 	var inv inventory.Inventory
 	src := inventory.Source{Scanner: "aws", Scope: a.ID, Mode: mode, Status: inventory.StatusOK}
-	if a.details == nil {
+	noDetails := a.details == nil
+	if noDetails {
 		a.details = &authDetails{}
 		if mode == "offline" {
-			a.warn("no get-account-authorization-details export for this account: roles, policies and trust were not assessed")
-			src.NotAssessed = append(src.NotAssessed, "permissions", "trust")
+			a.warn("no get-account-authorization-details export for this account: roles, policies, trust and tags were not assessed (users come from the credential report)")
+			src.NotAssessed = append(src.NotAssessed, "permissions", "trust", "tags")
 		}
 	}
 	parseAll(a.details.documents())
@@ -336,9 +364,26 @@ func (a *account) build(mode string) inventory.Inventory {
 		a.warn("no credential report for this account: passwords, key ages and key use of users were not assessed")
 		src.NotAssessed = append(src.NotAssessed, "user credentials")
 	}
+	detailed := map[string]bool{}
 	for i := range a.details.UserDetailList {
 		u := &a.details.UserDetailList[i]
+		detailed[u.Arn] = true
 		inv.Identities = append(inv.Identities, a.user(idx, u, groups, reportByArn[u.Arn]))
+	}
+	// Users the credential report names but the authorization details do
+	// not (no details at all, or a user created between the two exports)
+	// are identities still: their credentials are known, their policies not.
+	var reportOnly []string
+	for i := range a.report {
+		row := &a.report[i]
+		if row.user == rootRowName || detailed[row.arn] {
+			continue
+		}
+		inv.Identities = append(inv.Identities, a.reportUser(row))
+		reportOnly = append(reportOnly, row.user)
+	}
+	if len(reportOnly) > 0 && !noDetails {
+		a.warn("users %s are in the credential report but not in the authorization details: their policies, groups and tags were not assessed", strings.Join(reportOnly, ", "))
 	}
 	for i := range a.details.GroupDetailList {
 		g := &a.details.GroupDetailList[i]
@@ -423,6 +468,27 @@ func (a *account) user(idx *policyIndex, u *userDetail, groups map[string]*group
 	id.Credentials, id.LastUsedKnown = a.userCredentials(u.UserName, row)
 	id.LastUsed = latestUse(id.Credentials)
 	return id
+}
+
+// reportUser is a user known only from the credential report.
+func (a *account) reportUser(row *reportRow) inventory.Identity {
+	id := inventory.Identity{
+		ID: row.arn, Provider: inventory.AWS, Kind: inventory.KindAWSUser, Account: a.ID,
+		Name: row.user, Path: arnPath(row.arn), CreatedAt: row.created,
+	}
+	id.Credentials, id.LastUsedKnown = a.userCredentials(row.user, row)
+	id.LastUsed = latestUse(id.Credentials)
+	return id
+}
+
+// arnPath is the path of an IAM ARN (arn:aws:iam::1:user/ops/ci is
+// /ops/), "/" when it has none.
+func arnPath(arn string) string {
+	_, res, _ := strings.Cut(arn[strings.LastIndex(arn, ":")+1:], "/")
+	if i := strings.LastIndex(res, "/"); i >= 0 {
+		return "/" + res[:i+1]
+	}
+	return "/"
 }
 
 func latestUse(cs []inventory.Credential) *time.Time {
@@ -515,4 +581,76 @@ func (a *account) root(row *reportRow) (inventory.Identity, bool) {
 	}
 	id.LastUsed = latestUse(id.Credentials)
 	return id, true
+}
+
+// awsTime is a date as exports carry it. The AWS CLI prints ISO 8601
+// (2020-02-25T16:08:50+00:00); collectors built on boto3 write Python's
+// str(datetime) (2020-02-25 16:08:50+00:00, with microseconds when there
+// are any); AWS Tools for PowerShell's ConvertTo-Json writes /Date(ms)/.
+// A time without a zone is UTC, as every IAM time is.
+type awsTime struct{ time.Time }
+
+var awsTimeType = reflect.TypeOf(awsTime{})
+
+func (t *awsTime) UnmarshalJSON(b []byte) error {
+	raw := string(b)
+	if raw == "null" {
+		return nil
+	}
+	if len(b) >= 2 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err == nil {
+			if v, err := parseAWSTime(s); err == nil {
+				t.Time = v
+				return nil
+			}
+		}
+	} else if n, err := strconv.ParseFloat(raw, 64); err == nil {
+		t.Time = epochTime(n)
+		return nil
+	}
+	return &json.UnmarshalTypeError{Value: raw, Type: awsTimeType}
+}
+
+// awsTimeLayouts are tried in order; fractional seconds are optional in
+// each (Go accepts them after seconds even when the layout has none).
+var awsTimeLayouts = []string{
+	time.RFC3339,
+	"2006-01-02 15:04:05Z07:00",
+	"2006-01-02T15:04:05Z0700",
+	"2006-01-02 15:04:05Z0700",
+	"2006-01-02T15:04:05",
+	"2006-01-02 15:04:05",
+}
+
+// parseAWSTime parses one date in any of the forms exports use.
+func parseAWSTime(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if inner, ok := strings.CutPrefix(s, "/Date("); ok {
+		// /Date(1582646930000)/ or /Date(1582646930000+0000)/: milliseconds
+		// since the epoch, then an offset that does not change the instant.
+		end := 1
+		for end < len(inner) && inner[end] >= '0' && inner[end] <= '9' {
+			end++
+		}
+		if n, err := strconv.ParseInt(inner[:end], 10, 64); err == nil {
+			return time.UnixMilli(n).UTC(), nil
+		}
+	}
+	for _, l := range awsTimeLayouts {
+		if v, err := time.Parse(l, s); err == nil {
+			return v.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("not a date: %q", s)
+}
+
+// epochTime reads a Unix time in seconds, or in milliseconds when it is
+// too large to be seconds.
+func epochTime(n float64) time.Time {
+	if n > 1e11 {
+		return time.UnixMilli(int64(n)).UTC()
+	}
+	sec := int64(n)
+	return time.Unix(sec, int64((n-float64(sec))*1e9)).UTC()
 }

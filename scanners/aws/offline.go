@@ -6,9 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
+	"strconv"
 	"strings"
-	"time"
 
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
@@ -16,40 +17,95 @@ import (
 // Offline reads the files the AWS CLI exports and builds inventory from
 // them. Files are recognised by content, and pieces of one account (the
 // authorization details, the credential report, list-roles, list-access-keys)
-// are joined by the account id in their ARNs.
+// are joined by the account id in their ARNs: every principal, policy and
+// report row belongs to the account of its own ARN, whatever file it came
+// from. The same entity seen twice (an export given twice, overlapping
+// pages) is kept once.
 type Offline struct {
 	accounts map[string]*account
-	keys     []accessKey // list-access-keys output, joined at the end
-	keyFiles []string
-	warnings []string
+	// AWS-managed policies come from pages that may carry no account id
+	// (the last page of a paginated export, --filter AWSManagedPolicy):
+	// they are the same in every account and join each one.
+	shared     []managedPolicy
+	sharedSeen map[string]bool
+	// pages that named no account, by whether more pages follow
+	sharedFinal, sharedTruncated int
+	keys                         []accessKey // list-access-keys output, joined at the end
+	keyFiles                     []string
+	warnings                     []string
 }
 
 // NewOffline returns an empty offline loader.
-func NewOffline() *Offline { return &Offline{accounts: map[string]*account{}} }
+func NewOffline() *Offline {
+	return &Offline{accounts: map[string]*account{}, sharedSeen: map[string]bool{}}
+}
 
 // Name of the scanner.
 func (o *Offline) Name() string { return "aws" }
 
-// awsFile is the union of the JSON exports this loader reads.
+// awsFile is the union of the JSON exports this loader reads. Dates are
+// read as awsTime, which takes every form collectors write.
 type awsFile struct {
-	UserDetailList    []userDetail    `json:"UserDetailList"`
-	GroupDetailList   []groupDetail   `json:"GroupDetailList"`
-	RoleDetailList    []roleDetail    `json:"RoleDetailList"`
+	UserDetailList    []fileUser      `json:"UserDetailList"`
+	GroupDetailList   []fileGroup     `json:"GroupDetailList"`
+	RoleDetailList    []fileRole      `json:"RoleDetailList"`
 	Policies          []managedPolicy `json:"Policies"`
 	IsTruncated       bool            `json:"IsTruncated"`
+	NextToken         string          `json:"NextToken"` // aws --max-items: more pages follow
 	Content           *string         `json:"Content"`
 	ReportFormat      *string         `json:"ReportFormat"`
-	GeneratedTime     *time.Time      `json:"GeneratedTime"`
-	Roles             []roleDetail    `json:"Roles"`
-	AccessKeyMetadata []accessKey     `json:"AccessKeyMetadata"`
+	GeneratedTime     *awsTime        `json:"GeneratedTime"`
+	Roles             []fileRole      `json:"Roles"`
+	AccessKeyMetadata []fileKey       `json:"AccessKeyMetadata"`
 }
 
-var awsFields = []string{"UserDetailList", "GroupDetailList", "RoleDetailList", "Policies", "Content", "ReportFormat", "GeneratedTime", "Roles", "AccessKeyMetadata"}
+// The file* types read an export's dates as awsTime and hand the shared
+// types (which the live scanner fills from the SDK) plain times.
+type fileUser struct {
+	userDetail
+	CreateDate awsTime `json:"CreateDate"`
+}
+
+type fileGroup struct {
+	groupDetail
+	CreateDate awsTime `json:"CreateDate"`
+}
+
+type fileRole struct {
+	roleDetail
+	CreateDate   awsTime       `json:"CreateDate"`
+	RoleLastUsed *fileLastUsed `json:"RoleLastUsed"`
+}
+
+type fileLastUsed struct {
+	LastUsedDate *awsTime `json:"LastUsedDate"`
+	Region       string   `json:"Region"`
+}
+
+type fileKey struct {
+	accessKey
+	CreateDate awsTime `json:"CreateDate"`
+}
+
+func (f *fileRole) detail() roleDetail {
+	r := f.roleDetail
+	r.CreateDate = f.CreateDate.Time
+	if f.RoleLastUsed != nil {
+		r.RoleLastUsed = &roleLastUsed{Region: f.RoleLastUsed.Region}
+		if f.RoleLastUsed.LastUsedDate != nil && !f.RoleLastUsed.LastUsedDate.IsZero() {
+			t := f.RoleLastUsed.LastUsedDate.Time
+			r.RoleLastUsed.LastUsedDate = &t
+		}
+	}
+	return r
+}
+
+var awsFields = []string{"UserDetailList", "GroupDetailList", "RoleDetailList", "Policies", "Content", "ReportFormat", "GeneratedTime", "Roles", "AccessKeyMetadata", "IsTruncated", "NextToken"}
 
 func (o *Offline) account(id string) *account {
 	a, ok := o.accounts[id]
 	if !ok {
-		a = &account{ID: id, maxSession: map[string]int32{}, keys: map[string][]accessKey{}}
+		a = &account{ID: id, maxSession: map[string]int32{}, keys: map[string][]accessKey{}, seen: map[string]bool{}}
 		o.accounts[id] = a
 	}
 	return a
@@ -62,28 +118,105 @@ func (o *Offline) Add(name string, data []byte) (bool, error) {
 	if looksLikeReport(trimmed) {
 		return true, o.addReport(trimmed)
 	}
-	if len(trimmed) == 0 || trimmed[0] != '{' {
+	if len(trimmed) == 0 {
+		return false, nil
+	}
+	switch trimmed[0] {
+	case '{':
+	case '[':
+		// SDK pages saved as one list (json.dump of a paginator's pages).
+		var pages []json.RawMessage
+		if json.Unmarshal(trimmed, &pages) != nil || len(pages) == 0 || !isDetailsPage(pages[0]) {
+			return false, nil
+		}
+		return true, o.addPages(name, pages)
+	default:
 		return false, nil
 	}
 	var f awsFile
-	if err := json.Unmarshal(trimmed, &f); err != nil {
+	err := json.Unmarshal(trimmed, &f)
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		// Pages written one after another (one JSON object per page).
+		if pages, ok := jsonStream(trimmed); ok && isDetailsPage(pages[0]) {
+			return true, o.addPages(name, pages)
+		}
+	}
+	return o.addFile(name, &f, err, trimmed)
+}
+
+// isDetailsPage reports whether a JSON object is a page of
+// get-account-authorization-details.
+func isDetailsPage(b []byte) bool {
+	var probe map[string]json.RawMessage
+	if json.Unmarshal(b, &probe) != nil {
+		return false
+	}
+	for _, k := range []string{"UserDetailList", "GroupDetailList", "RoleDetailList", "Policies"} {
+		if _, ok := probe[k]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// jsonStream splits concatenated JSON values; ok is false unless there
+// are at least two and all are objects.
+func jsonStream(b []byte) ([]json.RawMessage, bool) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	var out []json.RawMessage
+	for {
+		var v json.RawMessage
+		err := dec.Decode(&v)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil || len(v) == 0 || v[0] != '{' {
+			return nil, false
+		}
+		out = append(out, v)
+	}
+	return out, len(out) > 1
+}
+
+func (o *Offline) addPages(name string, pages []json.RawMessage) error {
+	for i, p := range pages {
+		var f awsFile
+		err := json.Unmarshal(p, &f)
+		ok, err := o.addFile(name, &f, err, p)
+		if err == nil && !ok {
+			err = errors.New("not a page of get-account-authorization-details")
+		}
+		if err != nil {
+			return fmt.Errorf("page %d: %w", i+1, err)
+		}
+	}
+	return nil
+}
+
+// addFile takes one decoded JSON export (err is the decoding error).
+func (o *Offline) addFile(name string, f *awsFile, err error, raw []byte) (bool, error) {
+	if err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && isAWSField(te.Field) {
+			if te.Type == awsTimeType {
+				return true, fmt.Errorf("field %s: %s is not a date (want ISO 8601 such as 2020-02-25T16:08:50Z)", te.Field, te.Value)
+			}
 			return true, fmt.Errorf("field %s: %v", te.Field, err)
 		}
 		var se *json.SyntaxError
-		if errors.As(err, &se) && bytes.Contains(trimmed, []byte(`"UserDetailList"`)) {
+		if errors.As(err, &se) && bytes.Contains(raw, []byte(`"UserDetailList"`)) {
 			return true, fmt.Errorf("not valid JSON at byte %d: %v", se.Offset, err)
 		}
 		return false, nil
 	}
 	switch {
 	case f.UserDetailList != nil || f.RoleDetailList != nil || f.GroupDetailList != nil || f.Policies != nil:
-		return true, o.addDetails(&f)
+		return true, o.addDetails(f)
 	case f.Content != nil && (f.ReportFormat != nil || f.GeneratedTime != nil):
-		csv, err := base64.StdEncoding.DecodeString(*f.Content)
+		csv, err := reportContent(*f.Content)
 		if err != nil {
-			return true, fmt.Errorf("credential report Content is not base64: %v", err)
+			return true, err
 		}
 		return true, o.addReport(csv)
 	case f.Roles != nil:
@@ -96,11 +229,71 @@ func (o *Offline) Add(name string, data []byte) (bool, error) {
 		}
 		return true, nil
 	case f.AccessKeyMetadata != nil:
-		o.keys = append(o.keys, f.AccessKeyMetadata...)
+		for _, k := range f.AccessKeyMetadata {
+			key := k.accessKey
+			key.CreateDate = k.CreateDate.Time
+			o.keys = append(o.keys, key)
+		}
 		o.keyFiles = append(o.keyFiles, name)
 		return true, nil
 	}
 	return false, nil
+}
+
+// reportContent is the CSV of a get-credential-report response: base64 as
+// the AWS CLI prints it, the plain CSV (boto3 returns bytes, which
+// collectors save decoded), or Python's repr of those bytes (b'...').
+func reportContent(c string) ([]byte, error) {
+	c = strings.TrimSpace(c)
+	if lit, ok := pythonBytes(c); ok && looksLikeReport(lit) {
+		return lit, nil
+	}
+	if looksLikeReport([]byte(c)) {
+		return []byte(c), nil
+	}
+	csv, err := base64.StdEncoding.DecodeString(c)
+	if err != nil {
+		return nil, fmt.Errorf("credential report Content is neither CSV nor base64: %v", err)
+	}
+	return csv, nil
+}
+
+// pythonBytes reads Python's repr of a bytes value: b'...' with \n, \r,
+// \t, \\, \', \" and \xNN escapes.
+func pythonBytes(s string) ([]byte, bool) {
+	if len(s) < 3 || s[0] != 'b' || (s[1] != '\'' && s[1] != '"') || s[len(s)-1] != s[1] {
+		return nil, false
+	}
+	s = s[2 : len(s)-1]
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\\' || i+1 == len(s) {
+			out = append(out, s[i])
+			continue
+		}
+		i++
+		switch s[i] {
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		case 'x':
+			if i+2 >= len(s) {
+				return nil, false
+			}
+			v, err := strconv.ParseUint(s[i+1:i+3], 16, 8)
+			if err != nil {
+				return nil, false
+			}
+			out = append(out, byte(v))
+			i += 2
+		default:
+			out = append(out, s[i])
+		}
+	}
+	return out, true
 }
 
 func isAWSField(path string) bool {
@@ -122,35 +315,102 @@ func arnAccountID(arn string) string {
 	return parts[4]
 }
 
+// addDetails takes one page of authorization details. Each principal and
+// customer-managed policy goes to the account of its own ARN; AWS-managed
+// policies, which carry no account id, are shared by every account.
 func (o *Offline) addDetails(f *awsFile) error {
-	acct := ""
+	// An entity without an ARN joins the page's account, when it has one.
+	pageAcct := ""
 	for _, u := range f.UserDetailList {
-		acct = firstNonEmpty(acct, arnAccountID(u.Arn))
+		pageAcct = firstNonEmpty(pageAcct, arnAccountID(u.Arn))
 	}
 	for _, r := range f.RoleDetailList {
-		acct = firstNonEmpty(acct, arnAccountID(r.Arn))
+		pageAcct = firstNonEmpty(pageAcct, arnAccountID(r.Arn))
 	}
 	for _, g := range f.GroupDetailList {
-		acct = firstNonEmpty(acct, arnAccountID(g.Arn))
+		pageAcct = firstNonEmpty(pageAcct, arnAccountID(g.Arn))
 	}
 	for _, p := range f.Policies {
-		acct = firstNonEmpty(acct, arnAccountID(p.Arn))
+		pageAcct = firstNonEmpty(pageAcct, arnAccountID(p.Arn))
 	}
-	if acct == "" {
-		return errors.New("authorization details hold no ARN with an account id")
+	touched := map[*account]bool{}
+	owner := func(kind, name, arn string) (*account, error) {
+		acct := firstNonEmpty(arnAccountID(arn), pageAcct)
+		if acct == "" {
+			return nil, fmt.Errorf("authorization details: %s %q has no ARN with an account id", kind, name)
+		}
+		a := o.account(acct)
+		if a.details == nil {
+			a.details = &authDetails{}
+		}
+		touched[a] = true
+		return a, nil
 	}
-	a := o.account(acct)
-	if f.IsTruncated {
-		a.warn("authorization details export is one truncated page (IsTruncated true); later pages are missing")
+	for i := range f.UserDetailList {
+		u := &f.UserDetailList[i]
+		a, err := owner("user", u.UserName, u.Arn)
+		if err != nil {
+			return err
+		}
+		if a.first("user", u.UserName, u.Arn) {
+			d := u.userDetail
+			d.CreateDate = u.CreateDate.Time
+			a.details.UserDetailList = append(a.details.UserDetailList, d)
+		}
 	}
-	if a.details == nil {
-		a.details = &authDetails{}
+	for i := range f.GroupDetailList {
+		g := &f.GroupDetailList[i]
+		a, err := owner("group", g.GroupName, g.Arn)
+		if err != nil {
+			return err
+		}
+		if a.first("group", g.GroupName, g.Arn) {
+			d := g.groupDetail
+			d.CreateDate = g.CreateDate.Time
+			a.details.GroupDetailList = append(a.details.GroupDetailList, d)
+		}
 	}
-	d := a.details
-	d.UserDetailList = append(d.UserDetailList, f.UserDetailList...)
-	d.GroupDetailList = append(d.GroupDetailList, f.GroupDetailList...)
-	d.RoleDetailList = append(d.RoleDetailList, f.RoleDetailList...)
-	d.Policies = append(d.Policies, f.Policies...)
+	for i := range f.RoleDetailList {
+		r := &f.RoleDetailList[i]
+		a, err := owner("role", r.RoleName, r.Arn)
+		if err != nil {
+			return err
+		}
+		if a.first("role", r.RoleName, r.Arn) {
+			a.details.RoleDetailList = append(a.details.RoleDetailList, r.detail())
+		}
+	}
+	for _, p := range f.Policies {
+		if strings.HasPrefix(p.Arn, awsManagedPolicyPrefix) {
+			if !o.sharedSeen[p.Arn] {
+				o.sharedSeen[p.Arn] = true
+				o.shared = append(o.shared, p)
+			}
+			continue
+		}
+		a, err := owner("policy", p.PolicyName, p.Arn)
+		if err != nil {
+			return err
+		}
+		if a.first("policy", p.PolicyName, p.Arn) {
+			a.details.Policies = append(a.details.Policies, p)
+		}
+	}
+	more := f.IsTruncated || f.NextToken != ""
+	if len(touched) == 0 {
+		if more {
+			o.sharedTruncated++
+		} else {
+			o.sharedFinal++
+		}
+	}
+	for a := range touched {
+		if more {
+			a.truncatedPages++
+		} else {
+			a.finalPages++
+		}
+	}
 	return nil
 }
 
@@ -169,16 +429,53 @@ func (o *Offline) addReport(csv []byte) error {
 	if len(rows) == 0 {
 		return errors.New("credential report has no rows")
 	}
-	acct := ""
+	fileAcct := ""
 	for _, r := range rows {
-		acct = firstNonEmpty(acct, arnAccountID(r.arn))
+		fileAcct = firstNonEmpty(fileAcct, arnAccountID(r.arn))
 	}
-	if acct == "" {
+	if fileAcct == "" {
 		return errors.New("credential report holds no ARN with an account id")
 	}
-	a := o.account(acct)
-	a.report = append(a.report, rows...)
+	for _, r := range rows {
+		a := o.account(firstNonEmpty(arnAccountID(r.arn), fileAcct))
+		a.haveReport = true
+		if a.first("report", r.user, r.arn) {
+			a.report = append(a.report, r)
+		}
+	}
 	return nil
+}
+
+// joinShared gives every account with authorization details the
+// AWS-managed policies of pages that named no account, and says when
+// pages of a paginated export are missing.
+func (o *Offline) joinShared() {
+	ids := make([]string, 0, len(o.accounts))
+	for id, a := range o.accounts {
+		if a.details != nil {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	finals := o.sharedFinal
+	for _, id := range ids {
+		a := o.accounts[id]
+		for _, p := range o.shared {
+			if a.first("policy", p.PolicyName, p.Arn) {
+				a.details.Policies = append(a.details.Policies, p)
+			}
+		}
+		if a.truncatedPages > 0 && a.finalPages == 0 {
+			if finals > 0 {
+				finals-- // its last page held only AWS-managed policies
+				continue
+			}
+			a.warn("authorization details export is truncated (IsTruncated or NextToken on every page given); later pages are missing")
+		}
+	}
+	if len(ids) == 0 && (len(o.shared) > 0 || o.sharedFinal+o.sharedTruncated > 0) {
+		o.warnings = append(o.warnings, "authorization details hold only AWS-managed policies and no account's principals; nothing to join them to")
+	}
 }
 
 // Inventory builds the inventory of every account seen.
@@ -188,6 +485,7 @@ func (o *Offline) Inventory() (inventory.Inventory, error) {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
+	o.joinShared()
 	o.joinKeys()
 	var inv inventory.Inventory
 	for _, id := range ids {
@@ -207,14 +505,27 @@ func (o *Offline) joinKeys() {
 	}
 	owners := map[string][]*account{}
 	for _, a := range o.accounts {
-		if a.details == nil {
-			continue
+		names := map[string]bool{}
+		if a.details != nil {
+			for _, u := range a.details.UserDetailList {
+				names[u.UserName] = true
+			}
 		}
-		for _, u := range a.details.UserDetailList {
-			owners[u.UserName] = append(owners[u.UserName], a)
+		for _, r := range a.report {
+			if r.user != rootRowName {
+				names[r.user] = true
+			}
+		}
+		for n := range names {
+			owners[n] = append(owners[n], a)
 		}
 	}
+	seen := map[string]bool{}
 	for _, k := range o.keys {
+		if seen[k.AccessKeyId] {
+			continue // the same list-access-keys output given twice
+		}
+		seen[k.AccessKeyId] = true
 		as := owners[k.UserName]
 		if len(as) != 1 {
 			o.warnings = append(o.warnings, fmt.Sprintf("access key %s of user %s (from %s) matches %d exported accounts; it was not used", k.AccessKeyId, k.UserName, strings.Join(o.keyFiles, ", "), len(as)))

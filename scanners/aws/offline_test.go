@@ -2,6 +2,7 @@ package aws
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -186,8 +187,12 @@ func TestAddRecognition(t *testing.T) {
 		{name: "report_no_rows", data: "user,arn,user_creation_time\n", wantOK: true, wantErr: "no rows"},
 		{name: "truncated_gaad", data: `{"UserDetailList": [{"UserName": "a"`, wantOK: true, wantErr: "not valid JSON"},
 		{name: "gaad_wrong_type", data: `{"UserDetailList": {"UserName": "a"}}`, wantOK: true, wantErr: "UserDetailList"},
-		{name: "gaad_without_arns", data: `{"UserDetailList": [], "RoleDetailList": []}`, wantOK: true, wantErr: "no ARN"},
-		{name: "report_json_not_base64", data: `{"Content": "%%%", "ReportFormat": "text/csv"}`, wantOK: true, wantErr: "not base64"},
+		{name: "gaad_without_arns", data: `{"UserDetailList": [{"UserName": "a"}], "RoleDetailList": []}`, wantOK: true, wantErr: `user "a" has no ARN with an account id`},
+		{name: "gaad_empty_page", data: `{"UserDetailList": [], "GroupDetailList": [], "RoleDetailList": [], "Policies": [], "IsTruncated": false}`, wantOK: true},
+		{name: "gaad_bad_date", data: `{"RoleDetailList": [{"RoleName": "r", "Arn": "arn:aws:iam::123456789012:role/r", "CreateDate": "last tuesday"}]}`, wantOK: true, wantErr: `field RoleDetailList.CreateDate: "last tuesday" is not a date`},
+		{name: "gaad_bad_last_used", data: `{"RoleDetailList": [{"RoleName": "r", "Arn": "arn:aws:iam::123456789012:role/r", "CreateDate": "2020-02-25 16:08:50+00:00", "RoleLastUsed": {"LastUsedDate": "2020-13-45 99:00:00+00:00"}}]}`, wantOK: true, wantErr: "field RoleDetailList.RoleLastUsed.LastUsedDate"},
+		{name: "keys_bad_date", data: `{"AccessKeyMetadata": [{"UserName": "u", "AccessKeyId": "AKIAX", "Status": "Active", "CreateDate": 1e400}]}`, wantOK: true, wantErr: "field AccessKeyMetadata.CreateDate"},
+		{name: "report_json_not_base64", data: `{"Content": "%%%", "ReportFormat": "text/csv"}`, wantOK: true, wantErr: "neither CSV nor base64"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -324,4 +329,193 @@ func FuzzStringsFastPath(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestParseAWSTime(t *testing.T) {
+	want := time.Date(2020, 2, 25, 16, 8, 50, 0, time.UTC)
+	frac := want.Add(123456 * time.Microsecond)
+	for in, w := range map[string]time.Time{
+		"2020-02-25T16:08:50Z":             want, // AWS CLI
+		"2020-02-25T16:08:50+00:00":        want, // AWS CLI
+		"2020-02-25 16:08:50+00:00":        want, // boto3, str(datetime)
+		"2020-02-25 16:08:50.123456+00:00": frac, // boto3 with microseconds
+		"2020-02-25T16:08:50.123456+00:00": frac, // datetime.isoformat()
+		"2020-02-25T16:08:50.123Z":         frac.Truncate(time.Millisecond),
+		"2020-02-25 17:08:50+01:00":        want,
+		"2020-02-25T16:08:50+0000":         want,
+		"2020-02-25 16:08:50":              want, // naive: IAM times are UTC
+		"/Date(1582646930000)/":            want, // AWS Tools for PowerShell, ConvertTo-Json
+	} {
+		got, err := parseAWSTime(in)
+		if err != nil || !got.Equal(w) || got.Location() != time.UTC {
+			t.Errorf("parseAWSTime(%q) = %v, %v; want %v", in, got, err, w)
+		}
+	}
+	for _, bad := range []string{"", "yesterday", "2020-02-30 16:08:50+00:00", "25/02/2020 16:08"} {
+		if _, err := parseAWSTime(bad); err == nil {
+			t.Errorf("parseAWSTime(%q) accepted", bad)
+		}
+	}
+}
+
+// Dates as boto3-based collectors write them, in the credential report,
+// read as the AWS CLI's.
+func TestPythonDatesInCredentialReport(t *testing.T) {
+	cli := load(t, "gaad-cli.json", "credential-report.csv")
+	py := load(t, "gaad-cli.json", "credential-report-python.csv")
+	if d := cmp.Diff(cli, py); d != "" {
+		t.Errorf("report with Python dates differs (-cli +python):\n%s", d)
+	}
+	// get-credential-report as boto3 returns it: Content is the CSV itself.
+	if d := cmp.Diff(cli, load(t, "gaad-cli.json", "get-credential-report-boto3.json")); d != "" {
+		t.Errorf("get-credential-report with plain CSV Content differs:\n%s", d)
+	}
+	// and Python's repr of those bytes, as json.dump(default=str) leaves it
+	csv, _ := os.ReadFile("testdata/credential-report.csv")
+	repr := "b'" + strings.ReplaceAll(string(csv), "\n", `\n`) + "'"
+	js, _ := json.Marshal(map[string]string{"Content": repr, "ReportFormat": "text/csv", "GeneratedTime": "2024-11-01 00:00:00+00:00"})
+	o := NewOffline()
+	gaad, _ := os.ReadFile("testdata/gaad-cli.json")
+	o.Add("gaad-cli.json", gaad)
+	if ok, err := o.Add("repr.json", js); !ok || err != nil {
+		t.Fatalf("Add(b'...' Content) = %v, %v", ok, err)
+	}
+	inv, _ := o.Inventory()
+	if d := cmp.Diff(cli, inv); d != "" {
+		t.Errorf("get-credential-report with b'...' Content differs:\n%s", d)
+	}
+}
+
+func grantNames(id inventory.Identity) []string {
+	var out []string
+	for _, g := range id.Grants {
+		out = append(out, fmt.Sprintf("%s:%s:%d", g.Source, g.PolicyName, len(g.Statements)))
+	}
+	return out
+}
+
+// A paginated export whose last page holds only AWS-managed policies
+// (which carry no account id): that page joins the account of the others,
+// and with every page present there is no "pages missing" warning.
+func TestPaginatedDetails(t *testing.T) {
+	for name, files := range map[string][]string{
+		"boto3_pages_list": {"gaad-boto3-pages.json"},
+		"cli_max_items":    {"gaad-maxitems-1.json", "gaad-maxitems-2.json"},
+		"cli_reversed":     {"gaad-maxitems-2.json", "gaad-maxitems-1.json"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			inv := load(t, files...)
+			if len(inv.Sources) != 1 || inv.Sources[0].Scope != "210000000001" {
+				t.Fatalf("sources = %+v", inv.Sources)
+			}
+			for _, w := range inv.Sources[0].Warnings {
+				if strings.Contains(w, "missing") || strings.Contains(w, "not in the export") {
+					t.Errorf("warning with every page present: %s", w)
+				}
+			}
+			role := find(t, inv, "lambda-exec")
+			if d := cmp.Diff([]string{"managed:ReadOnlyAccess:1", "managed:lambda-logs:1"}, grantNames(role)); d != "" {
+				t.Errorf("role grants (ReadOnlyAccess from the last page):\n%s", d)
+			}
+			if !role.CreatedAt.Equal(time.Date(2020, 1, 10, 8, 0, 0, 0, time.UTC)) || role.LastUsed == nil || role.LastUsed.Format(time.DateOnly) != "2020-02-24" {
+				t.Errorf("role dates = %v, %v", role.CreatedAt, role.LastUsed)
+			}
+			u := find(t, inv, "builder")
+			if d := cmp.Diff([]string{"group:ReadOnlyAccess:1"}, grantNames(u)); d != "" || u.Path != "/ci/" || u.CreatedAt.Format(time.DateTime) != "2020-02-25 16:08:50" {
+				t.Errorf("user %+v grants:\n%s", u, d)
+			}
+		})
+	}
+	inv := load(t, "gaad-maxitems-1.json")
+	if w := strings.Join(inv.Sources[0].Warnings, "\n"); !strings.Contains(w, "later pages are missing") {
+		t.Errorf("first page alone: no missing-pages warning in %q", w)
+	}
+}
+
+// A --filter AWSManagedPolicy export names no account; it completes the
+// account of the other export.
+func TestFilterAWSManagedPolicy(t *testing.T) {
+	for _, order := range [][]string{{"gaad-cli.json", "gaad-filter-awsmanaged.json"}, {"gaad-filter-awsmanaged.json", "gaad-cli.json"}} {
+		inv := load(t, order...)
+		if len(inv.Sources) != 1 {
+			t.Fatalf("%v: sources = %+v", order, inv.Sources)
+		}
+		slr := find(t, inv, "AWSServiceRoleForSupport")
+		if d := cmp.Diff([]string{"managed:AWSSupportServiceRolePolicy:1"}, grantNames(slr)); d != "" {
+			t.Errorf("%v: AWS-managed policy not joined:\n%s", order, d)
+		}
+	}
+	o := NewOffline()
+	data, _ := os.ReadFile("testdata/gaad-filter-awsmanaged.json")
+	if ok, err := o.Add("managed.json", data); !ok || err != nil {
+		t.Fatalf("managed policies alone: %v %v", ok, err)
+	}
+	inv, _ := o.Inventory()
+	if len(inv.Identities) != 0 || len(inv.Sources) != 1 || !strings.Contains(strings.Join(inv.Sources[0].Warnings, ""), "only AWS-managed policies") {
+		t.Errorf("managed policies alone = %+v", inv)
+	}
+}
+
+// The same exports given twice, or overlapping pages, add nothing.
+func TestDuplicateInputsMerge(t *testing.T) {
+	once := load(t, "gaad-cli.json", "credential-report.csv", "list-access-keys.json", "list-roles.json")
+	twice := load(t, "gaad-cli.json", "credential-report.csv", "list-access-keys.json", "list-roles.json",
+		"gaad-urlencoded.json", "get-credential-report.json", "list-access-keys.json", "gaad-cli.json", "credential-report.csv")
+	if d := cmp.Diff(once, twice); d != "" {
+		t.Errorf("exports given twice differ from once:\n%s", d)
+	}
+	pages := load(t, "gaad-boto3-pages.json")
+	overlap := load(t, "gaad-boto3-pages.json", "gaad-maxitems-1.json", "gaad-maxitems-2.json")
+	if len(pages.Identities) != len(overlap.Identities) {
+		t.Errorf("overlapping pages: %d identities, want %d", len(overlap.Identities), len(pages.Identities))
+	}
+}
+
+// One export holding two accounts' principals: each belongs to the account
+// of its ARN, and groups and policies join only within their account.
+func TestTwoAccountsInOneExport(t *testing.T) {
+	inv := load(t, "gaad-two-accounts.json")
+	if len(inv.Sources) != 2 || inv.Sources[0].Scope != "111111111111" || inv.Sources[1].Scope != "222222222222" {
+		t.Fatalf("sources = %+v", inv.Sources)
+	}
+	for _, id := range inv.Identities {
+		if arnAccountID(id.ID) != id.Account {
+			t.Errorf("%s placed in account %s", id.ID, id.Account)
+		}
+		if id.Kind != inventory.KindAWSUser {
+			continue
+		}
+		want := map[string]string{"111111111111": "iam:*", "222222222222": "s3:GetObject"}[id.Account]
+		if len(id.Grants) != 1 || len(id.Grants[0].Statements) != 1 || id.Grants[0].Statements[0].Actions[0] != want || len(id.Groups) != 1 || arnAccountID(id.Groups[0]) != id.Account {
+			t.Errorf("user %s got %+v (groups %v), want its own account's admins group granting %s", id.ID, id.Grants, id.Groups, want)
+		}
+	}
+}
+
+// A credential report on its own: its users are identities with their
+// keys, password and last use, and the source says what was not assessed.
+func TestCredentialReportAlone(t *testing.T) {
+	inv := load(t, "credential-report.csv")
+	u := find(t, inv, "deployer")
+	if u.ID != "arn:aws:iam::123456789012:user/deployer" || u.Kind != inventory.KindAWSUser || u.Account != "123456789012" || !u.CreatedAt.Equal(time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)) {
+		t.Errorf("user = %+v", u)
+	}
+	if len(u.Credentials) != 3 || u.Credentials[0].Kind != inventory.CredAWSPassword || u.Credentials[1].LastUsed == nil || !u.LastUsedKnown {
+		t.Errorf("credentials = %+v", u.Credentials)
+	}
+	na := strings.Join(inv.Sources[0].NotAssessed, ",")
+	if na != "permissions,trust,tags" {
+		t.Errorf("not assessed = %q", na)
+	}
+	// With authorization details that lack a user, it is still listed.
+	o := NewOffline()
+	for _, f := range []string{"gaad-two-accounts.json", "credential-report.csv"} {
+		data, _ := os.ReadFile(filepath.Join("testdata", f))
+		o.Add(f, data)
+	}
+	inv, _ = o.Inventory()
+	find(t, inv, "deployer")
+	if arnPath("arn:aws:iam::1:user/ops/ci/x") != "/ops/ci/" || arnPath("arn:aws:iam::1:user/x") != "/" {
+		t.Error("arnPath")
+	}
 }

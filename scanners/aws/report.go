@@ -42,24 +42,27 @@ func (r *reportRow) slotFor(t time.Time) *keySlot {
 	return nil
 }
 
-// reportTime parses a credential report value: an ISO 8601 time, or one
+// reportTime parses a credential report value: a time (ISO 8601 as AWS
+// writes it, or a form collectors rewrite it to, see parseAWSTime), or one
 // of the sentinels AWS writes for "nothing here".
 func reportTime(v string) (*time.Time, error) {
 	switch v {
 	case "", "N/A", "no_information", "not_supported":
 		return nil, nil
 	}
-	t, err := time.Parse(time.RFC3339, v)
+	t, err := parseAWSTime(v)
 	if err != nil {
 		return nil, fmt.Errorf("bad time %q", v)
 	}
-	t = t.UTC()
 	return &t, nil
 }
 
 // looksLikeReport reports whether data starts like a credential report CSV.
 func looksLikeReport(data []byte) bool {
 	line, _, _ := bytes.Cut(data, []byte("\n"))
+	if len(line) > 0 && (line[0] == '{' || line[0] == '[') {
+		return false // JSON on one line that mentions the columns
+	}
 	return bytes.HasPrefix(line, []byte("user,")) || bytes.Contains(line, []byte("user_creation_time"))
 }
 
