@@ -102,6 +102,47 @@ func newProject(id string) *project {
 		keyActivity: map[string]time.Time{}, insights: map[string]string{}}
 }
 
+// absorb merges what was filed under another name of the same project
+// (its number, from Cloud Asset names) into p.
+func (p *project) absorb(q *project) {
+	for e, sa := range q.accounts {
+		if _, ok := p.accounts[e]; !ok {
+			p.accounts[e] = sa
+		}
+	}
+	for e, ks := range q.keys {
+		p.keys[e] = append(p.keys[e], ks...)
+	}
+	if q.policy != nil {
+		if p.policy == nil {
+			p.policy = q.policy
+		} else {
+			p.policy.Bindings = append(p.policy.Bindings, q.policy.Bindings...)
+		}
+	}
+	for e, pol := range q.saPolicy {
+		if _, ok := p.saPolicy[e]; !ok {
+			p.saPolicy[e] = pol
+		}
+	}
+	for r, perms := range q.roles {
+		p.roles[r] = perms
+	}
+	for k, t := range q.saActivity {
+		p.saActivity[k] = t
+	}
+	for k, t := range q.keyActivity {
+		p.keyActivity[k] = t
+	}
+	for k, v := range q.insights {
+		p.insights[k] = v
+	}
+	p.saActivityKnown = p.saActivityKnown || q.saActivityKnown
+	p.keyActivityKnown = p.keyActivityKnown || q.keyActivityKnown
+	p.insightsKnown = p.insightsKnown || q.insightsKnown
+	p.warnings = append(p.warnings, q.warnings...)
+}
+
 func (p *project) warn(format string, args ...any) {
 	p.warnings = append(p.warnings, fmt.Sprintf(format, args...))
 }
@@ -293,10 +334,17 @@ func (p *project) account(sa *serviceAccount, grants []inventory.Grant) inventor
 			id.DormantSignal = ev
 		}
 	}
-	for _, k := range p.keys[sa.Email] {
-		if k.KeyType != "USER_MANAGED" {
+	// Cloud Asset names a service account by email or by unique id.
+	keys := p.keys[sa.Email]
+	if sa.UniqueID != "" {
+		keys = append(keys[:len(keys):len(keys)], p.keys[sa.UniqueID]...)
+	}
+	seenKeys := map[string]bool{}
+	for _, k := range keys {
+		if k.KeyType != "USER_MANAGED" || seenKeys[keyID(k.Name)] {
 			continue // Google rotates system-managed keys: not a static credential
 		}
+		seenKeys[keyID(k.Name)] = true
 		c := inventory.Credential{ID: keyID(k.Name), Kind: inventory.CredGCPUserKey, Status: inventory.CredentialActive, LastUsedKnown: p.keyActivityKnown}
 		if k.Disabled {
 			c.Status = inventory.CredentialInactive
@@ -317,7 +365,11 @@ func (p *project) account(sa *serviceAccount, grants []inventory.Grant) inventor
 		id.Credentials = append(id.Credentials, c)
 	}
 	sort.Slice(id.Credentials, func(i, j int) bool { return id.Credentials[i].ID < id.Credentials[j].ID })
-	if pol, ok := p.saPolicy[sa.Email]; ok {
+	pol, ok := p.saPolicy[sa.Email]
+	if !ok && sa.UniqueID != "" {
+		pol, ok = p.saPolicy[sa.UniqueID]
+	}
+	if ok {
 		res := "projects/" + p.ID + "/serviceAccounts/" + sa.Email
 		for _, b := range pol.Bindings {
 			id.Trust = append(id.Trust, bindingStatement(b, res, []string{b.Role}))

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -23,12 +24,15 @@ type Offline struct {
 	numbers  map[string]string   // project number -> project id
 	lineage  map[string][]string // project id -> ancestors ("folders/N", "organizations/N")
 	upper    []resourcePolicy    // folder and organization policies
+	// organization-level custom roles (organizations/N/roles/R), which
+	// any project under the organization may grant
+	orgRoles map[string][]string
 	warnings []string
 }
 
 // NewOffline returns an empty offline loader.
 func NewOffline() *Offline {
-	return &Offline{projects: map[string]*project{}, numbers: map[string]string{}, lineage: map[string][]string{}}
+	return &Offline{projects: map[string]*project{}, numbers: map[string]string{}, lineage: map[string][]string{}, orgRoles: map[string][]string{}}
 }
 
 // Name of the scanner.
@@ -79,6 +83,9 @@ type probe struct {
 	ActivityType      *string          `json:"activityType"`
 	InsightSubtype    *string          `json:"insightSubtype"`
 	AssetType         *string          `json:"assetType"`
+	AssetTypeSnake    *string          `json:"asset_type"` // gcloud asset export
+	IAMPolicy         json.RawMessage  `json:"iamPolicy"`
+	IAMPolicySnake    json.RawMessage  `json:"iam_policy"`
 	Resource          json.RawMessage  `json:"resource"`
 	Policy            json.RawMessage  `json:"policy"`
 	Bindings          json.RawMessage  `json:"bindings"`
@@ -112,6 +119,12 @@ func (o *Offline) Add(name string, data []byte) (bool, error) {
 			if items, ok = ndjson(trimmed); !ok {
 				return false, nil
 			}
+		} else if list, ok := restList(trimmed); ok {
+			// A REST response ({"accounts": [...]}) where gcloud prints the list.
+			if len(list) == 0 {
+				return o.addEmpty(lay), nil
+			}
+			items = list
 		} else {
 			items = []json.RawMessage{trimmed}
 		}
@@ -127,7 +140,7 @@ func (o *Offline) Add(name string, data []byte) (bool, error) {
 		return true, o.addActivities(items)
 	case first.InsightSubtype != nil:
 		return true, o.addInsights(items, lay)
-	case first.AssetType != nil && len(first.Resource) > 0 && first.Resource[0] == '{':
+	case (first.AssetType != nil || first.AssetTypeSnake != nil) && (len(first.Resource) > 0 && first.Resource[0] == '{' || first.IAMPolicy != nil || first.IAMPolicySnake != nil):
 		return true, o.addAssets(items)
 	case len(first.Policy) > 0 && first.Resource != nil:
 		return true, o.addPolicySearch(items)
@@ -141,6 +154,45 @@ func (o *Offline) Add(name string, data []byte) (bool, error) {
 		return true, o.addPolicy(items[0], lay)
 	}
 	return false, nil
+}
+
+// restLists are the list fields of the IAM, Recommender, Policy Analyzer
+// and Cloud Asset REST responses; gcloud prints the bare list instead.
+var restLists = []string{"accounts", "keys", "roles", "activities", "insights", "results", "assets"}
+
+// restList unwraps a REST list response: an object whose only list field
+// is one of restLists (beside nextPageToken and the like). An empty
+// object is an empty list (REST leaves out empty fields).
+func restList(data []byte) ([]json.RawMessage, bool) {
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(data, &fields) != nil {
+		return nil, false
+	}
+	if len(fields) == 0 {
+		return nil, true
+	}
+	var found []json.RawMessage
+	n := 0
+	for _, name := range restLists {
+		raw, ok := fields[name]
+		if !ok {
+			continue
+		}
+		if json.Unmarshal(raw, &found) != nil {
+			return nil, false
+		}
+		n++
+	}
+	for k := range fields {
+		switch k {
+		case "nextPageToken", "readTime", "unreachable", "totalSize":
+		default:
+			if !slices.Contains(restLists, k) {
+				return nil, false
+			}
+		}
+	}
+	return found, n == 1
 }
 
 func ndjson(data []byte) ([]json.RawMessage, bool) {
@@ -316,8 +368,16 @@ func (o *Offline) addRoles(items []json.RawMessage, lay layout) error {
 		return err
 	}
 	for _, r := range roles {
+		parts := strings.Split(r.Name, "/")
+		if len(parts) == 4 && (parts[0] == "organizations" || parts[0] == "folders") && parts[2] == "roles" {
+			// granted by name in any project under it
+			if !r.Deleted {
+				o.orgRoles[r.Name] = r.IncludedPermissions
+			}
+			continue
+		}
 		proj := lay.project
-		if parts := strings.Split(r.Name, "/"); len(parts) == 4 && parts[0] == "projects" {
+		if len(parts) == 4 && parts[0] == "projects" {
 			proj = parts[1]
 		}
 		if proj == "" {
@@ -330,16 +390,42 @@ func (o *Offline) addRoles(items []json.RawMessage, lay layout) error {
 	return nil
 }
 
-// asset is a Cloud Asset Inventory asset (gcloud asset list / export).
+// asset is a Cloud Asset Inventory asset: gcloud asset list and the REST
+// API write camelCase fields, gcloud asset export (NDJSON in Cloud
+// Storage) snake_case ones; resource.data is the resource's own REST
+// representation either way.
 type asset struct {
-	Name      string   `json:"name"`
-	AssetType string   `json:"assetType"`
-	Ancestors []string `json:"ancestors"`
-	Resource  struct {
+	Name           string          `json:"name"`
+	AssetType      string          `json:"assetType"`
+	AssetTypeSnake string          `json:"asset_type"`
+	Ancestors      []string        `json:"ancestors"`
+	IAMPolicy      json.RawMessage `json:"iamPolicy"`
+	IAMPolicySnake json.RawMessage `json:"iam_policy"`
+	Resource       struct {
 		Parent string          `json:"parent"`
 		Data   json.RawMessage `json:"data"`
 	} `json:"resource"`
 }
+
+// Asset types: current names and the google.* names of early exports.
+func assetKind(t string) string {
+	switch t {
+	case "iam.googleapis.com/ServiceAccount", "google.iam.ServiceAccount":
+		return "sa"
+	case "iam.googleapis.com/ServiceAccountKey", "google.iam.ServiceAccountKey":
+		return "key"
+	case "iam.googleapis.com/Role", "google.iam.Role":
+		return "role"
+	case "cloudresourcemanager.googleapis.com/Project", "google.cloud.resourcemanager.Project":
+		return "project"
+	case "cloudresourcemanager.googleapis.com/Folder", "google.cloud.resourcemanager.Folder",
+		"cloudresourcemanager.googleapis.com/Organization", "google.cloud.resourcemanager.Organization":
+		return "upper"
+	}
+	return ""
+}
+
+const crmPrefix = "//cloudresourcemanager.googleapis.com/"
 
 func (o *Offline) addAssets(items []json.RawMessage) error {
 	assets, err := decodeAll[asset](items, "asset")
@@ -347,29 +433,122 @@ func (o *Offline) addAssets(items []json.RawMessage) error {
 		return err
 	}
 	for _, a := range assets {
-		switch a.AssetType {
-		case "iam.googleapis.com/ServiceAccount":
-			var sa serviceAccount
-			if err := json.Unmarshal(a.Resource.Data, &sa); err != nil {
-				return fmt.Errorf("asset %s: %v", a.Name, err)
-			}
-			if err := o.addAccounts([]json.RawMessage{a.Resource.Data}); err != nil {
-				return fmt.Errorf("asset %s: %v", a.Name, err)
-			}
-			o.remember(sa.ProjectID, a.Ancestors)
-		case "iam.googleapis.com/ServiceAccountKey":
-			if err := o.addKeys([]json.RawMessage{a.Resource.Data}); err != nil {
-				return fmt.Errorf("asset %s: %v", a.Name, err)
-			}
-		case "iam.googleapis.com/Role":
-			if err := o.addRoles([]json.RawMessage{a.Resource.Data}, layout{}); err != nil {
-				return fmt.Errorf("asset %s: %v", a.Name, err)
-			}
-		default:
-			o.warnings = append(o.warnings, fmt.Sprintf("asset type %s is not used", a.AssetType))
+		if a.AssetType == "" {
+			a.AssetType = a.AssetTypeSnake
+		}
+		if a.IAMPolicy == nil {
+			a.IAMPolicy = a.IAMPolicySnake
+		}
+		if err := o.addAsset(&a); err != nil {
+			return fmt.Errorf("asset %s: %w", a.Name, err)
 		}
 	}
 	return nil
+}
+
+func (o *Offline) addAsset(a *asset) error {
+	kind := assetKind(a.AssetType)
+	if kind == "" {
+		o.warnings = append(o.warnings, fmt.Sprintf("asset type %s is not used", a.AssetType))
+		return nil
+	}
+	if len(a.Resource.Data) > 0 && string(a.Resource.Data) != "null" {
+		if err := o.addAssetResource(a, kind); err != nil {
+			return err
+		}
+	}
+	if len(a.IAMPolicy) > 0 && string(a.IAMPolicy) != "null" {
+		var pol policy
+		if err := json.Unmarshal(a.IAMPolicy, &pol); err != nil {
+			return fmt.Errorf("iam_policy: %v", err)
+		}
+		return o.addAssetPolicy(a, kind, &pol)
+	}
+	return nil
+}
+
+func (o *Offline) addAssetResource(a *asset, kind string) error {
+	switch kind {
+	case "sa":
+		var sa serviceAccount
+		if err := json.Unmarshal(a.Resource.Data, &sa); err != nil {
+			return err
+		}
+		if err := o.addAccounts([]json.RawMessage{a.Resource.Data}); err != nil {
+			return err
+		}
+		anc := a.Ancestors
+		if len(anc) == 0 && strings.HasPrefix(a.Resource.Parent, crmPrefix+"projects/") {
+			anc = []string{strings.TrimPrefix(a.Resource.Parent, crmPrefix)}
+		}
+		o.remember(firstNonEmpty(sa.ProjectID, emailProject(sa.Email)), anc)
+	case "key":
+		data := a.Resource.Data
+		var k serviceAccountKey
+		if err := json.Unmarshal(data, &k); err != nil {
+			return err
+		}
+		if k.Name == "" {
+			// Some exports leave the key's name out of its data: the
+			// asset's own name is the same resource.
+			k.Name = strings.TrimPrefix(a.Name, "//iam.googleapis.com/")
+			data, _ = json.Marshal(k)
+		}
+		return o.addKeys([]json.RawMessage{data})
+	case "role":
+		return o.addRoles([]json.RawMessage{a.Resource.Data}, layout{})
+	case "project":
+		var p struct {
+			ProjectID     string `json:"projectId"`
+			ProjectNumber string `json:"projectNumber"`
+		}
+		if err := json.Unmarshal(a.Resource.Data, &p); err != nil {
+			return err
+		}
+		if p.ProjectID != "" && p.ProjectNumber != "" {
+			o.numbers[p.ProjectNumber] = p.ProjectID
+			o.remember(p.ProjectID, a.Ancestors)
+		}
+	}
+	return nil
+}
+
+// addAssetPolicy takes an asset's IAM policy (gcloud asset export
+// --content-type=iam-policy). Projects are named by number there; they
+// fold into their ids when an export maps the two.
+func (o *Offline) addAssetPolicy(a *asset, kind string, pol *policy) error {
+	switch kind {
+	case "project":
+		id := strings.TrimPrefix(a.Name, crmPrefix+"projects/")
+		if id == a.Name || id == "" {
+			return errors.New("not a project name")
+		}
+		o.project(id).mergePolicy(pol)
+		if len(a.Ancestors) > 1 {
+			o.lineage[id] = a.Ancestors[1:]
+		}
+	case "upper":
+		res := strings.TrimPrefix(a.Name, crmPrefix)
+		if res == a.Name {
+			return errors.New("not a folder or organization name")
+		}
+		o.upper = append(o.upper, resourcePolicy{resource: res, policy: *pol})
+	case "sa":
+		// //iam.googleapis.com/projects/P/serviceAccounts/EMAIL or UNIQUE_ID
+		proj := resourceProject(a.Name)
+		if proj == "" || !strings.Contains(a.Name, "/serviceAccounts/") {
+			return errors.New("not a service account name")
+		}
+		o.project(proj).saPolicy[a.Name[strings.LastIndex(a.Name, "/")+1:]] = pol
+	}
+	return nil
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 // remember records a project's number and ancestry from an asset's
@@ -442,15 +621,22 @@ func (p *project) mergePolicy(pol *policy) {
 func (o *Offline) Inventory() (inventory.Inventory, error) {
 	// Projects known only by number (from asset names) fold into their ids.
 	for num, id := range o.numbers {
+		if anc, ok := o.lineage[num]; ok && num != id {
+			if _, have := o.lineage[id]; !have {
+				o.lineage[id] = anc
+			}
+			delete(o.lineage, num)
+		}
 		if p, ok := o.projects[num]; ok && num != id {
-			q := o.project(id)
-			for e, sa := range p.accounts {
-				q.accounts[e] = sa
-			}
-			if q.policy == nil {
-				q.policy = p.policy
-			}
+			o.project(id).absorb(p)
 			delete(o.projects, num)
+		}
+	}
+	for _, p := range o.projects {
+		for name, perms := range o.orgRoles {
+			if _, ok := p.roles[name]; !ok {
+				p.roles[name] = perms
+			}
 		}
 	}
 	ids := make([]string, 0, len(o.projects))

@@ -224,3 +224,94 @@ func TestAddErrors(t *testing.T) {
 		})
 	}
 }
+
+// gcloud asset export --content-type=resource and --content-type=iam-policy
+// (NDJSON, snake_case): projects by number, service accounts and keys by
+// unique id, a key whose data has no name, organization-level custom roles.
+func TestCloudAssetExportSnakeCase(t *testing.T) {
+	for _, order := range [][]string{
+		{"testdata/cai-export/resources.ndjson", "testdata/cai-export/iam-policy.ndjson"},
+		{"testdata/cai-export/iam-policy.ndjson", "testdata/cai-export/resources.ndjson"},
+	} {
+		inv := load(t, order...)
+		var scopes []string
+		for _, s := range inv.Sources {
+			scopes = append(scopes, s.Scope)
+		}
+		if d := cmp.Diff([]string{"acme-ml", "offline inputs"}, scopes); d != "" {
+			t.Fatalf("%v: sources (the project number folds into its id):\n%s", order, d)
+		}
+		tr := byID(t, inv, "trainer@acme-ml.iam.gserviceaccount.com")
+		if tr.Account != "acme-ml" || tr.Description != "owner: team-ml" || tr.Disabled {
+			t.Errorf("trainer = %+v", tr)
+		}
+		if len(tr.Credentials) != 1 || tr.Credentials[0].ID != "5f1e2d3c4b5a69788796a5b4c3d2e1f001122334" || !tr.Credentials[0].CreatedAt.Equal(time.Date(2025, 4, 1, 0, 0, 0, 0, time.UTC)) {
+			t.Errorf("trainer keys (the nameless key, named by its asset; no system-managed key) = %+v", tr.Credentials)
+		}
+		if len(tr.Grants) != 1 || tr.Grants[0].PolicyName != "organizations/555/roles/tokenMinter" || strings.Join(tr.Grants[0].Statements[0].Actions, ",") != "iam.serviceAccounts.getAccessToken,iam.serviceAccounts.signJwt" {
+			t.Errorf("trainer grants (organization custom role expanded) = %+v", tr.Grants)
+		}
+		if len(tr.Trust) != 1 || tr.Trust[0].Actions[0] != "roles/iam.serviceAccountTokenCreator" {
+			t.Errorf("trainer service account policy (named by unique id) = %+v", tr.Trust)
+		}
+		sc := byID(t, inv, "scorer@acme-ml.iam.gserviceaccount.com")
+		if !sc.Disabled || len(sc.Grants) != 1 || sc.Grants[0].Statements[0].Actions[0] != "storage.objects.get" {
+			t.Errorf("scorer (project custom role) = %+v", sc)
+		}
+		proj := byID(t, inv, "projects/acme-ml")
+		var from []string
+		for _, st := range proj.Trust {
+			from = append(from, st.Resources[0]+" "+st.Actions[0])
+		}
+		want := []string{"projects/acme-ml organizations/555/roles/tokenMinter", "projects/acme-ml projects/acme-ml/roles/bucketReader", "folders/4242 roles/iam.serviceAccountUser", "organizations/555 roles/resourcemanager.organizationAdmin"}
+		if d := cmp.Diff(want, from); d != "" {
+			t.Errorf("%v: project bindings with inherited folder and organization policies:\n%s", order, d)
+		}
+	}
+}
+
+// Organization-level custom roles from gcloud iam roles describe
+// --organization, saved beside a project's exports.
+func TestOrganizationCustomRoleInLayout(t *testing.T) {
+	o := NewOffline()
+	for name, data := range map[string]string{
+		"x/p1/custom-roles.json": `[{"name": "organizations/555/roles/keyMaker", "title": "k", "includedPermissions": ["iam.serviceAccountKeys.create"], "stage": "GA", "etag": "x"}]`,
+		"x/p2/iam-policy.json":   `{"bindings": [{"role": "organizations/555/roles/keyMaker", "members": ["serviceAccount:a@p2.iam.gserviceaccount.com"]}], "etag": "y", "version": 1}`,
+	} {
+		if ok, err := o.Add(name, []byte(data)); !ok || err != nil {
+			t.Fatalf("Add(%s) = %v %v", name, ok, err)
+		}
+	}
+	inv, _ := o.Inventory()
+	a := byID(t, inv, "a@p2.iam.gserviceaccount.com")
+	if len(a.Grants) != 1 || a.Grants[0].Statements[0].Actions[0] != "iam.serviceAccountKeys.create" {
+		t.Errorf("grants = %+v", a.Grants)
+	}
+}
+
+// REST responses of the IAM API ({"accounts": [...]}, {"keys": [...]},
+// {} for none) saved where the gcloud layout expects gcloud's lists.
+func TestRESTShapesInLayout(t *testing.T) {
+	inv := load(t, "testdata/rest")
+	api := byID(t, inv, "api@acme-rest.iam.gserviceaccount.com")
+	if api.Account != "acme-rest" || len(api.Credentials) != 1 || api.Credentials[0].ID != "9d8c7b6a5f4e3d2c1b0a99887766554433221100" || len(api.Grants) != 1 {
+		t.Errorf("api = %+v", api)
+	}
+	if idle := byID(t, inv, "idle@acme-rest.iam.gserviceaccount.com"); len(idle.Credentials) != 0 {
+		t.Errorf("idle = %+v", idle)
+	}
+	// The same list twice adds nothing.
+	o := NewOffline()
+	data, _ := os.ReadFile("testdata/rest/acme-rest/keys/api@acme-rest.iam.gserviceaccount.com.json")
+	sas, _ := os.ReadFile("testdata/rest/acme-rest/service-accounts.json")
+	o.Add("x/acme-rest/service-accounts.json", sas)
+	o.Add("x/acme-rest/keys/api@acme-rest.iam.gserviceaccount.com.json", data)
+	o.Add("y/acme-rest/keys/api@acme-rest.iam.gserviceaccount.com.json", data)
+	inv, _ = o.Inventory()
+	if api := byID(t, inv, "api@acme-rest.iam.gserviceaccount.com"); len(api.Credentials) != 1 {
+		t.Errorf("a key list given twice: %+v", api.Credentials)
+	}
+	if ok, _ := NewOffline().Add("x/unrelated.json", []byte(`{"keys": [], "colour": "blue"}`)); ok {
+		t.Error("an object with other fields beside a list was taken as a REST list")
+	}
+}
