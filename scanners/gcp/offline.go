@@ -21,9 +21,9 @@ import (
 type Offline struct {
 	projects map[string]*project
 	// org-wide Cloud Asset exports, joined in Inventory
-	numbers  map[string]string   // project number -> project id
-	lineage  map[string][]string // project id -> ancestors ("folders/N", "organizations/N")
-	upper    []resourcePolicy    // folder and organization policies
+	numbers map[string]string   // project number -> project id
+	lineage map[string][]string // project id -> ancestors ("folders/N", "organizations/N")
+	upper   []resourcePolicy    // folder and organization policies
 	// organization-level custom roles (organizations/N/roles/R), which
 	// any project under the organization may grant
 	orgRoles map[string][]string
