@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -27,12 +28,13 @@ type Offline struct {
 	// organization-level custom roles (organizations/N/roles/R), which
 	// any project under the organization may grant
 	orgRoles map[string][]string
+	unused   map[string]bool // asset types read past
 	warnings []string
 }
 
 // NewOffline returns an empty offline loader.
 func NewOffline() *Offline {
-	return &Offline{projects: map[string]*project{}, numbers: map[string]string{}, lineage: map[string][]string{}, orgRoles: map[string][]string{}}
+	return &Offline{projects: map[string]*project{}, numbers: map[string]string{}, lineage: map[string][]string{}, orgRoles: map[string][]string{}, unused: map[string]bool{}}
 }
 
 // Name of the scanner.
@@ -449,7 +451,7 @@ func (o *Offline) addAssets(items []json.RawMessage) error {
 func (o *Offline) addAsset(a *asset) error {
 	kind := assetKind(a.AssetType)
 	if kind == "" {
-		o.warnings = append(o.warnings, fmt.Sprintf("asset type %s is not used", a.AssetType))
+		o.unused[a.AssetType] = true
 		return nil
 	}
 	if len(a.Resource.Data) > 0 && string(a.Resource.Data) != "null" {
@@ -655,6 +657,10 @@ func (o *Offline) Inventory() (inventory.Inventory, error) {
 			}
 		}
 		inv.Append(p.build("offline"))
+	}
+	if len(o.unused) > 0 {
+		types := slices.Sorted(maps.Keys(o.unused))
+		o.warnings = append(o.warnings, fmt.Sprintf("asset types not used: %s", strings.Join(types, ", ")))
 	}
 	if len(o.warnings) > 0 {
 		inv.Sources = append(inv.Sources, inventory.Source{Scanner: "gcp", Scope: "offline inputs", Mode: "offline", Status: inventory.StatusOK, Warnings: dedupe(o.warnings)})
