@@ -261,7 +261,11 @@ func (b *builder) indexIdentity(p principal) {
 			if !strings.EqualFold(st.Effect, "Allow") {
 				continue
 			}
-			ref := trustRef{role: p.n, conditional: st.Conditional()}
+			t := policy.When(&st, b.asOf, policy.AnyCaller)
+			if t == policy.False {
+				continue
+			}
+			ref := trustRef{role: p.n, conditional: t == policy.Unknown}
 			for _, pr := range st.Principals {
 				switch {
 				case pr.Type == "Service":
@@ -291,9 +295,15 @@ func (b *builder) indexIdentity(p principal) {
 			if len(st.Actions) == 0 || !GCPImpersonationRoles[st.Actions[0]] {
 				continue
 			}
+			t := policy.When(&st, b.asOf, policy.AnyCaller)
+			if t == policy.False {
+				continue
+			}
 			for _, pr := range st.Principals {
+				// "deleted:serviceAccount:" members are stale bindings, not
+				// principals: only live service accounts act.
 				if pr.Type == "serviceAccount" {
-					b.saTrust[pr.Value] = append(b.saTrust[pr.Value], saGrant{target: p.n, role: st.Actions[0], conditional: st.Conditional()})
+					b.saTrust[pr.Value] = append(b.saTrust[pr.Value], saGrant{target: p.n, role: st.Actions[0], conditional: t == policy.Unknown})
 				}
 			}
 		}
@@ -388,19 +398,22 @@ func (b *builder) virtualRefs(key, label string, targets func() []trustRef) int 
 	return n
 }
 
-// gcpAdminRoles make a service account administrator-equivalent: they
-// can grant any role, themselves included.
-var gcpAdminRoles = map[string]bool{
+// GCPAdminRoles make their holder administrator-equivalent on the
+// resource they are granted on: they can grant any role, themselves
+// included. The one list the graph, the rules and the inventory share.
+var GCPAdminRoles = map[string]bool{
 	"roles/owner": true, "roles/resourcemanager.projectIamAdmin": true, "roles/resourcemanager.folderIamAdmin": true,
-	"roles/resourcemanager.organizationAdmin": true, "roles/iam.securityAdmin": true,
+	"roles/resourcemanager.folderAdmin": true, "roles/resourcemanager.organizationAdmin": true, "roles/iam.securityAdmin": true,
 }
 
 func (b *builder) adminEdges(p principal) {
 	if p.id.Kind == inventory.KindGCPAccount {
 		for _, gr := range p.id.Grants {
-			if gr.Source == inventory.SourceBinding && gcpAdminRoles[gr.PolicyName] {
-				cond := len(gr.Statements) > 0 && gr.Statements[0].Conditional()
-				b.g.link(p.n, sink, edge{via: gr.PolicyName + " on " + gr.Via, conditional: cond})
+			if gr.Source != inventory.SourceBinding || !GCPAdminRoles[gr.PolicyName] {
+				continue
+			}
+			if t := b.bindingTruth(gr); t != policy.False {
+				b.g.link(p.n, sink, edge{via: gr.PolicyName + " on " + gr.Via, conditional: t == policy.Unknown})
 				return
 			}
 		}
@@ -755,12 +768,24 @@ var gcpMethod = func() *Method {
 	return &m
 }()
 
+// bindingTruth decides a GCP binding's condition as of the scan.
+func (b *builder) bindingTruth(gr inventory.Grant) policy.Truth {
+	if len(gr.Statements) == 0 {
+		return policy.True
+	}
+	return policy.When(&gr.Statements[0], b.asOf, policy.AnyCaller)
+}
+
 func (b *builder) gcpEdges(p principal) {
 	for _, gr := range p.id.Grants {
 		if gr.Source != inventory.SourceBinding || !GCPImpersonationRoles[gr.PolicyName] {
 			continue
 		}
-		cond := len(gr.Statements) > 0 && gr.Statements[0].Conditional()
+		t := b.bindingTruth(gr)
+		if t == policy.False {
+			continue // expired: grants nothing
+		}
+		cond := t == policy.Unknown
 		projects := b.resProject[gr.Via] // folders and organizations: the projects under them
 		if proj, ok := strings.CutPrefix(gr.Via, "projects/"); ok {
 			projects = []string{proj}

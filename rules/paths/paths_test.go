@@ -249,16 +249,19 @@ func TestGCP(t *testing.T) {
 		}
 		return id
 	}
-	bind := func(role, via string) opt {
+	expired := []inventory.Condition{{Operator: "CEL", Key: "temporary", Values: []string{`request.time < timestamp("2026-01-01T00:00:00Z")`}}}
+	bindIf := func(role, via string, conds []inventory.Condition) opt {
 		return func(id *inventory.Identity) {
-			id.Grants = append(id.Grants, inventory.Grant{Source: inventory.SourceBinding, PolicyName: role, Via: via, Statements: []inventory.Statement{{Effect: "Allow", Actions: []string{role}, Resources: []string{via}}}})
+			id.Grants = append(id.Grants, inventory.Grant{Source: inventory.SourceBinding, PolicyName: role, Via: via, Statements: []inventory.Statement{{Effect: "Allow", Actions: []string{role}, Resources: []string{via}, Conditions: conds}}})
 		}
 	}
-	lets := func(role, member string) opt {
+	bind := func(role, via string) opt { return bindIf(role, via, nil) }
+	letsAs := func(role, typ, member string, conds []inventory.Condition) opt {
 		return func(id *inventory.Identity) {
-			id.Trust = append(id.Trust, inventory.Statement{Effect: "Allow", Actions: []string{role}, Resources: []string{"sa"}, Principals: []inventory.Principal{{Type: "serviceAccount", Value: member}}})
+			id.Trust = append(id.Trust, inventory.Statement{Effect: "Allow", Actions: []string{role}, Resources: []string{"sa"}, Principals: []inventory.Principal{{Type: typ, Value: member}}, Conditions: conds})
 		}
 	}
+	lets := func(role, member string) opt { return letsAs(role, "serviceAccount", member, nil) }
 	for _, tt := range []struct {
 		name string
 		ids  []inventory.Identity
@@ -269,6 +272,11 @@ func TestGCP(t *testing.T) {
 		{"project_level_account_admin", []inventory.Identity{sa("a", bind("roles/iam.serviceAccountAdmin", "projects/p")), sa("boss", bind("roles/owner", "projects/p"))}, "gcp-impersonate"},
 		{"trap_viewer_role", []inventory.Identity{sa("a", bind("roles/iam.serviceAccountViewer", "projects/p")), sa("boss", bind("roles/owner", "projects/p"))}, ""},
 		{"trap_other_member", []inventory.Identity{sa("a"), sa("boss", bind("roles/owner", "projects/p"), lets("roles/iam.serviceAccountTokenCreator", "c@p.iam.gserviceaccount.com"))}, ""},
+		{"trap_deleted_member", []inventory.Identity{sa("a"), sa("boss", bind("roles/owner", "projects/p"), letsAs("roles/iam.serviceAccountTokenCreator", "deleted:serviceAccount", "a@p.iam.gserviceaccount.com?uid=1", nil))}, ""},
+		{"trap_expired_sa_binding", []inventory.Identity{sa("a"), sa("boss", bind("roles/owner", "projects/p"), letsAs("roles/iam.serviceAccountTokenCreator", "serviceAccount", "a@p.iam.gserviceaccount.com", expired))}, ""},
+		{"trap_expired_project_binding", []inventory.Identity{sa("a", bindIf("roles/iam.serviceAccountUser", "projects/p", expired)), sa("boss", bind("roles/owner", "projects/p"))}, ""},
+		{"trap_expired_owner", []inventory.Identity{sa("a", bind("roles/iam.serviceAccountUser", "projects/p")), sa("boss", bindIf("roles/owner", "projects/p", expired))}, ""},
+		{"folder_admin_is_administrator", []inventory.Identity{sa("a", bind("roles/iam.serviceAccountUser", "projects/p")), sa("boss", bind("roles/resourcemanager.folderAdmin", "folders/1"))}, "gcp-impersonate"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := strings.Join(pathOf(t, "a@p.iam.gserviceaccount.com", tt.ids...), " "); got != tt.want {
