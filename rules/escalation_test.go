@@ -40,7 +40,7 @@ func TestEscalationSeverity(t *testing.T) {
 		want string // "RULE severity identity" lines
 	}{
 		{"one_hop_high", []inventory.Identity{role("dev", passLambda), lambdaAdmin}, "NHI-ESC-001 high dev"},
-		{"agent_start_critical", []inventory.Identity{role("bot", passLambda, func(i *inventory.Identity) { i.Agent = true }), lambdaAdmin}, "NHI-ESC-001 critical bot"},
+		{"agent_start_critical", []inventory.Identity{role("bot", passLambda, agentRole), lambdaAdmin}, "NHI-ESC-001 critical bot"},
 		{"static_key_start_critical", []inventory.Identity{user("ci", passLambda, key("AKIA1", inventory.CredentialActive, 10, nil)), lambdaAdmin}, "NHI-ESC-001 critical ci"},
 		{"admin_not_reported", []inventory.Identity{lambdaAdmin}, ""},
 		{"no_path", []inventory.Identity{role("dev", grant(inventory.Statement{Effect: "Allow", Actions: []string{"s3:GetObject"}, Resources: []string{"*"}})), lambdaAdmin}, ""},
@@ -53,7 +53,7 @@ func TestEscalationSeverity(t *testing.T) {
 		}, "NHI-ESC-001 high h1\nNHI-ESC-001 high h2\nNHI-ESC-001 medium h0"},
 		{"through_agent", []inventory.Identity{
 			role("caller", grant(inventory.Statement{Effect: "Allow", Actions: []string{"sts:AssumeRole"}, Resources: []string{"*"}})),
-			role("agent", trust(trustStmt("AWS", "111122223333", nil)), passLambda, func(i *inventory.Identity) { i.Agent = true }),
+			role("agent", trust(trustStmt("AWS", "111122223333", nil)), passLambda, agentRole),
 			lambdaAdmin,
 		}, "NHI-ESC-001 critical agent\nNHI-ESC-001 high caller\nNHI-DEL-006 medium caller"},
 		{"cross_account", []inventory.Identity{

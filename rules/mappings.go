@@ -60,28 +60,43 @@ var (
 	controlsByRule map[string][]findings.Control
 )
 
-// ControlsFor returns a rule's controls. The slice is shared by every
-// finding of the rule: callers must not modify it.
-func ControlsFor(ruleID string) []findings.Control {
+// ControlsFor returns a rule's controls for findings about an identity of
+// a provider: CIS benchmarks of other providers are left out (an AWS
+// finding never cites CIS GCP, nor a GCP finding CIS AWS). An empty
+// provider returns every control of the rule. The slice is shared by
+// every finding of the rule: callers must not modify it.
+func ControlsFor(ruleID, provider string) []findings.Control {
 	controlsOnce.Do(func() {
-		controlsByRule = make(map[string][]findings.Control, len(mappings))
+		controlsByRule = make(map[string][]findings.Control, 3*len(mappings))
 		for id := range mappings {
-			controlsByRule[id] = buildControls(id)
+			for _, p := range []string{"", "aws", "gcp"} {
+				controlsByRule[id+"|"+p] = buildControls(id, p)
+			}
 		}
 	})
-	if cs, ok := controlsByRule[ruleID]; ok {
+	if cs, ok := controlsByRule[ruleID+"|"+provider]; ok {
 		return cs
+	}
+	if cs, ok := controlsByRule[ruleID+"|"]; ok {
+		return cs // a provider without its own benchmark: every control
 	}
 	return []findings.Control{}
 }
 
-func buildControls(ruleID string) []findings.Control {
+func buildControls(ruleID, provider string) []findings.Control {
 	m := mappings[ruleID]
+	aws, gcp := provider != "gcp", provider != "aws"
 	var out []findings.Control
-	for _, part := range []struct{ fw, ids string }{
-		{controls.ASI, m.asi}, {controls.ASITM, m.tm}, {controls.NHI, m.nhi}, {controls.MAESTRO, m.maestro},
-		{controls.CISAWS3, m.cisAWS3}, {controls.CISAWS5, m.cisAWS5}, {controls.CISGCP3, m.cisGCP3}, {controls.NIST, m.nist},
+	for _, part := range []struct {
+		fw, ids string
+		keep    bool
+	}{
+		{controls.ASI, m.asi, true}, {controls.ASITM, m.tm, true}, {controls.NHI, m.nhi, true}, {controls.MAESTRO, m.maestro, true},
+		{controls.CISAWS3, m.cisAWS3, aws}, {controls.CISAWS5, m.cisAWS5, aws}, {controls.CISGCP3, m.cisGCP3, gcp}, {controls.NIST, m.nist, true},
 	} {
+		if !part.keep {
+			continue
+		}
 		for _, id := range strings.Fields(part.ids) {
 			out = append(out, findings.Control{Framework: part.fw, ID: id})
 		}
@@ -92,6 +107,6 @@ func buildControls(ruleID string) []findings.Control {
 // Describe returns a rule's catalogue entry with its control mappings.
 func Describe(r Rule) findings.Rule {
 	m := r.Meta()
-	m.Controls = ControlsFor(m.ID)
+	m.Controls = ControlsFor(m.ID, "")
 	return m
 }

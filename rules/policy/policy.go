@@ -85,6 +85,9 @@ func AppendStatements(out []stmt, g *inventory.Grant, stmts []inventory.Statemen
 }
 
 func appendFor(out []stmt, g *inventory.Grant, stmts []inventory.Statement, asOf time.Time, caller Caller) []stmt {
+	if len(stmts) == 0 && isAdministratorAccess(g.PolicyID) {
+		stmts = administratorAccess // attached, document missing from the export
+	}
 	for si := range stmts {
 		st := &stmts[si]
 		truth := When(st, asOf, caller)
@@ -113,6 +116,18 @@ func appendFor(out []stmt, g *inventory.Grant, stmts []inventory.Statement, asOf
 		out = append(out, c)
 	}
 	return out
+}
+
+// administratorAccess is the document of the AWS-managed policy
+// AdministratorAccess, which AWS publishes and never changes: every action
+// on every resource. It stands in when an export names the attachment but
+// leaves the policy out (a paginated or filtered export).
+var administratorAccess = []inventory.Statement{{Effect: "Allow", Actions: []string{"*"}, Resources: []string{"*"}}}
+
+// isAdministratorAccess reports whether a policy ARN is the AWS-managed
+// AdministratorAccess policy, in any partition.
+func isAdministratorAccess(arn string) bool {
+	return strings.HasPrefix(arn, "arn:aws") && strings.HasSuffix(arn, ":iam::aws:policy/AdministratorAccess")
 }
 
 func lowerAll(in []string) []string {
