@@ -21,6 +21,7 @@ var mappings = map[string]mapping{
 	"NHI-OVB-002": {asi: "ASI03 ASI02", tm: "T3 T2", nhi: "NHI5", maestro: "cross-layer/privilege-escalation L4/lateral-movement", nist: "AC-6 AC-6(7)"},
 	"NHI-OVB-003": {asi: "ASI03 ASI02", tm: "T3 T2", nhi: "NHI5", maestro: "cross-layer/privilege-escalation L4/lateral-movement", nist: "AC-6 AC-6(7)"},
 	"NHI-OVB-004": {asi: "ASI03 ASI02", tm: "T3 T2", nhi: "NHI5", maestro: "cross-layer/privilege-escalation", cisAWS3: "1.16 1.22", cisAWS5: "1.15 1.21", nist: "AC-6 AC-6(5)"},
+	"NHI-OVB-005": {asi: "ASI03 ASI02", tm: "T3 T2", nhi: "NHI5", maestro: "cross-layer/privilege-escalation", nist: "AC-6 AC-6(1)"},
 	// static
 	"NHI-STA-001": {asi: "ASI03", tm: "T3 T9", nhi: "NHI7", maestro: "L7/agent-identity-attack L4", cisAWS3: "1.18", cisAWS5: "1.17", nist: "IA-5 IA-9"},
 	"NHI-STA-002": {asi: "ASI03", tm: "T3 T9", nhi: "NHI7", maestro: "L4", cisAWS3: "1.14", cisAWS5: "1.13", cisGCP3: "1.7", nist: "IA-5"},

@@ -9,6 +9,7 @@ func All() []Rule {
 		serviceWildcard{},
 		notActionAllow{},
 		broadManaged{},
+		passRoleEverywhere{},
 		basicRole{},
 		adminRole{},
 		customRoleEscalation{},

@@ -452,3 +452,23 @@ func TestAgentDetection(t *testing.T) {
 		})
 	}
 }
+
+func TestPassRoleEverywhere(t *testing.T) {
+	pass := func(res string, conds []inventory.Condition) func(*inventory.Identity) {
+		return grant(inventory.Statement{Effect: "Allow", Actions: []string{"iam:PassRole"}, Resources: []string{res}, Conditions: conds})
+	}
+	runCases(t, passRoleEverywhere{}, []ruleCase{
+		{name: "star", id: role("ci", pass("*", nil)), want: []findings.Severity{H}},
+		{name: "every_role_arn", id: user("u", pass("arn:aws:iam::111122223333:role/*", nil)), want: []findings.Severity{H}},
+		{name: "any_account_roles", id: role("ci", pass("arn:aws:iam::*:role/*", nil)), want: []findings.Severity{H}},
+		{name: "iam_prefix_wildcard", id: role("ci", grant(inventory.Statement{Effect: "Allow", Actions: []string{"iam:Pass*"}, Resources: []string{"*"}})), want: []findings.Severity{H}},
+		{name: "passed_to_service_condition", id: role("ci", pass("*", cond("StringEquals", "iam:PassedToService", "lambda.amazonaws.com"))), want: []findings.Severity{M}},
+		{name: "expired_grant", id: role("ci", pass("*", cond("DateLessThan", "aws:CurrentTime", "2026-01-01T00:00:00Z"))), want: nil},
+		{name: "scoped_to_prefix", id: role("ci", pass("arn:aws:iam::111122223333:role/app-*", nil)), want: nil},
+		{name: "one_role", id: role("ci", pass("arn:aws:iam::111122223333:role/app", nil)), want: nil},
+		{name: "denied_on_admin_roles", id: role("ci", pass("*", nil), grant(inventory.Statement{Effect: "Deny", Actions: []string{"iam:PassRole"}, Resources: []string{"arn:aws:iam::111122223333:role/admin-*"}})), want: []findings.Severity{H}},
+		{name: "denied_everywhere", id: role("ci", pass("*", nil), grant(inventory.Statement{Effect: "Deny", Actions: []string{"iam:PassRole"}, Resources: []string{"*"}})), want: nil},
+		{name: "admin_is_ovb001s", id: role("ci", grant(allowAll())), want: nil},
+		{name: "iam_star_is_ovb002s", id: role("ci", grant(inventory.Statement{Effect: "Allow", Actions: []string{"iam:*"}, Resources: []string{"*"}})), want: nil},
+	})
+}
