@@ -2,6 +2,7 @@ package paths
 
 import (
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -145,6 +146,10 @@ type builder struct {
 	byAccount  map[string][]trustRef       // account -> roles trusting it (root or id)
 	anyone     []trustRef                  // roles trusting "*"
 	adminGroup map[string][]int            // account -> groups with admin rights
+	groups     map[string][]int            // account -> every group
+	// passwordUnknown: accounts without a credential report, whose users'
+	// console passwords are unknown.
+	passwordUnknown map[string]bool
 	// GCP indexes
 	projectSAs map[string][]int // project -> service accounts
 	resProject map[string][]string
@@ -171,7 +176,12 @@ func Build(inv *inventory.Inventory, asOf time.Time) *Graph {
 	g.add(node{label: Administrator})
 	b := &builder{g: g, asOf: asOf, virtual: map[string]int{}, users: map[string][]int{}, byPassword: map[string]map[bool][]int{}, roles: map[string][]int{},
 		byService: map[string]map[string][]int{}, byName: map[string][]trustRef{}, byAccount: map[string][]trustRef{},
-		adminGroup: map[string][]int{}, projectSAs: map[string][]int{}, resProject: map[string][]string{}, saTrust: map[string][]saGrant{}, assumableByAcct: map[string]*assumableRoles{}}
+		adminGroup: map[string][]int{}, groups: map[string][]int{}, passwordUnknown: map[string]bool{}, projectSAs: map[string][]int{}, resProject: map[string][]string{}, saTrust: map[string][]saGrant{}, assumableByAcct: map[string]*assumableRoles{}}
+	for _, src := range inv.Sources {
+		if src.Scanner == string(inventory.AWS) && slices.Contains(src.NotAssessed, inventory.NotAssessedUserCredentials) {
+			b.passwordUnknown[src.Scope] = true
+		}
+	}
 	var principals []principal
 	for i := range inv.Identities {
 		id := &inv.Identities[i]
@@ -216,6 +226,8 @@ func Build(inv *inventory.Inventory, asOf time.Time) *Graph {
 				switch p.id.Kind {
 				case inventory.KindAWSRole, inventory.KindAWSUser:
 					b.awsEdges(p, c)
+				case inventory.KindAWSGroup:
+					b.awsEdges(memberOf(p), c) // what joining the group gives
 				}
 			}
 		}()
@@ -252,6 +264,7 @@ func (b *builder) indexIdentity(p principal) {
 		pw := hasPassword(id)
 		b.byPassword[id.Account][pw] = append(b.byPassword[id.Account][pw], p.n)
 	case inventory.KindAWSGroup:
+		b.groups[id.Account] = append(b.groups[id.Account], p.n)
 		if d := p.perms.Evaluate("*", "*"); d.Allowed {
 			b.adminGroup[id.Account] = append(b.adminGroup[id.Account], p.n)
 		}
@@ -308,6 +321,18 @@ func (b *builder) indexIdentity(p principal) {
 			}
 		}
 	}
+}
+
+// memberOf stands for any member of a group: a user of the group's account
+// holding the group's permissions only, whose own name is unknown (so a
+// grant on users counts only when it covers every user). Its edges start
+// at the group's node: a user who joins the group takes them.
+func memberOf(grp principal) principal {
+	g := grp.id
+	prefix, _, _ := strings.Cut(g.ID, ":group/")
+	m := &inventory.Identity{ID: prefix + ":user/*", Provider: g.Provider, Kind: inventory.KindAWSUser, Account: g.Account,
+		Name: "a member of " + g.Name, Groups: []string{g.ID}, Grants: g.Grants}
+	return principal{n: grp.n, id: m, perms: grp.perms, allows: grp.allows}
 }
 
 // rootAccount returns the account a principal value names as a whole
@@ -579,29 +604,48 @@ func (b *builder) awsEdges(p principal, col *collector) {
 				}
 			}
 		case joinGroup:
-			if !isUser || !canEscape() {
-				continue
+			if !isUser || !canEscape() || strings.HasSuffix(p.id.ID, ":user/*") {
+				continue // a group's stand-in member does not join further groups
 			}
+			joined := false
 			for _, gn := range b.adminGroup[acct] {
 				if ok, c := allowed(p, m.TargetAction, b.g.nodes[gn].id.ID); ok {
 					col.link(sink, edge{method: m, conditional: c, via: "group " + b.g.nodes[gn].id.ID})
+					joined = true
 					break
 				}
 			}
+			if joined {
+				continue
+			}
+			// A group whose own permissions let a member escalate.
+			if ok, c := allowed(p, m.TargetAction, "*"); ok {
+				col.linkVirtual("groups/"+acct, "groups of "+acct, func() []int { return b.groups[acct] }, edge{method: m, conditional: c})
+				continue
+			}
+			for _, gn := range candidates(p, m.TargetAction, b.groups[acct], b.g) {
+				if ok, c := allowed(p, m.TargetAction, b.g.nodes[gn].id.ID); ok && !slices.Contains(p.id.Groups, b.g.nodes[gn].id.ID) {
+					col.link(gn, edge{method: m, conditional: c})
+				}
+			}
 		case otherUser:
+			// Without a credential report nobody knows which users have a
+			// console password: both login-profile methods may work on any
+			// user, conditionally.
+			unknown := m.Password != nil && b.passwordUnknown[acct]
 			targets := func() []int {
-				if m.Password == nil {
+				if m.Password == nil || unknown {
 					return b.users[acct]
 				}
 				return b.byPassword[acct][*m.Password]
 			}
 			if ok, c := allowed(p, m.TargetAction, "*"); ok {
-				col.linkVirtual(m.ID+"/"+acct, "users of "+acct, targets, edge{method: m, conditional: c})
+				col.linkVirtual(m.ID+"/"+acct, "users of "+acct, targets, edge{method: m, conditional: c || unknown})
 				continue
 			}
 			for _, u := range candidates(p, m.TargetAction, targets(), b.g) {
 				if ok, c := allowed(p, m.TargetAction, b.g.nodes[u].id.ID); ok {
-					col.link(u, edge{method: m, conditional: c})
+					col.link(u, edge{method: m, conditional: c || unknown})
 				}
 			}
 		case assume:
@@ -872,9 +916,10 @@ func (g *Graph) IsAdmin(id string) bool {
 }
 
 // ToAdmin returns a shortest path from the identity to administrator.
+// Groups do not act: they are reached by joining them.
 func (g *Graph) ToAdmin(id string) (Path, bool) {
 	n, ok := g.index[id]
-	if !ok || g.dist[n] < 0 {
+	if !ok || g.dist[n] < 0 || g.nodes[n].id.Kind == inventory.KindAWSGroup {
 		return Path{}, false
 	}
 	return g.walk(n, sink, g.next), true
@@ -890,7 +935,7 @@ func (g *Graph) Towards(target string) map[string]Path {
 	dist, next := g.towards(t)
 	out := map[string]Path{}
 	for n, nd := range g.nodes {
-		if nd.id == nil || n == t || dist[n] < 0 {
+		if nd.id == nil || n == t || dist[n] < 0 || nd.id.Kind == inventory.KindAWSGroup {
 			continue
 		}
 		out[nd.id.ID] = g.walk(n, t, next)

@@ -285,3 +285,67 @@ func TestGCP(t *testing.T) {
 		})
 	}
 }
+
+func TestJoinGroupThatEscalates(t *testing.T) {
+	member := func(i *inventory.Identity) { i.Groups = []string{arn("group", "devs")} }
+	for _, tt := range []struct {
+		name string
+		ids  []inventory.Identity
+		want string
+	}{
+		{"iam_star_group", []inventory.Identity{ident("user", "a", inline(allow("iam:AddUserToGroup"))), ident("group", "devs", inline(allow("iam:*")))}, "aws-iam-add-user-to-group aws-iam-attach-user-policy"},
+		{"scoped_join", []inventory.Identity{ident("user", "a", inline(on(arn("group", "devs"), "iam:AddUserToGroup"))), ident("group", "devs", inline(allow("iam:*")))}, "aws-iam-add-user-to-group aws-iam-attach-user-policy"},
+		{"group_rewrites_itself", []inventory.Identity{ident("user", "a", inline(allow("iam:AddUserToGroup"))), ident("group", "devs", inline(on(arn("group", "devs"), "iam:PutGroupPolicy")))}, "aws-iam-add-user-to-group aws-iam-put-group-policy"},
+		{"group_passes_roles", []inventory.Identity{ident("user", "a", inline(allow("iam:AddUserToGroup"))), ident("group", "devs", inline(allow("iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"))),
+			ident("role", "admin-fn", inline(admin), trusts("Service", "lambda.amazonaws.com"))}, "aws-iam-add-user-to-group aws-lambda-create-invoke"},
+		{"trap_group_rewrites_one_named_user", []inventory.Identity{ident("user", "a", inline(allow("iam:AddUserToGroup"))), ident("group", "devs", inline(on(arn("user", "bob"), "iam:PutUserPolicy")))}, ""},
+		{"trap_join_other_group_only", []inventory.Identity{ident("user", "a", inline(on(arn("group", "readers"), "iam:AddUserToGroup"))), ident("group", "devs", inline(allow("iam:*"))), ident("group", "readers", inline(allow("s3:Get*")))}, ""},
+		{"trap_already_member", []inventory.Identity{ident("user", "a", member, inline(on(arn("group", "devs"), "iam:AddUserToGroup"))), ident("group", "devs", inline(on(arn("user", "bob"), "iam:PutUserPolicy")))}, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := strings.Join(pathOf(t, arn("user", "a"), tt.ids...), " "); got != tt.want {
+				t.Errorf("path = %q, want %q", got, tt.want)
+			}
+		})
+	}
+	// A group is no start of a path: it does not act.
+	inv := inventory.Inventory{Identities: []inventory.Identity{ident("group", "devs", inline(allow("iam:*")))}}
+	if _, ok := Build(&inv, asOf).ToAdmin(arn("group", "devs")); ok {
+		t.Errorf("a group has a path of its own")
+	}
+}
+
+func TestPasswordStateUnknownWithoutCredentialReport(t *testing.T) {
+	withReport := inventory.Source{Scanner: "aws", Scope: acct, Status: inventory.StatusOK}
+	without := inventory.Source{Scanner: "aws", Scope: acct, Status: inventory.StatusOK, NotAssessed: []string{inventory.NotAssessedUserCredentials}}
+	for _, tt := range []struct {
+		name        string
+		src         inventory.Source
+		method      string
+		target      inventory.Identity
+		want        bool
+		conditional bool
+	}{
+		{"report_create_on_passwordless", withReport, "iam:CreateLoginProfile", ident("user", "admin", inline(admin)), true, false},
+		{"report_create_on_password_user", withReport, "iam:CreateLoginProfile", ident("user", "admin", inline(admin), withPassword), false, false},
+		{"report_update_on_passwordless", withReport, "iam:UpdateLoginProfile", ident("user", "admin", inline(admin)), false, false},
+		{"no_report_create", without, "iam:CreateLoginProfile", ident("user", "admin", inline(admin)), true, true},
+		{"no_report_update", without, "iam:UpdateLoginProfile", ident("user", "admin", inline(admin)), true, true},
+		{"no_report_update_scoped", without, "iam:UpdateLoginProfile", ident("user", "admin", inline(admin)), true, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			res := "*"
+			if strings.HasSuffix(tt.name, "_scoped") {
+				res = arn("user", "admin")
+			}
+			inv := inventory.Inventory{Sources: []inventory.Source{tt.src}, Identities: []inventory.Identity{ident("user", "a", inline(on(res, tt.method))), tt.target}}
+			p, ok := Build(&inv, asOf).ToAdmin(arn("user", "a"))
+			if ok != tt.want {
+				t.Fatalf("path %v, want %v", ok, tt.want)
+			}
+			if ok && p.Conditional() != tt.conditional {
+				t.Errorf("conditional %v, want %v: %+v", p.Conditional(), tt.conditional, p.Steps)
+			}
+		})
+	}
+}
