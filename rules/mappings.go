@@ -40,6 +40,7 @@ var mappings = map[string]mapping{
 	"NHI-DEL-003": {asi: "ASI03", tm: "T9 T3", nhi: "NHI6", maestro: "L7/agent-identity-attack cross-layer/lateral-movement", nist: "IA-9 AC-3"},
 	"NHI-DEL-004": {asi: "ASI03", tm: "T3", nhi: "NHI7", maestro: "L4", nist: "AC-12 IA-5"},
 	"NHI-ESC-001": {asi: "ASI03", tm: "T3 T14", nhi: "NHI5", maestro: "cross-layer/privilege-escalation", cisGCP3: "1.6", nist: "AC-6 AC-5 AC-3"},
+	"NHI-ESC-002": {asi: "ASI03", tm: "T3", nhi: "NHI5", maestro: "cross-layer/privilege-escalation", nist: "AC-6 AC-6(1) AC-5"},
 	"NHI-DEL-006": {asi: "ASI03 ASI07", tm: "T3 T8", nhi: "NHI5 NHI9", maestro: "cross-layer/lateral-movement L7/integration-risks", nist: "AC-20 AC-6 AU-10"},
 	// GCP
 	"NHI-OVB-101": {asi: "ASI03 ASI02", tm: "T3 T2", nhi: "NHI5", maestro: "cross-layer/privilege-escalation L4/lateral-movement", cisGCP3: "1.5", nist: "AC-6 AC-6(5)"},

@@ -15,6 +15,7 @@ func All() []Rule {
 		customRoleEscalation{},
 		// escalation
 		toAdmin{},
+		latentEscalation{},
 		canImpersonateAll{},
 		// static
 		longLivedKey{},
