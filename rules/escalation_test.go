@@ -122,7 +122,7 @@ func TestLatentEscalation(t *testing.T) {
 			Conditions: cond("Bool", "aws:MultiFactorAuthPresent", "true")}))}, want: "NHI-ESC-002 low keys", rights: "(conditional)"},
 		{name: "login_profiles_without_report", ids: []inventory.Identity{role("pw", allowOn("*", "iam:CreateLoginProfile", "iam:UpdateLoginProfile")), weakUser},
 			sources: []inventory.Source{{Scanner: "aws", Scope: "111122223333", NotAssessed: []string{inventory.NotAssessedUserCredentials}}},
-			want: "NHI-ESC-002 medium pw", rights: "iam:UpdateLoginProfile on every user", when: "with a console password"},
+			want:    "NHI-ESC-002 medium pw", rights: "iam:UpdateLoginProfile on every user", when: "with a console password"},
 		{name: "own_user_only_is_not_others", ids: []inventory.Identity{user("self", allowOn("arn:aws:iam::111122223333:user/self", "iam:CreateAccessKey"))}, want: ""},
 		{name: "roles_pattern_is_not_users", ids: []inventory.Identity{role("r", allowOn("arn:aws:iam::111122223333:role/*", "iam:PutUserPolicy"))}, want: ""},
 		{name: "other_account_users_are_not_in_scope", ids: []inventory.Identity{role("r", allowOn("arn:aws:iam::999999999999:user/*", "iam:CreateAccessKey"))}, want: ""},
