@@ -2,10 +2,12 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/nhiscan/nhiscan/findings"
 	"github.com/nhiscan/nhiscan/rules/paths"
+	"github.com/nhiscan/nhiscan/rules/policy"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
 
@@ -156,4 +158,113 @@ func (r chainDelegation) Check(s *Subject) []findings.Finding {
 	return []findings.Finding{finding(r.Meta(), s, sev, nil, "",
 		fmt.Sprintf("%s's path to administrator %s.", id.Name, what),
 		ev("path", PathText(p)), ev("accounts_crossed", strings.Join(accounts, ", ")), ev("agents_crossed", strings.Join(agents, ", ")))}
+}
+
+// rewriteOthers are the actions that rewrite another principal's
+// permissions or credentials, with the kind of target they act on and what
+// target would make them an escalation.
+var rewriteOthers = []struct {
+	action, kind, exploitable string
+}{
+	{"iam:PutUserPolicy", "user", "a user in scope whose credentials it obtains"},
+	{"iam:AttachUserPolicy", "user", "a user in scope whose credentials it obtains"},
+	{"iam:PutGroupPolicy", "group", "a group in scope that it belongs to or can join, or whose member's credentials it obtains"},
+	{"iam:AttachGroupPolicy", "group", "a group in scope that it belongs to or can join, or whose member's credentials it obtains"},
+	{"iam:AddUserToGroup", "group", "an administrator group in scope, or one whose permissions escalate, and a user it is or whose credentials it obtains"},
+	{"iam:CreateAccessKey", "user", "an administrator user in scope"},
+	{"iam:CreateLoginProfile", "user", "an administrator user in scope without a console password"},
+	{"iam:UpdateLoginProfile", "user", "an administrator user in scope with a console password"},
+}
+
+// latentEscalation: rights over other principals' permissions or
+// credentials, with no administrator in reach today.
+type latentEscalation struct{}
+
+func (latentEscalation) needsGraph() {}
+
+func (latentEscalation) Meta() findings.Rule {
+	return findings.Rule{
+		ID: "NHI-ESC-002", Title: "Identity can rewrite other principals' permissions or credentials", Category: findings.Escalation, Severity: findings.Medium,
+		Description: "The identity may change the permissions or credentials of other IAM users and groups (iam:PutUserPolicy, AttachUserPolicy, PutGroupPolicy, AttachGroupPolicy, AddUserToGroup, CreateAccessKey, CreateLoginProfile, UpdateLoginProfile) but no path to administrator exists today (NHI-ESC-001 reports those that do). The evidence lists each right, the targets it covers and which target would make it exploitable.",
+		Rationale:   "Privilege management rights are escalation waiting for a target: the day an administrator user or a privileged group appears within their scope, the identity becomes administrator, and nobody reviews the old grant again.",
+		Remediation: "Keep IAM user, group and credential management with a reviewed administration role; scope the Resource of these actions to the principals the workload must manage, or remove them.",
+		Defaults:    "Medium, one step below an exploitable path (NHI-ESC-001); one step more when the identity is an agent or holds a static key; one step less when every such right is conditional. AWS users and roles that are not administrators and have no path to administrator. Without a credential report, password state is unknown and both login-profile rights count.",
+		References:  []string{"https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation/", "https://pathfinding.cloud"},
+		Providers:   []string{"aws"},
+	}
+}
+
+func (r latentEscalation) Check(s *Subject) []findings.Finding {
+	id := s.Identity
+	g := s.Graph()
+	if !isAWSPrincipal(id) || g == nil || g.IsAdmin(id.ID) || s.Admin().Allowed {
+		return nil
+	}
+	if _, ok := g.ToAdmin(id.ID); ok {
+		return nil // an exploitable path: NHI-ESC-001's
+	}
+	prefix := id.ID[:strings.LastIndex(id.ID, ":")+1] // arn:PARTITION:iam::ACCOUNT:
+	var rights, when []string
+	seenWhen := map[string]bool{}
+	allConditional := true
+	for _, ro := range rewriteOthers {
+		scope, conditional := othersScope(s, ro.action, prefix+ro.kind+"/")
+		if scope == "" {
+			continue
+		}
+		allConditional = allConditional && conditional
+		right := ro.action + " on " + scope
+		if conditional {
+			right += " (conditional)"
+		}
+		rights = append(rights, right)
+		if !seenWhen[ro.exploitable] {
+			seenWhen[ro.exploitable] = true
+			when = append(when, ro.action+": "+ro.exploitable)
+		}
+	}
+	if len(rights) == 0 {
+		return nil
+	}
+	sev := findings.Medium
+	if id.Agent || hasStaticKey(id) {
+		sev = sev.Raise()
+	}
+	if allConditional && sev > findings.Low {
+		sev--
+	}
+	e := []findings.Evidence{ev("rights", strings.Join(rights, "; ")), ev("exploitable_when", strings.Join(when, "; ")),
+		ev("path_today", "none: no administrator is in reach")}
+	return []findings.Finding{finding(r.Meta(), s, sev, nil, "",
+		fmt.Sprintf("%s can rewrite other principals' permissions or credentials (%d right(s)); no path to administrator exists today.", id.Name, len(rights)), e...)}
+}
+
+// othersScope says which principals of a kind (prefix "arn:…:user/") the
+// identity may apply action to, besides itself: "every user of ACCOUNT",
+// the resource patterns that cover some, or "" for none.
+func othersScope(s *Subject, action, prefix string) (scope string, conditional bool) {
+	acct := s.Identity.Account
+	kind := prefix[strings.LastIndex(prefix, ":")+1:] // "user/"
+	if d := s.Perms().Evaluate(action, prefix+"*"); d.Allowed {
+		return "every " + strings.TrimSuffix(kind, "/") + " of " + acct, d.Conditional
+	}
+	var scoped []string
+	conditional = true
+	for _, pat := range s.Perms().ResourcesFor(action) {
+		parts := strings.SplitN(pat, ":", 6)
+		if pat == s.Identity.ID || len(parts) != 6 || slices.Contains(scoped, pat) ||
+			!policy.Match(parts[4], acct) || !policy.Overlap(strings.ToLower(parts[5]), kind+"*") {
+			continue // itself, or not principals of this kind in this account
+		}
+		d := s.Perms().Evaluate(action, pat)
+		if !d.Allowed {
+			continue
+		}
+		conditional = conditional && d.Conditional
+		scoped = append(scoped, pat)
+	}
+	if len(scoped) == 0 {
+		return "", false
+	}
+	return strings.Join(scoped, ", "), conditional
 }

@@ -3,9 +3,11 @@ package rules
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/nhiscan/nhiscan/findings"
 	"github.com/nhiscan/nhiscan/rules/paths"
+	"github.com/nhiscan/nhiscan/rules/policy"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
 
@@ -16,28 +18,32 @@ import (
 
 func isGCPAccount(id *inventory.Identity) bool { return id.Kind == inventory.KindGCPAccount }
 
-// gcpBindings calls fn for each binding of the service account's grants.
-func gcpBindings(id *inventory.Identity, fn func(g *inventory.Grant, st *inventory.Statement)) {
+// gcpBindings calls fn for each binding of the service account's grants
+// whose condition can hold as of asOf (an expired binding grants nothing).
+func gcpBindings(id *inventory.Identity, asOf time.Time, fn func(g *inventory.Grant, st *inventory.Statement)) {
 	for gi := range id.Grants {
 		g := &id.Grants[gi]
 		if g.Source != inventory.SourceBinding {
 			continue
 		}
 		for si := range g.Statements {
-			fn(g, &g.Statements[si])
+			if policy.When(&g.Statements[si], asOf, policy.AnyCaller) != policy.False {
+				fn(g, &g.Statements[si])
+			}
 		}
 	}
 }
 
 // eachMember calls fn for each member of each binding in the trust of a
-// service account or project.
-func eachMember(id *inventory.Identity, fn func(st *inventory.Statement, p inventory.Principal)) {
+// service account or project whose condition can hold as of asOf (a zero
+// asOf: every binding).
+func eachMember(id *inventory.Identity, asOf time.Time, fn func(st *inventory.Statement, p inventory.Principal)) {
 	if !isGCPAccount(id) && id.Kind != inventory.KindGCPProject {
 		return
 	}
 	for i := range id.Trust {
 		st := &id.Trust[i]
-		if len(st.Actions) == 0 {
+		if len(st.Actions) == 0 || policy.When(st, asOf, policy.AnyCaller) == policy.False {
 			continue
 		}
 		for _, p := range st.Principals {
@@ -48,13 +54,13 @@ func eachMember(id *inventory.Identity, fn func(st *inventory.Statement, p inven
 
 var basicRoles = map[string]findings.Severity{"roles/owner": findings.Critical, "roles/editor": findings.High}
 
-// gcpAdmin reports whether a service account holds a basic owner or
-// editor role anywhere.
-func gcpAdmin(id *inventory.Identity) bool {
+// gcpAdmin reports whether a service account holds an
+// administrator-equivalent role (paths.GCPAdminRoles) anywhere.
+func gcpAdmin(id *inventory.Identity, asOf time.Time) bool {
 	admin := false
 	if isGCPAccount(id) {
-		gcpBindings(id, func(g *inventory.Grant, _ *inventory.Statement) {
-			if _, ok := basicRoles[g.PolicyName]; ok {
+		gcpBindings(id, asOf, func(g *inventory.Grant, _ *inventory.Statement) {
+			if paths.GCPAdminRoles[g.PolicyName] {
 				admin = true
 			}
 		})
@@ -70,9 +76,10 @@ func conditionNote(st *inventory.Statement) string {
 	return fmt.Sprintf("%s: %s", c.Key, strings.Join(c.Values, " "))
 }
 
-// lower returns one severity step less for conditional grants.
-func lower(sev findings.Severity, st *inventory.Statement) findings.Severity {
-	if st.Conditional() && sev > findings.Low {
+// lower returns one severity step less for grants whose condition is not
+// decided as of the scan.
+func lower(sev findings.Severity, s *Subject, st *inventory.Statement) findings.Severity {
+	if policy.When(st, s.Config.AsOf, policy.AnyCaller) == policy.Unknown && sev > findings.Low {
 		return sev - 1
 	}
 	return sev
@@ -98,24 +105,33 @@ func (r basicRole) Check(s *Subject) []findings.Finding {
 		return nil
 	}
 	var out []findings.Finding
-	gcpBindings(s.Identity, func(g *inventory.Grant, st *inventory.Statement) {
+	gcpBindings(s.Identity, s.Config.AsOf, func(g *inventory.Grant, st *inventory.Statement) {
 		sev, ok := basicRoles[g.PolicyName]
 		if !ok {
 			return
 		}
-		out = append(out, finding(r.Meta(), s, lower(sev, st), nil, g.PolicyName+"@"+g.Via,
+		out = append(out, finding(r.Meta(), s, lower(sev, s, st), nil, g.PolicyName+"@"+g.Via,
 			fmt.Sprintf("%s holds %s on %s.", s.Identity.ID, g.PolicyName, g.Via),
 			ev("role", g.PolicyName), ev("resource", g.Via), ev("condition", conditionNote(st))))
 	})
 	return out
 }
 
-// adminRoles are predefined roles that administer IAM itself.
-var adminRoles = map[string]bool{
-	"roles/iam.securityAdmin": true, "roles/iam.serviceAccountAdmin": true, "roles/iam.serviceAccountKeyAdmin": true,
-	"roles/iam.roleAdmin": true, "roles/iam.organizationRoleAdmin": true, "roles/iam.workloadIdentityPoolAdmin": true,
-	"roles/resourcemanager.projectIamAdmin": true, "roles/resourcemanager.folderIamAdmin": true,
-	"roles/resourcemanager.folderAdmin": true, "roles/resourcemanager.organizationAdmin": true,
+// iamAdminRoles are the predefined roles that administer IAM (NHI-OVB-102):
+// the administrator-equivalent ones of paths.GCPAdminRoles other than the
+// basic roles, and those that edit service accounts, keys, roles or
+// identity pools without granting roles on the project.
+func iamAdminRole(role string) bool {
+	if paths.GCPAdminRoles[role] {
+		_, basic := basicRoles[role]
+		return !basic
+	}
+	switch role {
+	case "roles/iam.serviceAccountAdmin", "roles/iam.serviceAccountKeyAdmin", "roles/iam.roleAdmin",
+		"roles/iam.organizationRoleAdmin", "roles/iam.workloadIdentityPoolAdmin":
+		return true
+	}
+	return false
 }
 
 // adminRole: an IAM-administering predefined role on a service account.
@@ -138,11 +154,11 @@ func (r adminRole) Check(s *Subject) []findings.Finding {
 		return nil
 	}
 	var out []findings.Finding
-	gcpBindings(s.Identity, func(g *inventory.Grant, st *inventory.Statement) {
-		if !adminRoles[g.PolicyName] {
+	gcpBindings(s.Identity, s.Config.AsOf, func(g *inventory.Grant, st *inventory.Statement) {
+		if !iamAdminRole(g.PolicyName) {
 			return
 		}
-		out = append(out, finding(r.Meta(), s, lower(findings.High, st), nil, g.PolicyName+"@"+g.Via,
+		out = append(out, finding(r.Meta(), s, lower(findings.High, s, st), nil, g.PolicyName+"@"+g.Via,
 			fmt.Sprintf("%s holds %s on %s.", s.Identity.ID, g.PolicyName, g.Via),
 			ev("role", g.PolicyName), ev("resource", g.Via), ev("condition", conditionNote(st))))
 	})
@@ -181,7 +197,7 @@ func (r customRoleEscalation) Check(s *Subject) []findings.Finding {
 		return nil
 	}
 	var out []findings.Finding
-	gcpBindings(s.Identity, func(g *inventory.Grant, st *inventory.Statement) {
+	gcpBindings(s.Identity, s.Config.AsOf, func(g *inventory.Grant, st *inventory.Statement) {
 		if !strings.Contains(g.PolicyName, "/roles/") {
 			return // a predefined role: permissions not listed
 		}
@@ -194,7 +210,7 @@ func (r customRoleEscalation) Check(s *Subject) []findings.Finding {
 		if len(bad) == 0 {
 			return
 		}
-		out = append(out, finding(r.Meta(), s, lower(findings.High, st), nil, g.PolicyName+"@"+g.Via,
+		out = append(out, finding(r.Meta(), s, lower(findings.High, s, st), nil, g.PolicyName+"@"+g.Via,
 			fmt.Sprintf("%s holds custom role %s on %s, which includes %s.", s.Identity.ID, g.PolicyName, g.Via, strings.Join(bad, ", ")),
 			ev("role", g.PolicyName), ev("resource", g.Via), ev("permissions", strings.Join(bad, ", ")), ev("condition", conditionNote(st))))
 	})
@@ -328,19 +344,22 @@ func (r projectImpersonation) Check(s *Subject) []findings.Finding {
 	var out []findings.Finding
 	for i := range s.Identity.Trust {
 		st := &s.Identity.Trust[i]
-		if len(st.Actions) == 0 || !paths.GCPImpersonationRoles[st.Actions[0]] {
+		if len(st.Actions) == 0 || !paths.GCPImpersonationRoles[st.Actions[0]] || policy.When(st, s.Config.AsOf, policy.AnyCaller) == policy.False {
 			continue
 		}
 		for _, p := range st.Principals {
 			if p.Type == "serviceAccount" {
 				continue // NHI-ESC-101 reports it on the service account
 			}
+			if strings.HasPrefix(p.Type, "deleted:") {
+				continue // a stale binding (NHI-DEL-104): nobody can use it
+			}
 			sev := findings.High
 			if p.Type == "allUsers" || p.Type == "allAuthenticatedUsers" {
 				sev = findings.Critical
 			}
 			who := p.Type + ":" + p.Value
-			out = append(out, finding(r.Meta(), s, lower(sev, st), nil, st.Actions[0]+"@"+st.Resources[0]+"#"+who,
+			out = append(out, finding(r.Meta(), s, lower(sev, s, st), nil, st.Actions[0]+"@"+st.Resources[0]+"#"+who,
 				fmt.Sprintf("%s holds %s on %s and can act as every service account in project %s.", who, st.Actions[0], st.Resources[0], s.Identity.Account),
 				ev("member", who), ev("role", st.Actions[0]), ev("resource", st.Resources[0]), ev("condition", conditionNote(st))))
 		}
@@ -369,11 +388,11 @@ func (r canImpersonateAll) Check(s *Subject) []findings.Finding {
 		return nil
 	}
 	var out []findings.Finding
-	gcpBindings(s.Identity, func(g *inventory.Grant, st *inventory.Statement) {
+	gcpBindings(s.Identity, s.Config.AsOf, func(g *inventory.Grant, st *inventory.Statement) {
 		if !paths.GCPImpersonationRoles[g.PolicyName] {
 			return
 		}
-		out = append(out, finding(r.Meta(), s, lower(findings.High, st), nil, g.PolicyName+"@"+g.Via,
+		out = append(out, finding(r.Meta(), s, lower(findings.High, s, st), nil, g.PolicyName+"@"+g.Via,
 			fmt.Sprintf("%s holds %s on %s: it can act as every service account there.", s.Identity.ID, g.PolicyName, g.Via),
 			ev("path", s.Identity.ID+" -["+g.PolicyName+" on "+g.Via+"]-> any service account in "+g.Via), ev("condition", conditionNote(st))))
 	})
@@ -397,7 +416,7 @@ func (publicBinding) Meta() findings.Rule {
 
 func (r publicBinding) Check(s *Subject) []findings.Finding {
 	var out []findings.Finding
-	eachMember(s.Identity, func(st *inventory.Statement, p inventory.Principal) {
+	eachMember(s.Identity, s.Config.AsOf, func(st *inventory.Statement, p inventory.Principal) {
 		sev, who := findings.Critical, p.Type
 		switch p.Type {
 		case "allUsers", "allAuthenticatedUsers":
@@ -406,7 +425,7 @@ func (r publicBinding) Check(s *Subject) []findings.Finding {
 		default:
 			return
 		}
-		out = append(out, finding(r.Meta(), s, lower(sev, st), nil, st.Actions[0]+"@"+st.Resources[0]+"#"+who,
+		out = append(out, finding(r.Meta(), s, lower(sev, s, st), nil, st.Actions[0]+"@"+st.Resources[0]+"#"+who,
 			fmt.Sprintf("%s is granted %s on %s.", who, st.Actions[0], st.Resources[0]),
 			ev("member", who), ev("role", st.Actions[0]), ev("resource", st.Resources[0])))
 	})
@@ -435,6 +454,9 @@ func (r wifWildcard) Check(s *Subject) []findings.Finding {
 	var out []findings.Finding
 	for i := range s.Identity.Trust {
 		st := &s.Identity.Trust[i]
+		if policy.When(st, s.Config.AsOf, policy.AnyCaller) == policy.False {
+			continue
+		}
 		for _, p := range st.Principals {
 			if p.Type != "principalSet" {
 				continue
@@ -451,7 +473,7 @@ func (r wifWildcard) Check(s *Subject) []findings.Finding {
 			if sev == 0 {
 				continue
 			}
-			out = append(out, finding(r.Meta(), s, lower(sev, st), nil, p.Value,
+			out = append(out, finding(r.Meta(), s, lower(sev, s, st), nil, p.Value,
 				fmt.Sprintf("%s can be used by %s through %s.", s.Identity.ID, why, st.Actions[0]),
 				ev("principal_set", p.Value), ev("role", st.Actions[0])))
 		}
@@ -475,7 +497,7 @@ func (staleBinding) Meta() findings.Rule {
 
 func (r staleBinding) Check(s *Subject) []findings.Finding {
 	var out []findings.Finding
-	eachMember(s.Identity, func(st *inventory.Statement, p inventory.Principal) {
+	eachMember(s.Identity, time.Time{}, func(st *inventory.Statement, p inventory.Principal) {
 		if !strings.HasPrefix(p.Type, "deleted:") {
 			return
 		}

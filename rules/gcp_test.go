@@ -41,19 +41,32 @@ func member(role, resource, typ, value string) func(*inventory.Identity) {
 	}
 }
 
+// withCond puts conditions on the last trust binding.
+func withCond(c []inventory.Condition) func(*inventory.Identity) {
+	return func(id *inventory.Identity) { id.Trust[len(id.Trust)-1].Conditions = c }
+}
+
 func gkey(id string, status string, created int, expires *time.Time, lastUsed *time.Time, known bool) func(*inventory.Identity) {
 	return func(i *inventory.Identity) {
 		i.Credentials = append(i.Credentials, inventory.Credential{ID: id, Kind: inventory.CredGCPUserKey, Status: status, CreatedAt: daysAgo(created), ExpiresAt: expires, LastUsed: lastUsed, LastUsedKnown: known})
 	}
 }
 
-var until = cond("CEL", "temporary", `request.time < timestamp("2027-01-01T00:00:00Z")`)
+// until is a condition the scan cannot decide; expired and current are
+// decided against the as-of time (2026-06-01).
+var (
+	until   = cond("CEL", "buckets only", `resource.name.startsWith("projects/_/buckets/a") && request.time < timestamp("2027-01-01T00:00:00Z")`)
+	expired = cond("CEL", "temporary", `request.time < timestamp("2026-01-01T00:00:00Z")`)
+	current = cond("CEL", "temporary", `request.time < timestamp("2027-01-01T00:00:00Z")`)
+)
 
 func TestGCPOverbroad(t *testing.T) {
 	runCases(t, basicRole{}, []ruleCase{
 		{name: "owner", id: gsa("a", bind("roles/owner", "projects/p", nil)), want: []findings.Severity{C}},
 		{name: "editor_on_folder", id: gsa("a", bind("roles/editor", "folders/1", nil)), want: []findings.Severity{H}},
 		{name: "editor_conditional", id: gsa("a", bind("roles/editor", "projects/p", until)), want: []findings.Severity{M}},
+		{name: "owner_expired_grants_nothing", id: gsa("a", bind("roles/owner", "projects/p", expired)), want: nil},
+		{name: "owner_not_yet_expired_is_unconditional", id: gsa("a", bind("roles/owner", "projects/p", current)), want: []findings.Severity{C}},
 		{name: "viewer", id: gsa("a", bind("roles/viewer", "projects/p", nil)), want: nil},
 		{name: "default_compute_counts", id: gsa("123-compute", bind("roles/editor", "projects/p", nil), func(i *inventory.Identity) { i.ID = "123-compute@developer.gserviceaccount.com" }), want: []findings.Severity{H}},
 		{name: "service_agent_excluded", id: gsa("service-1", bind("roles/editor", "projects/p", nil), func(i *inventory.Identity) { i.Excluded = "Google-managed service agent" }), want: nil},
@@ -62,6 +75,7 @@ func TestGCPOverbroad(t *testing.T) {
 	runCases(t, adminRole{}, []ruleCase{
 		{name: "security_admin", id: gsa("a", bind("roles/iam.securityAdmin", "projects/p", nil)), want: []findings.Severity{H}},
 		{name: "project_iam_admin_conditional", id: gsa("a", bind("roles/resourcemanager.projectIamAdmin", "projects/p", until)), want: []findings.Severity{M}},
+		{name: "project_iam_admin_expired", id: gsa("a", bind("roles/resourcemanager.projectIamAdmin", "projects/p", expired)), want: nil},
 		{name: "storage_admin_not_iam", id: gsa("a", bind("roles/storage.admin", "projects/p", nil)), want: nil},
 	})
 	runCases(t, customRoleEscalation{}, []ruleCase{
@@ -113,6 +127,9 @@ func TestGCPOwnerAndAgents(t *testing.T) {
 		{name: "owner_equals_form", id: gsa("a", func(i *inventory.Identity) { i.Description = "Owner=team-x; nightly" }), want: nil},
 		{name: "owners_map", id: gsa("batch-7", func(i *inventory.Identity) { i.Description = "" }), cfg: func(c *Config) { c.Owners = map[string]string{"batch-*": "team-batch"} }, want: nil},
 		{name: "basic_role_raises", id: gsa("a", bind("roles/owner", "projects/p", nil), func(i *inventory.Identity) { i.Description = "" }), want: []findings.Severity{M}},
+		{name: "project_iam_admin_is_administrator", id: gsa("a", bind("roles/resourcemanager.projectIamAdmin", "projects/p", nil), func(i *inventory.Identity) { i.Description = "" }), want: []findings.Severity{M}},
+		{name: "editor_is_not_administrator", id: gsa("a", bind("roles/editor", "projects/p", nil), func(i *inventory.Identity) { i.Description = "" }), want: []findings.Severity{L}},
+		{name: "expired_owner_is_not_administrator", id: gsa("a", bind("roles/owner", "projects/p", expired), func(i *inventory.Identity) { i.Description = "" }), want: []findings.Severity{L}},
 		{name: "agent_glob_raises", id: gsa("support-agent", func(i *inventory.Identity) { i.Description = "" }), cfg: func(c *Config) { c.Agents = []string{"*agent*"} }, want: []findings.Severity{M}},
 		{name: "project_not_judged", id: project(), want: nil},
 	})
@@ -124,9 +141,14 @@ func TestGCPDelegation(t *testing.T) {
 		{name: "public_sa_user_on_folder", id: project(member("roles/iam.serviceAccountUser", "folders/1", "allUsers", "*")), want: []findings.Severity{C}},
 		{name: "service_account_left_to_esc", id: project(member("roles/iam.serviceAccountTokenCreator", "projects/p", "serviceAccount", "a@p.iam.gserviceaccount.com")), want: nil},
 		{name: "other_role", id: project(member("roles/viewer", "projects/p", "user", "alice@x")), want: nil},
+		{name: "deleted_member_cannot_act", id: project(member("roles/iam.serviceAccountTokenCreator", "projects/p", "deleted:serviceAccount", "gone@p.iam.gserviceaccount.com?uid=1")), want: nil},
+		{name: "deleted_user_cannot_act", id: project(member("roles/iam.serviceAccountUser", "projects/p", "deleted:user", "bob@x?uid=2")), want: nil},
+		{name: "expired_binding_grants_nothing", id: project(member("roles/iam.serviceAccountTokenCreator", "projects/p", "user", "alice@x"), withCond(expired)), want: nil},
+		{name: "undecided_binding_lower", id: project(member("roles/iam.serviceAccountTokenCreator", "projects/p", "user", "alice@x"), withCond(until)), want: []findings.Severity{M}},
 	})
 	runCases(t, canImpersonateAll{}, []ruleCase{
 		{name: "sa_token_creator_on_project", id: gsa("a", bind("roles/iam.serviceAccountTokenCreator", "projects/p", nil)), want: []findings.Severity{H}},
+		{name: "expired_token_creator", id: gsa("a", bind("roles/iam.serviceAccountTokenCreator", "projects/p", expired)), want: nil},
 		{name: "workload_identity_user", id: gsa("a", bind("roles/iam.workloadIdentityUser", "organizations/1", nil)), want: []findings.Severity{H}},
 		{name: "unrelated", id: gsa("a", bind("roles/pubsub.publisher", "projects/p", nil)), want: nil},
 	})
@@ -144,5 +166,6 @@ func TestGCPDelegation(t *testing.T) {
 	runCases(t, staleBinding{}, []ruleCase{
 		{name: "deleted_sa", id: project(member("roles/viewer", "projects/p", "deleted:serviceAccount", "gone@p.iam.gserviceaccount.com?uid=1")), want: []findings.Severity{L}},
 		{name: "live_member", id: project(member("roles/viewer", "projects/p", "serviceAccount", "a@p.iam.gserviceaccount.com")), want: nil},
+		{name: "deleted_on_expired_binding_still_stale", id: project(member("roles/viewer", "projects/p", "deleted:user", "bob@x?uid=2"), withCond(expired)), want: []findings.Severity{L}},
 	})
 }

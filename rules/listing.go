@@ -2,8 +2,10 @@ package rules
 
 import (
 	"strings"
+	"time"
 
 	"github.com/nhiscan/nhiscan/findings"
+	"github.com/nhiscan/nhiscan/rules/paths"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
 
@@ -12,7 +14,7 @@ import (
 // with NotAction), "scoped" (some grant) or "none".
 func Privilege(s *Subject) string {
 	if s.Identity.Provider == inventory.GCP {
-		return gcpPrivilege(s.Identity)
+		return gcpPrivilege(s.Identity, s.Config.AsOf)
 	}
 	if s.Identity.Kind == inventory.KindAWSRoot || s.Admin().Allowed {
 		return "admin"
@@ -76,16 +78,17 @@ func List(inv *inventory.Inventory, cfg Config) []findings.IdentityRow {
 	return rows
 }
 
-// gcpPrivilege grades a service account's roles: owner or an
-// IAM-administering role is admin, editor is wildcard (nearly every
-// service), any other role scoped.
-func gcpPrivilege(id *inventory.Identity) string {
+// gcpPrivilege grades a service account's roles in force as of asOf: an
+// administrator-equivalent role (the graph's and the rules' one list) is
+// admin, editor or another IAM-administering role is wildcard, any other
+// role scoped.
+func gcpPrivilege(id *inventory.Identity, asOf time.Time) string {
 	best := "none"
-	gcpBindings(id, func(g *inventory.Grant, _ *inventory.Statement) {
+	gcpBindings(id, asOf, func(g *inventory.Grant, _ *inventory.Statement) {
 		switch {
-		case g.PolicyName == "roles/owner" || adminRoles[g.PolicyName]:
+		case paths.GCPAdminRoles[g.PolicyName]:
 			best = "admin"
-		case g.PolicyName == "roles/editor" && best != "admin":
+		case (g.PolicyName == "roles/editor" || iamAdminRole(g.PolicyName)) && best != "admin":
 			best = "wildcard"
 		case best == "none":
 			best = "scoped"

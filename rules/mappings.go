@@ -21,6 +21,7 @@ var mappings = map[string]mapping{
 	"NHI-OVB-002": {asi: "ASI03 ASI02", tm: "T3 T2", nhi: "NHI5", maestro: "cross-layer/privilege-escalation L4/lateral-movement", nist: "AC-6 AC-6(7)"},
 	"NHI-OVB-003": {asi: "ASI03 ASI02", tm: "T3 T2", nhi: "NHI5", maestro: "cross-layer/privilege-escalation L4/lateral-movement", nist: "AC-6 AC-6(7)"},
 	"NHI-OVB-004": {asi: "ASI03 ASI02", tm: "T3 T2", nhi: "NHI5", maestro: "cross-layer/privilege-escalation", cisAWS3: "1.16 1.22", cisAWS5: "1.15 1.21", nist: "AC-6 AC-6(5)"},
+	"NHI-OVB-005": {asi: "ASI03 ASI02", tm: "T3 T2", nhi: "NHI5", maestro: "cross-layer/privilege-escalation", nist: "AC-6 AC-6(1)"},
 	// static
 	"NHI-STA-001": {asi: "ASI03", tm: "T3 T9", nhi: "NHI7", maestro: "L7/agent-identity-attack L4", cisAWS3: "1.18", cisAWS5: "1.17", nist: "IA-5 IA-9"},
 	"NHI-STA-002": {asi: "ASI03", tm: "T3 T9", nhi: "NHI7", maestro: "L4", cisAWS3: "1.14", cisAWS5: "1.13", cisGCP3: "1.7", nist: "IA-5"},
@@ -39,6 +40,7 @@ var mappings = map[string]mapping{
 	"NHI-DEL-003": {asi: "ASI03", tm: "T9 T3", nhi: "NHI6", maestro: "L7/agent-identity-attack cross-layer/lateral-movement", nist: "IA-9 AC-3"},
 	"NHI-DEL-004": {asi: "ASI03", tm: "T3", nhi: "NHI7", maestro: "L4", nist: "AC-12 IA-5"},
 	"NHI-ESC-001": {asi: "ASI03", tm: "T3 T14", nhi: "NHI5", maestro: "cross-layer/privilege-escalation", cisGCP3: "1.6", nist: "AC-6 AC-5 AC-3"},
+	"NHI-ESC-002": {asi: "ASI03", tm: "T3", nhi: "NHI5", maestro: "cross-layer/privilege-escalation", nist: "AC-6 AC-6(1) AC-5"},
 	"NHI-DEL-006": {asi: "ASI03 ASI07", tm: "T3 T8", nhi: "NHI5 NHI9", maestro: "cross-layer/lateral-movement L7/integration-risks", nist: "AC-20 AC-6 AU-10"},
 	// GCP
 	"NHI-OVB-101": {asi: "ASI03 ASI02", tm: "T3 T2", nhi: "NHI5", maestro: "cross-layer/privilege-escalation L4/lateral-movement", cisGCP3: "1.5", nist: "AC-6 AC-6(5)"},
@@ -60,28 +62,43 @@ var (
 	controlsByRule map[string][]findings.Control
 )
 
-// ControlsFor returns a rule's controls. The slice is shared by every
-// finding of the rule: callers must not modify it.
-func ControlsFor(ruleID string) []findings.Control {
+// ControlsFor returns a rule's controls for findings about an identity of
+// a provider: CIS benchmarks of other providers are left out (an AWS
+// finding never cites CIS GCP, nor a GCP finding CIS AWS). An empty
+// provider returns every control of the rule. The slice is shared by
+// every finding of the rule: callers must not modify it.
+func ControlsFor(ruleID, provider string) []findings.Control {
 	controlsOnce.Do(func() {
-		controlsByRule = make(map[string][]findings.Control, len(mappings))
+		controlsByRule = make(map[string][]findings.Control, 3*len(mappings))
 		for id := range mappings {
-			controlsByRule[id] = buildControls(id)
+			for _, p := range []string{"", "aws", "gcp"} {
+				controlsByRule[id+"|"+p] = buildControls(id, p)
+			}
 		}
 	})
-	if cs, ok := controlsByRule[ruleID]; ok {
+	if cs, ok := controlsByRule[ruleID+"|"+provider]; ok {
 		return cs
+	}
+	if cs, ok := controlsByRule[ruleID+"|"]; ok {
+		return cs // a provider without its own benchmark: every control
 	}
 	return []findings.Control{}
 }
 
-func buildControls(ruleID string) []findings.Control {
+func buildControls(ruleID, provider string) []findings.Control {
 	m := mappings[ruleID]
+	aws, gcp := provider != "gcp", provider != "aws"
 	var out []findings.Control
-	for _, part := range []struct{ fw, ids string }{
-		{controls.ASI, m.asi}, {controls.ASITM, m.tm}, {controls.NHI, m.nhi}, {controls.MAESTRO, m.maestro},
-		{controls.CISAWS3, m.cisAWS3}, {controls.CISAWS5, m.cisAWS5}, {controls.CISGCP3, m.cisGCP3}, {controls.NIST, m.nist},
+	for _, part := range []struct {
+		fw, ids string
+		keep    bool
+	}{
+		{controls.ASI, m.asi, true}, {controls.ASITM, m.tm, true}, {controls.NHI, m.nhi, true}, {controls.MAESTRO, m.maestro, true},
+		{controls.CISAWS3, m.cisAWS3, aws}, {controls.CISAWS5, m.cisAWS5, aws}, {controls.CISGCP3, m.cisGCP3, gcp}, {controls.NIST, m.nist, true},
 	} {
+		if !part.keep {
+			continue
+		}
 		for _, id := range strings.Fields(part.ids) {
 			out = append(out, findings.Control{Framework: part.fw, ID: id})
 		}
@@ -92,6 +109,6 @@ func buildControls(ruleID string) []findings.Control {
 // Describe returns a rule's catalogue entry with its control mappings.
 func Describe(r Rule) findings.Rule {
 	m := r.Meta()
-	m.Controls = ControlsFor(m.ID)
+	m.Controls = ControlsFor(m.ID, "")
 	return m
 }

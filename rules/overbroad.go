@@ -293,3 +293,56 @@ func (r broadManaged) Check(s *Subject) []findings.Finding {
 	}
 	return out
 }
+
+// passRoleEverywhere: iam:PassRole on every role.
+type passRoleEverywhere struct{}
+
+func (passRoleEverywhere) Meta() findings.Rule {
+	return findings.Rule{
+		ID: "NHI-OVB-005", Title: "iam:PassRole on every role", Category: findings.Overbroad, Severity: findings.High,
+		Description: "The identity may pass any role of the account (iam:PassRole on \"*\" or on every role ARN) to an AWS service. Combined with the right to create a resource of a service that runs code (an instance, a function, a job, a stack), it acts with the permissions of the most privileged role that service can assume.",
+		Rationale:   "iam:PassRole is the building block of every pass-role escalation method: with it on every role, one more permission (ec2:RunInstances, lambda:CreateFunction, glue:CreateDevEndpoint…) turns the identity into whichever role is the strongest, and roles created later are included.",
+		Remediation: "Scope iam:PassRole's Resource to the specific role ARNs the workload must pass, and add the iam:PassedToService condition naming the one service it passes them to.",
+		Defaults:    "High; medium when the grant is conditional (such as iam:PassedToService). Not reported for full administrators (NHI-OVB-001) nor for identities granted all of iam on every resource (NHI-OVB-002, NotAction: NHI-OVB-003). The escalation paths it opens are NHI-ESC-001's.",
+		References:  []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html", "https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation/"},
+		Providers:   []string{"aws"},
+	}
+}
+
+func (r passRoleEverywhere) Check(s *Subject) []findings.Finding {
+	id := s.Identity
+	if !isAWSPrincipal(id) || s.Admin().Allowed || s.Perms().Evaluate("iam:*", "*").Allowed {
+		return nil
+	}
+	every := "arn:aws:iam::" + id.Account + ":role/*"
+	d := s.Perms().Evaluate("iam:PassRole", every)
+	if !d.Allowed {
+		return nil
+	}
+	sev, msg := findings.High, fmt.Sprintf("%s may pass every role of account %s to any service.", id.Name, id.Account)
+	if d.Conditional {
+		sev, msg = findings.Medium, fmt.Sprintf("%s may pass every role of account %s when the policy's conditions hold.", id.Name, id.Account)
+	}
+	return []findings.Finding{finding(r.Meta(), s, sev, nil, "", msg,
+		ev("allowed_by", refs(d.AllowedBy)), ev("resource", every), ev("condition", conditionKeys(d.Statements)))}
+}
+
+// conditionKeys names the condition keys of the allowing statements, or
+// "none".
+func conditionKeys(stmts []*inventory.Statement) string {
+	var keys []string
+	seen := map[string]bool{}
+	for _, st := range stmts {
+		for _, c := range st.Conditions {
+			k := c.Operator + " " + c.Key
+			if !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
+			}
+		}
+	}
+	if len(keys) == 0 {
+		return "none"
+	}
+	return strings.Join(keys, "; ")
+}

@@ -33,7 +33,7 @@ func (r noOwner) Check(s *Subject) []findings.Finding {
 	if id.Provider == inventory.GCP {
 		e = []findings.Evidence{ev("owner_looked_for", "description pattern "+s.Config.OwnerDescription.String()+" and the owners map")}
 	}
-	if s.Admin().Allowed || gcpAdmin(id) {
+	if s.Admin().Allowed || gcpAdmin(id, s.Config.AsOf) {
 		sev = findings.Medium
 		e = append(e, ev("admin", "identity is a full administrator"))
 	}

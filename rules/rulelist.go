@@ -9,11 +9,13 @@ func All() []Rule {
 		serviceWildcard{},
 		notActionAllow{},
 		broadManaged{},
+		passRoleEverywhere{},
 		basicRole{},
 		adminRole{},
 		customRoleEscalation{},
 		// escalation
 		toAdmin{},
+		latentEscalation{},
 		canImpersonateAll{},
 		// static
 		longLivedKey{},

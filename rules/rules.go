@@ -123,13 +123,41 @@ func (s *Subject) Days(t time.Time) int {
 	return int(s.Config.AsOf.Sub(t).Hours() / 24)
 }
 
-// Classify resolves owners from tags and marks agent identities by tag.
-// Scanners mark agents they can recognise from trust; this adds the
-// configured tags.
+// agentServices are the service principals that only AI agents' roles
+// trust (Amazon Bedrock agents and AgentCore runtimes). Services that run
+// many kinds of ML workloads (SageMaker) are no signal of an agent.
+var agentServices = map[string]bool{
+	"bedrock.amazonaws.com":           true,
+	"bedrock-agentcore.amazonaws.com": true,
+}
+
+// trustsAgentService reports whether an Allow trust statement names an
+// agent service.
+func trustsAgentService(id *inventory.Identity) bool {
+	for _, st := range id.Trust {
+		if !strings.EqualFold(st.Effect, "Allow") {
+			continue
+		}
+		for _, p := range st.Principals {
+			if p.Type == "Service" && agentServices[strings.ToLower(p.Value)] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Classify resolves owners from tags and decides which identities are AI
+// agents, on agent-specific signals only: an AWS role trusted by an agent
+// service, a configured tag or a configured identity glob. For AWS this
+// decision replaces the scanner's own guess from trust.
 func Classify(inv *inventory.Inventory, cfg *Config) {
 	owners := sortedKeys(cfg.Owners)
 	for i := range inv.Identities {
 		id := &inv.Identities[i]
+		if id.Provider == inventory.AWS {
+			id.Agent = trustsAgentService(id)
+		}
 		if id.Owner == "" {
 			for _, k := range cfg.OwnerTags {
 				if v := strings.TrimSpace(id.Tags[k]); v != "" {
@@ -327,7 +355,7 @@ func finding(m findings.Rule, s *Subject, sev findings.Severity, cred *inventory
 		Message:     msg,
 		Evidence:    ev,
 		Remediation: m.Remediation,
-		Controls:    ControlsFor(m.ID),
+		Controls:    ControlsFor(m.ID, string(id.Provider)),
 	}
 	if f.Evidence == nil {
 		f.Evidence = findings.EvidenceList{}

@@ -77,6 +77,9 @@ func cond(op, k string, v ...string) []inventory.Condition {
 	return []inventory.Condition{{Operator: op, Key: k, Values: v}}
 }
 
+// agentRole makes a role an AI agent's: trusted by Amazon Bedrock.
+var agentRole = trust(trustStmt("Service", "bedrock.amazonaws.com", nil))
+
 func trustStmt(ptype, value string, conds []inventory.Condition) inventory.Statement {
 	return inventory.Statement{Effect: "Allow", Actions: []string{"sts:AssumeRole"}, Principals: []inventory.Principal{{Type: ptype, Value: value}}, Conditions: conds}
 }
@@ -138,7 +141,7 @@ func TestFullAdmin(t *testing.T) {
 	mfa := cond("Bool", "aws:MultiFactorAuthPresent", "true")
 	runCases(t, fullAdmin{}, []ruleCase{
 		{name: "star_on_star", id: role("a", grant(allowAll())), want: []findings.Severity{C}},
-		{name: "agent_stays_critical", id: role("a", grant(allowAll()), func(i *inventory.Identity) { i.Agent = true }), want: []findings.Severity{C}},
+		{name: "agent_stays_critical", id: role("a", grant(allowAll()), agentRole), want: []findings.Severity{C}},
 		{name: "conditional_is_high", id: role("a", grant(inventory.Statement{Effect: "Allow", Actions: []string{"*"}, Resources: []string{"*"}, Conditions: mfa})), want: []findings.Severity{H}},
 		{name: "denied", id: role("a", grant(allowAll(), inventory.Statement{Effect: "Deny", Actions: []string{"*"}, Resources: []string{"*"}})), want: nil},
 		{name: "boundary_blocks", id: role("a", grant(allowAll()), func(i *inventory.Identity) {
@@ -156,7 +159,7 @@ func TestFullAdmin(t *testing.T) {
 func TestServiceWildcard(t *testing.T) {
 	runCases(t, serviceWildcard{}, []ruleCase{
 		{name: "iam_star", id: role("a", grant(inventory.Statement{Effect: "Allow", Actions: []string{"iam:*"}, Resources: []string{"*"}})), want: []findings.Severity{H}},
-		{name: "agent_raised", id: role("a", grant(inventory.Statement{Effect: "Allow", Actions: []string{"s3:*"}, Resources: []string{"*"}}), func(i *inventory.Identity) { i.Agent = true }), want: []findings.Severity{H}},
+		{name: "agent_raised", id: role("a", grant(inventory.Statement{Effect: "Allow", Actions: []string{"s3:*"}, Resources: []string{"*"}}), agentRole), want: []findings.Severity{H}},
 		{name: "two_services_two_findings", id: role("a", grant(inventory.Statement{Effect: "Allow", Actions: []string{"kms:*", "s3:*"}, Resources: []string{"*"}})), want: []findings.Severity{H, M}},
 		{name: "prefix_only", id: role("a", grant(inventory.Statement{Effect: "Allow", Actions: []string{"iam:Get*", "iam:List*"}, Resources: []string{"*"}})), want: nil},
 		{name: "scoped_resource", id: role("a", grant(inventory.Statement{Effect: "Allow", Actions: []string{"s3:*"}, Resources: []string{"arn:aws:s3:::b/*"}})), want: nil},
@@ -254,7 +257,7 @@ func TestNoOwner(t *testing.T) {
 		{name: "team_tag_counts", id: role("r", func(i *inventory.Identity) { i.Tags = map[string]string{"team": "x"} }), want: nil},
 		{name: "custom_owner_tag", id: role("r", func(i *inventory.Identity) { i.Tags = map[string]string{"cost-center": "x"} }), cfg: func(c *Config) { c.OwnerTags = []string{"cost-center"} }, want: nil},
 		{name: "admin_medium", id: role("r", untagged, grant(allowAll())), want: []findings.Severity{M}},
-		{name: "agent_admin_high", id: role("r", untagged, grant(allowAll()), func(i *inventory.Identity) { i.Agent = true }), want: []findings.Severity{H}},
+		{name: "agent_admin_high", id: role("r", untagged, grant(allowAll()), agentRole), want: []findings.Severity{H}},
 		{name: "agent_by_tag", id: role("r", func(i *inventory.Identity) { i.Tags = map[string]string{"nhiscan:agent": "true"} }), want: []findings.Severity{M}},
 	})
 }
@@ -293,7 +296,7 @@ func TestDelegationRules(t *testing.T) {
 	runCases(t, longSession{}, []ruleCase{
 		{name: "one_hour", id: role("r"), want: nil},
 		{name: "twelve_hours", id: role("r", func(i *inventory.Identity) { i.MaxSession = 12 * time.Hour }), want: []findings.Severity{L}},
-		{name: "agent_raised", id: role("r", func(i *inventory.Identity) { i.MaxSession = 12 * time.Hour; i.Agent = true }), want: []findings.Severity{M}},
+		{name: "agent_raised", id: role("r", func(i *inventory.Identity) { i.MaxSession = 12 * time.Hour }, agentRole), want: []findings.Severity{M}},
 		{name: "unknown", id: role("r", func(i *inventory.Identity) { i.MaxSession = 0 }), want: nil},
 	})
 	runCases(t, humanUse{}, []ruleCase{
@@ -382,4 +385,90 @@ func TestEveryRuleIsMapped(t *testing.T) {
 			t.Errorf("mapping for unknown rule %s", id)
 		}
 	}
+}
+
+func TestControlsFollowTheProvider(t *testing.T) {
+	cfg := DefaultConfig(asOf)
+	aws, gcp := role("r"), gsa("a")
+	for _, r := range All() {
+		for _, id := range []*inventory.Identity{&aws, &gcp} {
+			f := finding(r.Meta(), &Subject{Identity: id, Config: &cfg}, findings.High, nil, "", "m")
+			for _, c := range f.Controls {
+				foreign := controls.CISGCP3
+				if id.Provider == inventory.GCP {
+					foreign = controls.CISAWS3
+				}
+				if c.Framework == foreign || (id.Provider == inventory.GCP && c.Framework == controls.CISAWS5) {
+					t.Errorf("%s on a %s identity cites %s %s", r.Meta().ID, id.Provider, c.Framework, c.ID)
+				}
+			}
+		}
+	}
+	// The catalogue entry keeps every control: ESC-001 cites CIS GCP 1.6
+	// for GCP findings.
+	esc, _ := ByID(All(), "NHI-ESC-001")
+	found := false
+	for _, c := range Describe(esc).Controls {
+		found = found || (c.Framework == controls.CISGCP3 && c.ID == "1.6")
+	}
+	if !found {
+		t.Errorf("NHI-ESC-001's catalogue entry lost CIS GCP 1.6")
+	}
+}
+
+func TestAgentDetection(t *testing.T) {
+	svc := func(services ...string) func(*inventory.Identity) {
+		st := inventory.Statement{Effect: "Allow", Actions: []string{"sts:AssumeRole"}}
+		for _, v := range services {
+			st.Principals = append(st.Principals, inventory.Principal{Type: "Service", Value: v})
+		}
+		return trust(st)
+	}
+	scannerGuess := func(i *inventory.Identity) { i.Agent = true } // what a scanner may have marked
+	for _, tt := range []struct {
+		name string
+		id   inventory.Identity
+		cfg  func(*Config)
+		want bool
+	}{
+		{name: "bedrock_agent", id: role("a", svc("bedrock.amazonaws.com")), want: true},
+		{name: "agentcore_runtime", id: role("a", svc("bedrock-agentcore.amazonaws.com")), want: true},
+		{name: "sagemaker_among_others", id: role("a", svc("sagemaker.amazonaws.com", "ec2.amazonaws.com", "glue.amazonaws.com"), scannerGuess), want: false},
+		{name: "sagemaker_alone", id: role("a", svc("sagemaker.amazonaws.com"), scannerGuess), want: false},
+		{name: "deny_is_no_signal", id: role("a", trust(inventory.Statement{Effect: "Deny", Principals: []inventory.Principal{{Type: "Service", Value: "bedrock.amazonaws.com"}}})), want: false},
+		{name: "tag", id: role("a", svc("sagemaker.amazonaws.com"), func(i *inventory.Identity) { i.Tags["nhiscan:agent"] = "true" }), want: true},
+		{name: "glob", id: role("support-agent", svc("lambda.amazonaws.com")), cfg: func(c *Config) { c.Agents = []string{"*agent*"} }, want: true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := DefaultConfig(asOf)
+			if tt.cfg != nil {
+				tt.cfg(&cfg)
+			}
+			inv := inventory.Inventory{Identities: []inventory.Identity{tt.id}}
+			Classify(&inv, &cfg)
+			if got := inv.Identities[0].Agent; got != tt.want {
+				t.Errorf("agent = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestPassRoleEverywhere(t *testing.T) {
+	pass := func(res string, conds []inventory.Condition) func(*inventory.Identity) {
+		return grant(inventory.Statement{Effect: "Allow", Actions: []string{"iam:PassRole"}, Resources: []string{res}, Conditions: conds})
+	}
+	runCases(t, passRoleEverywhere{}, []ruleCase{
+		{name: "star", id: role("ci", pass("*", nil)), want: []findings.Severity{H}},
+		{name: "every_role_arn", id: user("u", pass("arn:aws:iam::111122223333:role/*", nil)), want: []findings.Severity{H}},
+		{name: "any_account_roles", id: role("ci", pass("arn:aws:iam::*:role/*", nil)), want: []findings.Severity{H}},
+		{name: "iam_prefix_wildcard", id: role("ci", grant(inventory.Statement{Effect: "Allow", Actions: []string{"iam:Pass*"}, Resources: []string{"*"}})), want: []findings.Severity{H}},
+		{name: "passed_to_service_condition", id: role("ci", pass("*", cond("StringEquals", "iam:PassedToService", "lambda.amazonaws.com"))), want: []findings.Severity{M}},
+		{name: "expired_grant", id: role("ci", pass("*", cond("DateLessThan", "aws:CurrentTime", "2026-01-01T00:00:00Z"))), want: nil},
+		{name: "scoped_to_prefix", id: role("ci", pass("arn:aws:iam::111122223333:role/app-*", nil)), want: nil},
+		{name: "one_role", id: role("ci", pass("arn:aws:iam::111122223333:role/app", nil)), want: nil},
+		{name: "denied_on_admin_roles", id: role("ci", pass("*", nil), grant(inventory.Statement{Effect: "Deny", Actions: []string{"iam:PassRole"}, Resources: []string{"arn:aws:iam::111122223333:role/admin-*"}})), want: []findings.Severity{H}},
+		{name: "denied_everywhere", id: role("ci", pass("*", nil), grant(inventory.Statement{Effect: "Deny", Actions: []string{"iam:PassRole"}, Resources: []string{"*"}})), want: nil},
+		{name: "admin_is_ovb001s", id: role("ci", grant(allowAll())), want: nil},
+		{name: "iam_star_is_ovb002s", id: role("ci", grant(inventory.Statement{Effect: "Allow", Actions: []string{"iam:*"}, Resources: []string{"*"}})), want: nil},
+	})
 }

@@ -2,6 +2,7 @@ package paths
 
 import (
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -145,6 +146,10 @@ type builder struct {
 	byAccount  map[string][]trustRef       // account -> roles trusting it (root or id)
 	anyone     []trustRef                  // roles trusting "*"
 	adminGroup map[string][]int            // account -> groups with admin rights
+	groups     map[string][]int            // account -> every group
+	// passwordUnknown: accounts without a credential report, whose users'
+	// console passwords are unknown.
+	passwordUnknown map[string]bool
 	// GCP indexes
 	projectSAs map[string][]int // project -> service accounts
 	resProject map[string][]string
@@ -171,7 +176,12 @@ func Build(inv *inventory.Inventory, asOf time.Time) *Graph {
 	g.add(node{label: Administrator})
 	b := &builder{g: g, asOf: asOf, virtual: map[string]int{}, users: map[string][]int{}, byPassword: map[string]map[bool][]int{}, roles: map[string][]int{},
 		byService: map[string]map[string][]int{}, byName: map[string][]trustRef{}, byAccount: map[string][]trustRef{},
-		adminGroup: map[string][]int{}, projectSAs: map[string][]int{}, resProject: map[string][]string{}, saTrust: map[string][]saGrant{}, assumableByAcct: map[string]*assumableRoles{}}
+		adminGroup: map[string][]int{}, groups: map[string][]int{}, passwordUnknown: map[string]bool{}, projectSAs: map[string][]int{}, resProject: map[string][]string{}, saTrust: map[string][]saGrant{}, assumableByAcct: map[string]*assumableRoles{}}
+	for _, src := range inv.Sources {
+		if src.Scanner == string(inventory.AWS) && slices.Contains(src.NotAssessed, inventory.NotAssessedUserCredentials) {
+			b.passwordUnknown[src.Scope] = true
+		}
+	}
 	var principals []principal
 	for i := range inv.Identities {
 		id := &inv.Identities[i]
@@ -216,6 +226,8 @@ func Build(inv *inventory.Inventory, asOf time.Time) *Graph {
 				switch p.id.Kind {
 				case inventory.KindAWSRole, inventory.KindAWSUser:
 					b.awsEdges(p, c)
+				case inventory.KindAWSGroup:
+					b.awsEdges(memberOf(p), c) // what joining the group gives
 				}
 			}
 		}()
@@ -252,6 +264,7 @@ func (b *builder) indexIdentity(p principal) {
 		pw := hasPassword(id)
 		b.byPassword[id.Account][pw] = append(b.byPassword[id.Account][pw], p.n)
 	case inventory.KindAWSGroup:
+		b.groups[id.Account] = append(b.groups[id.Account], p.n)
 		if d := p.perms.Evaluate("*", "*"); d.Allowed {
 			b.adminGroup[id.Account] = append(b.adminGroup[id.Account], p.n)
 		}
@@ -261,7 +274,11 @@ func (b *builder) indexIdentity(p principal) {
 			if !strings.EqualFold(st.Effect, "Allow") {
 				continue
 			}
-			ref := trustRef{role: p.n, conditional: st.Conditional()}
+			t := policy.When(&st, b.asOf, policy.AnyCaller)
+			if t == policy.False {
+				continue
+			}
+			ref := trustRef{role: p.n, conditional: t == policy.Unknown}
 			for _, pr := range st.Principals {
 				switch {
 				case pr.Type == "Service":
@@ -291,13 +308,31 @@ func (b *builder) indexIdentity(p principal) {
 			if len(st.Actions) == 0 || !GCPImpersonationRoles[st.Actions[0]] {
 				continue
 			}
+			t := policy.When(&st, b.asOf, policy.AnyCaller)
+			if t == policy.False {
+				continue
+			}
 			for _, pr := range st.Principals {
+				// "deleted:serviceAccount:" members are stale bindings, not
+				// principals: only live service accounts act.
 				if pr.Type == "serviceAccount" {
-					b.saTrust[pr.Value] = append(b.saTrust[pr.Value], saGrant{target: p.n, role: st.Actions[0], conditional: st.Conditional()})
+					b.saTrust[pr.Value] = append(b.saTrust[pr.Value], saGrant{target: p.n, role: st.Actions[0], conditional: t == policy.Unknown})
 				}
 			}
 		}
 	}
+}
+
+// memberOf stands for any member of a group: a user of the group's account
+// holding the group's permissions only, whose own name is unknown (so a
+// grant on users counts only when it covers every user). Its edges start
+// at the group's node: a user who joins the group takes them.
+func memberOf(grp principal) principal {
+	g := grp.id
+	prefix, _, _ := strings.Cut(g.ID, ":group/")
+	m := &inventory.Identity{ID: prefix + ":user/*", Provider: g.Provider, Kind: inventory.KindAWSUser, Account: g.Account,
+		Name: "a member of " + g.Name, Groups: []string{g.ID}, Grants: g.Grants}
+	return principal{n: grp.n, id: m, perms: grp.perms, allows: grp.allows}
 }
 
 // rootAccount returns the account a principal value names as a whole
@@ -388,19 +423,22 @@ func (b *builder) virtualRefs(key, label string, targets func() []trustRef) int 
 	return n
 }
 
-// gcpAdminRoles make a service account administrator-equivalent: they
-// can grant any role, themselves included.
-var gcpAdminRoles = map[string]bool{
+// GCPAdminRoles make their holder administrator-equivalent on the
+// resource they are granted on: they can grant any role, themselves
+// included. The one list the graph, the rules and the inventory share.
+var GCPAdminRoles = map[string]bool{
 	"roles/owner": true, "roles/resourcemanager.projectIamAdmin": true, "roles/resourcemanager.folderIamAdmin": true,
-	"roles/resourcemanager.organizationAdmin": true, "roles/iam.securityAdmin": true,
+	"roles/resourcemanager.folderAdmin": true, "roles/resourcemanager.organizationAdmin": true, "roles/iam.securityAdmin": true,
 }
 
 func (b *builder) adminEdges(p principal) {
 	if p.id.Kind == inventory.KindGCPAccount {
 		for _, gr := range p.id.Grants {
-			if gr.Source == inventory.SourceBinding && gcpAdminRoles[gr.PolicyName] {
-				cond := len(gr.Statements) > 0 && gr.Statements[0].Conditional()
-				b.g.link(p.n, sink, edge{via: gr.PolicyName + " on " + gr.Via, conditional: cond})
+			if gr.Source != inventory.SourceBinding || !GCPAdminRoles[gr.PolicyName] {
+				continue
+			}
+			if t := b.bindingTruth(gr); t != policy.False {
+				b.g.link(p.n, sink, edge{via: gr.PolicyName + " on " + gr.Via, conditional: t == policy.Unknown})
 				return
 			}
 		}
@@ -566,29 +604,48 @@ func (b *builder) awsEdges(p principal, col *collector) {
 				}
 			}
 		case joinGroup:
-			if !isUser || !canEscape() {
-				continue
+			if !isUser || !canEscape() || strings.HasSuffix(p.id.ID, ":user/*") {
+				continue // a group's stand-in member does not join further groups
 			}
+			joined := false
 			for _, gn := range b.adminGroup[acct] {
 				if ok, c := allowed(p, m.TargetAction, b.g.nodes[gn].id.ID); ok {
 					col.link(sink, edge{method: m, conditional: c, via: "group " + b.g.nodes[gn].id.ID})
+					joined = true
 					break
 				}
 			}
+			if joined {
+				continue
+			}
+			// A group whose own permissions let a member escalate.
+			if ok, c := allowed(p, m.TargetAction, "*"); ok {
+				col.linkVirtual("groups/"+acct, "groups of "+acct, func() []int { return b.groups[acct] }, edge{method: m, conditional: c})
+				continue
+			}
+			for _, gn := range candidates(p, m.TargetAction, b.groups[acct], b.g) {
+				if ok, c := allowed(p, m.TargetAction, b.g.nodes[gn].id.ID); ok && !slices.Contains(p.id.Groups, b.g.nodes[gn].id.ID) {
+					col.link(gn, edge{method: m, conditional: c})
+				}
+			}
 		case otherUser:
+			// Without a credential report nobody knows which users have a
+			// console password: both login-profile methods may work on any
+			// user, conditionally.
+			unknown := m.Password != nil && b.passwordUnknown[acct]
 			targets := func() []int {
-				if m.Password == nil {
+				if m.Password == nil || unknown {
 					return b.users[acct]
 				}
 				return b.byPassword[acct][*m.Password]
 			}
 			if ok, c := allowed(p, m.TargetAction, "*"); ok {
-				col.linkVirtual(m.ID+"/"+acct, "users of "+acct, targets, edge{method: m, conditional: c})
+				col.linkVirtual(m.ID+"/"+acct, "users of "+acct, targets, edge{method: m, conditional: c || unknown})
 				continue
 			}
 			for _, u := range candidates(p, m.TargetAction, targets(), b.g) {
 				if ok, c := allowed(p, m.TargetAction, b.g.nodes[u].id.ID); ok {
-					col.link(u, edge{method: m, conditional: c})
+					col.link(u, edge{method: m, conditional: c || unknown})
 				}
 			}
 		case assume:
@@ -755,12 +812,24 @@ var gcpMethod = func() *Method {
 	return &m
 }()
 
+// bindingTruth decides a GCP binding's condition as of the scan.
+func (b *builder) bindingTruth(gr inventory.Grant) policy.Truth {
+	if len(gr.Statements) == 0 {
+		return policy.True
+	}
+	return policy.When(&gr.Statements[0], b.asOf, policy.AnyCaller)
+}
+
 func (b *builder) gcpEdges(p principal) {
 	for _, gr := range p.id.Grants {
 		if gr.Source != inventory.SourceBinding || !GCPImpersonationRoles[gr.PolicyName] {
 			continue
 		}
-		cond := len(gr.Statements) > 0 && gr.Statements[0].Conditional()
+		t := b.bindingTruth(gr)
+		if t == policy.False {
+			continue // expired: grants nothing
+		}
+		cond := t == policy.Unknown
 		projects := b.resProject[gr.Via] // folders and organizations: the projects under them
 		if proj, ok := strings.CutPrefix(gr.Via, "projects/"); ok {
 			projects = []string{proj}
@@ -847,9 +916,10 @@ func (g *Graph) IsAdmin(id string) bool {
 }
 
 // ToAdmin returns a shortest path from the identity to administrator.
+// Groups do not act: they are reached by joining them.
 func (g *Graph) ToAdmin(id string) (Path, bool) {
 	n, ok := g.index[id]
-	if !ok || g.dist[n] < 0 {
+	if !ok || g.dist[n] < 0 || g.nodes[n].id.Kind == inventory.KindAWSGroup {
 		return Path{}, false
 	}
 	return g.walk(n, sink, g.next), true
@@ -865,7 +935,7 @@ func (g *Graph) Towards(target string) map[string]Path {
 	dist, next := g.towards(t)
 	out := map[string]Path{}
 	for n, nd := range g.nodes {
-		if nd.id == nil || n == t || dist[n] < 0 {
+		if nd.id == nil || n == t || dist[n] < 0 || nd.id.Kind == inventory.KindAWSGroup {
 			continue
 		}
 		out[nd.id.ID] = g.walk(n, t, next)

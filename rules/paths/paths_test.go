@@ -249,16 +249,19 @@ func TestGCP(t *testing.T) {
 		}
 		return id
 	}
-	bind := func(role, via string) opt {
+	expired := []inventory.Condition{{Operator: "CEL", Key: "temporary", Values: []string{`request.time < timestamp("2026-01-01T00:00:00Z")`}}}
+	bindIf := func(role, via string, conds []inventory.Condition) opt {
 		return func(id *inventory.Identity) {
-			id.Grants = append(id.Grants, inventory.Grant{Source: inventory.SourceBinding, PolicyName: role, Via: via, Statements: []inventory.Statement{{Effect: "Allow", Actions: []string{role}, Resources: []string{via}}}})
+			id.Grants = append(id.Grants, inventory.Grant{Source: inventory.SourceBinding, PolicyName: role, Via: via, Statements: []inventory.Statement{{Effect: "Allow", Actions: []string{role}, Resources: []string{via}, Conditions: conds}}})
 		}
 	}
-	lets := func(role, member string) opt {
+	bind := func(role, via string) opt { return bindIf(role, via, nil) }
+	letsAs := func(role, typ, member string, conds []inventory.Condition) opt {
 		return func(id *inventory.Identity) {
-			id.Trust = append(id.Trust, inventory.Statement{Effect: "Allow", Actions: []string{role}, Resources: []string{"sa"}, Principals: []inventory.Principal{{Type: "serviceAccount", Value: member}}})
+			id.Trust = append(id.Trust, inventory.Statement{Effect: "Allow", Actions: []string{role}, Resources: []string{"sa"}, Principals: []inventory.Principal{{Type: typ, Value: member}}, Conditions: conds})
 		}
 	}
+	lets := func(role, member string) opt { return letsAs(role, "serviceAccount", member, nil) }
 	for _, tt := range []struct {
 		name string
 		ids  []inventory.Identity
@@ -269,10 +272,79 @@ func TestGCP(t *testing.T) {
 		{"project_level_account_admin", []inventory.Identity{sa("a", bind("roles/iam.serviceAccountAdmin", "projects/p")), sa("boss", bind("roles/owner", "projects/p"))}, "gcp-impersonate"},
 		{"trap_viewer_role", []inventory.Identity{sa("a", bind("roles/iam.serviceAccountViewer", "projects/p")), sa("boss", bind("roles/owner", "projects/p"))}, ""},
 		{"trap_other_member", []inventory.Identity{sa("a"), sa("boss", bind("roles/owner", "projects/p"), lets("roles/iam.serviceAccountTokenCreator", "c@p.iam.gserviceaccount.com"))}, ""},
+		{"trap_deleted_member", []inventory.Identity{sa("a"), sa("boss", bind("roles/owner", "projects/p"), letsAs("roles/iam.serviceAccountTokenCreator", "deleted:serviceAccount", "a@p.iam.gserviceaccount.com?uid=1", nil))}, ""},
+		{"trap_expired_sa_binding", []inventory.Identity{sa("a"), sa("boss", bind("roles/owner", "projects/p"), letsAs("roles/iam.serviceAccountTokenCreator", "serviceAccount", "a@p.iam.gserviceaccount.com", expired))}, ""},
+		{"trap_expired_project_binding", []inventory.Identity{sa("a", bindIf("roles/iam.serviceAccountUser", "projects/p", expired)), sa("boss", bind("roles/owner", "projects/p"))}, ""},
+		{"trap_expired_owner", []inventory.Identity{sa("a", bind("roles/iam.serviceAccountUser", "projects/p")), sa("boss", bindIf("roles/owner", "projects/p", expired))}, ""},
+		{"folder_admin_is_administrator", []inventory.Identity{sa("a", bind("roles/iam.serviceAccountUser", "projects/p")), sa("boss", bind("roles/resourcemanager.folderAdmin", "folders/1"))}, "gcp-impersonate"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := strings.Join(pathOf(t, "a@p.iam.gserviceaccount.com", tt.ids...), " "); got != tt.want {
 				t.Errorf("path = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestJoinGroupThatEscalates(t *testing.T) {
+	member := func(i *inventory.Identity) { i.Groups = []string{arn("group", "devs")} }
+	for _, tt := range []struct {
+		name string
+		ids  []inventory.Identity
+		want string
+	}{
+		{"iam_star_group", []inventory.Identity{ident("user", "a", inline(allow("iam:AddUserToGroup"))), ident("group", "devs", inline(allow("iam:*")))}, "aws-iam-add-user-to-group aws-iam-attach-user-policy"},
+		{"scoped_join", []inventory.Identity{ident("user", "a", inline(on(arn("group", "devs"), "iam:AddUserToGroup"))), ident("group", "devs", inline(allow("iam:*")))}, "aws-iam-add-user-to-group aws-iam-attach-user-policy"},
+		{"group_rewrites_itself", []inventory.Identity{ident("user", "a", inline(allow("iam:AddUserToGroup"))), ident("group", "devs", inline(on(arn("group", "devs"), "iam:PutGroupPolicy")))}, "aws-iam-add-user-to-group aws-iam-put-group-policy"},
+		{"group_passes_roles", []inventory.Identity{ident("user", "a", inline(allow("iam:AddUserToGroup"))), ident("group", "devs", inline(allow("iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"))),
+			ident("role", "admin-fn", inline(admin), trusts("Service", "lambda.amazonaws.com"))}, "aws-iam-add-user-to-group aws-lambda-create-invoke"},
+		{"trap_group_rewrites_one_named_user", []inventory.Identity{ident("user", "a", inline(allow("iam:AddUserToGroup"))), ident("group", "devs", inline(on(arn("user", "bob"), "iam:PutUserPolicy")))}, ""},
+		{"trap_join_other_group_only", []inventory.Identity{ident("user", "a", inline(on(arn("group", "readers"), "iam:AddUserToGroup"))), ident("group", "devs", inline(allow("iam:*"))), ident("group", "readers", inline(allow("s3:Get*")))}, ""},
+		{"trap_already_member", []inventory.Identity{ident("user", "a", member, inline(on(arn("group", "devs"), "iam:AddUserToGroup"))), ident("group", "devs", inline(on(arn("user", "bob"), "iam:PutUserPolicy")))}, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := strings.Join(pathOf(t, arn("user", "a"), tt.ids...), " "); got != tt.want {
+				t.Errorf("path = %q, want %q", got, tt.want)
+			}
+		})
+	}
+	// A group is no start of a path: it does not act.
+	inv := inventory.Inventory{Identities: []inventory.Identity{ident("group", "devs", inline(allow("iam:*")))}}
+	if _, ok := Build(&inv, asOf).ToAdmin(arn("group", "devs")); ok {
+		t.Errorf("a group has a path of its own")
+	}
+}
+
+func TestPasswordStateUnknownWithoutCredentialReport(t *testing.T) {
+	withReport := inventory.Source{Scanner: "aws", Scope: acct, Status: inventory.StatusOK}
+	without := inventory.Source{Scanner: "aws", Scope: acct, Status: inventory.StatusOK, NotAssessed: []string{inventory.NotAssessedUserCredentials}}
+	for _, tt := range []struct {
+		name        string
+		src         inventory.Source
+		method      string
+		target      inventory.Identity
+		want        bool
+		conditional bool
+	}{
+		{"report_create_on_passwordless", withReport, "iam:CreateLoginProfile", ident("user", "admin", inline(admin)), true, false},
+		{"report_create_on_password_user", withReport, "iam:CreateLoginProfile", ident("user", "admin", inline(admin), withPassword), false, false},
+		{"report_update_on_passwordless", withReport, "iam:UpdateLoginProfile", ident("user", "admin", inline(admin)), false, false},
+		{"no_report_create", without, "iam:CreateLoginProfile", ident("user", "admin", inline(admin)), true, true},
+		{"no_report_update", without, "iam:UpdateLoginProfile", ident("user", "admin", inline(admin)), true, true},
+		{"no_report_update_scoped", without, "iam:UpdateLoginProfile", ident("user", "admin", inline(admin)), true, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			res := "*"
+			if strings.HasSuffix(tt.name, "_scoped") {
+				res = arn("user", "admin")
+			}
+			inv := inventory.Inventory{Sources: []inventory.Source{tt.src}, Identities: []inventory.Identity{ident("user", "a", inline(on(res, tt.method))), tt.target}}
+			p, ok := Build(&inv, asOf).ToAdmin(arn("user", "a"))
+			if ok != tt.want {
+				t.Fatalf("path %v, want %v", ok, tt.want)
+			}
+			if ok && p.Conditional() != tt.conditional {
+				t.Errorf("conditional %v, want %v: %+v", p.Conditional(), tt.conditional, p.Steps)
 			}
 		})
 	}

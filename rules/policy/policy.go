@@ -61,12 +61,13 @@ func Compile(id *inventory.Identity) *Set { return CompileAt(id, time.Time{}) }
 // unknown, and their statements conditional.
 func CompileAt(id *inventory.Identity, asOf time.Time) *Set {
 	s := &Set{}
+	c := CallerOf(id)
 	for gi := range id.Grants {
-		s.identity = AppendStatements(s.identity, &id.Grants[gi], id.Grants[gi].Statements, asOf)
+		s.identity = appendFor(s.identity, &id.Grants[gi], id.Grants[gi].Statements, asOf, c)
 	}
 	if id.Boundary != nil {
 		s.hasBoundary = true
-		s.boundary = AppendStatements(s.boundary, id.Boundary, id.Boundary.Statements, asOf)
+		s.boundary = appendFor(s.boundary, id.Boundary, id.Boundary.Statements, asOf, c)
 	}
 	return s
 }
@@ -77,62 +78,23 @@ func FromStatements(g *inventory.Grant, stmts []inventory.Statement, asOf time.T
 	return &Set{identity: AppendStatements(nil, g, stmts, asOf)}
 }
 
-// dateOperators decide a date condition: value vs the comparison time.
-var dateOperators = map[string]func(now, v time.Time) bool{
-	"datelessthan":          func(now, v time.Time) bool { return now.Before(v) },
-	"datelessthanequals":    func(now, v time.Time) bool { return !now.After(v) },
-	"dategreaterthan":       func(now, v time.Time) bool { return now.After(v) },
-	"dategreaterthanequals": func(now, v time.Time) bool { return !now.Before(v) },
-	"dateequals":            func(now, v time.Time) bool { return now.Equal(v) },
-	"datenotequals":         func(now, v time.Time) bool { return !now.Equal(v) },
-}
-
-// decideDate returns whether a condition on aws:CurrentTime holds as of
-// asOf; known is false for any other condition.
-func decideDate(c inventory.Condition, asOf time.Time) (holds, known bool) {
-	if asOf.IsZero() || !strings.EqualFold(c.Key, "aws:CurrentTime") {
-		return false, false
-	}
-	op := strings.ToLower(c.Operator)
-	op = strings.TrimSuffix(op, "ifexists")
-	op = strings.TrimPrefix(strings.TrimPrefix(op, "foranyvalue:"), "forallvalues:")
-	f, ok := dateOperators[op]
-	if !ok {
-		return false, false
-	}
-	for _, v := range c.Values {
-		t, err := time.Parse(time.RFC3339, v)
-		if err != nil {
-			if d, err2 := time.Parse("2006-01-02", v); err2 == nil {
-				t = d
-			} else {
-				return false, false
-			}
-		}
-		if f(asOf, t) {
-			return true, true // values are ORed
-		}
-	}
-	return false, true
-}
-
-// AppendStatements compiles statements of grant g onto out.
+// AppendStatements compiles statements of grant g onto out, for a caller
+// of unknown kind.
 func AppendStatements(out []stmt, g *inventory.Grant, stmts []inventory.Statement, asOf time.Time) []stmt {
+	return appendFor(out, g, stmts, asOf, AnyCaller)
+}
+
+func appendFor(out []stmt, g *inventory.Grant, stmts []inventory.Statement, asOf time.Time, caller Caller) []stmt {
+	if len(stmts) == 0 && isAdministratorAccess(g.PolicyID) {
+		stmts = administratorAccess // attached, document missing from the export
+	}
 	for si := range stmts {
 		st := &stmts[si]
-		conditional, never := false, false
-		for _, c := range st.Conditions {
-			holds, known := decideDate(c, asOf)
-			switch {
-			case !known:
-				conditional = true
-			case !holds:
-				never = true
-			}
-		}
-		if never {
+		truth := When(st, asOf, caller)
+		if truth == False {
 			continue // a condition that cannot hold as of asOf
 		}
+		conditional := truth == Unknown
 		c := stmt{
 			deny:        strings.EqualFold(st.Effect, "Deny"),
 			conditional: conditional,
@@ -154,6 +116,18 @@ func AppendStatements(out []stmt, g *inventory.Grant, stmts []inventory.Statemen
 		out = append(out, c)
 	}
 	return out
+}
+
+// administratorAccess is the document of the AWS-managed policy
+// AdministratorAccess, which AWS publishes and never changes: every action
+// on every resource. It stands in when an export names the attachment but
+// leaves the policy out (a paginated or filtered export).
+var administratorAccess = []inventory.Statement{{Effect: "Allow", Actions: []string{"*"}, Resources: []string{"*"}}}
+
+// isAdministratorAccess reports whether a policy ARN is the AWS-managed
+// AdministratorAccess policy, in any partition.
+func isAdministratorAccess(arn string) bool {
+	return strings.HasPrefix(arn, "arn:aws") && strings.HasSuffix(arn, ":iam::aws:policy/AdministratorAccess")
 }
 
 func lowerAll(in []string) []string {

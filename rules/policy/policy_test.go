@@ -161,3 +161,96 @@ func TestDateConditions(t *testing.T) {
 		})
 	}
 }
+
+func TestDateConditionKeysAndOperators(t *testing.T) {
+	asOf := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	past, future := "2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z"
+	pastEpoch, futureEpoch := "1767225600", "1798761600" // the same two dates
+	tests := []struct {
+		op, key string
+		values  []string
+		caller  Caller
+		want    Truth
+	}{
+		// aws:CurrentTime under every date operator
+		{"DateLessThan", "aws:CurrentTime", []string{past}, AnyCaller, False},
+		{"DateLessThanEquals", "aws:CurrentTime", []string{future}, AnyCaller, True},
+		{"DateGreaterThan", "aws:CurrentTime", []string{past}, AnyCaller, True},
+		{"DateGreaterThanEquals", "aws:CurrentTime", []string{future}, AnyCaller, False},
+		{"DateEquals", "aws:CurrentTime", []string{past}, AnyCaller, False},
+		{"DateNotEquals", "aws:CurrentTime", []string{past, future}, AnyCaller, True},
+		{"DateNotEquals", "aws:CurrentTime", []string{past, "2026-06-01T00:00:00Z"}, AnyCaller, False},
+		{"DateLessThanIfExists", "aws:CurrentTime", []string{past}, AnyCaller, False},
+		{"DateGreaterThan", "aws:CurrentTime", []string{"2026-01-01"}, AnyCaller, True},
+		{"DateLessThan", "aws:CurrentTime", []string{"next tuesday"}, AnyCaller, Unknown},
+		// aws:EpochTime: epoch seconds, date or numeric operators
+		{"DateLessThan", "aws:EpochTime", []string{pastEpoch}, AnyCaller, False},
+		{"DateGreaterThan", "aws:EpochTime", []string{pastEpoch}, AnyCaller, True},
+		{"NumericLessThan", "aws:EpochTime", []string{futureEpoch}, AnyCaller, True},
+		{"NumericGreaterThanEquals", "aws:EpochTime", []string{futureEpoch}, AnyCaller, False},
+		// aws:TokenIssueTime: no session issued from now on is older than a
+		// past date; long-term keys carry no issue time at all
+		{"DateLessThan", "aws:TokenIssueTime", []string{past}, SessionCaller, False},
+		{"DateLessThan", "aws:TokenIssueTime", []string{past}, AnyCaller, False},
+		{"DateLessThanIfExists", "aws:TokenIssueTime", []string{past}, SessionCaller, False},
+		{"DateLessThanIfExists", "aws:TokenIssueTime", []string{past}, AnyCaller, Unknown},
+		{"DateGreaterThan", "aws:TokenIssueTime", []string{past}, SessionCaller, True},
+		{"DateGreaterThan", "aws:TokenIssueTime", []string{past}, AnyCaller, Unknown},
+		{"DateGreaterThanIfExists", "aws:TokenIssueTime", []string{past}, AnyCaller, True},
+		{"DateNotEquals", "aws:TokenIssueTime", []string{past}, AnyCaller, True},
+		// other keys stay unknown
+		{"DateLessThan", "aws:MultiFactorAuthAge", []string{past}, AnyCaller, Unknown},
+	}
+	for _, tt := range tests {
+		st := inventory.Statement{Effect: "Allow", Conditions: []inventory.Condition{{Operator: tt.op, Key: tt.key, Values: tt.values}}}
+		if got := When(&st, asOf, tt.caller); got != tt.want {
+			t.Errorf("%s %s %v (caller %d) = %d, want %d", tt.op, tt.key, tt.values, tt.caller, got, tt.want)
+		}
+	}
+}
+
+func TestTokenIssueTimeRevocation(t *testing.T) {
+	// The console's "revoke active sessions" policy denies sessions issued
+	// before the revocation; a role's new sessions are not affected.
+	asOf := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	revoke := inventory.Statement{Effect: "Deny", Actions: []string{"*"}, Resources: []string{"*"},
+		Conditions: []inventory.Condition{{Operator: "DateLessThan", Key: "aws:TokenIssueTime", Values: []string{"2026-03-01T00:00:00Z"}}}}
+	id := ident(nil, []inventory.Statement{allow("*"), revoke})
+	id.Kind = inventory.KindAWSRole
+	if d := CompileAt(id, asOf).Evaluate("*", "*"); !d.Unconditional() {
+		t.Errorf("role with an old revocation: allowed %v conditional %v, want unconditional", d.Allowed, d.Conditional)
+	}
+	// An allow that only sessions issued before a past date satisfy grants
+	// nothing from now on.
+	old := inventory.Statement{Effect: "Allow", Actions: []string{"*"}, Resources: []string{"*"},
+		Conditions: []inventory.Condition{{Operator: "DateLessThan", Key: "aws:TokenIssueTime", Values: []string{"2026-03-01T00:00:00Z"}}}}
+	if d := CompileAt(ident(nil, []inventory.Statement{old}), asOf).Evaluate("*", "*"); d.Allowed {
+		t.Errorf("allow on old sessions only: allowed")
+	}
+}
+
+func TestGCPRequestTimeConditions(t *testing.T) {
+	asOf := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		expr string
+		want Truth
+	}{
+		{`request.time < timestamp("2026-01-01T00:00:00Z")`, False},
+		{`request.time < timestamp('2027-01-01T00:00:00Z')`, True},
+		{`request.time >= timestamp("2026-01-01T00:00:00.000Z")`, True},
+		{`timestamp("2027-01-01T00:00:00Z") < request.time`, False},
+		{`(request.time > timestamp("2026-01-01T00:00:00Z") && request.time < timestamp("2026-02-01T00:00:00Z"))`, False},
+		{`resource.name.startsWith("projects/_/buckets/a") && request.time < timestamp("2026-01-01T00:00:00Z")`, False},
+		{`resource.name.startsWith("projects/_/buckets/a") && request.time < timestamp("2027-01-01T00:00:00Z")`, Unknown},
+		{`resource.name.startsWith("x") || request.time < timestamp("2027-01-01T00:00:00Z")`, True},
+		{`!(request.time < timestamp("2026-01-01T00:00:00Z"))`, True},
+		{`resource.type == "storage.googleapis.com/Bucket"`, Unknown},
+		{`request.time.getHours("Europe/Berlin") < 17`, Unknown},
+	}
+	for _, tt := range tests {
+		st := inventory.Statement{Effect: "Allow", Conditions: []inventory.Condition{{Operator: "CEL", Key: "title", Values: []string{tt.expr}}}}
+		if got := When(&st, asOf, AnyCaller); got != tt.want {
+			t.Errorf("%s = %d, want %d", tt.expr, got, tt.want)
+		}
+	}
+}

@@ -65,6 +65,11 @@ const (
 	StatusFailed  = "failed"
 )
 
+// NotAssessedUserCredentials is the NotAssessed entry of an AWS source
+// without a credential report: users' passwords, key ages and key use are
+// unknown.
+const NotAssessedUserCredentials = "user credentials"
+
 // Source records one scanned scope (an AWS account, a GCP project).
 type Source struct {
 	Scanner  string   `json:"scanner"`

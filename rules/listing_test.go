@@ -1,0 +1,55 @@
+package rules
+
+import (
+	"context"
+	"testing"
+
+	"github.com/nhiscan/nhiscan/rules/paths"
+	"github.com/nhiscan/nhiscan/scanners/inventory"
+)
+
+// The inventory's privilege column agrees with the rules and the graph:
+// "admin" exactly when NHI-OVB-001 fires (AWS) or the graph counts the
+// identity administrator-equivalent (GCP).
+func TestPrivilegeAgreesWithRules(t *testing.T) {
+	adminAccess := "arn:aws:iam::aws:policy/AdministratorAccess"
+	for _, tt := range []struct {
+		name string
+		id   inventory.Identity
+		want string
+	}{
+		{name: "administrator_access_document_missing", id: role("r", managedGrant(adminAccess)), want: "admin"},
+		{name: "administrator_access_via_group_missing", id: user("u", func(i *inventory.Identity) {
+			i.Grants = append(i.Grants, inventory.Grant{Source: inventory.SourceGroup, PolicyName: "AdministratorAccess", PolicyID: adminAccess, Via: "admins"})
+		}), want: "admin"},
+		{name: "other_managed_missing_is_unknown", id: role("r", managedGrant("arn:aws:iam::aws:policy/ReadOnlyAccess")), want: "none"},
+		{name: "iam_wildcard", id: role("r", grant(inventory.Statement{Effect: "Allow", Actions: []string{"iam:*"}, Resources: []string{"*"}})), want: "wildcard"},
+		{name: "gcp_owner", id: gsa("a", bind("roles/owner", "projects/p", nil)), want: "admin"},
+		{name: "gcp_project_iam_admin", id: gsa("a", bind("roles/resourcemanager.projectIamAdmin", "projects/p", nil)), want: "admin"},
+		{name: "gcp_owner_expired", id: gsa("a", bind("roles/owner", "projects/p", expired)), want: "none"},
+		{name: "gcp_editor", id: gsa("a", bind("roles/editor", "projects/p", nil)), want: "wildcard"},
+		{name: "gcp_service_account_admin_not_admin", id: gsa("a", bind("roles/iam.serviceAccountAdmin", "projects/p", nil)), want: "wildcard"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := DefaultConfig(asOf)
+			inv := inventory.Inventory{Identities: []inventory.Identity{tt.id}}
+			rows := List(&inv, cfg)
+			if len(rows) != 1 || rows[0].Privilege != tt.want {
+				t.Fatalf("privilege = %+v, want %s", rows, tt.want)
+			}
+			var ruleAdmin bool
+			if tt.id.Provider == inventory.GCP {
+				ruleAdmin = paths.Build(&inv, asOf).IsAdmin(tt.id.ID)
+			} else {
+				fs, err := Run(context.Background(), &inv, []Rule{fullAdmin{}}, cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ruleAdmin = len(fs) == 1
+			}
+			if ruleAdmin != (tt.want == "admin") {
+				t.Errorf("rules say administrator %v, inventory says %s", ruleAdmin, rows[0].Privilege)
+			}
+		})
+	}
+}
