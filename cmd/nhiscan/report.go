@@ -87,7 +87,7 @@ func finish(env *environment, r *findings.Report, format output.Format, outPath 
 	}
 	if g.writeBaseline != "" {
 		nb := findings.NewBaseline(r.Findings, r.AsOf, base)
-		if err := emit(g.writeBaseline, nil, func(w io.Writer) error {
+		if err := writeFile("--write-baseline", g.writeBaseline, func(w io.Writer) error {
 			enc := json.NewEncoder(w)
 			enc.SetIndent("", "  ")
 			return enc.Encode(nb)

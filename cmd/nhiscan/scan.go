@@ -437,26 +437,5 @@ func emit(path string, stdout io.Writer, render func(io.Writer) error) error {
 		}
 		return bw.Flush()
 	}
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, ".nhiscan-*.tmp")
-	if err != nil {
-		return inputError{fmt.Errorf("--output %s: %v", path, unwrapPathError(err))}
-	}
-	name := tmp.Name()
-	bw := bufio.NewWriterSize(tmp, 64<<10)
-	werr := render(bw)
-	if werr == nil {
-		werr = bw.Flush()
-	}
-	if cerr := tmp.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Rename(name, path)
-	}
-	if werr != nil {
-		os.Remove(name)
-		return inputError{fmt.Errorf("--output %s: %v", path, unwrapPathError(werr))}
-	}
-	return nil
+	return writeFile("--output", path, render)
 }
