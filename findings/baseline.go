@@ -26,6 +26,10 @@ type BaselineEntry struct {
 	Identity    string    `json:"identity"`
 	Credential  string    `json:"credential,omitempty"`
 	FirstSeen   time.Time `json:"first_seen"`
+	// Severity is the finding's severity when it was accepted; a later
+	// rise makes the finding "updated". Baselines written before it was
+	// recorded lack it: their findings are never "updated".
+	Severity Severity `json:"severity,omitempty"`
 }
 
 // NewBaseline records the findings, sorted by fingerprint. An entry
@@ -45,7 +49,7 @@ func NewBaseline(fs []Finding, asOf time.Time, previous *Baseline) *Baseline {
 			continue
 		}
 		dup[f.Fingerprint] = true
-		e := BaselineEntry{Fingerprint: f.Fingerprint, RuleID: f.RuleID, Identity: f.Identity.ID, FirstSeen: asOf.UTC()}
+		e := BaselineEntry{Fingerprint: f.Fingerprint, RuleID: f.RuleID, Identity: f.Identity.ID, FirstSeen: asOf.UTC(), Severity: f.Severity}
 		if f.Credential != nil {
 			e.Credential = f.Credential.ID
 		}
@@ -98,17 +102,24 @@ func ParseBaseline(data []byte) (*Baseline, error) {
 	return &b, nil
 }
 
-// Apply marks each finding new or unchanged.
+// Apply marks each finding new, updated (in the baseline at a lower
+// severity) or unchanged.
 func (b *Baseline) Apply(fs []Finding) {
-	known := make(map[string]bool, len(b.Findings))
-	for _, e := range b.Findings {
-		known[e.Fingerprint] = true
+	known := make(map[string]*BaselineEntry, len(b.Findings))
+	for i := range b.Findings {
+		known[b.Findings[i].Fingerprint] = &b.Findings[i]
 	}
 	for i := range fs {
-		if known[fs[i].Fingerprint] {
-			fs[i].Status = StatusUnchanged
-		} else {
-			fs[i].Status = StatusNew
+		f := &fs[i]
+		f.PreviousSeverity = 0
+		switch e := known[f.Fingerprint]; {
+		case e == nil:
+			f.Status = StatusNew
+		case e.Severity != 0 && f.Severity > e.Severity:
+			f.Status = StatusUpdated
+			f.PreviousSeverity = e.Severity
+		default:
+			f.Status = StatusUnchanged
 		}
 	}
 }

@@ -62,7 +62,7 @@ func (o *inputOptions) register(cmd *cobra.Command) {
 	f.BoolVar(&o.demo, "demo", false, "scan the demo account embedded in the binary")
 	f.StringVar(&o.format, "format", "table", "output format: table, json or sarif (scan only)")
 	f.StringVar(&o.output, "output", "", "write the report to this file (written atomically) instead of stdout")
-	f.StringVar(&o.asOf, "as-of", "", "RFC 3339 time used as \"now\" for every age (default: now; the demo's export day with --demo)")
+	f.StringVar(&o.asOf, "as-of", "", "date (2026-11-01, midnight UTC) or RFC 3339 time used as \"now\" for every age (default: now; the demo's export day with --demo)")
 	f.StringVar(&o.config, "config", "", "config file (default .nhiscan.yaml when present)")
 	f.StringVar(&o.profile, "profile", "", "aws: shared config profile")
 	f.StringVar(&o.region, "region", "", "aws: region for the API clients (IAM is global)")
@@ -169,11 +169,11 @@ func prepareWith(ctx context.Context, env *environment, o *inputOptions, args []
 		asOf = demoAsOf
 	}
 	if o.asOf != "" {
-		t, err := time.Parse(time.RFC3339, o.asOf)
+		t, err := parseAsOf(o.asOf)
 		if err != nil {
-			return nil, inputError{fmt.Errorf("--as-of: want an RFC 3339 time such as 2026-01-31T00:00:00Z, got %q", o.asOf)}
+			return nil, err
 		}
-		asOf = t.UTC()
+		asOf = t
 	}
 	p := &prepared{cfg: rules.DefaultConfig(asOf), format: format}
 	if err := loadConfig(o.config, &p.cfg); err != nil {
