@@ -54,6 +54,8 @@ type inputOptions struct {
 	concurrency int
 	projects    []string
 	gcpOrg      string
+	// rules is --check/--skip-check (scan only), applied over the config.
+	rules *ruleSelection
 }
 
 func (o *inputOptions) register(cmd *cobra.Command) {
@@ -77,6 +79,7 @@ func (o *inputOptions) register(cmd *cobra.Command) {
 func newScanCmd(env *environment) *cobra.Command {
 	var o inputOptions
 	var g gateOptions
+	var sel ruleSelection
 	cmd := &cobra.Command{
 		Use:   "scan [aws|gcp]",
 		Short: "Scan non-human identities and report findings",
@@ -96,11 +99,16 @@ Exit codes: 0 complete and no new, unsuppressed finding at or above
 			if err := g.validate(); err != nil {
 				return err
 			}
+			if err := sel.validate(); err != nil {
+				return err
+			}
+			o.rules = &sel
 			return runScan(cmd.Context(), env, &o, &g, args, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	o.register(cmd)
 	g.register(cmd)
+	sel.register(cmd)
 	return cmd
 }
 
@@ -178,6 +186,11 @@ func prepareWith(ctx context.Context, env *environment, o *inputOptions, args []
 	p := &prepared{cfg: rules.DefaultConfig(asOf), format: format}
 	if err := loadConfig(o.config, &p.cfg); err != nil {
 		return nil, err
+	}
+	if o.rules != nil {
+		if err := o.rules.apply(&p.cfg); err != nil {
+			return nil, err
+		}
 	}
 	switch {
 	case o.demo:
