@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -70,6 +71,9 @@ func ParseBaseline(data []byte) (*Baseline, error) {
 		FingerprintVersion string           `json:"fingerprint_version"`
 		Findings           *json.RawMessage `json:"findings"`
 		SchemaVersion      string           `json:"schema_version"`
+	}
+	if err := foreignFile(data); err != nil {
+		return nil, err
 	}
 	if err := json.Unmarshal(data, &probe); err != nil {
 		return nil, fmt.Errorf("not a baseline: %v", err)
@@ -194,4 +198,54 @@ func Suppress(fs []Finding, entries []SuppressionEntry, asOf time.Time) (warning
 		}
 	}
 	return warnings
+}
+
+// wantBaseline says what --baseline expects, for errors.
+const wantBaseline = "want a baseline written by --write-baseline or a JSON report from --format json"
+
+// foreignFile recognises files that are not a baseline or a JSON report
+// and says what they are: a SARIF log, another nhiscan output, other JSON
+// or not JSON at all.
+func foreignFile(data []byte) error {
+	var top any
+	if err := json.Unmarshal(data, &top); err != nil {
+		return fmt.Errorf("not JSON (%v); %s", err, wantBaseline)
+	}
+	obj, ok := top.(map[string]any)
+	if !ok {
+		return fmt.Errorf("a JSON %s, not a nhiscan baseline or report; %s", jsonKind(top), wantBaseline)
+	}
+	schema, _ := obj["$schema"].(string)
+	if _, runs := obj["runs"]; runs || strings.Contains(strings.ToLower(schema), "sarif") {
+		return fmt.Errorf("a SARIF log, which cannot serve as a baseline; %s", wantBaseline)
+	}
+	if _, ok := obj["findings"]; ok {
+		return nil
+	}
+	_, identities := obj["identities"]
+	_, paths := obj["paths"]
+	_, schemaVersion := obj["schema_version"]
+	switch {
+	case identities && schemaVersion:
+		return fmt.Errorf("an inventory listing (nhiscan inventory), not a baseline; %s", wantBaseline)
+	case paths && schemaVersion:
+		return fmt.Errorf("an escalation paths report (nhiscan paths), not a baseline; %s", wantBaseline)
+	}
+	return fmt.Errorf("JSON without a \"findings\" list, not a nhiscan baseline or report; %s", wantBaseline)
+}
+
+func jsonKind(v any) string {
+	switch v.(type) {
+	case []any:
+		return "array"
+	case string:
+		return "string"
+	case float64:
+		return "number"
+	case bool:
+		return "boolean"
+	case nil:
+		return "null"
+	}
+	return "value"
 }
