@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -26,6 +27,10 @@ type BaselineEntry struct {
 	Identity    string    `json:"identity"`
 	Credential  string    `json:"credential,omitempty"`
 	FirstSeen   time.Time `json:"first_seen"`
+	// Severity is the finding's severity when it was accepted; a later
+	// rise makes the finding "updated". Baselines written before it was
+	// recorded lack it: their findings are never "updated".
+	Severity Severity `json:"severity,omitempty"`
 }
 
 // NewBaseline records the findings, sorted by fingerprint. An entry
@@ -45,7 +50,7 @@ func NewBaseline(fs []Finding, asOf time.Time, previous *Baseline) *Baseline {
 			continue
 		}
 		dup[f.Fingerprint] = true
-		e := BaselineEntry{Fingerprint: f.Fingerprint, RuleID: f.RuleID, Identity: f.Identity.ID, FirstSeen: asOf.UTC()}
+		e := BaselineEntry{Fingerprint: f.Fingerprint, RuleID: f.RuleID, Identity: f.Identity.ID, FirstSeen: asOf.UTC(), Severity: f.Severity}
 		if f.Credential != nil {
 			e.Credential = f.Credential.ID
 		}
@@ -66,6 +71,9 @@ func ParseBaseline(data []byte) (*Baseline, error) {
 		FingerprintVersion string           `json:"fingerprint_version"`
 		Findings           *json.RawMessage `json:"findings"`
 		SchemaVersion      string           `json:"schema_version"`
+	}
+	if err := foreignFile(data); err != nil {
+		return nil, err
 	}
 	if err := json.Unmarshal(data, &probe); err != nil {
 		return nil, fmt.Errorf("not a baseline: %v", err)
@@ -98,17 +106,24 @@ func ParseBaseline(data []byte) (*Baseline, error) {
 	return &b, nil
 }
 
-// Apply marks each finding new or unchanged.
+// Apply marks each finding new, updated (in the baseline at a lower
+// severity) or unchanged.
 func (b *Baseline) Apply(fs []Finding) {
-	known := make(map[string]bool, len(b.Findings))
-	for _, e := range b.Findings {
-		known[e.Fingerprint] = true
+	known := make(map[string]*BaselineEntry, len(b.Findings))
+	for i := range b.Findings {
+		known[b.Findings[i].Fingerprint] = &b.Findings[i]
 	}
 	for i := range fs {
-		if known[fs[i].Fingerprint] {
-			fs[i].Status = StatusUnchanged
-		} else {
-			fs[i].Status = StatusNew
+		f := &fs[i]
+		f.PreviousSeverity = 0
+		switch e := known[f.Fingerprint]; {
+		case e == nil:
+			f.Status = StatusNew
+		case e.Severity != 0 && f.Severity > e.Severity:
+			f.Status = StatusUpdated
+			f.PreviousSeverity = e.Severity
+		default:
+			f.Status = StatusUnchanged
 		}
 	}
 }
@@ -183,4 +198,54 @@ func Suppress(fs []Finding, entries []SuppressionEntry, asOf time.Time) (warning
 		}
 	}
 	return warnings
+}
+
+// wantBaseline says what --baseline expects, for errors.
+const wantBaseline = "want a baseline written by --write-baseline or a JSON report from --format json"
+
+// foreignFile recognises files that are not a baseline or a JSON report
+// and says what they are: a SARIF log, another nhiscan output, other JSON
+// or not JSON at all.
+func foreignFile(data []byte) error {
+	var top any
+	if err := json.Unmarshal(data, &top); err != nil {
+		return fmt.Errorf("not JSON (%v); %s", err, wantBaseline)
+	}
+	obj, ok := top.(map[string]any)
+	if !ok {
+		return fmt.Errorf("a JSON %s, not a nhiscan baseline or report; %s", jsonKind(top), wantBaseline)
+	}
+	schema, _ := obj["$schema"].(string)
+	if _, runs := obj["runs"]; runs || strings.Contains(strings.ToLower(schema), "sarif") {
+		return fmt.Errorf("a SARIF log, which cannot serve as a baseline; %s", wantBaseline)
+	}
+	if _, ok := obj["findings"]; ok {
+		return nil
+	}
+	_, identities := obj["identities"]
+	_, paths := obj["paths"]
+	_, schemaVersion := obj["schema_version"]
+	switch {
+	case identities && schemaVersion:
+		return fmt.Errorf("an inventory listing (nhiscan inventory), not a baseline; %s", wantBaseline)
+	case paths && schemaVersion:
+		return fmt.Errorf("an escalation paths report (nhiscan paths), not a baseline; %s", wantBaseline)
+	}
+	return fmt.Errorf("JSON without a \"findings\" list, not a nhiscan baseline or report; %s", wantBaseline)
+}
+
+func jsonKind(v any) string {
+	switch v.(type) {
+	case []any:
+		return "array"
+	case string:
+		return "string"
+	case float64:
+		return "number"
+	case bool:
+		return "boolean"
+	case nil:
+		return "null"
+	}
+	return "value"
 }

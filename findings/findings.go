@@ -175,8 +175,11 @@ type Finding struct {
 	Remediation string       `json:"remediation"`
 	Controls    []Control    `json:"controls"`
 	// Status is the finding's baseline state, set when a baseline was
-	// given: StatusNew or StatusUnchanged.
+	// given: StatusNew, StatusUpdated or StatusUnchanged.
 	Status string `json:"status,omitempty"`
+	// PreviousSeverity is the severity the baseline recorded, when the
+	// finding is StatusUpdated (its severity rose since).
+	PreviousSeverity Severity `json:"previous_severity,omitempty"`
 	// Suppression is the unexpired suppression entry that accepts the
 	// finding, when one does.
 	Suppression *Suppression `json:"suppression,omitempty"`
@@ -186,6 +189,9 @@ type Finding struct {
 const (
 	StatusNew       = "new"
 	StatusUnchanged = "unchanged"
+	// StatusUpdated is a baseline finding whose severity rose: it gates
+	// like a new one.
+	StatusUpdated = "updated"
 )
 
 // Suppression records why a finding is accepted, by whom and until when.
@@ -198,7 +204,8 @@ type Suppression struct {
 }
 
 // Gated reports whether the finding counts for --fail-on: it is not
-// suppressed and not already in the baseline.
+// suppressed and not already in the baseline at the same or a higher
+// severity.
 func (f *Finding) Gated() bool {
 	return f.Suppression == nil && f.Status != StatusUnchanged
 }

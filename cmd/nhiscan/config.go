@@ -63,6 +63,9 @@ func loadConfig(path string, cfg *rules.Config) error {
 
 func applyConfig(data []byte, cfg *rules.Config) error {
 	var fc fileConfig
+	if err := checkKeys(data, fc); err != nil {
+		return err
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&fc); err != nil && !errors.Is(err, io.EOF) {

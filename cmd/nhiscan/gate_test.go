@@ -203,3 +203,137 @@ func TestReportRerenders(t *testing.T) {
 		t.Errorf("bad report input: exit %d %q", r.code, r.stderr)
 	}
 }
+
+// A baseline finding whose severity rose past --fail-on gates like a new
+// one, and the table, JSON and gate line say what changed.
+func TestBaselineUpdatedSeverity(t *testing.T) {
+	env := testEnv(inventory.Inventory{})
+	dir := t.TempDir()
+	base := filepath.Join(dir, "baseline.json")
+	if r := runCLI(t, env, "scan", "--demo", "--write-baseline", base, "--format", "json"); r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	var b findings.Baseline
+	data, _ := os.ReadFile(base)
+	if err := json.Unmarshal(data, &b); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range b.Findings {
+		if e.Severity == 0 {
+			t.Fatalf("baseline entry %s has no severity", e.Fingerprint)
+		}
+	}
+	raise := filepath.Join(dir, "raise.yaml")
+	os.WriteFile(raise, []byte("rules:\n  severity:\n    NHI-DOR-004: critical\n"), 0o644)
+
+	r := runCLI(t, env, "scan", "--demo", "--config", raise, "--baseline", base, "--fail-on", "critical", "--format", "json")
+	if r.code != 1 {
+		t.Fatalf("raised severity: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "2 unsuppressed new or updated finding(s) (2 updated) at or above critical:\n") ||
+		!strings.Contains(r.stderr, "  critical (was low) NHI-DOR-004 ") {
+		t.Errorf("gate line: %q", r.stderr)
+	}
+	rep := decodeReport(t, r.stdout)
+	updated := 0
+	for _, f := range rep.Findings {
+		switch {
+		case f.RuleID == "NHI-DOR-004":
+			updated++
+			if f.Status != findings.StatusUpdated || f.PreviousSeverity != findings.Low || f.Severity != findings.Critical {
+				t.Errorf("%s on %s: status %q, %s -> %s", f.RuleID, f.Identity.Name, f.Status, f.PreviousSeverity, f.Severity)
+			}
+		case f.Status != findings.StatusUnchanged || f.PreviousSeverity != 0:
+			t.Errorf("%s on %s: status %q", f.RuleID, f.Identity.Name, f.Status)
+		}
+	}
+	if updated != 2 || rep.Summary.Gated != 2 || !strings.Contains(r.stdout, `"previous_severity": "low"`) {
+		t.Errorf("%d updated, %d gated", updated, rep.Summary.Gated)
+	}
+	r = runCLI(t, env, "scan", "--demo", "--config", raise, "--baseline", base)
+	if strings.Count(r.stdout, "[updated: low ->") != 2 {
+		t.Errorf("table does not show the change:\n%s", r.stdout)
+	}
+	// Audit SARIF carries the SARIF baseline state.
+	r = runCLI(t, env, "scan", "--demo", "--config", raise, "--baseline", base, "--format", "sarif", "--sarif-profile", "audit")
+	if strings.Count(r.stdout, `"baselineState": "updated"`) != 2 {
+		t.Errorf("SARIF has %d updated results", strings.Count(r.stdout, `"baselineState": "updated"`))
+	}
+
+	// A lower severity is not a change that gates.
+	lower := filepath.Join(dir, "lower.yaml")
+	os.WriteFile(lower, []byte("rules:\n  severity:\n    NHI-OVB-004: low\n"), 0o644)
+	if r := runCLI(t, env, "scan", "--demo", "--config", lower, "--baseline", base, "--fail-on", "low"); r.code != 0 {
+		t.Errorf("lowered severity: exit %d %q", r.code, r.stderr)
+	}
+
+	// A baseline written before severities were recorded still reads, and
+	// its findings are unchanged.
+	var raw map[string]any
+	json.Unmarshal(data, &raw)
+	for _, e := range raw["findings"].([]any) {
+		delete(e.(map[string]any), "severity")
+	}
+	oldBase := filepath.Join(dir, "old.json")
+	old, _ := json.Marshal(raw)
+	os.WriteFile(oldBase, old, 0o644)
+	if r := runCLI(t, env, "scan", "--demo", "--config", raise, "--baseline", oldBase, "--fail-on", "low"); r.code != 0 {
+		t.Errorf("old baseline: exit %d %q", r.code, r.stderr)
+	}
+}
+
+// --new-only lists only new and updated findings; the gate still counts
+// them all and --write-baseline still records every finding.
+func TestNewOnly(t *testing.T) {
+	env := testEnv(inventory.Inventory{})
+	dir := t.TempDir()
+	base := filepath.Join(dir, "baseline.json")
+	asOf := "--as-of=2026-11-01"
+	if r := runCLI(t, env, "scan", "--input", copyDemo(t, false), asOf, "--write-baseline", base); r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	rewritten := filepath.Join(dir, "rewritten.json")
+	r := runCLI(t, env, "scan", "--input", copyDemo(t, true), asOf, "--baseline", base, "--new-only", "--format", "json",
+		"--fail-on", "high", "--write-baseline", rewritten)
+	if r.code != 1 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	rep := decodeReport(t, r.stdout)
+	if len(rep.Findings) == 0 || rep.Summary.Total != len(rep.Findings) {
+		t.Fatalf("%d findings, total %d", len(rep.Findings), rep.Summary.Total)
+	}
+	for _, f := range rep.Findings {
+		if f.Status != findings.StatusNew || f.Identity.Name != "new-admin" {
+			t.Errorf("listed %s on %s (%s)", f.RuleID, f.Identity.Name, f.Status)
+		}
+	}
+	if !strings.Contains(r.stderr, "unchanged finding(s) not listed") {
+		t.Errorf("stderr %q", r.stderr)
+	}
+	// The gate names each new finding: severity, rule, identity.
+	for _, f := range rep.Findings {
+		if f.Severity >= findings.High && !strings.Contains(r.stderr, "  "+f.Severity.String()+" "+f.RuleID+" arn:aws:iam::111122223333:role/new-admin\n") {
+			t.Errorf("gate line does not name %s: %q", f.RuleID, r.stderr)
+		}
+	}
+	var full, nb findings.Baseline
+	a, _ := os.ReadFile(base)
+	c, _ := os.ReadFile(rewritten)
+	json.Unmarshal(a, &full)
+	json.Unmarshal(c, &nb)
+	if len(nb.Findings) != len(full.Findings)+len(rep.Findings) {
+		t.Errorf("--write-baseline with --new-only: %d entries, want %d", len(nb.Findings), len(full.Findings)+len(rep.Findings))
+	}
+}
+
+// The gate line lists at most ten findings, then how many more.
+func TestGateLineBounded(t *testing.T) {
+	r := runCLI(t, testEnv(inventory.Inventory{}), "scan", "--demo", "--fail-on", "low", "--format", "json")
+	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+	if r.code != 1 || len(lines) != 12 || lines[0] != "nhiscan: 69 unsuppressed finding(s) at or above low:" || lines[11] != "  and 59 more" {
+		t.Errorf("exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+	if !strings.HasPrefix(lines[1], "  critical NHI-") {
+		t.Errorf("first line %q", lines[1])
+	}
+}

@@ -53,6 +53,9 @@ func loadIgnoreFile(p string) ([]findings.SuppressionEntry, error) {
 
 func parseIgnoreFile(data []byte) ([]findings.SuppressionEntry, error) {
 	var f ignoreFile
+	if err := checkKeys(data, f); err != nil {
+		return nil, err
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&f); err != nil {

@@ -61,8 +61,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env *envi
 	if errors.As(err, &ee) {
 		return ee.code
 	}
-	msg := strings.TrimSpace(err.Error())
-	fmt.Fprintf(stderr, "nhiscan: %s\n", strings.ReplaceAll(msg, "\n", " "))
+	fmt.Fprint(stderr, errorText(root, err))
 	var ie inputError
 	if errors.As(err, &ie) || isUsageError(err) {
 		return exitUsage

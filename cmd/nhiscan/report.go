@@ -24,6 +24,7 @@ type gateOptions struct {
 	writeBaseline string
 	ignoreFile    string
 	sarifProfile  string
+	newOnly       bool
 }
 
 func (g *gateOptions) register(cmd *cobra.Command) {
@@ -32,6 +33,7 @@ func (g *gateOptions) register(cmd *cobra.Command) {
 	f.StringVar(&g.baseline, "baseline", "", "baseline file (or an earlier JSON report): mark findings new or unchanged; only new ones count for --fail-on")
 	f.StringVar(&g.writeBaseline, "write-baseline", "", "write the fingerprints of this run's findings to this baseline file")
 	f.StringVar(&g.ignoreFile, "ignore-file", "", "suppressions with expiry (default .nhiscan-ignore.yaml when present)")
+	f.BoolVar(&g.newOnly, "new-only", false, "list only new and updated findings (for CI logs); the gate and --write-baseline still see every finding")
 	f.StringVar(&g.sarifProfile, "sarif-profile", output.ProfileGitHub, "SARIF flavour: github (drops suppressed results; enforces GitHub's limits) or audit (keeps them, with suppressions and baselineState)")
 }
 
@@ -78,7 +80,14 @@ func finish(env *environment, r *findings.Report, format output.Format, outPath 
 	}
 	r.Invocation.End = env.now()
 	opts := output.SARIFOptions{Profile: g.sarifProfile}
-	if err := emit(outPath, stdout, func(w io.Writer) error { return output.Write(w, format, r, opts) }); err != nil {
+	shown := r
+	if g.newOnly {
+		shown = onlyNew(r)
+		if n := len(r.Findings) - len(shown.Findings); n > 0 {
+			fmt.Fprintf(stderr, "nhiscan: --new-only: %d unchanged finding(s) not listed\n", n)
+		}
+	}
+	if err := emit(outPath, stdout, func(w io.Writer) error { return output.Write(w, format, shown, opts) }); err != nil {
 		var ie inputError
 		if errors.As(err, &ie) {
 			return err
@@ -87,7 +96,7 @@ func finish(env *environment, r *findings.Report, format output.Format, outPath 
 	}
 	if g.writeBaseline != "" {
 		nb := findings.NewBaseline(r.Findings, r.AsOf, base)
-		if err := emit(g.writeBaseline, nil, func(w io.Writer) error {
+		if err := writeFile("--write-baseline", g.writeBaseline, func(w io.Writer) error {
 			enc := json.NewEncoder(w)
 			enc.SetIndent("", "  ")
 			return enc.Encode(nb)
@@ -96,12 +105,8 @@ func finish(env *environment, r *findings.Report, format output.Format, outPath 
 		}
 	}
 	if g.threshold > 0 {
-		if n := findings.AtOrAbove(r.Findings, g.threshold); n > 0 {
-			what := "finding(s)"
-			if base != nil {
-				what = "new finding(s)"
-			}
-			fmt.Fprintf(stderr, "nhiscan: %d unsuppressed %s at or above %s\n", n, what, g.threshold)
+		if failing := gating(r.Findings, g.threshold); len(failing) > 0 {
+			writeGate(stderr, failing, g.threshold, base != nil)
 			return exitError{exitFindings}
 		}
 	}
@@ -183,7 +188,7 @@ func readReport(data []byte) (*findings.Report, error) {
 		if f.Fingerprint == "" || !known[f.RuleID] {
 			return nil, fmt.Errorf("finding %d has no fingerprint or an unknown rule %q", i+1, f.RuleID)
 		}
-		f.Status, f.Suppression = "", nil
+		f.Status, f.Suppression, f.PreviousSeverity = "", nil, 0
 	}
 	return &r, nil
 }

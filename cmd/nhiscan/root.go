@@ -65,7 +65,13 @@ func newRootCmd(env *environment) *cobra.Command {
 		Long:          "nhiscan finds non-human identities (workload roles and users, access keys, service accounts, AI agents) whose credentials are overbroad, static, dormant or ownerless, or whose trust lets others act as them.",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// Exact suggestions for misspelt commands (scna -> scan).
+		SuggestionsMinimumDistance: 2,
+		PersistentPreRunE:          lowerFlagValues,
 	}
+	applyBuildInfo()
+	root.Version = version
+	root.SetVersionTemplate(versionLine() + "\n")
 	root.AddCommand(
 		newScanCmd(env),
 		newInventoryCmd(env),
@@ -75,6 +81,7 @@ func newRootCmd(env *environment) *cobra.Command {
 		newPathsCmd(env),
 		newVersionCmd(),
 	)
+	registerCompletions(root)
 	return root
 }
 
@@ -84,7 +91,7 @@ func newVersionCmd() *cobra.Command {
 		Short: "Print the version",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, err := io.WriteString(cmd.OutOrStdout(), "nhiscan "+version+" (commit "+commit+", built "+date+")\n")
+			_, err := io.WriteString(cmd.OutOrStdout(), versionLine()+"\n")
 			return err
 		},
 	}

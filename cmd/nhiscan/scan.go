@@ -54,6 +54,8 @@ type inputOptions struct {
 	concurrency int
 	projects    []string
 	gcpOrg      string
+	// rules is --check/--skip-check (scan only), applied over the config.
+	rules *ruleSelection
 }
 
 func (o *inputOptions) register(cmd *cobra.Command) {
@@ -62,7 +64,7 @@ func (o *inputOptions) register(cmd *cobra.Command) {
 	f.BoolVar(&o.demo, "demo", false, "scan the demo account embedded in the binary")
 	f.StringVar(&o.format, "format", "table", "output format: table, json or sarif (scan only)")
 	f.StringVar(&o.output, "output", "", "write the report to this file (written atomically) instead of stdout")
-	f.StringVar(&o.asOf, "as-of", "", "RFC 3339 time used as \"now\" for every age (default: now; the demo's export day with --demo)")
+	f.StringVar(&o.asOf, "as-of", "", "date (2026-11-01, midnight UTC) or RFC 3339 time used as \"now\" for every age (default: now; the demo's export day with --demo)")
 	f.StringVar(&o.config, "config", "", "config file (default .nhiscan.yaml when present)")
 	f.StringVar(&o.profile, "profile", "", "aws: shared config profile")
 	f.StringVar(&o.region, "region", "", "aws: region for the API clients (IAM is global)")
@@ -77,6 +79,7 @@ func (o *inputOptions) register(cmd *cobra.Command) {
 func newScanCmd(env *environment) *cobra.Command {
 	var o inputOptions
 	var g gateOptions
+	var sel ruleSelection
 	cmd := &cobra.Command{
 		Use:   "scan [aws|gcp]",
 		Short: "Scan non-human identities and report findings",
@@ -96,11 +99,16 @@ Exit codes: 0 complete and no new, unsuppressed finding at or above
 			if err := g.validate(); err != nil {
 				return err
 			}
+			if err := sel.validate(); err != nil {
+				return err
+			}
+			o.rules = &sel
 			return runScan(cmd.Context(), env, &o, &g, args, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	o.register(cmd)
 	g.register(cmd)
+	sel.register(cmd)
 	return cmd
 }
 
@@ -169,15 +177,20 @@ func prepareWith(ctx context.Context, env *environment, o *inputOptions, args []
 		asOf = demoAsOf
 	}
 	if o.asOf != "" {
-		t, err := time.Parse(time.RFC3339, o.asOf)
+		t, err := parseAsOf(o.asOf)
 		if err != nil {
-			return nil, inputError{fmt.Errorf("--as-of: want an RFC 3339 time such as 2026-01-31T00:00:00Z, got %q", o.asOf)}
+			return nil, err
 		}
-		asOf = t.UTC()
+		asOf = t
 	}
 	p := &prepared{cfg: rules.DefaultConfig(asOf), format: format}
 	if err := loadConfig(o.config, &p.cfg); err != nil {
 		return nil, err
+	}
+	if o.rules != nil {
+		if err := o.rules.apply(&p.cfg); err != nil {
+			return nil, err
+		}
 	}
 	switch {
 	case o.demo:
@@ -443,26 +456,5 @@ func emit(path string, stdout io.Writer, render func(io.Writer) error) error {
 		}
 		return bw.Flush()
 	}
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, ".nhiscan-*.tmp")
-	if err != nil {
-		return inputError{fmt.Errorf("--output %s: %v", path, unwrapPathError(err))}
-	}
-	name := tmp.Name()
-	bw := bufio.NewWriterSize(tmp, 64<<10)
-	werr := render(bw)
-	if werr == nil {
-		werr = bw.Flush()
-	}
-	if cerr := tmp.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Rename(name, path)
-	}
-	if werr != nil {
-		os.Remove(name)
-		return inputError{fmt.Errorf("--output %s: %v", path, unwrapPathError(werr))}
-	}
-	return nil
+	return writeFile("--output", path, render)
 }

@@ -152,6 +152,9 @@ func appendFinding(b []byte, f *findings.Finding, cache controlsCache) []byte {
 	if f.Status != "" {
 		b = appendString(field(append(b, ','), "status"), f.Status)
 	}
+	if f.PreviousSeverity != 0 {
+		b = appendString(field(append(b, ','), "previous_severity"), f.PreviousSeverity.String())
+	}
 	if s := f.Suppression; s != nil {
 		b = append(field(append(b, ','), "suppression"), '{')
 		for i, kv := range [][2]string{{"rule", s.Rule}, {"match", s.Match}, {"reason", s.Reason}, {"owner", s.Owner}, {"expires", s.Expires}} {

@@ -389,6 +389,8 @@ func buildSARIF(r *findings.Report, o SARIFOptions) sarifLog {
 					res.BaselineState = "new"
 				case findings.StatusUnchanged:
 					res.BaselineState = "unchanged"
+				case findings.StatusUpdated:
+					res.BaselineState = "updated"
 				}
 			}
 			run.Results = append(run.Results, res)
@@ -414,6 +416,9 @@ func result(f *findings.Finding, ruleIndex int) sarifResult {
 	}
 	if f.Status != "" {
 		props["status"] = f.Status
+	}
+	if f.PreviousSeverity != 0 {
+		props["previousSeverity"] = f.PreviousSeverity.String()
 	}
 	var ctl []string
 	for _, c := range f.Controls {

@@ -62,8 +62,11 @@ func writeTable(w io.Writer, r *findings.Report) error {
 				name += " (agent)"
 			}
 			msg := f.Message
-			if f.Status == findings.StatusNew {
+			switch f.Status {
+			case findings.StatusNew:
 				msg = "[new] " + msg
+			case findings.StatusUpdated:
+				msg = fmt.Sprintf("[updated: %s -> %s] %s", f.PreviousSeverity, f.Severity, msg)
 			}
 			row := []any{f.Severity.String(), f.RuleID, name, msg, compactControls(f.Controls)}
 			if multi {
@@ -89,7 +92,7 @@ func writeTable(w io.Writer, r *findings.Report) error {
 		return err
 	}
 	if s.Suppressed > 0 || s.Gated != s.Total {
-		if _, err := fmt.Fprintf(w, "%d suppressed (not listed), %d count for --fail-on (not suppressed, not in the baseline)\n", s.Suppressed, s.Gated); err != nil {
+		if _, err := fmt.Fprintf(w, "%d suppressed (not listed), %d count for --fail-on (not suppressed; new, or severity raised since the baseline)\n", s.Suppressed, s.Gated); err != nil {
 			return err
 		}
 	}
