@@ -359,7 +359,7 @@ func scanLive(ctx context.Context, env *environment, o *inputOptions, provider s
 func toSources(in []inventory.Source) []findings.Source {
 	out := make([]findings.Source, 0, len(in))
 	for _, s := range in {
-		out = append(out, findings.Source{Scanner: s.Scanner, Scope: s.Scope, Mode: s.Mode, Status: s.Status, Error: s.Error, Warnings: s.Warnings})
+		out = append(out, findings.Source{Scanner: s.Scanner, Scope: s.Scope, Mode: s.Mode, Status: s.Status, Error: s.Error, Warnings: s.Warnings, Principal: s.Principal})
 	}
 	return out
 }
@@ -384,6 +384,7 @@ func runScan(ctx context.Context, env *environment, o *inputOptions, g *gateOpti
 	if err != nil {
 		return err
 	}
+	info := scanInfo(&p.cfg, catalogue, env.commandLine, g.threshold, start)
 	inScope := 0
 	for i := range p.inv.Identities {
 		if rules.InScope(&p.inv.Identities[i], &p.cfg) {
@@ -397,6 +398,7 @@ func runScan(ctx context.Context, env *environment, o *inputOptions, g *gateOpti
 		Sources:       toSources(p.inv.Sources),
 		Findings:      fs,
 		Summary:       findings.Summary{Identities: inScope},
+		Scan:          info,
 		Invocation:    findings.Invocation{CommandLine: env.commandLine, Start: start},
 	}
 	for _, r := range catalogue {
