@@ -188,3 +188,104 @@ func TestReportValidatesInput(t *testing.T) {
 		})
 	}
 }
+
+func TestGoldenReportFormats(t *testing.T) {
+	env := testEnv(inventory.Inventory{})
+	saved := filepath.Join(t.TempDir(), "r.json")
+	if r := runCLI(t, env, "scan", "--demo", "--format", "json", "--output", saved); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	for _, tc := range []struct{ file, args string }{
+		{"scan-demo.csv", "scan --demo --format csv"},
+		{"scan-demo.md", "scan --demo --format markdown"},
+		{"scan-demo.junit.xml", "scan --demo --format junit"},
+		{"controls-results.txt", "controls --results " + saved},
+		{"controls-results-nhi.md", "controls --results " + saved + " --framework owasp-nhi-2025 --format markdown"},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			r := runCLI(t, env, strings.Fields(tc.args)...)
+			if r.code != 0 {
+				t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+			}
+			golden(t, tc.file+".golden", []byte(r.stdout))
+		})
+	}
+}
+
+// controls --results: PASS, FAIL and NOT TESTED follow the scan's rule
+// set, suppressions and scanned providers, in every format.
+func TestControlsResults(t *testing.T) {
+	env := testEnv(inventory.Inventory{})
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "c.yaml")
+	os.WriteFile(cfg, []byte("rules:\n  disable: [NHI-DEL-005]\n"), 0o644)
+	ignore := filepath.Join(dir, "i.yaml")
+	os.WriteFile(ignore, []byte("version: 1\nsuppressions:\n  - rule: NHI-DEL-00*\n    identity: \"*\"\n    reason: vendor roles reviewed\n    owner: sec@example.com\n    expires: 2026-12-31\n  - rule: NHI-DEL-102\n    identity: \"*\"\n    reason: vendor roles reviewed\n    owner: sec@example.com\n    expires: 2026-12-31\n"), 0o644)
+	saved := filepath.Join(dir, "r.json")
+	if r := runCLI(t, env, "scan", "--demo", "--config", cfg, "--ignore-file", ignore, "--format", "json", "--output", saved); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	gcpOnly := filepath.Join(dir, "gcp.json")
+	if r := runCLI(t, env, "scan", "--input", "../../scanners/gcp/testdata/gcloud", "--as-of", "2026-11-01T00:00:00Z", "--format", "json", "--output", gcpOnly); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	type state struct {
+		ID     string
+		Status string
+		Reason string
+		Open   int `json:"open_findings"`
+	}
+	matrix := func(report string) map[string]state {
+		r := runCLI(t, env, "controls", "--results", report, "--framework", "owasp-nhi-2025", "--format", "json")
+		if r.code != 0 {
+			t.Fatalf("exit %d: %s", r.code, r.stderr)
+		}
+		var c struct{ Frameworks []struct{ Controls []state } }
+		if err := json.Unmarshal([]byte(r.stdout), &c); err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]state{}
+		for _, ctl := range c.Frameworks[0].Controls {
+			out[ctl.ID] = ctl
+		}
+		return out
+	}
+	m := matrix(saved)
+	if s := m["NHI10"]; s.Status != "NOT TESTED" || s.Reason != "its rules were disabled" {
+		t.Errorf("NHI10 (only NHI-DEL-005) = %+v", s)
+	}
+	if s := m["NHI3"]; s.Status != "PASS" {
+		t.Errorf("NHI3 (all findings suppressed) = %+v", s)
+	}
+	if s := m["NHI1"]; s.Status != "FAIL" || s.Open == 0 {
+		t.Errorf("NHI1 = %+v", s)
+	}
+	if s := m["NHI2"]; s.Status != "NOT TESTED" || s.Reason != "no rule tests it" {
+		t.Errorf("NHI2 = %+v", s)
+	}
+	if s := matrix(gcpOnly)["NHI10"]; s.Status != "NOT TESTED" || s.Reason != "no provider its rules cover was scanned" {
+		t.Errorf("NHI10 on a GCP-only scan = %+v", s)
+	}
+
+	r := runCLI(t, env, "controls", "--results", saved, "--framework", "owasp-nhi-2025")
+	if !strings.Contains(r.stdout, "NOT TESTED  NHI10  Human Use of NHI (its rules were disabled)") || !strings.Contains(r.stdout, " PASS, ") {
+		t.Errorf("table:\n%s", r.stdout)
+	}
+	r = runCLI(t, env, "controls", "--results", saved, "--format", "csv")
+	if !strings.HasPrefix(r.stdout, "framework,control,title,rules,status,open_findings,suppressed_findings,reason\r\n") || !strings.Contains(r.stdout, "owasp-nhi-2025,NHI10,Human Use of NHI,NHI-DEL-005,NOT TESTED,0,0,its rules were disabled\r\n") {
+		t.Errorf("csv:\n%s", r.stdout)
+	}
+	r = runCLI(t, env, "controls", "--results", saved, "--format", "markdown")
+	if !strings.Contains(r.stdout, "| NOT TESTED (its rules were disabled) | NHI10 | Human Use of NHI |") {
+		t.Errorf("markdown:\n%s", r.stdout)
+	}
+	for _, args := range [][]string{
+		{"controls", "--format", "sarif"},
+		{"controls", "--results", filepath.Join(dir, "missing.json")},
+		{"controls", "--results", cfg},
+	} {
+		if r := runCLI(t, env, args...); r.code != 2 || r.stdout != "" {
+			t.Errorf("%v: exit %d, stdout %d bytes, stderr %q", args, r.code, len(r.stdout), r.stderr)
+		}
+	}
+}

@@ -129,9 +129,12 @@ func newReportCmd(env *environment) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "report --input findings.json",
 		Short: "Re-render a saved JSON report without scanning again",
-		Long: `Re-render a JSON report saved by 'nhiscan scan --format json' as a table,
-JSON or SARIF, optionally against a baseline and an ignore file, with the
-same exit codes as scan.`,
+		Long: `Re-render a JSON report saved by 'nhiscan scan --format json' in any
+format (table, json, sarif, csv, markdown, junit, html), with the same exit
+codes as scan. The saved report's baseline states, suppressions, scan times,
+rule set and tool version are kept, so the output is what the scan would
+have printed; an explicit --baseline or --ignore-file decides states or
+suppressions anew.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := g.validate(); err != nil {
@@ -178,7 +181,7 @@ same exit codes as scan.`,
 		},
 	}
 	cmd.Flags().StringVar(&in, "input", "", "the JSON report to re-render")
-	cmd.Flags().StringVar(&format, "format", "table", "output format: table, json or sarif")
+	cmd.Flags().StringVar(&format, "format", "table", "output format: table, json, sarif, csv, markdown, junit or html")
 	cmd.Flags().StringVar(&outPath, "output", "", "write the report to this file (written atomically) instead of stdout")
 	g.register(cmd)
 	return cmd

@@ -60,7 +60,7 @@ func (o *inputOptions) register(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringArrayVar(&o.inputs, "input", nil, "scan offline exports: a file or a directory (repeatable); formats are recognised from content")
 	f.BoolVar(&o.demo, "demo", false, "scan the demo account embedded in the binary")
-	f.StringVar(&o.format, "format", "table", "output format: table, json or sarif (scan only)")
+	f.StringVar(&o.format, "format", "table", "output format: table, json, sarif, csv, markdown, junit or html (scan; inventory: table or json)")
 	f.StringVar(&o.output, "output", "", "write the report to this file (written atomically) instead of stdout")
 	f.StringVar(&o.asOf, "as-of", "", "RFC 3339 time used as \"now\" for every age (default: now; the demo's export day with --demo)")
 	f.StringVar(&o.config, "config", "", "config file (default .nhiscan.yaml when present)")

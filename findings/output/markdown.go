@@ -65,6 +65,9 @@ func writeMarkdown(w io.Writer, r *findings.Report) error {
 	for i := range r.Findings {
 		f := &r.Findings[i]
 		state := f.Status
+		if state == "" {
+			state = "open"
+		}
 		if f.Suppression != nil {
 			state = "suppressed until " + f.Suppression.Expires + " (" + f.Suppression.Reason + ")"
 		}
