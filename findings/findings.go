@@ -251,6 +251,9 @@ type Source struct {
 	Status   string   `json:"status"`
 	Error    string   `json:"error,omitempty"`
 	Warnings []string `json:"warnings,omitempty"`
+	// Principal is the identity a live scan ran as (the caller ARN), when
+	// the scanner knows it.
+	Principal string `json:"principal,omitempty"`
 }
 
 // Summary counts findings.
@@ -275,12 +278,53 @@ type Report struct {
 	Tool          Tool      `json:"tool"`
 	AsOf          time.Time `json:"as_of"`
 	Summary       Summary   `json:"summary"`
-	Sources       []Source  `json:"sources"`
-	Findings      []Finding `json:"findings"`
+	// Scan records what was and was not checked, and when; absent in
+	// reports written before it existed.
+	Scan     *ScanInfo `json:"scan,omitempty"`
+	Sources  []Source  `json:"sources"`
+	Findings []Finding `json:"findings"`
 	// Rules is the catalogue used for the scan; not part of the JSON report.
 	Rules []Rule `json:"-"`
 	// Invocation describes the run that made the report (SARIF records it).
 	Invocation Invocation `json:"-"`
+}
+
+// ScanInfo is the audit record of a scan: when it ran, with which rules
+// and settings. It travels with the report, so a re-render shows the scan's
+// facts, not its own.
+type ScanInfo struct {
+	Started  time.Time `json:"started"`
+	Finished time.Time `json:"finished"`
+	// CommandLine is the command that ran the scan, secrets redacted.
+	CommandLine string `json:"command_line,omitempty"`
+	// RulesEnabled and RulesDisabled partition the catalogue: the rules that
+	// ran and the ones the config or the command line turned off.
+	RulesEnabled  []string `json:"rules_enabled"`
+	RulesDisabled []string `json:"rules_disabled"`
+	// SeverityOverrides maps a rule id to the severity configured for it.
+	SeverityOverrides map[string]string `json:"severity_overrides"`
+	// Exclude lists the identity globs left out of the scan.
+	Exclude []string `json:"exclude"`
+	// IncludeProviderManaged is true when service-linked, SSO and
+	// Google-managed identities were scanned too.
+	IncludeProviderManaged bool `json:"include_provider_managed"`
+	// Thresholds are the day and hour limits the rules used.
+	Thresholds map[string]int `json:"thresholds"`
+	// FailOn is the --fail-on threshold of the run ("none" when off).
+	FailOn string `json:"fail_on"`
+}
+
+// RuleDisabled reports whether the scan recorded id as disabled.
+func (s *ScanInfo) RuleDisabled(id string) bool {
+	if s == nil {
+		return false
+	}
+	for _, d := range s.RulesDisabled {
+		if d == id {
+			return true
+		}
+	}
+	return false
 }
 
 // Invocation is how and when the report was made.

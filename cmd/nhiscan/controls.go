@@ -3,10 +3,13 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/nhiscan/nhiscan/findings"
 	"github.com/nhiscan/nhiscan/findings/controls"
 	"github.com/nhiscan/nhiscan/findings/output"
 	"github.com/nhiscan/nhiscan/rules"
@@ -24,16 +27,25 @@ type coverageReport struct {
 }
 
 func newControlsCmd() *cobra.Command {
-	var format, framework string
+	var format, framework, results string
 	cmd := &cobra.Command{
-		Use:   "controls",
-		Short: "List framework controls and the rules that cover them",
+		Use:   "controls [--results report.json]",
+		Short: "List framework controls and the rules that cover them, or a report's compliance matrix",
 		Long: `List the frameworks nhiscan maps findings to and, for each control, the
 rules that cover it: an auditor's coverage view. Controls no rule covers are
-listed with no rules.`,
+listed with no rules.
+
+With --results REPORT.json (a report saved by 'nhiscan scan --format json')
+it prints the compliance matrix of that scan: per framework, each control
+with the rules that test it and its state, with counts:
+
+  PASS        its rules ran on a scanned provider and found nothing open
+  FAIL        a rule that tests it has an open (unsuppressed) finding
+  NOT TESTED  no rule tests it, its rules were disabled, or none of their
+              providers was scanned`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			f, err := output.ParseFormat(format)
+			f, err := parseControlsFormat(format)
 			if err != nil {
 				return inputError{fmt.Errorf("--format: %v", err)}
 			}
@@ -46,59 +58,69 @@ listed with no rules.`,
 					return inputError{fmt.Errorf("--framework: unknown framework %q (want one of %s)", framework, strings.Join(ids, ", "))}
 				}
 			}
-			by := map[[2]string][]string{}
-			for _, r := range rules.All() {
-				m := rules.Describe(r)
-				for _, c := range m.Controls {
-					k := [2]string{c.Framework, c.ID}
-					by[k] = append(by[k], m.ID)
+			r := &findings.Report{}
+			if results != "" {
+				data, err := os.ReadFile(results)
+				if err != nil {
+					return inputError{fmt.Errorf("--results %s: %v", results, unwrapPathError(err))}
+				}
+				if r, err = readReport(data); err != nil {
+					return inputError{fmt.Errorf("--results %s: %v", results, err)}
 				}
 			}
-			rep := coverageReport{}
-			for _, fw := range controls.Frameworks() {
-				if framework == "" || fw.ID == framework {
-					rep.Frameworks = append(rep.Frameworks, fw)
-				}
-			}
-			for _, c := range controls.All() {
-				if framework != "" && c.Framework != framework {
-					continue
-				}
-				rs := by[[2]string{c.Framework, c.ID}]
-				if rs == nil {
-					rs = []string{}
-				}
-				rep.Controls = append(rep.Controls, coverage{Control: c, Rules: rs})
+			for _, rule := range rules.All() {
+				r.Rules = append(r.Rules, rules.Describe(rule))
 			}
 			w := cmd.OutOrStdout()
-			if f == output.JSON {
-				enc := json.NewEncoder(w)
-				enc.SetIndent("", "  ")
-				return enc.Encode(rep)
+			if results == "" && f == output.JSON {
+				return coverageJSON(w, r.Rules, framework)
 			}
-			var b strings.Builder
-			for _, fw := range rep.Frameworks {
-				fmt.Fprintf(&b, "%s: %s %s (%s)\n  %s\n", fw.ID, fw.Name, fw.Version, fw.Organization, fw.URL)
-				covered, total := 0, 0
-				for _, c := range rep.Controls {
-					if c.Framework != fw.ID {
-						continue
-					}
-					total++
-					rs := "-"
-					if len(c.Rules) > 0 {
-						covered++
-						rs = strings.Join(c.Rules, " ")
-					}
-					fmt.Fprintf(&b, "  %s  %s\n      rules: %s\n", c.ID, c.Title, rs)
-				}
-				fmt.Fprintf(&b, "  %d of %d covered\n\n", covered, total)
-			}
-			_, err = fmt.Fprint(w, b.String())
-			return err
+			return output.WriteCompliance(w, f, output.BuildCompliance(r, framework, results != ""))
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "table", "output format: table or json")
+	cmd.Flags().StringVar(&format, "format", "table", "output format: table, json, csv or markdown")
 	cmd.Flags().StringVar(&framework, "framework", "", "show one framework only (for example owasp-nhi-2025)")
+	cmd.Flags().StringVar(&results, "results", "", "a JSON report: print its compliance matrix (PASS, FAIL, NOT TESTED per control)")
 	return cmd
+}
+
+var controlsFormats = []output.Format{output.Table, output.JSON, output.CSV, output.Markdown}
+
+func parseControlsFormat(s string) (output.Format, error) {
+	for _, f := range controlsFormats {
+		if strings.EqualFold(string(f), s) {
+			return f, nil
+		}
+	}
+	return "", fmt.Errorf("unknown format %q (want table, json, csv or markdown)", s)
+}
+
+// coverageJSON writes the rules per control, without a scan's results.
+func coverageJSON(w io.Writer, catalogue []findings.Rule, framework string) error {
+	by := map[[2]string][]string{}
+	for _, m := range catalogue {
+		for _, c := range m.Controls {
+			k := [2]string{c.Framework, c.ID}
+			by[k] = append(by[k], m.ID)
+		}
+	}
+	rep := coverageReport{}
+	for _, fw := range controls.Frameworks() {
+		if framework == "" || fw.ID == framework {
+			rep.Frameworks = append(rep.Frameworks, fw)
+		}
+	}
+	for _, c := range controls.All() {
+		if framework != "" && c.Framework != framework {
+			continue
+		}
+		rs := by[[2]string{c.Framework, c.ID}]
+		if rs == nil {
+			rs = []string{}
+		}
+		rep.Controls = append(rep.Controls, coverage{Control: c, Rules: rs})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(rep)
 }

@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
+	"slices"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -25,6 +28,9 @@ type gateOptions struct {
 	ignoreFile    string
 	sarifProfile  string
 	newOnly       bool
+	// keepSuppressions keeps the suppressions a re-rendered report was
+	// saved with (report without an explicit --ignore-file).
+	keepSuppressions bool
 }
 
 func (g *gateOptions) register(cmd *cobra.Command) {
@@ -68,17 +74,22 @@ func finish(env *environment, r *findings.Report, format output.Format, outPath 
 			return inputError{fmt.Errorf("baseline %s: %v", g.baseline, err)}
 		}
 	}
-	for _, w := range findings.Suppress(r.Findings, entries, r.AsOf) {
-		fmt.Fprintln(stderr, w)
+	if !g.keepSuppressions {
+		for _, w := range findings.Suppress(r.Findings, entries, r.AsOf) {
+			fmt.Fprintln(stderr, w)
+		}
 	}
 	if base != nil {
 		base.Apply(r.Findings)
 	}
 	r.Summary = findings.Summarize(r.Findings, r.Summary.Identities)
-	if r.Invocation.Start.IsZero() {
-		r.Invocation.Start = env.now()
+	if r.Scan != nil {
+		// A fresh scan ends now; a re-rendered one keeps its saved times.
+		if r.Scan.Finished.IsZero() {
+			r.Scan.Finished = env.now().UTC().Truncate(time.Millisecond)
+		}
+		r.Invocation.Start, r.Invocation.End = r.Scan.Started, r.Scan.Finished
 	}
-	r.Invocation.End = env.now()
 	opts := output.SARIFOptions{Profile: g.sarifProfile}
 	shown := r
 	if g.newOnly {
@@ -123,9 +134,12 @@ func newReportCmd(env *environment) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "report --input findings.json",
 		Short: "Re-render a saved JSON report without scanning again",
-		Long: `Re-render a JSON report saved by 'nhiscan scan --format json' as a table,
-JSON or SARIF, optionally against a baseline and an ignore file, with the
-same exit codes as scan.`,
+		Long: `Re-render a JSON report saved by 'nhiscan scan --format json' in any
+format (table, json, sarif, csv, markdown, junit, html), with the same exit
+codes as scan. The saved report's baseline states, suppressions, scan times,
+rule set and tool version are kept, so the output is what the scan would
+have printed; an explicit --baseline or --ignore-file decides states or
+suppressions anew.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := g.validate(); err != nil {
@@ -146,8 +160,19 @@ same exit codes as scan.`,
 			if err != nil {
 				return inputError{fmt.Errorf("%s: %v", in, err)}
 			}
-			r.Tool.Version = version
-			r.Invocation = findings.Invocation{CommandLine: env.commandLine, Start: env.now()}
+			// The saved report's states, suppressions, times and tool
+			// version stand; only an explicit --baseline or --ignore-file
+			// decides states or suppressions anew.
+			if g.ignoreFile != "" {
+				for i := range r.Findings {
+					r.Findings[i].Suppression = nil
+				}
+			} else {
+				g.keepSuppressions = true
+			}
+			if r.Scan != nil {
+				r.Invocation.CommandLine = r.Scan.CommandLine
+			}
 			for _, rule := range rules.All() {
 				r.Rules = append(r.Rules, rules.Describe(rule))
 			}
@@ -161,14 +186,14 @@ same exit codes as scan.`,
 		},
 	}
 	cmd.Flags().StringVar(&in, "input", "", "the JSON report to re-render")
-	cmd.Flags().StringVar(&format, "format", "table", "output format: table, json or sarif")
+	cmd.Flags().StringVar(&format, "format", "table", "output format: table, json, sarif, csv, markdown, junit or html")
 	cmd.Flags().StringVar(&outPath, "output", "", "write the report to this file (written atomically) instead of stdout")
 	g.register(cmd)
 	return cmd
 }
 
-// readReport reads a JSON report; statuses and suppressions from its
-// scan are dropped so this run's baseline and ignore file decide them.
+// readReport reads and checks a JSON report, keeping its baseline states
+// and suppressions.
 func readReport(data []byte) (*findings.Report, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -184,11 +209,61 @@ func readReport(data []byte) (*findings.Report, error) {
 		known[rule.Meta().ID] = true
 	}
 	for i := range r.Findings {
-		f := &r.Findings[i]
-		if f.Fingerprint == "" || !known[f.RuleID] {
-			return nil, fmt.Errorf("finding %d has no fingerprint or an unknown rule %q", i+1, f.RuleID)
+		if err := checkFinding(&r.Findings[i], known, r.Scan); err != nil {
+			return nil, fmt.Errorf("finding %d: %v", i+1, err)
 		}
-		f.Status, f.Suppression, f.PreviousSeverity = "", nil, 0
+	}
+	if s := r.Scan; s != nil {
+		for _, id := range append(append([]string{}, s.RulesEnabled...), s.RulesDisabled...) {
+			if !known[id] {
+				return nil, fmt.Errorf("scan: unknown rule %q", id)
+			}
+		}
+		if s.Finished.Before(s.Started) {
+			return nil, errors.New("scan: finished before it started")
+		}
+	}
+	for i, src := range r.Sources {
+		switch src.Status {
+		case "ok", "partial", "failed":
+		default:
+			return nil, fmt.Errorf("source %d: unknown status %q", i+1, src.Status)
+		}
 	}
 	return &r, nil
+}
+
+var fingerprintRE = regexp.MustCompile(`^[0-9a-f]{32}$`)
+
+// checkFinding checks what renderers rely on, so a hand-edited or foreign
+// report is an input error, never a panic.
+func checkFinding(f *findings.Finding, known map[string]bool, scan *findings.ScanInfo) error {
+	switch {
+	case !fingerprintRE.MatchString(f.Fingerprint):
+		return fmt.Errorf("fingerprint %q is not 32 hex digits", f.Fingerprint)
+	case !known[f.RuleID]:
+		return fmt.Errorf("unknown rule %q", f.RuleID)
+	case scan.RuleDisabled(f.RuleID):
+		return fmt.Errorf("rule %s is listed as disabled but has a finding", f.RuleID)
+	case f.Severity == 0:
+		return errors.New("no severity")
+	case !slices.Contains(findings.Categories, f.Category):
+		return fmt.Errorf("unknown category %q", f.Category)
+	case f.Identity.ID == "":
+		return errors.New("identity.id is empty")
+	}
+	switch f.Status {
+	case "", findings.StatusNew, findings.StatusUnchanged, "updated":
+	default:
+		return fmt.Errorf("unknown status %q", f.Status)
+	}
+	if s := f.Suppression; s != nil {
+		if s.Reason == "" || s.Owner == "" {
+			return errors.New("suppression without reason or owner")
+		}
+		if _, err := time.Parse("2006-01-02", s.Expires); err != nil {
+			return fmt.Errorf("suppression.expires %q is not a date (YYYY-MM-DD)", s.Expires)
+		}
+	}
+	return nil
 }

@@ -62,7 +62,7 @@ func (o *inputOptions) register(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringArrayVar(&o.inputs, "input", nil, "scan offline exports: a file or a directory (repeatable); formats are recognised from content")
 	f.BoolVar(&o.demo, "demo", false, "scan the demo account embedded in the binary")
-	f.StringVar(&o.format, "format", "table", "output format: table, json or sarif (scan only)")
+	f.StringVar(&o.format, "format", "table", "output format: table, json, sarif, csv, markdown, junit or html (scan; inventory: table or json)")
 	f.StringVar(&o.output, "output", "", "write the report to this file (written atomically) instead of stdout")
 	f.StringVar(&o.asOf, "as-of", "", "date (2026-11-01, midnight UTC) or RFC 3339 time used as \"now\" for every age (default: now; the demo's export day with --demo)")
 	f.StringVar(&o.config, "config", "", "config file (default .nhiscan.yaml when present)")
@@ -378,7 +378,7 @@ func scanLive(ctx context.Context, env *environment, o *inputOptions, provider s
 func toSources(in []inventory.Source) []findings.Source {
 	out := make([]findings.Source, 0, len(in))
 	for _, s := range in {
-		out = append(out, findings.Source{Scanner: s.Scanner, Scope: s.Scope, Mode: s.Mode, Status: s.Status, Error: s.Error, Warnings: s.Warnings})
+		out = append(out, findings.Source{Scanner: s.Scanner, Scope: s.Scope, Mode: s.Mode, Status: s.Status, Error: s.Error, Warnings: s.Warnings, Principal: s.Principal})
 	}
 	return out
 }
@@ -403,6 +403,7 @@ func runScan(ctx context.Context, env *environment, o *inputOptions, g *gateOpti
 	if err != nil {
 		return err
 	}
+	info := scanInfo(&p.cfg, catalogue, env.commandLine, g.threshold, start)
 	inScope := 0
 	for i := range p.inv.Identities {
 		if rules.InScope(&p.inv.Identities[i], &p.cfg) {
@@ -416,6 +417,7 @@ func runScan(ctx context.Context, env *environment, o *inputOptions, g *gateOpti
 		Sources:       toSources(p.inv.Sources),
 		Findings:      fs,
 		Summary:       findings.Summary{Identities: inScope},
+		Scan:          info,
 		Invocation:    findings.Invocation{CommandLine: env.commandLine, Start: start},
 	}
 	for _, r := range catalogue {

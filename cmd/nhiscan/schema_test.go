@@ -34,12 +34,20 @@ func TestReportSchema(t *testing.T) {
 	ignore := filepath.Join(dir, "i.yaml")
 	os.WriteFile(ignore, []byte("version: 1\nsuppressions:\n  - rule: NHI-OWN-*\n    identity: \"*\"\n    reason: tagging project under way\n    owner: platform@example.com\n    expires: 2026-12-31\n"), 0o644)
 	runCLI(t, env, "scan", "--demo", "--write-baseline", base)
+	cfg := filepath.Join(dir, "c.yaml")
+	os.WriteFile(cfg, []byte("rules:\n  disable: [NHI-DEL-004]\n  severity: {NHI-STA-001: low}\nexclude: [\"*breakglass*\"]\n"), 0o644)
 
 	docs := map[string]string{
 		"demo":                runCLI(t, env, "scan", "--demo", "--format", "json").stdout,
 		"baseline_suppressed": runCLI(t, env, "scan", "--demo", "--format", "json", "--baseline", base, "--ignore-file", ignore).stdout,
 		"partial": runCLI(t, testEnv(inventory.Inventory{Sources: []inventory.Source{
-			{Scanner: "aws", Scope: "222222222222", Mode: "live", Status: "failed", Error: "denied", Warnings: []string{"w"}}}}), "scan", "aws", "--format", "json").stdout,
+			{Scanner: "aws", Scope: "222222222222", Mode: "live", Status: "failed", Error: "denied", Warnings: []string{"w"}, Principal: "arn:aws:sts::222222222222:assumed-role/audit/nhiscan"}}}), "scan", "aws", "--format", "json").stdout,
+		"configured": runCLI(t, env, "scan", "--demo", "--format", "json", "--config", cfg, "--fail-on", "high").stdout,
+	}
+	for _, want := range []string{`"principal": "arn:aws:sts::`, `"rules_disabled": [`} {
+		if !strings.Contains(docs["partial"]+docs["configured"], want) {
+			t.Fatalf("no report exercises %s", want)
+		}
 	}
 	if !strings.Contains(docs["baseline_suppressed"], `"suppression": {`) || !strings.Contains(docs["baseline_suppressed"], `"status": "unchanged"`) {
 		t.Fatal("the baseline/suppression report lacks the optional fields it should exercise")
@@ -52,5 +60,17 @@ func TestReportSchema(t *testing.T) {
 	broken := strings.Replace(docs["demo"], `"severity": "critical"`, `"severity": "urgent"`, 1)
 	if err := validate("broken", broken); err == nil {
 		t.Error("schema accepted an unknown severity")
+	}
+	for what, broken := range map[string]string{
+		"an unknown --fail-on":        strings.Replace(docs["configured"], `"fail_on": "high"`, `"fail_on": "sometimes"`, 1),
+		"a malformed disabled rule":   strings.Replace(docs["configured"], `"NHI-DEL-004"`, `"DEL-4"`, 1),
+		"a scan without a start time": strings.Replace(docs["configured"], `"started":`, `"begun":`, 1),
+	} {
+		if broken == docs["configured"] {
+			t.Fatalf("%s: replacement not found", what)
+		}
+		if err := validate(what, broken); err == nil {
+			t.Errorf("schema accepted %s", what)
+		}
 	}
 }

@@ -14,17 +14,18 @@ import (
 // reportHead is a Report without its findings, which are streamed one by
 // one so a large report never sits in memory twice.
 type reportHead struct {
-	SchemaVersion string            `json:"schema_version"`
-	Tool          findings.Tool     `json:"tool"`
-	AsOf          any               `json:"as_of"`
-	Summary       findings.Summary  `json:"summary"`
-	Sources       []findings.Source `json:"sources"`
+	SchemaVersion string             `json:"schema_version"`
+	Tool          findings.Tool      `json:"tool"`
+	AsOf          any                `json:"as_of"`
+	Summary       findings.Summary   `json:"summary"`
+	Scan          *findings.ScanInfo `json:"scan,omitempty"`
+	Sources       []findings.Source  `json:"sources"`
 }
 
 // writeJSON writes the same bytes as encoding/json with two-space
 // indentation would, finding by finding.
 func writeJSON(w io.Writer, r *findings.Report) error {
-	head := reportHead{SchemaVersion: r.SchemaVersion, Tool: r.Tool, AsOf: r.AsOf, Summary: r.Summary, Sources: r.Sources}
+	head := reportHead{SchemaVersion: r.SchemaVersion, Tool: r.Tool, AsOf: r.AsOf, Summary: r.Summary, Scan: r.Scan, Sources: r.Sources}
 	if head.Sources == nil {
 		head.Sources = []findings.Source{}
 	}

@@ -17,10 +17,18 @@ const (
 	Table Format = "table"
 	JSON  Format = "json"
 	SARIF Format = "sarif"
+	// CSV is one row per finding (RFC 4180), safe to open in a spreadsheet.
+	CSV Format = "csv"
+	// Markdown fits a GitHub job summary: the summary, then the findings.
+	Markdown Format = "markdown"
+	// JUnit is JUnit XML as GitLab's unit test reports read it.
+	JUnit Format = "junit"
+	// HTML is one self-contained page for auditors and managers.
+	HTML Format = "html"
 )
 
 // Formats lists the formats Write knows.
-var Formats = []Format{Table, JSON, SARIF}
+var Formats = []Format{Table, JSON, SARIF, CSV, Markdown, JUnit, HTML}
 
 // ParseFormat reads a format name.
 func ParseFormat(s string) (Format, error) {
@@ -29,7 +37,7 @@ func ParseFormat(s string) (Format, error) {
 			return f, nil
 		}
 	}
-	return "", fmt.Errorf("unknown format %q (want table, json or sarif)", s)
+	return "", fmt.Errorf("unknown format %q (want table, json, sarif, csv, markdown, junit or html)", s)
 }
 
 // Write renders the report in format f; sarif options apply to SARIF.
@@ -41,6 +49,14 @@ func Write(w io.Writer, f Format, r *findings.Report, sarif SARIFOptions) error 
 		return writeJSON(w, r)
 	case SARIF:
 		return WriteSARIF(w, r, sarif)
+	case CSV:
+		return writeCSV(w, r)
+	case Markdown:
+		return writeMarkdown(w, r)
+	case JUnit:
+		return writeJUnit(w, r)
+	case HTML:
+		return writeHTML(w, r)
 	}
 	return fmt.Errorf("unknown format %q", f)
 }

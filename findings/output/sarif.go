@@ -121,6 +121,8 @@ type sarifInvocation struct {
 	EndTimeUTC                 string              `json:"endTimeUtc,omitempty"`
 	ExecutionSuccessful        bool                `json:"executionSuccessful"`
 	ToolExecutionNotifications []sarifNotification `json:"toolExecutionNotifications,omitempty"`
+	Account                    string              `json:"account,omitempty"`
+	Properties                 map[string]any      `json:"properties,omitempty"`
 }
 
 type sarifNotification struct {
@@ -351,6 +353,8 @@ func buildSARIF(r *findings.Report, o SARIFOptions) sarifLog {
 			CommandLine:                r.Invocation.CommandLine,
 			ExecutionSuccessful:        src.Status != "failed",
 			ToolExecutionNotifications: notes,
+			Account:                    src.Principal,
+			Properties:                 invocationProperties(r.Scan),
 		}
 		if !r.Invocation.Start.IsZero() {
 			inv.StartTimeUTC = r.Invocation.Start.UTC().Format("2006-01-02T15:04:05.000Z")
@@ -476,6 +480,9 @@ func driverComponent(r *findings.Report) sarifToolComponent {
 		}
 	}
 	for _, rule := range r.Rules {
+		if r.Scan.RuleDisabled(rule.ID) {
+			continue // it did not run: listed in the invocation's properties
+		}
 		d.Rules = append(d.Rules, ruleDescriptor(rule))
 	}
 	return d

@@ -229,6 +229,7 @@ func (l *Live) scanAccount(ctx context.Context, cfg sdkaws.Config, want, roleArn
 		problems = append(problems, err.Error())
 	}
 	inv := a.build("live")
+	inv.Sources[0].Principal = sdkaws.ToString(who.Arn)
 	if len(problems) > 0 {
 		src := &inv.Sources[0]
 		src.Status = inventory.StatusPartial

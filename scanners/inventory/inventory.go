@@ -81,6 +81,8 @@ type Source struct {
 	// NotAssessed lists what this source could not judge ("dormancy"); a
 	// rule that needs data the source lacked says so instead of guessing.
 	NotAssessed []string `json:"not_assessed,omitempty"`
+	// Principal is the identity a live scan ran as (caller ARN), when known.
+	Principal string `json:"principal,omitempty"`
 }
 
 // Identity is one non-human identity, or a human identity holding a
