@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -24,6 +25,8 @@ type gateOptions struct {
 	writeBaseline string
 	ignoreFile    string
 	sarifProfile  string
+	severity      []string
+	severities    map[findings.Severity]bool
 }
 
 func (g *gateOptions) register(cmd *cobra.Command) {
@@ -32,6 +35,7 @@ func (g *gateOptions) register(cmd *cobra.Command) {
 	f.StringVar(&g.baseline, "baseline", "", "baseline file (or an earlier JSON report): mark findings new or unchanged; only new ones count for --fail-on")
 	f.StringVar(&g.writeBaseline, "write-baseline", "", "write the fingerprints of this run's findings to this baseline file")
 	f.StringVar(&g.ignoreFile, "ignore-file", "", "suppressions with expiry (default .nhiscan-ignore.yaml when present)")
+	f.StringSliceVar(&g.severity, "severity", nil, "list only findings of these severities, in every format (comma list, any case: critical,high); --fail-on still counts every finding")
 	f.StringVar(&g.sarifProfile, "sarif-profile", output.ProfileGitHub, "SARIF flavour: github (drops suppressed results; enforces GitHub's limits) or audit (keeps them, with suppressions and baselineState)")
 }
 
@@ -42,6 +46,16 @@ func (g *gateOptions) validate() error {
 			return inputError{fmt.Errorf("--fail-on: want critical, high, medium, low or none, got %q", g.failOn)}
 		}
 		g.threshold = s
+	}
+	for _, name := range g.severity {
+		s, err := findings.ParseSeverity(strings.TrimSpace(name))
+		if err != nil {
+			return inputError{fmt.Errorf("--severity: want a comma list of critical, high, medium, low, info, got %q", name)}
+		}
+		if g.severities == nil {
+			g.severities = map[findings.Severity]bool{}
+		}
+		g.severities[s] = true
 	}
 	if g.sarifProfile != output.ProfileGitHub && g.sarifProfile != output.ProfileAudit {
 		return inputError{fmt.Errorf("--sarif-profile: want github or audit, got %q", g.sarifProfile)}
@@ -78,7 +92,8 @@ func finish(env *environment, r *findings.Report, format output.Format, outPath 
 	}
 	r.Invocation.End = env.now()
 	opts := output.SARIFOptions{Profile: g.sarifProfile}
-	if err := emit(outPath, stdout, func(w io.Writer) error { return output.Write(w, format, r, opts) }); err != nil {
+	shown := bySeverity(r, g.severities, stderr)
+	if err := emit(outPath, stdout, func(w io.Writer) error { return output.Write(w, format, shown, opts) }); err != nil {
 		var ie inputError
 		if errors.As(err, &ie) {
 			return err
@@ -110,6 +125,33 @@ func finish(env *environment, r *findings.Report, format output.Format, outPath 
 		return exitError{exitPartial}
 	}
 	return nil
+}
+
+// bySeverity is the report with only the findings of the severities
+// --severity lists (all of them without it); it says on stderr how many
+// it leaves out. The gate and the baseline still see every finding.
+func bySeverity(r *findings.Report, keep map[findings.Severity]bool, stderr io.Writer) *findings.Report {
+	if len(keep) == 0 {
+		return r
+	}
+	out := *r
+	out.Findings = make([]findings.Finding, 0, len(r.Findings))
+	for i := range r.Findings {
+		if keep[r.Findings[i].Severity] {
+			out.Findings = append(out.Findings, r.Findings[i])
+		}
+	}
+	out.Summary = findings.Summarize(out.Findings, r.Summary.Identities)
+	if n := len(r.Findings) - len(out.Findings); n > 0 {
+		var names []string
+		for _, s := range []findings.Severity{findings.Critical, findings.High, findings.Medium, findings.Low, findings.Info} {
+			if keep[s] {
+				names = append(names, s.String())
+			}
+		}
+		fmt.Fprintf(stderr, "nhiscan: --severity %s: %d of %d findings left out of the report\n", strings.Join(names, ","), n, len(r.Findings))
+	}
+	return &out
 }
 
 func newReportCmd(env *environment) *cobra.Command {
