@@ -88,3 +88,32 @@ func TestSeverityFiltersEveryFormat(t *testing.T) {
 		t.Errorf("bad --severity: exit %d, %q", r.code, r.stderr)
 	}
 }
+
+func TestOfflineProgressOnlyOnATerminal(t *testing.T) {
+	env := testEnv(inventory.Inventory{})
+	r := runCLI(t, env, "scan", "--demo", "--format", "json")
+	if r.code != 0 || r.stderr != "" {
+		t.Errorf("not a terminal: exit %d, stderr %q, want nothing", r.code, r.stderr)
+	}
+	env.stderrIsTTY = true
+	r = runCLI(t, env, "scan", "--demo", "--format", "json")
+	for _, want := range []string{"… read 17 files (", "identities in 2 scopes", "… evaluating ", " rules on ", "findings; writing the json report"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("terminal: stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	if !json.Valid([]byte(r.stdout)) {
+		t.Error("progress leaked into stdout")
+	}
+}
+
+func TestOfflineProgressNamesLargeFiles(t *testing.T) {
+	dir := t.TempDir()
+	writeSyntheticAccount(t, dir, 600, 100, 100)
+	env := testEnv(inventory.Inventory{})
+	env.stderrIsTTY = true
+	r := runCLI(t, env, "scan", "--input", dir, "--format", "json", "--output", dir+"/report.json.out")
+	if r.code != 0 || !strings.Contains(r.stderr, "get-account-authorization-details.json (") || !strings.Contains(r.stderr, " MB, file 2 of 3)") {
+		t.Errorf("exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+}

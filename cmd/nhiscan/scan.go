@@ -183,12 +183,12 @@ func prepareWith(ctx context.Context, env *environment, o *inputOptions, args []
 	case o.demo:
 		var files []inputFile
 		if files, err = demoFiles(); err == nil {
-			p.inv, err = readOffline(env, files)
+			p.inv, err = readOffline(env, files, progressTo(env, stderr))
 		}
 	case len(o.inputs) > 0:
 		var files []inputFile
 		if files, err = pathFiles(o.inputs); err == nil {
-			p.inv, err = readOffline(env, files)
+			p.inv, err = readOffline(env, files, progressTo(env, stderr))
 		}
 	default:
 		p.inv, err = scanLive(ctx, env, o, args[0], stderr)
@@ -267,17 +267,24 @@ func pathFiles(paths []string) ([]inputFile, error) {
 }
 
 // readOffline feeds every file to the offline loaders, then collects
-// their inventories.
-func readOffline(env *environment, files []inputFile) (inventory.Inventory, error) {
+// their inventories. progress, when set, hears of each file.
+func readOffline(env *environment, files []inputFile, progress func(string)) (inventory.Inventory, error) {
 	loaders := env.offline()
-	for _, f := range files {
+	var total int64
+	for n, f := range files {
 		data, err := f.read()
 		if err != nil {
 			return inventory.Inventory{}, inputError{fmt.Errorf("%s: %v", f.name, unwrapPathError(err))}
 		}
+		// Large files one by one; small ones (a gcloud export has one per
+		// service account) every hundred.
+		if len(data) >= 1<<20 || (n+1)%100 == 0 {
+			say(progress, "reading %s (%s, file %d of %d)", f.name, megabytes(int64(len(data))), n+1, len(files))
+		}
 		if err := feed(loaders, f.name, data); err != nil {
 			return inventory.Inventory{}, inputError{err}
 		}
+		total += int64(len(data))
 	}
 	var inv inventory.Inventory
 	for _, l := range loaders {
@@ -287,6 +294,7 @@ func readOffline(env *environment, files []inputFile) (inventory.Inventory, erro
 		}
 		inv.Append(part)
 	}
+	say(progress, "read %d files (%s): %d identities in %d scopes", len(files), megabytes(total), len(inv.Identities), len(inv.Sources))
 	return inv, nil
 }
 
@@ -329,10 +337,7 @@ func feed(loaders []scanners.Offline, name string, data []byte) error {
 }
 
 func scanLive(ctx context.Context, env *environment, o *inputOptions, provider string, stderr io.Writer) (inventory.Inventory, error) {
-	var progress func(string)
-	if env.stderrIsTTY {
-		progress = func(msg string) { fmt.Fprintf(stderr, "… %s\n", msg) }
-	}
+	progress := progressTo(env, stderr)
 	switch provider {
 	case "aws":
 		live := env.awsLive(aws.LiveOptions{
@@ -380,10 +385,13 @@ func runScan(ctx context.Context, env *environment, o *inputOptions, g *gateOpti
 		return err
 	}
 	catalogue := rules.All()
+	progress := progressTo(env, stderr)
+	say(progress, "evaluating %d rules on %d identities", len(catalogue), len(p.inv.Identities))
 	fs, err := rules.Run(ctx, &p.inv, catalogue, p.cfg)
 	if err != nil {
 		return err
 	}
+	say(progress, "%d findings; writing the %s report", len(fs), p.format)
 	inScope := 0
 	for i := range p.inv.Identities {
 		if rules.InScope(&p.inv.Identities[i], &p.cfg) {
