@@ -30,4 +30,3 @@ func megabytes(n int64) string {
 	}
 	return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
 }
-
