@@ -72,6 +72,7 @@ func newRootCmd(env *environment) *cobra.Command {
 		newRulesCmd(),
 		newControlsCmd(),
 		newReportCmd(env),
+		newMergeCmd(env),
 		newPathsCmd(env),
 		newVersionCmd(),
 	)
