@@ -143,4 +143,3 @@ func mergeReports(parts []*findings.Report) (*findings.Report, error) {
 	out.Findings = rules.Sort(out.Findings)
 	return out, nil
 }
-
