@@ -73,6 +73,7 @@ func newRootCmd(env *environment) *cobra.Command {
 		newControlsCmd(),
 		newReportCmd(env),
 		newMergeCmd(env),
+		newOrgCmd(env),
 		newPathsCmd(env),
 		newVersionCmd(),
 	)

@@ -54,6 +54,7 @@ type inputOptions struct {
 	concurrency int
 	projects    []string
 	gcpOrg      string
+	accounts    []string
 }
 
 func (o *inputOptions) register(cmd *cobra.Command) {
@@ -72,6 +73,7 @@ func (o *inputOptions) register(cmd *cobra.Command) {
 	f.IntVar(&o.concurrency, "concurrency", 4, "aws --org, gcp: accounts or projects scanned at once")
 	f.StringArrayVar(&o.projects, "project", nil, "gcp: project id to scan (repeatable)")
 	f.StringVar(&o.gcpOrg, "organization", "", "gcp: organization number: scan every active project under it")
+	f.StringArrayVar(&o.accounts, "account", nil, "aws: scan only this account of the organization (repeatable; one shard of --org, with --assume-role)")
 }
 
 func newScanCmd(env *environment) *cobra.Command {
@@ -149,6 +151,12 @@ func prepareWith(ctx context.Context, env *environment, o *inputOptions, args []
 	if len(args) > 0 {
 		provider = args[0]
 	}
+	if len(o.accounts) > 0 {
+		if provider != "aws" {
+			return nil, inputError{errors.New("--account applies to a live 'aws' scan (gcp: --project)")}
+		}
+		o.org = true // a shard of the organization
+	}
 	if (o.org || o.assumeRole != "") && provider != "aws" {
 		return nil, inputError{errors.New("--org and --assume-role apply to a live 'aws' scan")}
 	}
@@ -159,7 +167,7 @@ func prepareWith(ctx context.Context, env *environment, o *inputOptions, args []
 		return nil, inputError{errors.New("gcp: give --project (repeatable) or --organization, not both")}
 	}
 	if o.org && o.assumeRole == "" {
-		return nil, inputError{errors.New("--org needs --assume-role NAME, the read-only role to assume in each account")}
+		return nil, inputError{errors.New("--org and --account need --assume-role NAME, the read-only role to assume in each account")}
 	}
 	if o.concurrency < 1 {
 		return nil, inputError{errors.New("--concurrency must be at least 1")}
@@ -342,7 +350,7 @@ func scanLive(ctx context.Context, env *environment, o *inputOptions, provider s
 	case "aws":
 		live := env.awsLive(aws.LiveOptions{
 			Profile: o.profile, Region: o.region, Org: o.org, AssumeRole: o.assumeRole,
-			ExternalID: o.externalID, Concurrency: o.concurrency, Progress: progress,
+			ExternalID: o.externalID, Concurrency: o.concurrency, Progress: progress, Accounts: o.accounts,
 		})
 		inv, err := live.Scan(ctx)
 		if err != nil {
