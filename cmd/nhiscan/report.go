@@ -9,6 +9,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -31,6 +32,8 @@ type gateOptions struct {
 	// keepSuppressions keeps the suppressions a re-rendered report was
 	// saved with (report without an explicit --ignore-file).
 	keepSuppressions bool
+	severity         []string
+	severities       map[findings.Severity]bool
 }
 
 func (g *gateOptions) register(cmd *cobra.Command) {
@@ -40,6 +43,7 @@ func (g *gateOptions) register(cmd *cobra.Command) {
 	f.StringVar(&g.writeBaseline, "write-baseline", "", "write the fingerprints of this run's findings to this baseline file")
 	f.StringVar(&g.ignoreFile, "ignore-file", "", "suppressions with expiry (default .nhiscan-ignore.yaml when present)")
 	f.BoolVar(&g.newOnly, "new-only", false, "list only new and updated findings (for CI logs); the gate and --write-baseline still see every finding")
+	f.StringSliceVar(&g.severity, "severity", nil, "list only findings of these severities, in every format (comma list, any case: critical,high); --fail-on still counts every finding")
 	f.StringVar(&g.sarifProfile, "sarif-profile", output.ProfileGitHub, "SARIF flavour: github (drops suppressed results; enforces GitHub's limits) or audit (keeps them, with suppressions and baselineState)")
 }
 
@@ -50,6 +54,16 @@ func (g *gateOptions) validate() error {
 			return inputError{fmt.Errorf("--fail-on: want critical, high, medium, low or none, got %q", g.failOn)}
 		}
 		g.threshold = s
+	}
+	for _, name := range g.severity {
+		s, err := findings.ParseSeverity(strings.TrimSpace(name))
+		if err != nil {
+			return inputError{fmt.Errorf("--severity: want a comma list of critical, high, medium, low, info, got %q", name)}
+		}
+		if g.severities == nil {
+			g.severities = map[findings.Severity]bool{}
+		}
+		g.severities[s] = true
 	}
 	if g.sarifProfile != output.ProfileGitHub && g.sarifProfile != output.ProfileAudit {
 		return inputError{fmt.Errorf("--sarif-profile: want github or audit, got %q", g.sarifProfile)}
@@ -91,10 +105,11 @@ func finish(env *environment, r *findings.Report, format output.Format, outPath 
 		r.Invocation.Start, r.Invocation.End = r.Scan.Started, r.Scan.Finished
 	}
 	opts := output.SARIFOptions{Profile: g.sarifProfile}
-	shown := r
+	shown := bySeverity(r, g.severities, stderr)
 	if g.newOnly {
-		shown = onlyNew(r)
-		if n := len(r.Findings) - len(shown.Findings); n > 0 {
+		all := shown
+		shown = onlyNew(all)
+		if n := len(all.Findings) - len(shown.Findings); n > 0 {
 			fmt.Fprintf(stderr, "nhiscan: --new-only: %d unchanged finding(s) not listed\n", n)
 		}
 	}
@@ -126,6 +141,33 @@ func finish(env *environment, r *findings.Report, format output.Format, outPath 
 		return exitError{exitPartial}
 	}
 	return nil
+}
+
+// bySeverity is the report with only the findings of the severities
+// --severity lists (all of them without it); it says on stderr how many
+// it leaves out. The gate and the baseline still see every finding.
+func bySeverity(r *findings.Report, keep map[findings.Severity]bool, stderr io.Writer) *findings.Report {
+	if len(keep) == 0 {
+		return r
+	}
+	out := *r
+	out.Findings = make([]findings.Finding, 0, len(r.Findings))
+	for i := range r.Findings {
+		if keep[r.Findings[i].Severity] {
+			out.Findings = append(out.Findings, r.Findings[i])
+		}
+	}
+	out.Summary = findings.Summarize(out.Findings, r.Summary.Identities)
+	if n := len(r.Findings) - len(out.Findings); n > 0 {
+		var names []string
+		for _, s := range []findings.Severity{findings.Critical, findings.High, findings.Medium, findings.Low, findings.Info} {
+			if keep[s] {
+				names = append(names, s.String())
+			}
+		}
+		fmt.Fprintf(stderr, "nhiscan: --severity %s: %d of %d findings left out of the report\n", strings.Join(names, ","), n, len(r.Findings))
+	}
+	return &out
 }
 
 func newReportCmd(env *environment) *cobra.Command {

@@ -78,6 +78,8 @@ func newRootCmd(env *environment) *cobra.Command {
 		newRulesCmd(),
 		newControlsCmd(),
 		newReportCmd(env),
+		newMergeCmd(env),
+		newOrgCmd(env),
 		newPathsCmd(env),
 		newVersionCmd(),
 	)

@@ -55,7 +55,8 @@ type inputOptions struct {
 	projects    []string
 	gcpOrg      string
 	// rules is --check/--skip-check (scan only), applied over the config.
-	rules *ruleSelection
+	rules    *ruleSelection
+	accounts []string
 }
 
 func (o *inputOptions) register(cmd *cobra.Command) {
@@ -74,6 +75,7 @@ func (o *inputOptions) register(cmd *cobra.Command) {
 	f.IntVar(&o.concurrency, "concurrency", 4, "aws --org, gcp: accounts or projects scanned at once")
 	f.StringArrayVar(&o.projects, "project", nil, "gcp: project id to scan (repeatable)")
 	f.StringVar(&o.gcpOrg, "organization", "", "gcp: organization number: scan every active project under it")
+	f.StringArrayVar(&o.accounts, "account", nil, "aws: scan only this account of the organization (repeatable; one shard of --org, with --assume-role)")
 }
 
 func newScanCmd(env *environment) *cobra.Command {
@@ -157,6 +159,12 @@ func prepareWith(ctx context.Context, env *environment, o *inputOptions, args []
 	if len(args) > 0 {
 		provider = args[0]
 	}
+	if len(o.accounts) > 0 {
+		if provider != "aws" {
+			return nil, inputError{errors.New("--account applies to a live 'aws' scan (gcp: --project)")}
+		}
+		o.org = true // a shard of the organization
+	}
 	if (o.org || o.assumeRole != "") && provider != "aws" {
 		return nil, inputError{errors.New("--org and --assume-role apply to a live 'aws' scan")}
 	}
@@ -167,7 +175,7 @@ func prepareWith(ctx context.Context, env *environment, o *inputOptions, args []
 		return nil, inputError{errors.New("gcp: give --project (repeatable) or --organization, not both")}
 	}
 	if o.org && o.assumeRole == "" {
-		return nil, inputError{errors.New("--org needs --assume-role NAME, the read-only role to assume in each account")}
+		return nil, inputError{errors.New("--org and --account need --assume-role NAME, the read-only role to assume in each account")}
 	}
 	if o.concurrency < 1 {
 		return nil, inputError{errors.New("--concurrency must be at least 1")}
@@ -196,12 +204,12 @@ func prepareWith(ctx context.Context, env *environment, o *inputOptions, args []
 	case o.demo:
 		var files []inputFile
 		if files, err = demoFiles(); err == nil {
-			p.inv, err = readOffline(env, files)
+			p.inv, err = readOffline(env, files, progressTo(env, stderr))
 		}
 	case len(o.inputs) > 0:
 		var files []inputFile
 		if files, err = pathFiles(o.inputs); err == nil {
-			p.inv, err = readOffline(env, files)
+			p.inv, err = readOffline(env, files, progressTo(env, stderr))
 		}
 	default:
 		p.inv, err = scanLive(ctx, env, o, args[0], stderr)
@@ -280,10 +288,11 @@ func pathFiles(paths []string) ([]inputFile, error) {
 }
 
 // readOffline feeds every file to the offline loaders, then collects
-// their inventories.
-func readOffline(env *environment, files []inputFile) (inventory.Inventory, error) {
+// their inventories. progress, when set, hears of each file.
+func readOffline(env *environment, files []inputFile, progress func(string)) (inventory.Inventory, error) {
 	loaders := env.offline()
-	for _, f := range files {
+	var total int64
+	for n, f := range files {
 		data, err := f.read()
 		if err != nil {
 			return inventory.Inventory{}, inputError{fmt.Errorf("%s: %v", f.name, unwrapPathError(err))}
@@ -291,9 +300,15 @@ func readOffline(env *environment, files []inputFile) (inventory.Inventory, erro
 		if data, err = decodeInput(data); err != nil {
 			return inventory.Inventory{}, inputError{fmt.Errorf("%s: %v", f.name, err)}
 		}
+		// Large files one by one; small ones (a gcloud export has one per
+		// service account) every hundred.
+		if len(data) >= 1<<20 || (n+1)%100 == 0 {
+			say(progress, "reading %s (%s, file %d of %d)", f.name, megabytes(int64(len(data))), n+1, len(files))
+		}
 		if err := feed(loaders, f.name, data); err != nil {
 			return inventory.Inventory{}, inputError{err}
 		}
+		total += int64(len(data))
 	}
 	var inv inventory.Inventory
 	for _, l := range loaders {
@@ -303,6 +318,7 @@ func readOffline(env *environment, files []inputFile) (inventory.Inventory, erro
 		}
 		inv.Append(part)
 	}
+	say(progress, "read %d files (%s): %d identities in %d scopes", len(files), megabytes(total), len(inv.Identities), len(inv.Sources))
 	return inv, nil
 }
 
@@ -348,15 +364,12 @@ func feed(loaders []scanners.Offline, name string, data []byte) error {
 }
 
 func scanLive(ctx context.Context, env *environment, o *inputOptions, provider string, stderr io.Writer) (inventory.Inventory, error) {
-	var progress func(string)
-	if env.stderrIsTTY {
-		progress = func(msg string) { fmt.Fprintf(stderr, "… %s\n", msg) }
-	}
+	progress := progressTo(env, stderr)
 	switch provider {
 	case "aws":
 		live := env.awsLive(aws.LiveOptions{
 			Profile: o.profile, Region: o.region, Org: o.org, AssumeRole: o.assumeRole,
-			ExternalID: o.externalID, Concurrency: o.concurrency, Progress: progress,
+			ExternalID: o.externalID, Concurrency: o.concurrency, Progress: progress, Accounts: o.accounts,
 		})
 		inv, err := live.Scan(ctx)
 		if err != nil {
@@ -399,11 +412,14 @@ func runScan(ctx context.Context, env *environment, o *inputOptions, g *gateOpti
 		return err
 	}
 	catalogue := rules.All()
+	progress := progressTo(env, stderr)
+	say(progress, "evaluating %d rules on %d identities", len(catalogue), len(p.inv.Identities))
 	fs, err := rules.Run(ctx, &p.inv, catalogue, p.cfg)
 	if err != nil {
 		return err
 	}
 	info := scanInfo(&p.cfg, catalogue, env.commandLine, g.threshold, start)
+	say(progress, "%d findings; writing the %s report", len(fs), p.format)
 	inScope := 0
 	for i := range p.inv.Identities {
 		if rules.InScope(&p.inv.Identities[i], &p.cfg) {

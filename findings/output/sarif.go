@@ -252,8 +252,10 @@ type SARIFOptions struct {
 }
 
 // WriteSARIF renders the report as SARIF 2.1.0, one run per provider and
-// scope. In the GitHub profile it refuses, with an error saying why, to
-// write a file GitHub would reject.
+// scope. In the GitHub profile it keeps within GitHub's upload limits: a
+// run with more results than GitHub accepts keeps the most severe ones and
+// says in its toolExecutionNotifications what was left out; more runs than
+// GitHub accepts is an error saying how to split the upload.
 func WriteSARIF(w io.Writer, r *findings.Report, o SARIFOptions) error {
 	if o.Profile == "" {
 		o.Profile = ProfileGitHub
@@ -261,44 +263,109 @@ func WriteSARIF(w io.Writer, r *findings.Report, o SARIFOptions) error {
 	if o.Profile != ProfileGitHub && o.Profile != ProfileAudit {
 		return fmt.Errorf("unknown SARIF profile %q (want github or audit)", o.Profile)
 	}
-	log := buildSARIF(r, o)
+	limit := 0 // results per run; 0: no limit
 	if o.Profile == ProfileGitHub {
-		if n := len(log.Runs); n > githubMaxRuns {
-			return fmt.Errorf("SARIF for GitHub would hold %d runs (one per account or project; GitHub accepts %d per file): scan fewer scopes per upload, or use --sarif-profile audit", n, githubMaxRuns)
+		// Count before building anything: runs, and the largest run.
+		runs, largest := sarifRunSizes(r, o)
+		if runs > githubLimits.runs {
+			return fmt.Errorf("SARIF for GitHub would hold %d runs (one per account or project; GitHub accepts %d per file): upload several files of at most %d accounts each (nhiscan merge REPORT... of the shards' JSON reports, or scan --account/--project per shard), or use --sarif-profile audit", runs, githubLimits.runs, githubLimits.runs)
 		}
-		for _, run := range log.Runs {
-			if n := len(run.Results); n > githubMaxResults {
-				return fmt.Errorf("SARIF for GitHub would hold %d results in run %s (GitHub accepts %d per run): raise --fail-on thresholds, suppress accepted findings, or use --sarif-profile audit", n, run.AutomationDetails.ID, githubMaxResults)
+		if largest > githubLimits.results {
+			limit = githubLimits.results
+		}
+	}
+	for {
+		log := buildSARIF(r, o, limit)
+		var buf bytes.Buffer
+		if err := encodeJSON(&buf, log); err != nil {
+			return err
+		}
+		if o.Profile == ProfileGitHub {
+			var gz bytes.Buffer
+			zw := gzip.NewWriter(&gz)
+			zw.Write(buf.Bytes())
+			zw.Close()
+			if gz.Len() > githubLimits.gzipBytes {
+				// Keep fewer results, in proportion to the excess.
+				largest := 0
+				for _, run := range log.Runs {
+					largest = max(largest, len(run.Results))
+				}
+				next := int(float64(largest) * float64(githubLimits.gzipBytes) / float64(gz.Len()) * 0.95)
+				if largest == 0 || next < 1 || (limit > 0 && next >= limit) {
+					return fmt.Errorf("SARIF for GitHub would be %d bytes gzipped (GitHub accepts %d) even with few results: use --sarif-profile audit or --format json", gz.Len(), githubLimits.gzipBytes)
+				}
+				limit = next
+				continue
 			}
 		}
-	}
-	var buf bytes.Buffer
-	if err := encodeJSON(&buf, log); err != nil {
+		_, err := w.Write(buf.Bytes())
 		return err
 	}
-	if o.Profile == ProfileGitHub {
-		var gz bytes.Buffer
-		zw := gzip.NewWriter(&gz)
-		zw.Write(buf.Bytes())
-		zw.Close()
-		if gz.Len() > githubMaxGzipBytes {
-			return fmt.Errorf("SARIF for GitHub would be %d bytes gzipped (GitHub accepts %d): split the scan by account, or use --sarif-profile audit", gz.Len(), githubMaxGzipBytes)
+}
+
+// sarifLimits are the GitHub limits WriteSARIF keeps; tests lower them.
+type sarifLimits struct{ runs, results, gzipBytes int }
+
+var githubLimits = sarifLimits{runs: githubMaxRuns, results: githubMaxResults, gzipBytes: githubMaxGzipBytes}
+
+// sarifRunSizes counts the runs buildSARIF would write and the results of
+// the largest one, without building them.
+func sarifRunSizes(r *findings.Report, o SARIFOptions) (runs, largest int) {
+	keys, status, byScope, _ := groupScopes(r)
+	for _, k := range keys {
+		if o.Profile == ProfileGitHub && status[k].Status == "failed" {
+			continue
+		}
+		runs++
+		n := 0
+		for _, f := range byScope[k] {
+			if f.Suppression == nil || o.Profile != ProfileGitHub {
+				n++
+			}
+		}
+		largest = max(largest, n)
+	}
+	return runs, largest
+}
+
+// leftOut describes the results a run leaves out to stay within GitHub's
+// limit: how many, of which severities and rules, and how to get them.
+func leftOut(kept int, omitted []*findings.Finding) sarifNotification {
+	bySev := map[findings.Severity]int{}
+	byRule := map[string]int{}
+	for _, f := range omitted {
+		bySev[f.Severity]++
+		byRule[f.RuleID]++
+	}
+	var sev []string
+	for _, s := range []findings.Severity{findings.Critical, findings.High, findings.Medium, findings.Low, findings.Info} {
+		if bySev[s] > 0 {
+			sev = append(sev, fmt.Sprintf("%d %s", bySev[s], s))
 		}
 	}
-	_, err := w.Write(buf.Bytes())
-	return err
+	ids := make([]string, 0, len(byRule))
+	for id := range byRule {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	var rl []string
+	for _, id := range ids {
+		rl = append(rl, fmt.Sprintf("%s %d", id, byRule[id]))
+	}
+	return sarifNotification{Level: "warning", Message: sarifText{Text: fmt.Sprintf(
+		"%d results were left out of this run to stay within GitHub's limits (it accepts %d results per run and 10 MB gzipped per file, and shows the first 5,000): "+
+			"the %d kept are the most severe. Left out, by severity: %s; by rule: %s. "+
+			"Every result is in the JSON report (--format json) and in SARIF with --sarif-profile audit; --severity narrows the report.",
+		len(omitted), githubLimits.results, kept, strings.Join(sev, ", "), strings.Join(rl, ", "))}}
 }
 
 type scopeKey struct{ provider, scope string }
 
-func buildSARIF(r *findings.Report, o SARIFOptions) sarifLog {
-	driver := driverComponent(r)
-	ruleIndex := map[string]int{}
-	for i, rule := range driver.Rules {
-		ruleIndex[rule.ID] = i
-	}
-	taxonomies := taxonomyComponents(r.Rules)
-
+// groupScopes lists the scopes of the report in run order, with their
+// sources (a scope that only has findings counts as ok), findings and the
+// scopes that failed or were read in part.
+func groupScopes(r *findings.Report) ([]scopeKey, map[scopeKey]findings.Source, map[scopeKey][]*findings.Finding, []findings.Source) {
 	// One run per scanned scope, and per scope that has findings.
 	status := map[scopeKey]findings.Source{}
 	var keys []scopeKey
@@ -333,6 +400,19 @@ func buildSARIF(r *findings.Report, o SARIFOptions) sarifLog {
 		}
 		return keys[i].scope < keys[j].scope
 	})
+	return keys, status, byScope, failed
+}
+
+// buildSARIF builds the log; limit > 0 keeps at most that many results per
+// run, the most severe first.
+func buildSARIF(r *findings.Report, o SARIFOptions, limit int) sarifLog {
+	driver := driverComponent(r)
+	ruleIndex := map[string]int{}
+	for i, rule := range driver.Rules {
+		ruleIndex[rule.ID] = i
+	}
+	taxonomies := taxonomyComponents(r.Rules)
+	keys, status, byScope, failed := groupScopes(r)
 
 	var notes []sarifNotification
 	for _, s := range failed {
@@ -374,10 +454,24 @@ func buildSARIF(r *findings.Report, o SARIFOptions) sarifLog {
 				anySuppressed = true
 			}
 		}
-		for _, f := range byScope[k] {
-			if f.Suppression != nil && o.Profile == ProfileGitHub {
-				continue
+		listed := byScope[k]
+		if o.Profile == ProfileGitHub {
+			listed = make([]*findings.Finding, 0, len(byScope[k]))
+			for _, f := range byScope[k] {
+				if f.Suppression == nil {
+					listed = append(listed, f)
+				}
 			}
+		}
+		if limit > 0 && len(listed) > limit {
+			sort.SliceStable(listed, func(i, j int) bool { return listed[i].Severity > listed[j].Severity })
+			note := leftOut(limit, listed[limit:])
+			run.Invocations[0].ToolExecutionNotifications = append(append([]sarifNotification{}, notes...), note)
+			run.Properties["omittedResults"] = len(listed) - limit
+			listed = listed[:limit]
+		}
+		run.Results = make([]sarifResult, 0, len(listed))
+		for _, f := range listed {
 			res := result(f, ruleIndex[f.RuleID])
 			if o.Profile == ProfileAudit {
 				if anySuppressed {

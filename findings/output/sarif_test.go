@@ -2,6 +2,7 @@ package output
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -231,5 +232,109 @@ func TestUUID5(t *testing.T) {
 	u := uuid5("taxonomy/owasp-asi-2026")
 	if len(u) != 36 || u[14] != '5' || !strings.ContainsAny(u[19:20], "89ab") || u != uuid5("taxonomy/owasp-asi-2026") || u == uuid5("taxonomy/other") {
 		t.Errorf("uuid5 = %s", u)
+	}
+}
+
+// largeReport is one account with n findings of every severity in turn,
+// sorted as rules.Sort sorts them (most severe first).
+func largeReport(n int) *findings.Report {
+	r := sampleReport(1)
+	base := r.Findings[0]
+	r.Findings = nil
+	sevs := []findings.Severity{findings.Critical, findings.High, findings.Medium, findings.Low}
+	for _, sev := range sevs {
+		for i := 0; i < n/len(sevs); i++ {
+			f := base
+			f.Identity.ID = fmt.Sprintf("arn:aws:iam::000000000001:role/%s-%d", sev, i)
+			f.Identity.Name = fmt.Sprintf("%s-%d", sev, i)
+			f.Fingerprint = findings.Fingerprint(f.RuleID, "aws", "000000000001", f.Identity.ID, "")
+			f.Severity = sev
+			f.Evidence = findings.EvidenceList{{Key: "policy", Value: fmt.Sprintf("arn:aws:iam::000000000001:policy/team-%d", i)}, {Key: "statement", Value: strings.Repeat("s3:GetObject ", i%20)}}
+			r.Findings = append(r.Findings, f)
+		}
+	}
+	return r
+}
+
+func TestSARIFGitHubKeepsMostSevereWithinLimits(t *testing.T) {
+	r := largeReport(28000) // 7,000 of each severity
+	var buf bytes.Buffer
+	if err := WriteSARIF(&buf, r, SARIFOptions{Profile: ProfileGitHub}); err != nil {
+		t.Fatal(err)
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(buf.Bytes())
+	zw.Close()
+	if gz.Len() > githubMaxGzipBytes {
+		t.Errorf("%d bytes gzipped, over GitHub's limit", gz.Len())
+	}
+	var log map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &log); err != nil {
+		t.Fatal(err)
+	}
+	checkGitHubRules(t, log)
+	run := m(a(log["runs"])[0])
+	results := a(run["results"])
+	if len(results) != githubMaxResults {
+		t.Fatalf("%d results, want GitHub's %d", len(results), githubMaxResults)
+	}
+	// 7,000 critical, high and medium each, then 4,000 of the 7,000 low.
+	counts := map[string]int{}
+	for _, res := range results {
+		counts[m(m(res)["properties"])["severity"].(string)]++
+	}
+	if counts["critical"] != 7000 || counts["high"] != 7000 || counts["medium"] != 7000 || counts["low"] != 4000 {
+		t.Errorf("kept by severity %v, want the most severe first", counts)
+	}
+	if m(run["properties"])["omittedResults"] != float64(3000) {
+		t.Errorf("omittedResults = %v", m(run["properties"])["omittedResults"])
+	}
+	notes := a(m(a(run["invocations"])[0])["toolExecutionNotifications"])
+	text := m(m(notes[len(notes)-1])["message"])["text"].(string)
+	for _, want := range []string{"3000 results were left out", "by severity: 3000 low;", "NHI-TST-001 3000", "--sarif-profile audit", "--format json"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("notification %q lacks %q", text, want)
+		}
+	}
+	if strings.Contains(text, "fail-on") {
+		t.Errorf("notification still advises --fail-on: %q", text)
+	}
+	// The audit profile keeps every result.
+	buf.Reset()
+	if err := WriteSARIF(&buf, r, SARIFOptions{Profile: ProfileAudit}); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(buf.String(), `"ruleId": "NHI-TST-001"`); n != 28000 {
+		t.Errorf("audit profile has %d results, want 28000", n)
+	}
+}
+
+func TestSARIFGitHubGzipLimit(t *testing.T) {
+	saved := githubLimits
+	t.Cleanup(func() { githubLimits = saved })
+	githubLimits.gzipBytes = 64 << 10
+	var buf bytes.Buffer
+	if err := WriteSARIF(&buf, largeReport(4000), SARIFOptions{Profile: ProfileGitHub}); err != nil {
+		t.Fatal(err)
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(buf.Bytes())
+	zw.Close()
+	if gz.Len() > githubLimits.gzipBytes {
+		t.Errorf("%d bytes gzipped, over the %d limit", gz.Len(), githubLimits.gzipBytes)
+	}
+	var log map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &log); err != nil {
+		t.Fatal(err)
+	}
+	run := m(a(log["runs"])[0])
+	n := len(a(run["results"]))
+	if n == 0 || n >= 4000 || m(run["properties"])["omittedResults"] != float64(4000-n) {
+		t.Errorf("%d results kept, omittedResults %v", n, m(run["properties"])["omittedResults"])
+	}
+	if first := m(m(a(run["results"])[0])["properties"])["severity"]; first != "critical" {
+		t.Errorf("first kept result is %v, want critical", first)
 	}
 }

@@ -3,6 +3,7 @@ package output
 import (
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/olekukonko/tablewriter"
@@ -39,6 +40,19 @@ func writeTable(w io.Writer, r *findings.Report) error {
 		if r.Findings[i].Suppression == nil {
 			shown = append(shown, &r.Findings[i])
 		}
+	}
+	if len(shown) > tableSummaryAfter {
+		if err := writeRuleSummary(w, r, shown); err != nil {
+			return err
+		}
+		if _, err := fmt.Fprintln(w); err != nil {
+			return err
+		}
+	}
+	rest := 0
+	if len(shown) > TableMaxRows {
+		rest = len(shown) - TableMaxRows
+		shown = shown[:TableMaxRows]
 	}
 	if len(shown) > 0 {
 		accounts := map[string]bool{}
@@ -80,6 +94,11 @@ func writeTable(w io.Writer, r *findings.Report) error {
 			return err
 		}
 	}
+	if rest > 0 {
+		if _, err := fmt.Fprintf(w, "... and %d more findings not listed: the table shows the first %d, most severe first.\nEvery finding: --format json --output FILE (or --format sarif); fewer: --severity critical,high.\n", rest, TableMaxRows); err != nil {
+			return err
+		}
+	}
 	s := r.Summary
 	var sev, cat []string
 	for _, v := range []findings.Severity{findings.Critical, findings.High, findings.Medium, findings.Low, findings.Info} {
@@ -109,6 +128,65 @@ func writeTable(w io.Writer, r *findings.Report) error {
 		}
 	}
 	return nil
+}
+
+// TableMaxRows is the most findings a table lists; the rest are counted
+// and the table says how to get them. A table is for reading: more rows
+// than this are a job for the JSON report.
+const TableMaxRows = 1000
+
+// tableSummaryAfter is about a screenful of findings: a longer table
+// starts with the number of findings per rule and category.
+const tableSummaryAfter = 20
+
+// writeRuleSummary counts the listed findings per category and rule, with
+// the highest severity of each.
+func writeRuleSummary(w io.Writer, r *findings.Report, shown []*findings.Finding) error {
+	titles := map[string]string{}
+	for _, rule := range r.Rules {
+		titles[rule.ID] = rule.Title
+	}
+	type row struct {
+		category, rule string
+		count          int
+		highest        findings.Severity
+	}
+	rows := map[string]*row{}
+	var ids []string
+	for _, f := range shown {
+		x := rows[f.RuleID]
+		if x == nil {
+			x = &row{category: f.Category, rule: f.RuleID}
+			rows[f.RuleID] = x
+			ids = append(ids, f.RuleID)
+		}
+		x.count++
+		x.highest = max(x.highest, f.Severity)
+	}
+	order := map[string]int{}
+	for i, c := range findings.Categories {
+		order[c] = i
+	}
+	sort.Slice(ids, func(i, j int) bool {
+		a, b := rows[ids[i]], rows[ids[j]]
+		if order[a.category] != order[b.category] {
+			return order[a.category] < order[b.category]
+		}
+		return a.rule < b.rule
+	})
+	if _, err := fmt.Fprintf(w, "%d findings by rule:\n", len(shown)); err != nil {
+		return err
+	}
+	widths := tw.NewMapper[int, int]().Set(0, 12).Set(1, 13).Set(2, 48).Set(3, 11).Set(4, 10)
+	t := newTable(w, widths)
+	t.Header("CATEGORY", "RULE", "TITLE", "FINDINGS", "HIGHEST")
+	for _, id := range ids {
+		x := rows[id]
+		if err := t.Append(wrapRow([]any{x.category, x.rule, titles[id], fmt.Sprint(x.count), x.highest.String()}, widths)...); err != nil {
+			return err
+		}
+	}
+	return t.Render()
 }
 
 // wrapCell wraps text to width columns at spaces, breaking words longer

@@ -33,6 +33,9 @@ type LiveOptions struct {
 	AssumeRole  string
 	ExternalID  string
 	Concurrency int
+	// Accounts, when set, limits an Org scan to these account ids (one
+	// shard of the organization); one that is not ACTIVE in it fails.
+	Accounts []string
 	// Progress, when set, receives one line per step.
 	Progress func(string)
 	// ReportWait bounds the wait for the credential report (default 2
@@ -131,6 +134,7 @@ func (l *Live) scanOrg(ctx context.Context, cfg sdkaws.Config) (inventory.Invent
 		}
 	}
 	sort.Slice(accounts, func(i, j int) bool { return *accounts[i].Id < *accounts[j].Id })
+	accounts, missing := l.selectAccounts(accounts)
 	l.progress("organization has %d active accounts", len(accounts))
 	results := make([]inventory.Inventory, len(accounts))
 	sem := make(chan struct{}, l.opts.Concurrency)
@@ -161,7 +165,7 @@ func (l *Live) scanOrg(ctx context.Context, cfg sdkaws.Config) (inventory.Invent
 	}
 	wg.Wait()
 	var inv inventory.Inventory
-	inv.Append(results...)
+	inv.Append(append(results, missing)...)
 	return inv, ctx.Err()
 }
 

@@ -1,0 +1,63 @@
+package output
+
+import (
+	"bytes"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/nhiscan/nhiscan/findings"
+)
+
+func TestTableListsAScreenfulWithSummaryAndPointsToTheRest(t *testing.T) {
+	r := largeReport(TableMaxRows + 600)
+	r.Findings[0].Suppression = &findings.Suppression{Rule: "NHI-TST-001", Reason: "accepted"}
+	r.Summary = findings.Summarize(r.Findings, 1)
+	var buf bytes.Buffer
+	if err := Write(&buf, Table, r, SARIFOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	shown := TableMaxRows + 600 - 1
+	if !strings.HasPrefix(out, "1599 findings by rule:\n") || !strings.Contains(out, "| static     | NHI-TST-001 | Test rule") || !strings.Contains(out, "| 1599      | critical |") {
+		t.Errorf("no summary by rule first:\n%s", out[:min(len(out), 800)])
+	}
+	if rows := strings.Count(out, "| NHI-TST-001 | critical-") + strings.Count(out, "| NHI-TST-001 | high-") + strings.Count(out, "| NHI-TST-001 | medium-") + strings.Count(out, "| NHI-TST-001 | low-"); rows != TableMaxRows {
+		t.Errorf("%d finding rows, want %d", rows, TableMaxRows)
+	}
+	if strings.Contains(out, "| low-") {
+		t.Error("the table should list the most severe findings, not the low ones")
+	}
+	want := "... and 599 more findings not listed: the table shows the first 1000, most severe first.\nEvery finding: --format json --output FILE (or --format sarif); fewer: --severity critical,high.\n"
+	if !strings.Contains(out, want) {
+		t.Errorf("no pointer to the rest (%d shown)", shown)
+	}
+	if !strings.Contains(out, "1600 findings on 1 identities") {
+		t.Error("the totals should still count every finding")
+	}
+}
+
+func TestShortTableHasNoSummary(t *testing.T) {
+	r := largeReport(8)
+	r.Summary = findings.Summarize(r.Findings, 1)
+	var buf bytes.Buffer
+	if err := Write(&buf, Table, r, SARIFOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), "by rule:") || strings.Contains(buf.String(), "more findings not listed") {
+		t.Errorf("a short table needs neither a summary nor a pointer:\n%s", buf.String())
+	}
+}
+
+// BenchmarkTable renders the table of a 100,000-finding report, the size
+// of the 20,000-role benchmark account's.
+func BenchmarkTable(b *testing.B) {
+	r := largeReport(100000)
+	r.Summary = findings.Summarize(r.Findings, 25000)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := Write(io.Discard, Table, r, SARIFOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
