@@ -2,12 +2,15 @@ package main
 
 import (
 	"encoding/json"
+	"encoding/xml"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/nhiscan/nhiscan/scanners/aws/awstest"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
@@ -287,5 +290,70 @@ func TestControlsResults(t *testing.T) {
 		if r := runCLI(t, env, args...); r.code != 2 || r.stdout != "" {
 			t.Errorf("%v: exit %d, stdout %d bytes, stderr %q", args, r.code, len(r.stdout), r.stderr)
 		}
+	}
+}
+
+// The README's GitLab recipe, run as written (the live scan replaced by
+// the demo): its JUnit report is the file artifacts:reports:junit names,
+// and holds one failed test per open finding.
+func TestREADMEGitLabRecipe(t *testing.T) {
+	data, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := strings.Cut(string(data), "### GitLab CI\n")
+	_, block, _ := strings.Cut(section, "```yaml\n")
+	block, _, _ = strings.Cut(block, "```")
+	var job map[string]struct {
+		Script      []string `yaml:"script"`
+		AfterScript []string `yaml:"after_script"`
+		Artifacts   struct {
+			Reports struct {
+				JUnit string `yaml:"junit"`
+			} `yaml:"reports"`
+		} `yaml:"artifacts"`
+	}
+	if err := yaml.Unmarshal([]byte(block), &job); err != nil {
+		t.Fatalf("README GitLab recipe: %v", err)
+	}
+	recipe := job["nhiscan"]
+	if recipe.Artifacts.Reports.JUnit == "" {
+		t.Fatal("the GitLab recipe uploads no artifacts:reports:junit")
+	}
+	t.Chdir(t.TempDir())
+	env := testEnv(inventory.Inventory{})
+	os.Mkdir(".nhiscan", 0o755) // the committed baseline's directory
+	if r := runCLI(t, env, "scan", "--demo", "--write-baseline", ".nhiscan/baseline.json"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	ran := 0
+	for _, line := range append(recipe.Script, recipe.AfterScript...) {
+		if !strings.HasPrefix(line, "nhiscan ") {
+			continue
+		}
+		args := strings.Fields(strings.Replace(line, "scan aws", "scan --demo", 1))[1:]
+		if r := runCLI(t, env, args...); r.code != 0 {
+			t.Errorf("%s: exit %d: %s", line, r.code, r.stderr)
+		}
+		ran++
+	}
+	out, err := os.ReadFile(recipe.Artifacts.Reports.JUnit)
+	if err != nil || ran < 2 {
+		t.Fatalf("ran %d nhiscan commands; %v", ran, err)
+	}
+	var suites struct {
+		Failures int `xml:"failures,attr"`
+		Suites   []struct {
+			Cases []struct {
+				Failure *struct{} `xml:"failure"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(out, &suites); err != nil {
+		t.Fatal(err)
+	}
+	rep := decodeReport(t, runCLI(t, env, "scan", "--demo", "--format", "json").stdout)
+	if suites.Failures != rep.Summary.Total-rep.Summary.Suppressed || len(suites.Suites) == 0 {
+		t.Errorf("JUnit report has %d failures, the scan %d open findings", suites.Failures, rep.Summary.Total-rep.Summary.Suppressed)
 	}
 }
