@@ -79,6 +79,7 @@ func TestReportRecordsWhatWasChecked(t *testing.T) {
 	}
 
 	sr := runCLI(t, env, "scan", "--demo", "--config", cfg, "--format", "sarif")
+	keepSARIF(t, "disabled-rules.sarif", sr.stdout)
 	doc := decodeSARIF(t, sr.stdout)
 	for _, run := range doc.Runs {
 		for _, rule := range run.Tool.Driver.Rules {
@@ -150,6 +151,18 @@ func TestReportRerendersExactly(t *testing.T) {
 	r = runCLI(t, later, "report", "--input", other, "--format", "sarif")
 	if doc := decodeSARIF(t, r.stdout); r.code != 0 || doc.Runs[0].Tool.Driver.Version != "1.2.3" {
 		t.Errorf("driver version %q (exit %d %s)", doc.Runs[0].Tool.Driver.Version, r.code, r.stderr)
+	}
+
+	// A report from before the scan record: no times are invented.
+	var old map[string]any
+	json.Unmarshal(orig, &old)
+	delete(old, "scan")
+	legacy := filepath.Join(dir, "legacy.json")
+	b, _ := json.Marshal(old)
+	os.WriteFile(legacy, b, 0o644)
+	r = runCLI(t, later, "report", "--input", legacy, "--format", "sarif")
+	if doc := decodeSARIF(t, r.stdout); r.code != 0 || doc.Runs[0].Invocations[0].StartTimeUTC != "" {
+		t.Errorf("a report without a scan record got start time %q (exit %d %s)", doc.Runs[0].Invocations[0].StartTimeUTC, r.code, r.stderr)
 	}
 
 	// An explicit --ignore-file decides suppressions anew.
