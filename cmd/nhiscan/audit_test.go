@@ -12,6 +12,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/nhiscan/nhiscan/findings"
+	"github.com/nhiscan/nhiscan/rules"
 	"github.com/nhiscan/nhiscan/scanners/aws/awstest"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
@@ -368,5 +370,22 @@ func TestREADMEGitLabRecipe(t *testing.T) {
 	rep := decodeReport(t, runCLI(t, env, "scan", "--demo", "--format", "json").stdout)
 	if suites.Failures != rep.Summary.Total-rep.Summary.Suppressed || len(suites.Suites) == 0 {
 		t.Errorf("JUnit report has %d failures, the scan %d open findings", suites.Failures, rep.Summary.Total-rep.Summary.Suppressed)
+	}
+}
+
+// A rule the run's catalogue leaves out (as a command-line filter does)
+// is recorded as disabled, like one the config turns off.
+func TestScanInfoRuleSet(t *testing.T) {
+	cfg := rules.DefaultConfig(time.Now())
+	cfg.Disabled = map[string]bool{"NHI-OWN-001": true}
+	var catalogue []rules.Rule
+	for _, r := range rules.All() {
+		if r.Meta().ID != "NHI-DEL-004" {
+			catalogue = append(catalogue, r)
+		}
+	}
+	s := scanInfo(&cfg, catalogue, "", findings.High, time.Now())
+	if !slices.Equal(s.RulesDisabled, []string{"NHI-DEL-004", "NHI-OWN-001"}) || len(s.RulesEnabled)+2 != len(rules.All()) || s.FailOn != "high" {
+		t.Errorf("enabled %d, disabled %v, fail_on %s", len(s.RulesEnabled), s.RulesDisabled, s.FailOn)
 	}
 }
