@@ -10,7 +10,8 @@ import (
 
 // scanInfo records, for the report, what a scan checked and with which
 // settings: the effective rule set after the config file and the command
-// line, exclusions, overrides and thresholds.
+// line (catalogue is the list of rules the run was given), exclusions,
+// overrides and thresholds.
 func scanInfo(cfg *rules.Config, catalogue []rules.Rule, commandLine string, failOn findings.Severity, start time.Time) *findings.ScanInfo {
 	s := &findings.ScanInfo{
 		Started:                start.UTC().Truncate(time.Millisecond),
@@ -32,9 +33,15 @@ func scanInfo(cfg *rules.Config, catalogue []rules.Rule, commandLine string, fai
 	if failOn > 0 {
 		s.FailOn = failOn.String()
 	}
+	ran := map[string]bool{}
 	for _, r := range catalogue {
+		ran[r.Meta().ID] = true
+	}
+	// Against the whole catalogue: a rule left out of the run's catalogue
+	// (by the command line) is as disabled as one the config turned off.
+	for _, r := range rules.All() {
 		id := r.Meta().ID
-		if cfg.Disabled[id] {
+		if cfg.Disabled[id] || !ran[id] {
 			s.RulesDisabled = append(s.RulesDisabled, id)
 		} else {
 			s.RulesEnabled = append(s.RulesEnabled, id)

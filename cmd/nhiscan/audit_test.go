@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"encoding/xml"
 	"os"
 	"path/filepath"
 	"slices"
@@ -9,6 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"go.yaml.in/yaml/v3"
+
+	"github.com/nhiscan/nhiscan/findings"
+	"github.com/nhiscan/nhiscan/rules"
 	"github.com/nhiscan/nhiscan/scanners/aws/awstest"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
@@ -76,6 +81,7 @@ func TestReportRecordsWhatWasChecked(t *testing.T) {
 	}
 
 	sr := runCLI(t, env, "scan", "--demo", "--config", cfg, "--format", "sarif")
+	keepSARIF(t, "disabled-rules.sarif", sr.stdout)
 	doc := decodeSARIF(t, sr.stdout)
 	for _, run := range doc.Runs {
 		for _, rule := range run.Tool.Driver.Rules {
@@ -147,6 +153,18 @@ func TestReportRerendersExactly(t *testing.T) {
 	r = runCLI(t, later, "report", "--input", other, "--format", "sarif")
 	if doc := decodeSARIF(t, r.stdout); r.code != 0 || doc.Runs[0].Tool.Driver.Version != "1.2.3" {
 		t.Errorf("driver version %q (exit %d %s)", doc.Runs[0].Tool.Driver.Version, r.code, r.stderr)
+	}
+
+	// A report from before the scan record: no times are invented.
+	var old map[string]any
+	json.Unmarshal(orig, &old)
+	delete(old, "scan")
+	legacy := filepath.Join(dir, "legacy.json")
+	b, _ := json.Marshal(old)
+	os.WriteFile(legacy, b, 0o644)
+	r = runCLI(t, later, "report", "--input", legacy, "--format", "sarif")
+	if doc := decodeSARIF(t, r.stdout); r.code != 0 || doc.Runs[0].Invocations[0].StartTimeUTC != "" {
+		t.Errorf("a report without a scan record got start time %q (exit %d %s)", doc.Runs[0].Invocations[0].StartTimeUTC, r.code, r.stderr)
 	}
 
 	// An explicit --ignore-file decides suppressions anew.
@@ -287,5 +305,87 @@ func TestControlsResults(t *testing.T) {
 		if r := runCLI(t, env, args...); r.code != 2 || r.stdout != "" {
 			t.Errorf("%v: exit %d, stdout %d bytes, stderr %q", args, r.code, len(r.stdout), r.stderr)
 		}
+	}
+}
+
+// The README's GitLab recipe, run as written (the live scan replaced by
+// the demo): its JUnit report is the file artifacts:reports:junit names,
+// and holds one failed test per open finding.
+func TestREADMEGitLabRecipe(t *testing.T) {
+	data, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := strings.Cut(string(data), "### GitLab CI\n")
+	_, block, _ := strings.Cut(section, "```yaml\n")
+	block, _, _ = strings.Cut(block, "```")
+	var job map[string]struct {
+		Script      []string `yaml:"script"`
+		AfterScript []string `yaml:"after_script"`
+		Artifacts   struct {
+			Reports struct {
+				JUnit string `yaml:"junit"`
+			} `yaml:"reports"`
+		} `yaml:"artifacts"`
+	}
+	if err := yaml.Unmarshal([]byte(block), &job); err != nil {
+		t.Fatalf("README GitLab recipe: %v", err)
+	}
+	recipe := job["nhiscan"]
+	if recipe.Artifacts.Reports.JUnit == "" {
+		t.Fatal("the GitLab recipe uploads no artifacts:reports:junit")
+	}
+	t.Chdir(t.TempDir())
+	env := testEnv(inventory.Inventory{})
+	os.Mkdir(".nhiscan", 0o755) // the committed baseline's directory
+	if r := runCLI(t, env, "scan", "--demo", "--write-baseline", ".nhiscan/baseline.json"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	ran := 0
+	for _, line := range append(recipe.Script, recipe.AfterScript...) {
+		if !strings.HasPrefix(line, "nhiscan ") {
+			continue
+		}
+		args := strings.Fields(strings.Replace(line, "scan aws", "scan --demo", 1))[1:]
+		if r := runCLI(t, env, args...); r.code != 0 {
+			t.Errorf("%s: exit %d: %s", line, r.code, r.stderr)
+		}
+		ran++
+	}
+	out, err := os.ReadFile(recipe.Artifacts.Reports.JUnit)
+	if err != nil || ran < 2 {
+		t.Fatalf("ran %d nhiscan commands; %v", ran, err)
+	}
+	var suites struct {
+		Failures int `xml:"failures,attr"`
+		Suites   []struct {
+			Cases []struct {
+				Failure *struct{} `xml:"failure"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(out, &suites); err != nil {
+		t.Fatal(err)
+	}
+	rep := decodeReport(t, runCLI(t, env, "scan", "--demo", "--format", "json").stdout)
+	if suites.Failures != rep.Summary.Total-rep.Summary.Suppressed || len(suites.Suites) == 0 {
+		t.Errorf("JUnit report has %d failures, the scan %d open findings", suites.Failures, rep.Summary.Total-rep.Summary.Suppressed)
+	}
+}
+
+// A rule the run's catalogue leaves out (as a command-line filter does)
+// is recorded as disabled, like one the config turns off.
+func TestScanInfoRuleSet(t *testing.T) {
+	cfg := rules.DefaultConfig(time.Now())
+	cfg.Disabled = map[string]bool{"NHI-OWN-001": true}
+	var catalogue []rules.Rule
+	for _, r := range rules.All() {
+		if r.Meta().ID != "NHI-DEL-004" {
+			catalogue = append(catalogue, r)
+		}
+	}
+	s := scanInfo(&cfg, catalogue, "", findings.High, time.Now())
+	if !slices.Equal(s.RulesDisabled, []string{"NHI-DEL-004", "NHI-OWN-001"}) || len(s.RulesEnabled)+2 != len(rules.All()) || s.FailOn != "high" {
+		t.Errorf("enabled %d, disabled %v, fail_on %s", len(s.RulesEnabled), s.RulesDisabled, s.FailOn)
 	}
 }

@@ -333,3 +333,25 @@ func TestCompliance(t *testing.T) {
 		t.Error("the matrix accepted sarif")
 	}
 }
+
+// Every format renders an empty report, and one written before the scan
+// record existed, without failing.
+func TestFormatsRenderSparseReports(t *testing.T) {
+	empty := &findings.Report{SchemaVersion: "1", Summary: findings.Summarize(nil, 0)}
+	legacy := auditReport()
+	legacy.Scan = nil
+	for _, r := range []*findings.Report{empty, legacy} {
+		for _, f := range Formats {
+			var b bytes.Buffer
+			if err := Write(&b, f, r, SARIFOptions{Profile: ProfileAudit}); err != nil || b.Len() == 0 {
+				t.Errorf("%s: %v (%d bytes)", f, err, b.Len())
+			}
+		}
+	}
+	if out := render(t, JUnit, legacy); !strings.Contains(out, `name="no findings"`) || strings.Contains(out, "rule disabled") {
+		t.Error("without a scan record no rule is known to be disabled")
+	}
+	if out := render(t, HTML, legacy); !strings.Contains(out, "predates the scan record") {
+		t.Error("the page does not say the scan's settings are unknown")
+	}
+}
