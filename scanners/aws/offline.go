@@ -138,7 +138,7 @@ func (o *Offline) Add(name string, data []byte) (bool, error) {
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
 		// Pages written one after another (one JSON object per page).
-		if pages, ok := jsonStream(trimmed); ok && isDetailsPage(pages[0]) {
+		if pages, ok := jsonStream(trimmed, isDetailsPage); ok {
 			return true, o.addPages(name, pages)
 		}
 	}
@@ -161,8 +161,9 @@ func isDetailsPage(b []byte) bool {
 }
 
 // jsonStream splits concatenated JSON values; ok is false unless there
-// are at least two and all are objects.
-func jsonStream(b []byte) ([]json.RawMessage, bool) {
+// are at least two, all are objects and the first is what first wants
+// (checked before reading on, so other loaders' NDJSON costs little).
+func jsonStream(b []byte, first func([]byte) bool) ([]json.RawMessage, bool) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	var out []json.RawMessage
 	for {
@@ -171,7 +172,7 @@ func jsonStream(b []byte) ([]json.RawMessage, bool) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		if err != nil || len(v) == 0 || v[0] != '{' {
+		if err != nil || len(v) == 0 || v[0] != '{' || len(out) == 0 && !first(v) {
 			return nil, false
 		}
 		out = append(out, v)
