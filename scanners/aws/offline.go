@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -78,7 +79,7 @@ type fileRole struct {
 }
 
 type fileLastUsed struct {
-	LastUsedDate *awsTime `json:"LastUsedDate"`
+	LastUsedDate awsTime `json:"LastUsedDate"` // zero when never used
 	Region       string   `json:"Region"`
 }
 
@@ -92,7 +93,7 @@ func (f *fileRole) detail() roleDetail {
 	r.CreateDate = f.CreateDate.Time
 	if f.RoleLastUsed != nil {
 		r.RoleLastUsed = &roleLastUsed{Region: f.RoleLastUsed.Region}
-		if f.RoleLastUsed.LastUsedDate != nil && !f.RoleLastUsed.LastUsedDate.IsZero() {
+		if !f.RoleLastUsed.LastUsedDate.IsZero() {
 			t := f.RoleLastUsed.LastUsedDate.Time
 			r.RoleLastUsed.LastUsedDate = &t
 		}
@@ -105,7 +106,7 @@ var awsFields = []string{"UserDetailList", "GroupDetailList", "RoleDetailList", 
 func (o *Offline) account(id string) *account {
 	a, ok := o.accounts[id]
 	if !ok {
-		a = &account{ID: id, maxSession: map[string]int32{}, keys: map[string][]accessKey{}, seen: map[string]bool{}}
+		a = &account{ID: id, maxSession: map[string]int32{}, keys: map[string][]accessKey{}, seen: map[seenKey]bool{}}
 		o.accounts[id] = a
 	}
 	return a
@@ -333,6 +334,18 @@ func (o *Offline) addDetails(f *awsFile) error {
 	}
 	for _, p := range f.Policies {
 		pageAcct = firstNonEmpty(pageAcct, arnAccountID(p.Arn))
+	}
+	if pageAcct != "" {
+		// Most pages hold one account: make room once.
+		a := o.account(pageAcct)
+		if a.details == nil {
+			a.details = &authDetails{}
+		}
+		d := a.details
+		d.UserDetailList = slices.Grow(d.UserDetailList, len(f.UserDetailList))
+		d.GroupDetailList = slices.Grow(d.GroupDetailList, len(f.GroupDetailList))
+		d.RoleDetailList = slices.Grow(d.RoleDetailList, len(f.RoleDetailList))
+		d.Policies = slices.Grow(d.Policies, len(f.Policies))
 	}
 	touched := map[*account]bool{}
 	owner := func(kind, name, arn string) (*account, error) {
