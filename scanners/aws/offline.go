@@ -80,7 +80,7 @@ type fileRole struct {
 
 type fileLastUsed struct {
 	LastUsedDate awsTime `json:"LastUsedDate"` // zero when never used
-	Region       string   `json:"Region"`
+	Region       string  `json:"Region"`
 }
 
 type fileKey struct {
