@@ -296,8 +296,7 @@ func (p *principalField) UnmarshalJSON(b []byte) error {
 // ParsePolicy parses an IAM policy document's JSON text.
 func ParsePolicy(b []byte) ([]inventory.Statement, error) {
 	var p rawPolicy
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if err := dec.Decode(&p); err != nil {
+	if err := json.Unmarshal(b, &p); err != nil {
 		return nil, fmt.Errorf("policy document is not valid: %v", err)
 	}
 	if len(p.Statement) == 0 {
