@@ -117,7 +117,7 @@ func (p *project) absorb(q *project) {
 		if p.policy == nil {
 			p.policy = q.policy
 		} else {
-			p.policy.Bindings = append(p.policy.Bindings, q.policy.Bindings...)
+			p.policy.Bindings = appendBindings(p.policy.Bindings, q.policy.Bindings)
 		}
 	}
 	for e, pol := range q.saPolicy {
