@@ -340,3 +340,16 @@ func TestRESTListNextPage(t *testing.T) {
 		t.Errorf("no missing-pages warning: %+v", inv.Sources)
 	}
 }
+
+// Keys whose service account is not in the export are not silently lost.
+func TestKeysWithoutTheirAccountWarn(t *testing.T) {
+	o := NewOffline()
+	data, _ := os.ReadFile("testdata/rest/acme-rest/keys/api@acme-rest.iam.gserviceaccount.com.json")
+	if ok, err := o.Add("x/acme-rest/keys/api@acme-rest.iam.gserviceaccount.com.json", data); !ok || err != nil {
+		t.Fatalf("Add = %v, %v", ok, err)
+	}
+	inv, _ := o.Inventory()
+	if w := strings.Join(inv.Sources[0].Warnings, "\n"); !strings.Contains(w, "keys of api@acme-rest.iam.gserviceaccount.com were given, but not the service account") {
+		t.Errorf("warnings = %q", w)
+	}
+}
