@@ -126,8 +126,13 @@ func (o *Offline) Add(name string, data []byte) (bool, error) {
 	case '{':
 	case '[':
 		// SDK pages saved as one list (json.dump of a paginator's pages).
+		// Look at the first element before reading the whole list: large
+		// lists are more often gcloud's.
+		if first, ok := firstElement(trimmed); !ok || !isDetailsPage(first) {
+			return false, nil
+		}
 		var pages []json.RawMessage
-		if json.Unmarshal(trimmed, &pages) != nil || len(pages) == 0 || !isDetailsPage(pages[0]) {
+		if json.Unmarshal(trimmed, &pages) != nil {
 			return false, nil
 		}
 		return true, o.addPages(name, pages)
@@ -159,6 +164,19 @@ func isDetailsPage(b []byte) bool {
 		}
 	}
 	return false
+}
+
+// firstElement is the first value of a JSON array.
+func firstElement(b []byte) (json.RawMessage, bool) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') || !dec.More() {
+		return nil, false
+	}
+	var v json.RawMessage
+	if dec.Decode(&v) != nil {
+		return nil, false
+	}
+	return v, true
 }
 
 // jsonStream splits concatenated JSON values; ok is false unless there
