@@ -220,7 +220,11 @@ func (o *Offline) addFile(name string, f *awsFile, err error, raw []byte) (bool,
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && isAWSField(te.Field) {
 			if te.Type == awsTimeType {
-				return true, fmt.Errorf("field %s: %s is not a date (want ISO 8601 such as 2020-02-25T16:08:50Z)", te.Field, te.Value)
+				where := ""
+				if i := bytes.Index(raw, []byte(te.Value)); i >= 0 {
+					where = fmt.Sprintf("line %d: ", 1+bytes.Count(raw[:i], []byte("\n")))
+				}
+				return true, fmt.Errorf("%sfield %s: %s is not a date (want ISO 8601 such as 2020-02-25T16:08:50Z)", where, te.Field, te.Value)
 			}
 			return true, fmt.Errorf("field %s: %v", te.Field, err)
 		}
