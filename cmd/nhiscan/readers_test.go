@@ -40,7 +40,7 @@ func TestInputsGivenTwice(t *testing.T) {
 // A date that cannot be read names the file and the field, on one line.
 func TestBadDateNamesFileAndField(t *testing.T) {
 	r := runCLI(t, testEnv(inventory.Inventory{}), "scan", "--input", "../../testdata/bad/bad-date-gaad.json")
-	want := `bad-date-gaad.json: field RoleDetailList.CreateDate: "25/02/2020 16:08" is not a date`
+	want := `bad-date-gaad.json: line 10: field RoleDetailList.CreateDate: "25/02/2020 16:08" is not a date`
 	if r.code != 2 || !strings.Contains(r.stderr, want) || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 || strings.Contains(r.stderr, "not a recognised export") {
 		t.Errorf("exit %d, stderr %q; want exit 2 and %q", r.code, r.stderr, want)
 	}

@@ -163,21 +163,23 @@ type account struct {
 
 	// offline: entities already taken (by kind and ARN), and pages of a
 	// paginated authorization details export by whether more follow
-	seen           map[string]bool
+	seen           map[seenKey]bool
 	truncatedPages int
 	finalPages     int
 	haveReport     bool
 }
 
+type seenKey struct{ kind, id string }
+
 // first reports whether this is the first time the entity is seen, and
 // marks it seen: an export given twice or overlapping pages add nothing.
 func (a *account) first(kind, name, arn string) bool {
 	if a.seen == nil {
-		a.seen = map[string]bool{}
+		a.seen = map[seenKey]bool{}
 	}
-	k := kind + " " + arn
+	k := seenKey{kind, arn}
 	if arn == "" {
-		k = kind + " name " + name
+		k = seenKey{kind + " name", name}
 	}
 	if a.seen[k] {
 		return false
@@ -598,8 +600,16 @@ func (t *awsTime) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	if len(b) >= 2 && b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err == nil {
+		// The AWS CLI's RFC 3339, parsed without allocating.
+		if err := t.Time.UnmarshalJSON(b); err == nil {
+			t.Time = t.Time.UTC()
+			return nil
+		}
+		s, ok := plainString(b)
+		if !ok && json.Unmarshal(b, &s) == nil {
+			ok = true
+		}
+		if ok {
 			if v, err := parseAWSTime(s); err == nil {
 				t.Time = v
 				return nil

@@ -22,6 +22,10 @@ import (
 // parses on demand, so unused policy versions cost nothing.
 type document struct {
 	raw []byte
+	// api is the string an SDK returned, kept as it is: it is text
+	// already, not JSON to decode first
+	api    string
+	hasAPI bool
 	// the parse result, kept once Parse has run
 	parsed []inventory.Statement
 	err    error
@@ -39,23 +43,29 @@ func documentFromAPI(s *string) document {
 	if s == nil {
 		return document{}
 	}
-	b, _ := json.Marshal(*s)
-	return document{raw: b}
+	return document{api: *s, hasAPI: true}
 }
 
 func (d document) empty() bool {
+	if d.hasAPI {
+		return strings.TrimSpace(d.api) == ""
+	}
 	return len(d.raw) == 0 || string(d.raw) == "null"
 }
 
 // text returns the document's JSON text, unwrapping string forms.
 func (d document) text() ([]byte, error) {
-	b := bytes.TrimSpace(d.raw)
-	if len(b) == 0 || b[0] != '"' {
-		return b, nil
-	}
 	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return nil, err
+	if d.hasAPI {
+		s = d.api
+	} else {
+		b := bytes.TrimSpace(d.raw)
+		if len(b) == 0 || b[0] != '"' {
+			return b, nil
+		}
+		if err := json.Unmarshal(b, &s); err != nil {
+			return nil, err
+		}
 	}
 	s = strings.TrimSpace(s)
 	if strings.HasPrefix(s, "%") || !strings.HasPrefix(s, "{") {
@@ -296,8 +306,7 @@ func (p *principalField) UnmarshalJSON(b []byte) error {
 // ParsePolicy parses an IAM policy document's JSON text.
 func ParsePolicy(b []byte) ([]inventory.Statement, error) {
 	var p rawPolicy
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if err := dec.Decode(&p); err != nil {
+	if err := json.Unmarshal(b, &p); err != nil {
 		return nil, fmt.Errorf("policy document is not valid: %v", err)
 	}
 	if len(p.Statement) == 0 {

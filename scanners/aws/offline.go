@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -78,8 +79,8 @@ type fileRole struct {
 }
 
 type fileLastUsed struct {
-	LastUsedDate *awsTime `json:"LastUsedDate"`
-	Region       string   `json:"Region"`
+	LastUsedDate awsTime `json:"LastUsedDate"` // zero when never used
+	Region       string  `json:"Region"`
 }
 
 type fileKey struct {
@@ -92,7 +93,7 @@ func (f *fileRole) detail() roleDetail {
 	r.CreateDate = f.CreateDate.Time
 	if f.RoleLastUsed != nil {
 		r.RoleLastUsed = &roleLastUsed{Region: f.RoleLastUsed.Region}
-		if f.RoleLastUsed.LastUsedDate != nil && !f.RoleLastUsed.LastUsedDate.IsZero() {
+		if !f.RoleLastUsed.LastUsedDate.IsZero() {
 			t := f.RoleLastUsed.LastUsedDate.Time
 			r.RoleLastUsed.LastUsedDate = &t
 		}
@@ -105,7 +106,7 @@ var awsFields = []string{"UserDetailList", "GroupDetailList", "RoleDetailList", 
 func (o *Offline) account(id string) *account {
 	a, ok := o.accounts[id]
 	if !ok {
-		a = &account{ID: id, maxSession: map[string]int32{}, keys: map[string][]accessKey{}, seen: map[string]bool{}}
+		a = &account{ID: id, maxSession: map[string]int32{}, keys: map[string][]accessKey{}, seen: map[seenKey]bool{}}
 		o.accounts[id] = a
 	}
 	return a
@@ -125,8 +126,13 @@ func (o *Offline) Add(name string, data []byte) (bool, error) {
 	case '{':
 	case '[':
 		// SDK pages saved as one list (json.dump of a paginator's pages).
+		// Look at the first element before reading the whole list: large
+		// lists are more often gcloud's.
+		if first, ok := firstElement(trimmed); !ok || !isDetailsPage(first) {
+			return false, nil
+		}
 		var pages []json.RawMessage
-		if json.Unmarshal(trimmed, &pages) != nil || len(pages) == 0 || !isDetailsPage(pages[0]) {
+		if json.Unmarshal(trimmed, &pages) != nil {
 			return false, nil
 		}
 		return true, o.addPages(name, pages)
@@ -138,7 +144,7 @@ func (o *Offline) Add(name string, data []byte) (bool, error) {
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
 		// Pages written one after another (one JSON object per page).
-		if pages, ok := jsonStream(trimmed); ok && isDetailsPage(pages[0]) {
+		if pages, ok := jsonStream(trimmed, isDetailsPage); ok {
 			return true, o.addPages(name, pages)
 		}
 	}
@@ -160,9 +166,23 @@ func isDetailsPage(b []byte) bool {
 	return false
 }
 
+// firstElement is the first value of a JSON array.
+func firstElement(b []byte) (json.RawMessage, bool) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') || !dec.More() {
+		return nil, false
+	}
+	var v json.RawMessage
+	if dec.Decode(&v) != nil {
+		return nil, false
+	}
+	return v, true
+}
+
 // jsonStream splits concatenated JSON values; ok is false unless there
-// are at least two and all are objects.
-func jsonStream(b []byte) ([]json.RawMessage, bool) {
+// are at least two, all are objects and the first is what first wants
+// (checked before reading on, so other loaders' NDJSON costs little).
+func jsonStream(b []byte, first func([]byte) bool) ([]json.RawMessage, bool) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	var out []json.RawMessage
 	for {
@@ -171,7 +191,7 @@ func jsonStream(b []byte) ([]json.RawMessage, bool) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		if err != nil || len(v) == 0 || v[0] != '{' {
+		if err != nil || len(v) == 0 || v[0] != '{' || len(out) == 0 && !first(v) {
 			return nil, false
 		}
 		out = append(out, v)
@@ -200,7 +220,11 @@ func (o *Offline) addFile(name string, f *awsFile, err error, raw []byte) (bool,
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && isAWSField(te.Field) {
 			if te.Type == awsTimeType {
-				return true, fmt.Errorf("field %s: %s is not a date (want ISO 8601 such as 2020-02-25T16:08:50Z)", te.Field, te.Value)
+				where := ""
+				if i := bytes.Index(raw, []byte(te.Value)); i >= 0 {
+					where = fmt.Sprintf("line %d: ", 1+bytes.Count(raw[:i], []byte("\n")))
+				}
+				return true, fmt.Errorf("%sfield %s: %s is not a date (want ISO 8601 such as 2020-02-25T16:08:50Z)", where, te.Field, te.Value)
 			}
 			return true, fmt.Errorf("field %s: %v", te.Field, err)
 		}
@@ -332,6 +356,18 @@ func (o *Offline) addDetails(f *awsFile) error {
 	}
 	for _, p := range f.Policies {
 		pageAcct = firstNonEmpty(pageAcct, arnAccountID(p.Arn))
+	}
+	if pageAcct != "" {
+		// Most pages hold one account: make room once.
+		a := o.account(pageAcct)
+		if a.details == nil {
+			a.details = &authDetails{}
+		}
+		d := a.details
+		d.UserDetailList = slices.Grow(d.UserDetailList, len(f.UserDetailList))
+		d.GroupDetailList = slices.Grow(d.GroupDetailList, len(f.GroupDetailList))
+		d.RoleDetailList = slices.Grow(d.RoleDetailList, len(f.RoleDetailList))
+		d.Policies = slices.Grow(d.Policies, len(f.Policies))
 	}
 	touched := map[*account]bool{}
 	owner := func(kind, name, arn string) (*account, error) {

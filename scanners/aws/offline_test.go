@@ -519,3 +519,22 @@ func TestCredentialReportAlone(t *testing.T) {
 		t.Error("arnPath")
 	}
 }
+
+// Pages written one after another into one file (a collector appending
+// each page's JSON) read as the pages given separately.
+func TestPagesInOneStream(t *testing.T) {
+	want := load(t, "gaad-maxitems-1.json", "gaad-maxitems-2.json")
+	p1, _ := os.ReadFile("testdata/gaad-maxitems-1.json")
+	p2, _ := os.ReadFile("testdata/gaad-maxitems-2.json")
+	o := NewOffline()
+	if ok, err := o.Add("pages.json", append(append(p1, '\n'), p2...)); !ok || err != nil {
+		t.Fatalf("Add(stream) = %v, %v", ok, err)
+	}
+	got, _ := o.Inventory()
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("stream of pages differs from the pages as files:\n%s", d)
+	}
+	if ok, err := NewOffline().Add("other.ndjson", []byte("{\"asset_type\": \"x\"}\n{\"asset_type\": \"y\"}\n")); ok || err != nil {
+		t.Errorf("another loader's NDJSON claimed: %v, %v", ok, err)
+	}
+}

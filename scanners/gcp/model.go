@@ -117,7 +117,7 @@ func (p *project) absorb(q *project) {
 		if p.policy == nil {
 			p.policy = q.policy
 		} else {
-			p.policy.Bindings = append(p.policy.Bindings, q.policy.Bindings...)
+			p.policy.Bindings = appendBindings(p.policy.Bindings, q.policy.Bindings)
 		}
 	}
 	for e, pol := range q.saPolicy {
@@ -269,6 +269,20 @@ func (p *project) build(mode string) inventory.Inventory {
 	for _, e := range emails {
 		inv.Identities = append(inv.Identities, p.account(p.accounts[e], grants[e]))
 		delete(grants, e)
+	}
+	known := map[string]bool{}
+	for _, sa := range p.accounts {
+		known[sa.Email], known[sa.UniqueID] = true, true
+	}
+	var orphans []string
+	for e := range p.keys {
+		if !known[e] {
+			orphans = append(orphans, e)
+		}
+	}
+	if len(orphans) > 0 {
+		sort.Strings(orphans)
+		p.warn("keys of %s were given, but not the service account: they were not assessed (add service-accounts.json)", strings.Join(orphans, ", "))
 	}
 	// Service accounts granted roles here but not listed in this project.
 	others := make([]string, 0, len(grants))

@@ -121,8 +121,11 @@ func (o *Offline) Add(name string, data []byte) (bool, error) {
 			if items, ok = ndjson(trimmed); !ok {
 				return false, nil
 			}
-		} else if list, ok := restList(trimmed); ok {
+		} else if list, more, ok := restList(trimmed); ok {
 			// A REST response ({"accounts": [...]}) where gcloud prints the list.
+			if more {
+				o.warnings = append(o.warnings, fmt.Sprintf("%s is one page of a REST list (nextPageToken set); later pages are missing", name))
+			}
 			if len(list) == 0 {
 				return o.addEmpty(lay), nil
 			}
@@ -165,13 +168,17 @@ var restLists = []string{"accounts", "keys", "roles", "activities", "insights", 
 // restList unwraps a REST list response: an object whose only list field
 // is one of restLists (beside nextPageToken and the like). An empty
 // object is an empty list (REST leaves out empty fields).
-func restList(data []byte) ([]json.RawMessage, bool) {
+func restList(data []byte) (list []json.RawMessage, more, ok bool) {
 	var fields map[string]json.RawMessage
 	if json.Unmarshal(data, &fields) != nil {
-		return nil, false
+		return nil, false, false
 	}
 	if len(fields) == 0 {
-		return nil, true
+		return nil, false, true
+	}
+	var token string
+	if raw, ok := fields["nextPageToken"]; ok && json.Unmarshal(raw, &token) != nil {
+		return nil, false, false
 	}
 	var found []json.RawMessage
 	n := 0
@@ -181,7 +188,7 @@ func restList(data []byte) ([]json.RawMessage, bool) {
 			continue
 		}
 		if json.Unmarshal(raw, &found) != nil {
-			return nil, false
+			return nil, false, false
 		}
 		n++
 	}
@@ -190,11 +197,11 @@ func restList(data []byte) ([]json.RawMessage, bool) {
 		case "nextPageToken", "readTime", "unreachable", "totalSize":
 		default:
 			if !slices.Contains(restLists, k) {
-				return nil, false
+				return nil, false, false
 			}
 		}
 	}
-	return found, n == 1
+	return found, token != "", n == 1
 }
 
 func ndjson(data []byte) ([]json.RawMessage, bool) {
@@ -534,7 +541,7 @@ func (o *Offline) addAssetPolicy(a *asset, kind string, pol *policy) error {
 		if res == a.Name {
 			return errors.New("not a folder or organization name")
 		}
-		o.upper = append(o.upper, resourcePolicy{resource: res, policy: *pol})
+		o.addUpper(res, *pol)
 	case "sa":
 		// //iam.googleapis.com/projects/P/serviceAccounts/EMAIL or UNIQUE_ID
 		proj := resourceProject(a.Name)
@@ -600,7 +607,7 @@ func (o *Offline) addPolicySearch(items []json.RawMessage) error {
 				o.lineage[id] = anc
 			}
 		case strings.HasPrefix(full, "//cloudresourcemanager.googleapis.com/folders/"), strings.HasPrefix(full, "//cloudresourcemanager.googleapis.com/organizations/"):
-			o.upper = append(o.upper, resourcePolicy{resource: strings.TrimPrefix(full, "//cloudresourcemanager.googleapis.com/"), policy: r.Policy})
+			o.addUpper(strings.TrimPrefix(full, "//cloudresourcemanager.googleapis.com/"), r.Policy)
 		case strings.HasPrefix(full, "//iam.googleapis.com/projects/") && strings.Contains(full, "/serviceAccounts/"):
 			proj := resourceProject(full)
 			email := full[strings.LastIndex(full, "/")+1:]
@@ -611,12 +618,47 @@ func (o *Offline) addPolicySearch(items []json.RawMessage) error {
 	return nil
 }
 
+// addUpper records a folder's or organization's policy, merged with what
+// an earlier file said of the same resource.
+func (o *Offline) addUpper(resource string, pol policy) {
+	for i := range o.upper {
+		if o.upper[i].resource == resource {
+			o.upper[i].policy.Bindings = appendBindings(o.upper[i].policy.Bindings, pol.Bindings)
+			return
+		}
+	}
+	o.upper = append(o.upper, resourcePolicy{resource: resource, policy: pol})
+}
+
 func (p *project) mergePolicy(pol *policy) {
 	if p.policy == nil {
 		p.policy = pol
 		return
 	}
-	p.policy.Bindings = append(p.policy.Bindings, pol.Bindings...)
+	p.policy.Bindings = appendBindings(p.policy.Bindings, pol.Bindings)
+}
+
+// appendBindings adds the bindings of src that dst does not hold yet: the
+// same policy read twice (two exports of one project) adds nothing.
+func appendBindings(dst, src []binding) []binding {
+	key := func(b binding) string {
+		k := b.Role + "\x00" + strings.Join(b.Members, "\x00")
+		if b.Condition != nil {
+			k += "\x00" + b.Condition.Expression
+		}
+		return k
+	}
+	have := make(map[string]bool, len(dst))
+	for _, b := range dst {
+		have[key(b)] = true
+	}
+	for _, b := range src {
+		if k := key(b); !have[k] {
+			have[k] = true
+			dst = append(dst, b)
+		}
+	}
+	return dst
 }
 
 // Inventory builds the inventory of every project seen.

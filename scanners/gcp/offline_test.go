@@ -315,3 +315,41 @@ func TestRESTShapesInLayout(t *testing.T) {
 		t.Error("an object with other fields beside a list was taken as a REST list")
 	}
 }
+
+// The same Cloud Asset exports given twice (or the export and the search
+// results of one project) add no binding twice.
+func TestCloudAssetExportsTwice(t *testing.T) {
+	once := load(t, "testdata/cai-export", "testdata/cai/assets.ndjson", "testdata/cai/iam-policies.json")
+	twice := load(t, "testdata/cai-export", "testdata/cai/assets.ndjson", "testdata/cai/iam-policies.json", "testdata/cai-export", "testdata/cai/assets.json", "testdata/cai/iam-policies.json")
+	if d := cmp.Diff(once, twice); d != "" {
+		t.Errorf("exports given twice differ from once:\n%s", d)
+	}
+}
+
+// One page of a REST list says that later pages are missing.
+func TestRESTListNextPage(t *testing.T) {
+	o := NewOffline()
+	data := `{"accounts": [{"email": "a@p.iam.gserviceaccount.com", "uniqueId": "1", "projectId": "p"}], "nextPageToken": "CgwI2e"}`
+	if ok, err := o.Add("x/p/service-accounts.json", []byte(data)); !ok || err != nil {
+		t.Fatalf("Add = %v, %v", ok, err)
+	}
+	inv, _ := o.Inventory()
+	byID(t, inv, "a@p.iam.gserviceaccount.com")
+	last := inv.Sources[len(inv.Sources)-1]
+	if !strings.Contains(strings.Join(last.Warnings, "\n"), "later pages are missing") {
+		t.Errorf("no missing-pages warning: %+v", inv.Sources)
+	}
+}
+
+// Keys whose service account is not in the export are not silently lost.
+func TestKeysWithoutTheirAccountWarn(t *testing.T) {
+	o := NewOffline()
+	data, _ := os.ReadFile("testdata/rest/acme-rest/keys/api@acme-rest.iam.gserviceaccount.com.json")
+	if ok, err := o.Add("x/acme-rest/keys/api@acme-rest.iam.gserviceaccount.com.json", data); !ok || err != nil {
+		t.Fatalf("Add = %v, %v", ok, err)
+	}
+	inv, _ := o.Inventory()
+	if w := strings.Join(inv.Sources[0].Warnings, "\n"); !strings.Contains(w, "keys of api@acme-rest.iam.gserviceaccount.com were given, but not the service account") {
+		t.Errorf("warnings = %q", w)
+	}
+}
