@@ -15,6 +15,17 @@ import (
 // adding one administrator role to the authorization details.
 func copyDemo(t *testing.T, addAdmin bool) string {
 	t.Helper()
+	if addAdmin {
+		return copyDemoWithAdmin(t, "new-admin")
+	}
+	return copyDemoWithAdmin(t, "")
+}
+
+// copyDemoWithAdmin copies the demo exports, adding an administrator role
+// of that name unless it is empty.
+func copyDemoWithAdmin(t *testing.T, admin string) string {
+	t.Helper()
+	addAdmin := admin != ""
 	dir := t.TempDir()
 	entries, _ := demoFS.ReadDir("demo/aws")
 	for _, e := range entries {
@@ -25,7 +36,7 @@ func copyDemo(t *testing.T, addAdmin bool) string {
 				t.Fatal(err)
 			}
 			gaad["RoleDetailList"] = append(gaad["RoleDetailList"].([]any), map[string]any{
-				"Path": "/", "RoleName": "new-admin", "RoleId": "AROANEWADMINXXXXXXXXX", "Arn": "arn:aws:iam::111122223333:role/new-admin",
+				"Path": "/", "RoleName": admin, "RoleId": "AROANEWADMINXXXXXXXXX", "Arn": "arn:aws:iam::111122223333:role/" + admin,
 				"CreateDate":               "2026-10-30T00:00:00+00:00",
 				"AssumeRolePolicyDocument": map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{"Effect": "Allow", "Principal": map[string]any{"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}}},
 				"RolePolicyList":           []any{},
