@@ -34,15 +34,21 @@ func TestReportSchema(t *testing.T) {
 	ignore := filepath.Join(dir, "i.yaml")
 	os.WriteFile(ignore, []byte("version: 1\nsuppressions:\n  - rule: NHI-OWN-*\n    identity: \"*\"\n    reason: tagging project under way\n    owner: platform@example.com\n    expires: 2026-12-31\n"), 0o644)
 	runCLI(t, env, "scan", "--demo", "--write-baseline", base)
+	raise := filepath.Join(dir, "raise.yaml")
+	os.WriteFile(raise, []byte("rules:\n  severity:\n    NHI-DOR-004: critical\n"), 0o644)
 
 	docs := map[string]string{
 		"demo":                runCLI(t, env, "scan", "--demo", "--format", "json").stdout,
 		"baseline_suppressed": runCLI(t, env, "scan", "--demo", "--format", "json", "--baseline", base, "--ignore-file", ignore).stdout,
+		"baseline_updated":    runCLI(t, env, "scan", "--demo", "--format", "json", "--baseline", base, "--config", raise).stdout,
 		"partial": runCLI(t, testEnv(inventory.Inventory{Sources: []inventory.Source{
 			{Scanner: "aws", Scope: "222222222222", Mode: "live", Status: "failed", Error: "denied", Warnings: []string{"w"}}}}), "scan", "aws", "--format", "json").stdout,
 	}
 	if !strings.Contains(docs["baseline_suppressed"], `"suppression": {`) || !strings.Contains(docs["baseline_suppressed"], `"status": "unchanged"`) {
 		t.Fatal("the baseline/suppression report lacks the optional fields it should exercise")
+	}
+	if !strings.Contains(docs["baseline_updated"], `"previous_severity": "low"`) {
+		t.Fatal("the updated report lacks previous_severity")
 	}
 	for name, doc := range docs {
 		if err := validate(name, doc); err != nil {
