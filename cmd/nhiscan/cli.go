@@ -104,6 +104,9 @@ func errorText(root *cobra.Command, err error) string {
 		parent = c
 	}
 	text := fmt.Sprintf("nhiscan: unknown command %q for %q (see '%s --help')\n", m[1], parent.CommandPath(), parent.CommandPath())
+	if parent.SuggestionsMinimumDistance <= 0 {
+		parent.SuggestionsMinimumDistance = 2
+	}
 	if s := parent.SuggestionsFor(m[1]); len(s) > 0 {
 		text += fmt.Sprintf("Did you mean: %s %s\n", parent.CommandPath(), s[0])
 	}

@@ -127,6 +127,10 @@ func TestUnknownCommand(t *testing.T) {
 	if r.code != 2 || r.stderr != want {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
 	}
+	r = runCLI(t, testEnv(inventory.Inventory{}), "rules", "explian", "NHI-OVB-001")
+	if r.code != 2 || r.stderr != "nhiscan: unknown command \"explian\" for \"nhiscan rules\" (see 'nhiscan rules --help')\nDid you mean: nhiscan rules explain\n" {
+		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+	}
 	r = runCLI(t, testEnv(inventory.Inventory{}), "frobnicate")
 	if r.code != 2 || r.stderr != "nhiscan: unknown command \"frobnicate\" for \"nhiscan\" (see 'nhiscan --help')\n" {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
