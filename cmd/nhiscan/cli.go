@@ -36,7 +36,7 @@ func lowerFlagValues(cmd *cobra.Command, _ []string) error {
 // formatValues lists the --format values of each command, for completion.
 func formatValues(cmd *cobra.Command) []string {
 	switch cmd.Name() {
-	case "inventory":
+	case "inventory", "controls":
 		return []string{string(output.Table), string(output.JSON)}
 	case "paths":
 		return []string{string(output.Table), string(output.JSON), string(output.DOT), string(output.Mermaid)}

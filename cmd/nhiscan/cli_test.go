@@ -104,6 +104,7 @@ func TestFlagCompletion(t *testing.T) {
 		{[]string{"report", "--format", ""}, "table json sarif"},
 		{[]string{"paths", "--format", ""}, "table json dot mermaid"},
 		{[]string{"inventory", "--format", ""}, "table json"},
+		{[]string{"controls", "--format", ""}, "table json"},
 		{[]string{"scan", "--fail-on", ""}, "critical high medium low none"},
 		{[]string{"report", "--fail-on", "h"}, "critical high medium low none"},
 		{[]string{"scan", "--sarif-profile", ""}, "github audit"},
