@@ -110,7 +110,7 @@ func TestFlagCompletion(t *testing.T) {
 		{[]string{"scan", "--sarif-profile", ""}, "github audit"},
 	} {
 		got := strings.Join(complete(t, tc.args...), " ")
-		if !strings.HasPrefix(got, tc.want) {
+		if got != tc.want {
 			t.Errorf("%v: got %q, want %q", tc.args, got, tc.want)
 		}
 	}
