@@ -1,6 +1,10 @@
 package main
 
 import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
 	"runtime/debug"
 	"strings"
 	"testing"
@@ -135,5 +139,63 @@ func TestUnknownCommand(t *testing.T) {
 	r = runCLI(t, testEnv(inventory.Inventory{}), "frobnicate")
 	if r.code != 2 || r.stderr != "nhiscan: unknown command \"frobnicate\" for \"nhiscan\" (see 'nhiscan --help')\n" {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+// A plain `go build` in a git checkout (no goreleaser -ldflags) prints the
+// module's pseudo-version and the commit, not "dev". The working tree is
+// copied into a fresh repository so the test builds this code, wherever
+// the test itself runs (a git worktree's .git file is not stamped).
+func TestBuiltBinaryVersion(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	git, err := exec.LookPath("git")
+	if err != nil {
+		t.Skip("no git")
+	}
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command")
+	}
+	files, err := exec.Command(git, "-C", "../..", "ls-files", "--cached", "--others", "--exclude-standard").Output()
+	if err != nil {
+		t.Skipf("not a git checkout: %v", err)
+	}
+	repo := t.TempDir()
+	for _, f := range strings.Split(strings.TrimSpace(string(files)), "\n") {
+		data, err := os.ReadFile(filepath.Join("../..", f))
+		if err != nil {
+			continue // deleted in the working tree
+		}
+		dst := filepath.Join(repo, f)
+		os.MkdirAll(filepath.Dir(dst), 0o755)
+		if err := os.WriteFile(dst, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gitRun := func(args ...string) {
+		cmd := exec.Command(git, append([]string{"-C", repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"}, args...)...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v: %s", args, err, out)
+		}
+	}
+	gitRun("init", "-q")
+	gitRun("add", "-A")
+	gitRun("commit", "-q", "-m", "snapshot")
+	bin := filepath.Join(t.TempDir(), "nhiscan")
+	build := exec.Command(gobin, "build", "-buildvcs=true", "-o", bin, "./cmd/nhiscan")
+	build.Dir = repo
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v: %s", err, out)
+	}
+	out, err := exec.Command(bin, "--version").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, _ := exec.Command(git, "-C", repo, "rev-parse", "HEAD").Output()
+	want := regexp.MustCompile(`^nhiscan v0\.0\.0-\d{14}-[0-9a-f]{12} \(commit ` + strings.TrimSpace(string(head)) + `, built \d{4}-\d\d-\d\dT`)
+	if !want.Match(out) {
+		t.Errorf("--version of a go build: %q", out)
 	}
 }
