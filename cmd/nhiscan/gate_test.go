@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -323,7 +324,7 @@ func TestNewOnly(t *testing.T) {
 	}
 	// The gate names each new finding: severity, rule, identity.
 	for _, f := range rep.Findings {
-		if f.Severity >= findings.High && !strings.Contains(r.stderr, "  "+f.Severity.String()+" "+f.RuleID+" arn:aws:iam::111122223333:role/new-admin\n") {
+		if f.Severity >= findings.High && !strings.Contains(r.stderr, fmt.Sprintf("  %-8s %s arn:aws:iam::111122223333:role/new-admin\n", f.Severity, f.RuleID)) {
 			t.Errorf("gate line does not name %s: %q", f.RuleID, r.stderr)
 		}
 	}
