@@ -199,3 +199,12 @@ func TestBuiltBinaryVersion(t *testing.T) {
 		t.Errorf("--version of a go build: %q", out)
 	}
 }
+
+// A format the command does not have is a usage error, found before
+// anything is scanned.
+func TestInventoryFormat(t *testing.T) {
+	r := runCLI(t, testEnv(inventory.Inventory{}), "inventory", "--demo", "--format", "sarif")
+	if r.code != 2 || r.stdout != "" || r.stderr != "nhiscan: --format: unknown format \"sarif\" for the inventory (want table or json)\n" {
+		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+	}
+}
