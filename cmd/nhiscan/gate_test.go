@@ -272,6 +272,19 @@ func TestBaselineUpdatedSeverity(t *testing.T) {
 		t.Errorf("SARIF has %d updated results", strings.Count(r.stdout, `"baselineState": "updated"`))
 	}
 
+	// Time alone: four months on, keys that were medium for rotation are
+	// past twice the limit, high, and updated.
+	r = runCLI(t, env, "scan", "--demo", "--as-of", "2027-03-01", "--baseline", base, "--format", "json")
+	aged := 0
+	for _, f := range decodeReport(t, r.stdout).Findings {
+		if f.RuleID == "NHI-STA-002" && f.Status == findings.StatusUpdated && f.PreviousSeverity == findings.Medium && f.Severity == findings.High {
+			aged++
+		}
+	}
+	if aged == 0 {
+		t.Error("no NHI-STA-002 finding updated from medium to high by age")
+	}
+
 	// A lower severity is not a change that gates.
 	lower := filepath.Join(dir, "lower.yaml")
 	os.WriteFile(lower, []byte("rules:\n  severity:\n    NHI-OVB-004: low\n"), 0o644)
