@@ -36,7 +36,7 @@ func lowerFlagValues(cmd *cobra.Command, _ []string) error {
 // formatValues lists the --format values of each command, for completion.
 func formatValues(cmd *cobra.Command) []string {
 	switch cmd.Name() {
-	case "inventory":
+	case "inventory", "controls":
 		return []string{string(output.Table), string(output.JSON)}
 	case "paths":
 		return []string{string(output.Table), string(output.JSON), string(output.DOT), string(output.Mermaid)}
@@ -104,6 +104,9 @@ func errorText(root *cobra.Command, err error) string {
 		parent = c
 	}
 	text := fmt.Sprintf("nhiscan: unknown command %q for %q (see '%s --help')\n", m[1], parent.CommandPath(), parent.CommandPath())
+	if parent.SuggestionsMinimumDistance <= 0 {
+		parent.SuggestionsMinimumDistance = 2
+	}
 	if s := parent.SuggestionsFor(m[1]); len(s) > 0 {
 		text += fmt.Sprintf("Did you mean: %s %s\n", parent.CommandPath(), s[0])
 	}

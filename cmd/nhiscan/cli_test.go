@@ -1,6 +1,10 @@
 package main
 
 import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
 	"runtime/debug"
 	"strings"
 	"testing"
@@ -100,16 +104,17 @@ func TestFlagCompletion(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"scan", "--format", ""}, "table json sarif"},
-		{[]string{"report", "--format", ""}, "table json sarif"},
+		{[]string{"scan", "--format", ""}, "table json sarif csv markdown junit html"},
+		{[]string{"report", "--format", ""}, "table json sarif csv markdown junit html"},
 		{[]string{"paths", "--format", ""}, "table json dot mermaid"},
 		{[]string{"inventory", "--format", ""}, "table json"},
+		{[]string{"controls", "--format", ""}, "table json"},
 		{[]string{"scan", "--fail-on", ""}, "critical high medium low none"},
 		{[]string{"report", "--fail-on", "h"}, "critical high medium low none"},
 		{[]string{"scan", "--sarif-profile", ""}, "github audit"},
 	} {
 		got := strings.Join(complete(t, tc.args...), " ")
-		if !strings.HasPrefix(got, tc.want) {
+		if got != tc.want {
 			t.Errorf("%v: got %q, want %q", tc.args, got, tc.want)
 		}
 	}
@@ -127,8 +132,79 @@ func TestUnknownCommand(t *testing.T) {
 	if r.code != 2 || r.stderr != want {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
 	}
+	r = runCLI(t, testEnv(inventory.Inventory{}), "rules", "explian", "NHI-OVB-001")
+	if r.code != 2 || r.stderr != "nhiscan: unknown command \"explian\" for \"nhiscan rules\" (see 'nhiscan rules --help')\nDid you mean: nhiscan rules explain\n" {
+		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+	}
 	r = runCLI(t, testEnv(inventory.Inventory{}), "frobnicate")
 	if r.code != 2 || r.stderr != "nhiscan: unknown command \"frobnicate\" for \"nhiscan\" (see 'nhiscan --help')\n" {
+		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+// A plain `go build` in a git checkout (no goreleaser -ldflags) prints the
+// module's pseudo-version and the commit, not "dev". The working tree is
+// copied into a fresh repository so the test builds this code, wherever
+// the test itself runs (a git worktree's .git file is not stamped).
+func TestBuiltBinaryVersion(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	git, err := exec.LookPath("git")
+	if err != nil {
+		t.Skip("no git")
+	}
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command")
+	}
+	files, err := exec.Command(git, "-C", "../..", "ls-files", "--cached", "--others", "--exclude-standard").Output()
+	if err != nil {
+		t.Skipf("not a git checkout: %v", err)
+	}
+	repo := t.TempDir()
+	for _, f := range strings.Split(strings.TrimSpace(string(files)), "\n") {
+		data, err := os.ReadFile(filepath.Join("../..", f))
+		if err != nil {
+			continue // deleted in the working tree
+		}
+		dst := filepath.Join(repo, f)
+		os.MkdirAll(filepath.Dir(dst), 0o755)
+		if err := os.WriteFile(dst, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gitRun := func(args ...string) {
+		cmd := exec.Command(git, append([]string{"-C", repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"}, args...)...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v: %s", args, err, out)
+		}
+	}
+	gitRun("init", "-q")
+	gitRun("add", "-A")
+	gitRun("commit", "-q", "-m", "snapshot")
+	bin := filepath.Join(t.TempDir(), "nhiscan")
+	build := exec.Command(gobin, "build", "-buildvcs=true", "-o", bin, "./cmd/nhiscan")
+	build.Dir = repo
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v: %s", err, out)
+	}
+	out, err := exec.Command(bin, "--version").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, _ := exec.Command(git, "-C", repo, "rev-parse", "HEAD").Output()
+	want := regexp.MustCompile(`^nhiscan v0\.0\.0-\d{14}-[0-9a-f]{12} \(commit ` + strings.TrimSpace(string(head)) + `, built \d{4}-\d\d-\d\dT`)
+	if !want.Match(out) {
+		t.Errorf("--version of a go build: %q", out)
+	}
+}
+
+// A format the command does not have is a usage error, found before
+// anything is scanned.
+func TestInventoryFormat(t *testing.T) {
+	r := runCLI(t, testEnv(inventory.Inventory{}), "inventory", "--demo", "--format", "sarif")
+	if r.code != 2 || r.stdout != "" || r.stderr != "nhiscan: --format: unknown format \"sarif\" for the inventory (want table or json)\n" {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
 	}
 }

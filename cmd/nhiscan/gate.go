@@ -55,7 +55,7 @@ func writeGate(w io.Writer, failing []*findings.Finding, threshold findings.Seve
 		if f.Credential != nil {
 			id += " key " + f.Credential.ID
 		}
-		fmt.Fprintf(&b, "  %s %s %s\n", sev, f.RuleID, id)
+		fmt.Fprintf(&b, "  %-8s %s %s\n", sev, f.RuleID, id)
 	}
 	io.WriteString(w, b.String())
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +16,17 @@ import (
 // adding one administrator role to the authorization details.
 func copyDemo(t *testing.T, addAdmin bool) string {
 	t.Helper()
+	if addAdmin {
+		return copyDemoWithAdmin(t, "new-admin")
+	}
+	return copyDemoWithAdmin(t, "")
+}
+
+// copyDemoWithAdmin copies the demo exports, adding an administrator role
+// of that name unless it is empty.
+func copyDemoWithAdmin(t *testing.T, admin string) string {
+	t.Helper()
+	addAdmin := admin != ""
 	dir := t.TempDir()
 	entries, _ := demoFS.ReadDir("demo/aws")
 	for _, e := range entries {
@@ -25,7 +37,7 @@ func copyDemo(t *testing.T, addAdmin bool) string {
 				t.Fatal(err)
 			}
 			gaad["RoleDetailList"] = append(gaad["RoleDetailList"].([]any), map[string]any{
-				"Path": "/", "RoleName": "new-admin", "RoleId": "AROANEWADMINXXXXXXXXX", "Arn": "arn:aws:iam::111122223333:role/new-admin",
+				"Path": "/", "RoleName": admin, "RoleId": "AROANEWADMINXXXXXXXXX", "Arn": "arn:aws:iam::111122223333:role/" + admin,
 				"CreateDate":               "2026-10-30T00:00:00+00:00",
 				"AssumeRolePolicyDocument": map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{"Effect": "Allow", "Principal": map[string]any{"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}}},
 				"RolePolicyList":           []any{},
@@ -260,6 +272,19 @@ func TestBaselineUpdatedSeverity(t *testing.T) {
 		t.Errorf("SARIF has %d updated results", strings.Count(r.stdout, `"baselineState": "updated"`))
 	}
 
+	// Time alone: four months on, keys that were medium for rotation are
+	// past twice the limit, high, and updated.
+	r = runCLI(t, env, "scan", "--demo", "--as-of", "2027-03-01", "--baseline", base, "--format", "json")
+	aged := 0
+	for _, f := range decodeReport(t, r.stdout).Findings {
+		if f.RuleID == "NHI-STA-002" && f.Status == findings.StatusUpdated && f.PreviousSeverity == findings.Medium && f.Severity == findings.High {
+			aged++
+		}
+	}
+	if aged == 0 {
+		t.Error("no NHI-STA-002 finding updated from medium to high by age")
+	}
+
 	// A lower severity is not a change that gates.
 	lower := filepath.Join(dir, "lower.yaml")
 	os.WriteFile(lower, []byte("rules:\n  severity:\n    NHI-OVB-004: low\n"), 0o644)
@@ -312,7 +337,7 @@ func TestNewOnly(t *testing.T) {
 	}
 	// The gate names each new finding: severity, rule, identity.
 	for _, f := range rep.Findings {
-		if f.Severity >= findings.High && !strings.Contains(r.stderr, "  "+f.Severity.String()+" "+f.RuleID+" arn:aws:iam::111122223333:role/new-admin\n") {
+		if f.Severity >= findings.High && !strings.Contains(r.stderr, fmt.Sprintf("  %-8s %s arn:aws:iam::111122223333:role/new-admin\n", f.Severity, f.RuleID)) {
 			t.Errorf("gate line does not name %s: %q", f.RuleID, r.stderr)
 		}
 	}

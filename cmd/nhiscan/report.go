@@ -38,8 +38,8 @@ type gateOptions struct {
 
 func (g *gateOptions) register(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringVar(&g.failOn, "fail-on", "none", "exit 1 when a new, unsuppressed finding is at or above this severity: critical, high, medium, low or none")
-	f.StringVar(&g.baseline, "baseline", "", "baseline file (or an earlier JSON report): mark findings new or unchanged; only new ones count for --fail-on")
+	f.StringVar(&g.failOn, "fail-on", "none", "exit 1 when a new (or updated), unsuppressed finding is at or above this severity: critical, high, medium, low or none")
+	f.StringVar(&g.baseline, "baseline", "", "baseline file (or an earlier JSON report): mark findings new, updated (severity rose) or unchanged; only new and updated ones count for --fail-on")
 	f.StringVar(&g.writeBaseline, "write-baseline", "", "write the fingerprints of this run's findings to this baseline file")
 	f.StringVar(&g.ignoreFile, "ignore-file", "", "suppressions with expiry (default .nhiscan-ignore.yaml when present)")
 	f.BoolVar(&g.newOnly, "new-only", false, "list only new and updated findings (for CI logs); the gate and --write-baseline still see every finding")

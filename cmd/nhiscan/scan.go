@@ -443,7 +443,7 @@ func runScan(ctx context.Context, env *environment, o *inputOptions, g *gateOpti
 }
 
 func runInventory(ctx context.Context, env *environment, o *inputOptions, args []string, stdout, stderr io.Writer) error {
-	p, err := prepare(ctx, env, o, args, stderr)
+	p, err := prepareWith(ctx, env, o, args, stderr, parseListingFormat)
 	if err != nil {
 		return err
 	}

@@ -36,10 +36,13 @@ func TestReportSchema(t *testing.T) {
 	runCLI(t, env, "scan", "--demo", "--write-baseline", base)
 	cfg := filepath.Join(dir, "c.yaml")
 	os.WriteFile(cfg, []byte("rules:\n  disable: [NHI-DEL-004]\n  severity: {NHI-STA-001: low}\nexclude: [\"*breakglass*\"]\n"), 0o644)
+	raise := filepath.Join(dir, "raise.yaml")
+	os.WriteFile(raise, []byte("rules:\n  severity:\n    NHI-DOR-004: critical\n"), 0o644)
 
 	docs := map[string]string{
 		"demo":                runCLI(t, env, "scan", "--demo", "--format", "json").stdout,
 		"baseline_suppressed": runCLI(t, env, "scan", "--demo", "--format", "json", "--baseline", base, "--ignore-file", ignore).stdout,
+		"baseline_updated":    runCLI(t, env, "scan", "--demo", "--format", "json", "--baseline", base, "--config", raise).stdout,
 		"partial": runCLI(t, testEnv(inventory.Inventory{Sources: []inventory.Source{
 			{Scanner: "aws", Scope: "222222222222", Mode: "live", Status: "failed", Error: "denied", Warnings: []string{"w"}, Principal: "arn:aws:sts::222222222222:assumed-role/audit/nhiscan"}}}), "scan", "aws", "--format", "json").stdout,
 		"configured": runCLI(t, env, "scan", "--demo", "--format", "json", "--config", cfg, "--fail-on", "high").stdout,
@@ -51,6 +54,9 @@ func TestReportSchema(t *testing.T) {
 	}
 	if !strings.Contains(docs["baseline_suppressed"], `"suppression": {`) || !strings.Contains(docs["baseline_suppressed"], `"status": "unchanged"`) {
 		t.Fatal("the baseline/suppression report lacks the optional fields it should exercise")
+	}
+	if !strings.Contains(docs["baseline_updated"], `"previous_severity": "low"`) {
+		t.Fatal("the updated report lacks previous_severity")
 	}
 	for name, doc := range docs {
 		if err := validate(name, doc); err != nil {

@@ -21,6 +21,9 @@ func writeFile(flag, path string, render func(io.Writer) error) error {
 	fail := func(err error) error {
 		return inputError{fmt.Errorf("%s %s: %v", flag, path, unwrapPathError(err))}
 	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return inputError{fmt.Errorf("%s %s: is a directory; name the file to write", flag, path)}
+	}
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fail(err)

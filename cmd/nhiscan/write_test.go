@@ -60,6 +60,9 @@ func TestUnwritablePathNamesFlag(t *testing.T) {
 			t.Errorf("%s: exit %d, stderr %q", tc.flag, r.code, r.stderr)
 		}
 	}
+	if r := runCLI(t, testEnv(inventory.Inventory{}), "scan", "--demo", "--output", dir); r.code != 2 || r.stderr != "nhiscan: --output "+dir+": is a directory; name the file to write\n" {
+		t.Errorf("directory as --output: exit %d %q", r.code, r.stderr)
+	}
 	if data, _ := os.ReadFile(blocker); string(data) != "x" {
 		t.Error("existing file changed")
 	}
