@@ -60,16 +60,74 @@ func Compile(id *inventory.Identity) *Set { return CompileAt(id, time.Time{}) }
 // conditions all hold counts as unconditional). Other conditions stay
 // unknown, and their statements conditional.
 func CompileAt(id *inventory.Identity, asOf time.Time) *Set {
+	return (&Compiler{asOf: asOf}).Compile(id)
+}
+
+// Compiler compiles the permissions of many identities as of one time,
+// compiling each policy statement once however many identities share it
+// (a managed policy attached to thousands of roles is one document). It is
+// not safe for concurrent use.
+type Compiler struct {
+	asOf  time.Time
+	cache map[compileKey]compiled
+}
+
+type compileKey struct {
+	st     *inventory.Statement
+	caller Caller
+}
+
+// compiled is what a statement compiles to regardless of the grant it
+// reaches an identity through.
+type compiled struct {
+	truth   Truth
+	actions []string // lower-cased; shared, read-only
+}
+
+// NewCompiler returns a compiler that caches compiled statements.
+func NewCompiler(asOf time.Time) *Compiler {
+	return &Compiler{asOf: asOf, cache: map[compileKey]compiled{}}
+}
+
+// Compile prepares an identity's grants and boundary for evaluation as of
+// the compiler's time (see CompileAt).
+func (c *Compiler) Compile(id *inventory.Identity) *Set {
 	s := &Set{}
-	c := CallerOf(id)
+	caller := CallerOf(id)
+	n := 0
 	for gi := range id.Grants {
-		s.identity = appendFor(s.identity, &id.Grants[gi], id.Grants[gi].Statements, asOf, c)
+		n += max(len(id.Grants[gi].Statements), 1)
+	}
+	s.identity = make([]stmt, 0, n)
+	for gi := range id.Grants {
+		s.identity = c.append(s.identity, &id.Grants[gi], id.Grants[gi].Statements, caller)
 	}
 	if id.Boundary != nil {
 		s.hasBoundary = true
-		s.boundary = appendFor(s.boundary, id.Boundary, id.Boundary.Statements, asOf, c)
+		s.boundary = c.append(s.boundary, id.Boundary, id.Boundary.Statements, caller)
 	}
 	return s
+}
+
+// statement compiles one statement, from the cache when it has one.
+func (c *Compiler) statement(st *inventory.Statement, caller Caller) compiled {
+	if c.cache != nil {
+		if cs, ok := c.cache[compileKey{st, caller}]; ok {
+			return cs
+		}
+	}
+	cs := compiled{truth: When(st, c.asOf, caller)}
+	if cs.truth != False {
+		if len(st.NotActions) > 0 {
+			cs.actions = lowerAll(st.NotActions)
+		} else {
+			cs.actions = lowerAll(st.Actions)
+		}
+	}
+	if c.cache != nil {
+		c.cache[compileKey{st, caller}] = cs
+	}
+	return cs
 }
 
 // FromStatements compiles loose statements (another policy version, a
@@ -81,31 +139,26 @@ func FromStatements(g *inventory.Grant, stmts []inventory.Statement, asOf time.T
 // AppendStatements compiles statements of grant g onto out, for a caller
 // of unknown kind.
 func AppendStatements(out []stmt, g *inventory.Grant, stmts []inventory.Statement, asOf time.Time) []stmt {
-	return appendFor(out, g, stmts, asOf, AnyCaller)
+	return (&Compiler{asOf: asOf}).append(out, g, stmts, AnyCaller)
 }
 
-func appendFor(out []stmt, g *inventory.Grant, stmts []inventory.Statement, asOf time.Time, caller Caller) []stmt {
+func (cp *Compiler) append(out []stmt, g *inventory.Grant, stmts []inventory.Statement, caller Caller) []stmt {
 	if len(stmts) == 0 && isAdministratorAccess(g.PolicyID) {
 		stmts = administratorAccess // attached, document missing from the export
 	}
 	for si := range stmts {
 		st := &stmts[si]
-		truth := When(st, asOf, caller)
-		if truth == False {
+		cs := cp.statement(st, caller)
+		if cs.truth == False {
 			continue // a condition that cannot hold as of asOf
 		}
-		conditional := truth == Unknown
 		c := stmt{
 			deny:        strings.EqualFold(st.Effect, "Deny"),
-			conditional: conditional,
+			conditional: cs.truth == Unknown,
 			ref:         Ref{Source: g.Source, Policy: g.PolicyName, Via: g.Via, Sid: st.Sid},
 			src:         st,
-		}
-		if len(st.NotActions) > 0 {
-			c.notAction = true
-			c.actions = lowerAll(st.NotActions)
-		} else {
-			c.actions = lowerAll(st.Actions)
+			notAction:   len(st.NotActions) > 0,
+			actions:     cs.actions,
 		}
 		if len(st.NotResources) > 0 {
 			c.notResource = true
@@ -185,6 +238,71 @@ func (s *Set) ResourcesFor(action string) []string {
 		out = append(out, st.resources...)
 	}
 	return out
+}
+
+// AllowActions calls fn with each Allow statement's lower-cased action
+// patterns ("*" for a NotAction statement, which may grant any action).
+func (s *Set) AllowActions(fn func(pattern string)) {
+	for i := range s.identity {
+		st := &s.identity[i]
+		switch {
+		case st.deny:
+		case st.notAction:
+			fn("*")
+		default:
+			for _, a := range st.actions {
+				fn(a)
+			}
+		}
+	}
+}
+
+// Pattern is a resource pattern on which an Allow statement grants an
+// action.
+type Pattern struct {
+	Resource    string
+	Conditional bool
+}
+
+// AllowPatterns returns the resource patterns on which the Allow
+// statements grant the action, when they alone decide the action on any
+// resource: no Deny statement touches the action, no Allow uses
+// NotResource, and there is no permissions boundary. ok is false otherwise;
+// evaluate each resource then. A resource is allowed exactly when some
+// pattern matches it (policy.Match), conditionally when only conditional
+// patterns do. Each pattern appears once, unconditional if any statement
+// grants it so.
+func (s *Set) AllowPatterns(action string) (out []Pattern, ok bool) {
+	if s.hasBoundary {
+		return nil, false
+	}
+	action = strings.ToLower(action)
+	for i := range s.identity {
+		st := &s.identity[i]
+		if st.deny {
+			if st.actionOverlaps(action) {
+				return nil, false
+			}
+			continue
+		}
+		if !st.actionCovers(action) {
+			continue
+		}
+		if st.notResource {
+			return nil, false
+		}
+	next:
+		for _, r := range st.resources {
+			for j := range out {
+				if out[j].Resource == r {
+					out[j].Conditional = out[j].Conditional && st.conditional
+					continue next
+				}
+			}
+			out = append(out, Pattern{Resource: r, Conditional: st.conditional})
+		}
+	}
+	return out, true
 }
 
 // Evaluate decides whether the identity may perform action on resource.
