@@ -203,11 +203,24 @@ func (r latentEscalation) Check(s *Subject) []findings.Finding {
 	if _, ok := g.ToAdmin(id.ID); ok {
 		return nil // an exploitable path: NHI-ESC-001's
 	}
+	var iamAllows []string // Allow action patterns that could grant iam actions
+	s.Perms().AllowActions(func(a string) {
+		if policy.Overlap(a, "iam:*") {
+			iamAllows = append(iamAllows, a)
+		}
+	})
+	if len(iamAllows) == 0 {
+		return nil
+	}
 	prefix := id.ID[:strings.LastIndex(id.ID, ":")+1] // arn:PARTITION:iam::ACCOUNT:
 	var rights, when []string
 	seenWhen := map[string]bool{}
 	allConditional := true
 	for _, ro := range rewriteOthers {
+		action := strings.ToLower(ro.action)
+		if !slices.ContainsFunc(iamAllows, func(a string) bool { return policy.Overlap(a, action) }) {
+			continue
+		}
 		scope, conditional := othersScope(s, ro.action, prefix+ro.kind+"/")
 		if scope == "" {
 			continue

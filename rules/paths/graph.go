@@ -116,7 +116,9 @@ func allowPatterns(perms *policy.Set) map[string][]string {
 		if strings.ContainsAny(svc, "*?") {
 			svc = "*"
 		}
-		out[svc] = append(out[svc], a)
+		if !slices.Contains(out[svc], a) {
+			out[svc] = append(out[svc], a)
+		}
 	})
 	return out
 }

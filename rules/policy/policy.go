@@ -43,10 +43,12 @@ type stmt struct {
 	src         *inventory.Statement
 }
 
-// Set is the compiled permission set of one identity.
+// Set is the compiled permission set of one identity: one segment of
+// compiled statements per grant. Segments of shared managed policies are
+// shared between the sets of a Compiler.
 type Set struct {
-	identity    []stmt
-	boundary    []stmt
+	identity    [][]stmt
+	boundary    [][]stmt
 	hasBoundary bool
 }
 
@@ -64,29 +66,28 @@ func CompileAt(id *inventory.Identity, asOf time.Time) *Set {
 }
 
 // Compiler compiles the permissions of many identities as of one time,
-// compiling each policy statement once however many identities share it
-// (a managed policy attached to thousands of roles is one document). It is
-// not safe for concurrent use.
+// compiling each grant once however many identities share it (a managed
+// policy attached to thousands of roles is one document, compiled once and
+// shared read-only). It is not safe for concurrent use.
 type Compiler struct {
 	asOf  time.Time
-	cache map[compileKey]compiled
+	cache map[grantKey][]stmt
 }
 
-type compileKey struct {
-	st     *inventory.Statement
-	caller Caller
+// grantKey identifies a compiled grant: its statements (by address: the
+// readers share one slice per managed policy), how it reaches the identity
+// and the kind of caller.
+type grantKey struct {
+	first          *inventory.Statement
+	n              int
+	caller         Caller
+	source, policy string
+	via            string
 }
 
-// compiled is what a statement compiles to regardless of the grant it
-// reaches an identity through.
-type compiled struct {
-	truth   Truth
-	actions []string // lower-cased; shared, read-only
-}
-
-// NewCompiler returns a compiler that caches compiled statements.
+// NewCompiler returns a compiler that shares compiled grants.
 func NewCompiler(asOf time.Time) *Compiler {
-	return &Compiler{asOf: asOf, cache: map[compileKey]compiled{}}
+	return &Compiler{asOf: asOf, cache: map[grantKey][]stmt{}}
 }
 
 // Compile prepares an identity's grants and boundary for evaluation as of
@@ -94,46 +95,48 @@ func NewCompiler(asOf time.Time) *Compiler {
 func (c *Compiler) Compile(id *inventory.Identity) *Set {
 	s := &Set{}
 	caller := CallerOf(id)
-	n := 0
+	s.identity = make([][]stmt, 0, len(id.Grants))
 	for gi := range id.Grants {
-		n += max(len(id.Grants[gi].Statements), 1)
-	}
-	s.identity = make([]stmt, 0, n)
-	for gi := range id.Grants {
-		s.identity = c.append(s.identity, &id.Grants[gi], id.Grants[gi].Statements, caller)
+		if seg := c.grant(&id.Grants[gi], caller); len(seg) > 0 {
+			s.identity = append(s.identity, seg)
+		}
 	}
 	if id.Boundary != nil {
 		s.hasBoundary = true
-		s.boundary = c.append(s.boundary, id.Boundary, id.Boundary.Statements, caller)
+		if seg := c.grant(id.Boundary, caller); len(seg) > 0 {
+			s.boundary = [][]stmt{seg}
+		}
 	}
 	return s
 }
 
-// statement compiles one statement, from the cache when it has one.
-func (c *Compiler) statement(st *inventory.Statement, caller Caller) compiled {
+// grant compiles one grant, from the cache when the compiler has one.
+func (c *Compiler) grant(g *inventory.Grant, caller Caller) []stmt {
+	stmts := g.Statements
+	if len(stmts) == 0 && isAdministratorAccess(g.PolicyID) {
+		stmts = administratorAccess // attached, document missing from the export
+	}
+	if len(stmts) == 0 {
+		return nil
+	}
+	var key grantKey
 	if c.cache != nil {
-		if cs, ok := c.cache[compileKey{st, caller}]; ok {
-			return cs
+		key = grantKey{first: &stmts[0], n: len(stmts), caller: caller, source: g.Source, policy: g.PolicyName, via: g.Via}
+		if seg, ok := c.cache[key]; ok {
+			return seg
 		}
 	}
-	cs := compiled{truth: When(st, c.asOf, caller)}
-	if cs.truth != False {
-		if len(st.NotActions) > 0 {
-			cs.actions = lowerAll(st.NotActions)
-		} else {
-			cs.actions = lowerAll(st.Actions)
-		}
-	}
+	seg := c.append(nil, g, stmts, caller)
 	if c.cache != nil {
-		c.cache[compileKey{st, caller}] = cs
+		c.cache[key] = seg
 	}
-	return cs
+	return seg
 }
 
 // FromStatements compiles loose statements (another policy version, a
 // policy being considered) for evaluation with EvaluateStatements.
 func FromStatements(g *inventory.Grant, stmts []inventory.Statement, asOf time.Time) *Set {
-	return &Set{identity: AppendStatements(nil, g, stmts, asOf)}
+	return &Set{identity: [][]stmt{AppendStatements(nil, g, stmts, asOf)}}
 }
 
 // AppendStatements compiles statements of grant g onto out, for a caller
@@ -143,22 +146,23 @@ func AppendStatements(out []stmt, g *inventory.Grant, stmts []inventory.Statemen
 }
 
 func (cp *Compiler) append(out []stmt, g *inventory.Grant, stmts []inventory.Statement, caller Caller) []stmt {
-	if len(stmts) == 0 && isAdministratorAccess(g.PolicyID) {
-		stmts = administratorAccess // attached, document missing from the export
-	}
 	for si := range stmts {
 		st := &stmts[si]
-		cs := cp.statement(st, caller)
-		if cs.truth == False {
+		truth := When(st, cp.asOf, caller)
+		if truth == False {
 			continue // a condition that cannot hold as of asOf
 		}
 		c := stmt{
 			deny:        strings.EqualFold(st.Effect, "Deny"),
-			conditional: cs.truth == Unknown,
+			conditional: truth == Unknown,
 			ref:         Ref{Source: g.Source, Policy: g.PolicyName, Via: g.Via, Sid: st.Sid},
 			src:         st,
-			notAction:   len(st.NotActions) > 0,
-			actions:     cs.actions,
+		}
+		if len(st.NotActions) > 0 {
+			c.notAction = true
+			c.actions = lowerAll(st.NotActions)
+		} else {
+			c.actions = lowerAll(st.Actions)
 		}
 		if len(st.NotResources) > 0 {
 			c.notResource = true
@@ -227,15 +231,17 @@ func (d Decision) Unconditional() bool { return d.Allowed && !d.Conditional }
 func (s *Set) ResourcesFor(action string) []string {
 	action = strings.ToLower(action)
 	var out []string
-	for i := range s.identity {
-		st := &s.identity[i]
-		if st.deny || !st.actionCovers(action) {
-			continue
+	for _, seg := range s.identity {
+		for i := range seg {
+			st := &seg[i]
+			if st.deny || !st.actionCovers(action) {
+				continue
+			}
+			if st.notResource {
+				return []string{"*"}
+			}
+			out = append(out, st.resources...)
 		}
-		if st.notResource {
-			return []string{"*"}
-		}
-		out = append(out, st.resources...)
 	}
 	return out
 }
@@ -243,15 +249,17 @@ func (s *Set) ResourcesFor(action string) []string {
 // AllowActions calls fn with each Allow statement's lower-cased action
 // patterns ("*" for a NotAction statement, which may grant any action).
 func (s *Set) AllowActions(fn func(pattern string)) {
-	for i := range s.identity {
-		st := &s.identity[i]
-		switch {
-		case st.deny:
-		case st.notAction:
-			fn("*")
-		default:
-			for _, a := range st.actions {
-				fn(a)
+	for _, seg := range s.identity {
+		for i := range seg {
+			st := &seg[i]
+			switch {
+			case st.deny:
+			case st.notAction:
+				fn("*")
+			default:
+				for _, a := range st.actions {
+					fn(a)
+				}
 			}
 		}
 	}
@@ -277,29 +285,31 @@ func (s *Set) AllowPatterns(action string) (out []Pattern, ok bool) {
 		return nil, false
 	}
 	action = strings.ToLower(action)
-	for i := range s.identity {
-		st := &s.identity[i]
-		if st.deny {
-			if st.actionOverlaps(action) {
+	for _, seg := range s.identity {
+		for i := range seg {
+			st := &seg[i]
+			if st.deny {
+				if st.actionOverlaps(action) {
+					return nil, false
+				}
+				continue
+			}
+			if !st.actionCovers(action) {
+				continue
+			}
+			if st.notResource {
 				return nil, false
 			}
-			continue
-		}
-		if !st.actionCovers(action) {
-			continue
-		}
-		if st.notResource {
-			return nil, false
-		}
-	next:
-		for _, r := range st.resources {
-			for j := range out {
-				if out[j].Resource == r {
-					out[j].Conditional = out[j].Conditional && st.conditional
-					continue next
+		next:
+			for _, r := range st.resources {
+				for j := range out {
+					if out[j].Resource == r {
+						out[j].Conditional = out[j].Conditional && st.conditional
+						continue next
+					}
 				}
+				out = append(out, Pattern{Resource: r, Conditional: st.conditional})
 			}
-			out = append(out, Pattern{Resource: r, Conditional: st.conditional})
 		}
 	}
 	return out, true
@@ -329,10 +339,23 @@ func (s *Set) Evaluate(action, resource string) Decision {
 	return d
 }
 
-func decide(stmts []stmt, action, resource string) Decision {
+func decide(segs [][]stmt, action, resource string) Decision {
 	var d Decision
 	unconditionalAllow := false
 	conditionalDeny := false
+	for _, seg := range segs {
+		decideSegment(&d, seg, action, resource, &unconditionalAllow, &conditionalDeny)
+	}
+	if len(d.DeniedBy) > 0 || len(d.AllowedBy) == 0 {
+		d.Allowed = false
+		return d
+	}
+	d.Allowed = true
+	d.Conditional = !unconditionalAllow || conditionalDeny
+	return d
+}
+
+func decideSegment(d *Decision, stmts []stmt, action, resource string, unconditionalAllow, conditionalDeny *bool) {
 	for i := range stmts {
 		st := &stmts[i]
 		if st.deny {
@@ -341,7 +364,7 @@ func decide(stmts []stmt, action, resource string) Decision {
 			case full && !st.conditional:
 				d.DeniedBy = append(d.DeniedBy, st.ref)
 			case full:
-				conditionalDeny = true
+				*conditionalDeny = true
 				d.PartlyDeniedBy = append(d.PartlyDeniedBy, st.ref)
 			case part:
 				d.PartlyDeniedBy = append(d.PartlyDeniedBy, st.ref)
@@ -352,17 +375,10 @@ func decide(stmts []stmt, action, resource string) Decision {
 			d.AllowedBy = append(d.AllowedBy, st.ref)
 			d.Statements = append(d.Statements, st.src)
 			if !st.conditional {
-				unconditionalAllow = true
+				*unconditionalAllow = true
 			}
 		}
 	}
-	if len(d.DeniedBy) > 0 || len(d.AllowedBy) == 0 {
-		d.Allowed = false
-		return d
-	}
-	d.Allowed = true
-	d.Conditional = !unconditionalAllow || conditionalDeny
-	return d
 }
 
 // coversAllow reports whether an Allow statement grants the whole request.
