@@ -68,8 +68,18 @@ func BenchmarkBuild(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(reached), "reach-admin")
+			b.ReportMetric(float64(edgeCount(Build(&inv, asOf))), "edges")
 		})
 	}
+}
+
+// edgeCount is the size of a graph: every edge, virtual nodes' included.
+func edgeCount(g *Graph) int {
+	n := 0
+	for _, es := range g.out {
+		n += len(es)
+	}
+	return n
 }
 
 // broadAccount makes an account as large ones look: a shared baseline
@@ -139,6 +149,21 @@ func BenchmarkBuildBroadGrants(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(reached), "reach-admin")
+			b.ReportMetric(float64(edgeCount(Build(&inv, asOf))), "edges")
 		})
 	}
 }
+
+// TestBroadGrantsStayLinear guards the graph's size, which decides its
+// time and memory: 4x the principals and roles, all holding broad grants,
+// make at most 4.4x the edges (a graph of one edge per principal and
+// target would make 16x).
+func TestBroadGrantsStayLinear(t *testing.T) {
+	small, large := Build(ptrTo(broadAccount(500, 125)), asOf), Build(ptrTo(broadAccount(2000, 500)), asOf)
+	es, el := edgeCount(small), edgeCount(large)
+	if ratio := float64(el) / float64(es); ratio > 4.4 {
+		t.Errorf("edges grew %.1fx (%d -> %d) for 4x the input", ratio, es, el)
+	}
+}
+
+func ptrTo(inv inventory.Inventory) *inventory.Inventory { return &inv }

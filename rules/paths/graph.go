@@ -103,24 +103,6 @@ type principal struct {
 	n     int
 	id    *inventory.Identity
 	perms *policy.Set
-	// allows are the lower-cased action patterns of its Allow statements
-	// by service; key "*" holds patterns whose service part has a wildcard
-	// (and "*" itself when a statement uses NotAction).
-	allows map[string][]string
-}
-
-func allowPatterns(perms *policy.Set) map[string][]string {
-	out := map[string][]string{}
-	perms.AllowActions(func(a string) {
-		svc, _, _ := strings.Cut(a, ":")
-		if strings.ContainsAny(svc, "*?") {
-			svc = "*"
-		}
-		if !slices.Contains(out[svc], a) {
-			out[svc] = append(out[svc], a)
-		}
-	})
-	return out
 }
 
 // builder collects indexes over the inventory.
@@ -195,7 +177,7 @@ func Build(inv *inventory.Inventory, asOf time.Time) *Graph {
 		n := g.add(node{id: id})
 		g.index[id.ID] = n
 		perms := compiler.Compile(id)
-		p := principal{n: n, id: id, perms: perms, allows: allowPatterns(perms)}
+		p := principal{n: n, id: id, perms: perms}
 		g.perms[n] = p.perms
 		b.indexIdentity(p)
 		principals = append(principals, p)
@@ -325,7 +307,7 @@ func memberOf(grp principal) principal {
 	prefix, _, _ := strings.Cut(g.ID, ":group/")
 	m := &inventory.Identity{ID: prefix + ":user/*", Provider: g.Provider, Kind: inventory.KindAWSUser, Account: g.Account,
 		Name: "a member of " + g.Name, Groups: []string{g.ID}, Grants: g.Grants}
-	return principal{n: grp.n, id: m, perms: grp.perms, allows: grp.allows}
+	return principal{n: grp.n, id: m, perms: grp.perms}
 }
 
 // rootAccount returns the account a principal value names as a whole
@@ -528,18 +510,7 @@ func refsOf(targets func() []int) func() []trustRef {
 
 // hasAllow reports whether any Allow statement could grant the action
 // somewhere (so per-target checks are worth making).
-func hasAllow(p principal, action string) bool {
-	action = strings.ToLower(action)
-	svc, _, _ := strings.Cut(action, ":")
-	for _, key := range []string{svc, "*"} {
-		for _, a := range p.allows[key] {
-			if policy.Overlap(a, action) {
-				return true
-			}
-		}
-	}
-	return false
-}
+func hasAllow(p principal, action string) bool { return p.perms.MayAllow(action) }
 
 // candidates narrows targets to those some Allow statement for the action
 // could cover, for per-target evaluation when the action is not allowed
@@ -737,7 +708,7 @@ func (b *builder) awsEdges(p principal, col *collector) {
 	}
 }
 
-func anyAllow(p principal) bool { return len(p.allows) > 0 }
+func anyAllow(p principal) bool { return p.perms.AnyAllow() }
 
 func hasPassword(id *inventory.Identity) bool {
 	for _, c := range id.Credentials {

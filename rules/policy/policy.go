@@ -5,6 +5,7 @@
 package policy
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -47,9 +48,71 @@ type stmt struct {
 // compiled statements per grant. Segments of shared managed policies are
 // shared between the sets of a Compiler.
 type Set struct {
-	identity    [][]stmt
-	boundary    [][]stmt
+	identity    []*segment
+	boundary    []*segment
 	hasBoundary bool
+}
+
+// segment is one grant, compiled: its statements, and its Allow action
+// patterns by service ("*" for patterns whose service has a wildcard, and
+// for NotAction statements) so a set can tell quickly whether an action
+// may be allowed at all.
+type segment struct {
+	stmts  []stmt
+	allows map[string][]string
+}
+
+func newSegment(stmts []stmt) *segment {
+	sg := &segment{stmts: stmts, allows: map[string][]string{}}
+	for i := range stmts {
+		st := &stmts[i]
+		switch {
+		case st.deny:
+		case st.notAction:
+			if !slices.Contains(sg.allows["*"], "*") {
+				sg.allows["*"] = append(sg.allows["*"], "*")
+			}
+		default:
+			for _, a := range st.actions {
+				svc, _, _ := strings.Cut(a, ":")
+				if strings.ContainsAny(svc, "*?") {
+					svc = "*"
+				}
+				if !slices.Contains(sg.allows[svc], a) {
+					sg.allows[svc] = append(sg.allows[svc], a)
+				}
+			}
+		}
+	}
+	return sg
+}
+
+// MayAllow reports whether some Allow statement could grant the action on
+// some resource (its pattern overlaps the action), so that evaluating the
+// action is worth it. Denies and the boundary are not considered.
+func (s *Set) MayAllow(action string) bool {
+	action = strings.ToLower(action)
+	svc, _, _ := strings.Cut(action, ":")
+	for _, sg := range s.identity {
+		for _, key := range [2]string{svc, "*"} {
+			for _, a := range sg.allows[key] {
+				if Overlap(a, action) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// AnyAllow reports whether the set has any Allow statement.
+func (s *Set) AnyAllow() bool {
+	for _, sg := range s.identity {
+		if len(sg.allows) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // Compile prepares an identity's grants and boundary for evaluation,
@@ -71,7 +134,7 @@ func CompileAt(id *inventory.Identity, asOf time.Time) *Set {
 // shared read-only). It is not safe for concurrent use.
 type Compiler struct {
 	asOf  time.Time
-	cache map[grantKey][]stmt
+	cache map[grantKey]*segment
 }
 
 // grantKey identifies a compiled grant: its statements (by address: the
@@ -87,7 +150,7 @@ type grantKey struct {
 
 // NewCompiler returns a compiler that shares compiled grants.
 func NewCompiler(asOf time.Time) *Compiler {
-	return &Compiler{asOf: asOf, cache: map[grantKey][]stmt{}}
+	return &Compiler{asOf: asOf, cache: map[grantKey]*segment{}}
 }
 
 // Compile prepares an identity's grants and boundary for evaluation as of
@@ -95,23 +158,23 @@ func NewCompiler(asOf time.Time) *Compiler {
 func (c *Compiler) Compile(id *inventory.Identity) *Set {
 	s := &Set{}
 	caller := CallerOf(id)
-	s.identity = make([][]stmt, 0, len(id.Grants))
+	s.identity = make([]*segment, 0, len(id.Grants))
 	for gi := range id.Grants {
-		if seg := c.grant(&id.Grants[gi], caller); len(seg) > 0 {
+		if seg := c.grant(&id.Grants[gi], caller); seg != nil {
 			s.identity = append(s.identity, seg)
 		}
 	}
 	if id.Boundary != nil {
 		s.hasBoundary = true
-		if seg := c.grant(id.Boundary, caller); len(seg) > 0 {
-			s.boundary = [][]stmt{seg}
+		if seg := c.grant(id.Boundary, caller); seg != nil {
+			s.boundary = []*segment{seg}
 		}
 	}
 	return s
 }
 
 // grant compiles one grant, from the cache when the compiler has one.
-func (c *Compiler) grant(g *inventory.Grant, caller Caller) []stmt {
+func (c *Compiler) grant(g *inventory.Grant, caller Caller) *segment {
 	stmts := g.Statements
 	if len(stmts) == 0 && isAdministratorAccess(g.PolicyID) {
 		stmts = administratorAccess // attached, document missing from the export
@@ -126,7 +189,11 @@ func (c *Compiler) grant(g *inventory.Grant, caller Caller) []stmt {
 			return seg
 		}
 	}
-	seg := c.append(nil, g, stmts, caller)
+	compiled := c.append(nil, g, stmts, caller)
+	if len(compiled) == 0 {
+		return nil
+	}
+	seg := newSegment(compiled)
 	if c.cache != nil {
 		c.cache[key] = seg
 	}
@@ -136,7 +203,7 @@ func (c *Compiler) grant(g *inventory.Grant, caller Caller) []stmt {
 // FromStatements compiles loose statements (another policy version, a
 // policy being considered) for evaluation with EvaluateStatements.
 func FromStatements(g *inventory.Grant, stmts []inventory.Statement, asOf time.Time) *Set {
-	return &Set{identity: [][]stmt{AppendStatements(nil, g, stmts, asOf)}}
+	return &Set{identity: []*segment{newSegment(AppendStatements(nil, g, stmts, asOf))}}
 }
 
 // AppendStatements compiles statements of grant g onto out, for a caller
@@ -231,9 +298,9 @@ func (d Decision) Unconditional() bool { return d.Allowed && !d.Conditional }
 func (s *Set) ResourcesFor(action string) []string {
 	action = strings.ToLower(action)
 	var out []string
-	for _, seg := range s.identity {
-		for i := range seg {
-			st := &seg[i]
+	for _, sg := range s.identity {
+		for i := range sg.stmts {
+			st := &sg.stmts[i]
 			if st.deny || !st.actionCovers(action) {
 				continue
 			}
@@ -249,9 +316,9 @@ func (s *Set) ResourcesFor(action string) []string {
 // AllowActions calls fn with each Allow statement's lower-cased action
 // patterns ("*" for a NotAction statement, which may grant any action).
 func (s *Set) AllowActions(fn func(pattern string)) {
-	for _, seg := range s.identity {
-		for i := range seg {
-			st := &seg[i]
+	for _, sg := range s.identity {
+		for i := range sg.stmts {
+			st := &sg.stmts[i]
 			switch {
 			case st.deny:
 			case st.notAction:
@@ -285,9 +352,9 @@ func (s *Set) AllowPatterns(action string) (out []Pattern, ok bool) {
 		return nil, false
 	}
 	action = strings.ToLower(action)
-	for _, seg := range s.identity {
-		for i := range seg {
-			st := &seg[i]
+	for _, sg := range s.identity {
+		for i := range sg.stmts {
+			st := &sg.stmts[i]
 			if st.deny {
 				if st.actionOverlaps(action) {
 					return nil, false
@@ -339,12 +406,12 @@ func (s *Set) Evaluate(action, resource string) Decision {
 	return d
 }
 
-func decide(segs [][]stmt, action, resource string) Decision {
+func decide(segs []*segment, action, resource string) Decision {
 	var d Decision
 	unconditionalAllow := false
 	conditionalDeny := false
 	for _, seg := range segs {
-		decideSegment(&d, seg, action, resource, &unconditionalAllow, &conditionalDeny)
+		decideSegment(&d, seg.stmts, action, resource, &unconditionalAllow, &conditionalDeny)
 	}
 	if len(d.DeniedBy) > 0 || len(d.AllowedBy) == 0 {
 		d.Allowed = false
