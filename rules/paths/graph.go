@@ -1046,7 +1046,14 @@ func (g *Graph) Edges() []Edge {
 		}
 		return out[i].To < out[j].To
 	})
-	return out
+	// A target two resource patterns reach (through two virtual nodes)
+	// is one edge.
+	seen := make(map[Edge]bool, len(out))
+	return slices.DeleteFunc(out, func(e Edge) bool {
+		dup := seen[e]
+		seen[e] = true
+		return dup
+	})
 }
 
 // Perms returns the compiled permissions of an identity in the graph, so

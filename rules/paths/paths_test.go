@@ -349,3 +349,20 @@ func TestPasswordStateUnknownWithoutCredentialReport(t *testing.T) {
 		})
 	}
 }
+
+func TestEdgesOncePerTarget(t *testing.T) {
+	// Two resource patterns of one principal cover the same role.
+	inv := inventory.Inventory{Identities: []inventory.Identity{
+		ident("user", "a", inline(on(arn("role", "*"), "iam:PassRole"), on(arn("role", "admin-*"), "iam:PassRole"), allow("lambda:CreateFunction", "lambda:InvokeFunction"))),
+		ident("role", "admin-fn", inline(admin), trusts("Service", "lambda.amazonaws.com")),
+	}}
+	var n int
+	for _, e := range Build(&inv, asOf).Edges() {
+		if e.From == arn("user", "a") && e.To == arn("role", "admin-fn") {
+			n++
+		}
+	}
+	if n != 1 { // create-invoke (event-source needs CreateEventSourceMapping)
+		t.Errorf("%d edges from a to admin-fn, want 1", n)
+	}
+}
