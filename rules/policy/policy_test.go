@@ -213,8 +213,9 @@ func TestTokenIssueTimeRevocation(t *testing.T) {
 	// The console's "revoke active sessions" policy denies sessions issued
 	// before the revocation; a role's new sessions are not affected.
 	asOf := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	// As the IAM console writes it (AWSRevokeOlderSessions): milliseconds.
 	revoke := inventory.Statement{Effect: "Deny", Actions: []string{"*"}, Resources: []string{"*"},
-		Conditions: []inventory.Condition{{Operator: "DateLessThan", Key: "aws:TokenIssueTime", Values: []string{"2026-03-01T00:00:00Z"}}}}
+		Conditions: []inventory.Condition{{Operator: "DateLessThan", Key: "aws:TokenIssueTime", Values: []string{"2026-03-01T17:03:38.409Z"}}}}
 	id := ident(nil, []inventory.Statement{allow("*"), revoke})
 	id.Kind = inventory.KindAWSRole
 	if d := CompileAt(id, asOf).Evaluate("*", "*"); !d.Unconditional() {
