@@ -198,6 +198,11 @@ func TestDateConditionKeysAndOperators(t *testing.T) {
 		{"DateGreaterThan", "aws:TokenIssueTime", []string{past}, AnyCaller, Unknown},
 		{"DateGreaterThanIfExists", "aws:TokenIssueTime", []string{past}, AnyCaller, True},
 		{"DateNotEquals", "aws:TokenIssueTime", []string{past}, AnyCaller, True},
+		// Null: the clock keys are always present, the issue time in sessions
+		{"Null", "aws:TokenIssueTime", []string{"true"}, SessionCaller, False},
+		{"Null", "aws:TokenIssueTime", []string{"false"}, SessionCaller, True},
+		{"Null", "aws:TokenIssueTime", []string{"true"}, AnyCaller, Unknown},
+		{"Null", "aws:CurrentTime", []string{"true"}, AnyCaller, False},
 		// other keys stay unknown
 		{"DateLessThan", "aws:MultiFactorAuthAge", []string{past}, AnyCaller, Unknown},
 	}
