@@ -103,6 +103,8 @@ type principal struct {
 	n     int
 	id    *inventory.Identity
 	perms *policy.Set
+	// member: the principal stands for any member of a group (memberOf).
+	member bool
 }
 
 // builder collects indexes over the inventory.
@@ -307,7 +309,7 @@ func memberOf(grp principal) principal {
 	prefix, _, _ := strings.Cut(g.ID, ":group/")
 	m := &inventory.Identity{ID: prefix + ":user/*", Provider: g.Provider, Kind: inventory.KindAWSUser, Account: g.Account,
 		Name: "a member of " + g.Name, Groups: []string{g.ID}, Grants: g.Grants}
-	return principal{n: grp.n, id: m, perms: grp.perms}
+	return principal{n: grp.n, id: m, perms: grp.perms, member: true}
 }
 
 // rootAccount returns the account a principal value names as a whole
@@ -589,7 +591,11 @@ func (b *builder) awsEdges(p principal, col *collector) {
 				continue
 			}
 			if ok, c := allowed(p, m.TargetAction, p.id.ID); ok && canEscape() {
-				col.link(sink, edge{method: m, conditional: c, via: "its own policies"})
+				via := "its own policies"
+				if p.member {
+					via = "a member's own policies"
+				}
+				col.link(sink, edge{method: m, conditional: c, via: via})
 			}
 		case selfGroup:
 			for _, grp := range p.id.Groups {
@@ -612,7 +618,7 @@ func (b *builder) awsEdges(p principal, col *collector) {
 				}
 			}
 		case joinGroup:
-			if !isUser || !canEscape() || strings.HasSuffix(p.id.ID, ":user/*") {
+			if !isUser || !canEscape() || p.member {
 				continue // a group's stand-in member does not join further groups
 			}
 			joined := false

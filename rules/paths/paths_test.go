@@ -308,6 +308,12 @@ func TestJoinGroupThatEscalates(t *testing.T) {
 			}
 		})
 	}
+	// The path names the group and what a member does there.
+	inv0 := inventory.Inventory{Identities: []inventory.Identity{ident("user", "a", inline(allow("iam:AddUserToGroup"))), ident("group", "devs", inline(allow("iam:*")))}}
+	p, _ := Build(&inv0, asOf).ToAdmin(arn("user", "a"))
+	if len(p.Steps) != 2 || p.Steps[0].ToName != "devs" || p.Steps[1].Via != "a member's own policies" {
+		t.Errorf("steps %+v", p.Steps)
+	}
 	// A group is no start of a path: it does not act.
 	inv := inventory.Inventory{Identities: []inventory.Identity{ident("group", "devs", inline(allow("iam:*")))}}
 	if _, ok := Build(&inv, asOf).ToAdmin(arn("group", "devs")); ok {
