@@ -260,3 +260,25 @@ func TestGCPRequestTimeConditions(t *testing.T) {
 		}
 	}
 }
+
+func TestCompilerSharesManagedPolicies(t *testing.T) {
+	doc := []inventory.Statement{allow("s3:*"), deny("s3:DeleteBucket")}
+	attach := func(source, via string) *inventory.Identity {
+		return &inventory.Identity{Kind: inventory.KindAWSRole, Grants: []inventory.Grant{{Source: source, PolicyName: "base", PolicyID: "arn:aws:iam::1:policy/base", Via: via, Statements: doc}}}
+	}
+	c := NewCompiler(time.Time{})
+	a, b, viaGroup := c.Compile(attach("managed", "")), c.Compile(attach("managed", "")), c.Compile(attach("group", "devs"))
+	if a.identity[0] != b.identity[0] {
+		t.Errorf("one managed policy compiled twice")
+	}
+	if a.identity[0] == viaGroup.identity[0] {
+		t.Errorf("a policy reached through a group shares the direct attachment's references")
+	}
+	d := viaGroup.Evaluate("s3:GetObject", "*")
+	if !d.Allowed || d.AllowedBy[0].String() != "group policy base via group devs" {
+		t.Errorf("decision %+v", d)
+	}
+	if d := b.Evaluate("s3:DeleteBucket", "*"); d.Allowed {
+		t.Errorf("shared deny lost")
+	}
+}
