@@ -305,11 +305,14 @@ func TestDelegationRules(t *testing.T) {
 		{name: "bare_star_principal", id: role("r", trust(trustStmt("*", "*", nil))), want: []findings.Severity{C}},
 		{name: "org_condition", id: role("r", trust(trustStmt("AWS", "*", cond("StringEquals", "aws:PrincipalOrgID", "o-123")))), want: nil},
 		{name: "irrelevant_condition", id: role("r", trust(trustStmt("AWS", "*", cond("Bool", "aws:SecureTransport", "true")))), want: []findings.Severity{C}},
+		{name: "expired_trust", id: role("r", trust(trustStmt("AWS", "*", cond("DateLessThan", "aws:CurrentTime", "2026-01-01T00:00:00Z")))), want: nil},
+		{name: "trust_until_later", id: role("r", trust(trustStmt("AWS", "*", cond("DateLessThan", "aws:CurrentTime", "2027-01-01T00:00:00Z")))), want: []findings.Severity{C}},
 		{name: "deny_star", id: role("r", trust(inventory.Statement{Effect: "Deny", Actions: []string{"sts:AssumeRole"}, Principals: []inventory.Principal{{Type: "AWS", Value: "*"}}})), want: nil},
 	})
 	runCases(t, crossAccountNoExternalID{}, []ruleCase{
 		{name: "other_account_root", id: role("r", trust(trustStmt("AWS", "arn:aws:iam::999988887777:root", nil))), want: []findings.Severity{H}},
 		{name: "bare_account_id", id: role("r", trust(trustStmt("AWS", "999988887777", nil))), want: []findings.Severity{H}},
+		{name: "expired_cross_account", id: role("r", trust(trustStmt("AWS", "999988887777", cond("DateLessThan", "aws:EpochTime", "1767225600")))), want: nil},
 		{name: "with_external_id", id: role("r", trust(trustStmt("AWS", "arn:aws:iam::999988887777:root", cond("StringEquals", "sts:ExternalId", "x")))), want: nil},
 		{name: "same_account", id: role("r", trust(trustStmt("AWS", "arn:aws:iam::111122223333:role/x", nil))), want: nil},
 		{name: "org_restricted", id: role("r", trust(trustStmt("AWS", "arn:aws:iam::999988887777:role/x", cond("StringEquals", "aws:PrincipalOrgID", "o-1")))), want: []findings.Severity{M}},
