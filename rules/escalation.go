@@ -227,6 +227,13 @@ func (r latentEscalation) Check(s *Subject) []findings.Finding {
 		}
 		allConditional = allConditional && conditional
 		right := ro.action + " on " + scope
+		if strings.HasPrefix(scope, "every ") {
+			if names, total := g.Some(id.Account, ro.kind, 3); total > 0 {
+				right += fmt.Sprintf(" (%d today, such as %s)", total, strings.Join(names, ", "))
+			} else {
+				right += " (none today)"
+			}
+		}
 		if conditional {
 			right += " (conditional)"
 		}

@@ -24,6 +24,8 @@ type Graph struct {
 	// shortest distance (in edges) to the sink, and the edge taken first
 	dist []int
 	next []int
+	// AWS users and groups by account
+	users, groups map[string][]int
 }
 
 type node struct {
@@ -217,6 +219,7 @@ func Build(inv *inventory.Inventory, asOf time.Time) *Graph {
 			b.gcpEdges(p)
 		}
 	}
+	g.users, g.groups = b.users, b.groups
 	g.solve()
 	return g
 }
@@ -1060,6 +1063,20 @@ func (g *Graph) Edges() []Edge {
 		seen[e] = true
 		return dup
 	})
+}
+
+// Some returns up to n AWS users ("user") or groups ("group") of an
+// account, in inventory order, and how many there are.
+func (g *Graph) Some(account, kind string, n int) (names []string, total int) {
+	byAcct := g.users
+	if kind == "group" {
+		byAcct = g.groups
+	}
+	ns := byAcct[account]
+	for _, i := range ns[:min(n, len(ns))] {
+		names = append(names, g.nodes[i].id.Name)
+	}
+	return names, len(ns)
 }
 
 // Perms returns the compiled permissions of an identity in the graph, so
