@@ -282,3 +282,23 @@ func TestCompilerSharesManagedPolicies(t *testing.T) {
 		t.Errorf("shared deny lost")
 	}
 }
+
+// FuzzCEL: any condition expression an export carries is decided or left
+// unknown, never a panic, and the same expression always gets the same
+// answer.
+func FuzzCEL(f *testing.F) {
+	for _, s := range []string{
+		`request.time < timestamp("2020-01-01T00:00:00Z")`,
+		`(request.time > timestamp('2026-01-01T00:00:00.000Z') && request.time < timestamp("2027-01-01T00:00:00Z")) || !(resource.name == "x")`,
+		`resource.name.startsWith("projects/_/buckets/a\\"(")`, `((`, `)`, `!`, `"`, `&&||`,
+	} {
+		f.Add(s)
+	}
+	asOf := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, expr string) {
+		a, b := celTruth(expr, asOf), celTruth(expr, asOf)
+		if a != b || a < Unknown || a > False {
+			t.Fatalf("celTruth(%q) = %d then %d", expr, a, b)
+		}
+	})
+}
