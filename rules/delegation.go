@@ -7,10 +7,15 @@ import (
 	"strings"
 
 	"github.com/nhiscan/nhiscan/findings"
+	"github.com/nhiscan/nhiscan/rules/policy"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
 
-func allows(st inventory.Statement) bool { return strings.EqualFold(st.Effect, "Allow") }
+// trusts reports whether a trust statement allows anything as of the
+// scan: an Allow whose date conditions can still hold.
+func trusts(s *Subject, st inventory.Statement) bool {
+	return strings.EqualFold(st.Effect, "Allow") && policy.When(&st, s.Config.AsOf, policy.AnyCaller) != policy.False
+}
 
 func hasConditionKey(st inventory.Statement, keys ...string) bool {
 	for _, c := range st.Conditions {
@@ -63,7 +68,7 @@ func (trustAnyone) Meta() findings.Rule {
 func (r trustAnyone) Check(s *Subject) []findings.Finding {
 	var out []findings.Finding
 	for i, st := range s.Identity.Trust {
-		if !allows(st) || hasConditionKey(st, restrictingKeys...) {
+		if !trusts(s, st) || hasConditionKey(st, restrictingKeys...) {
 			continue
 		}
 		for _, p := range st.Principals {
@@ -110,7 +115,7 @@ func (r crossAccountNoExternalID) Check(s *Subject) []findings.Finding {
 	var out []findings.Finding
 	seen := map[string]bool{}
 	for _, st := range s.Identity.Trust {
-		if !allows(st) || hasConditionKey(st, "sts:ExternalId") {
+		if !trusts(s, st) || hasConditionKey(st, "sts:ExternalId") {
 			continue
 		}
 		for _, p := range st.Principals {
@@ -177,7 +182,7 @@ func githubSubjectSeverity(v string, wildcardsCount bool) (findings.Severity, st
 func (r oidcSubject) Check(s *Subject) []findings.Finding {
 	var out []findings.Finding
 	for i, st := range s.Identity.Trust {
-		if !allows(st) {
+		if !trusts(s, st) {
 			continue
 		}
 		for _, p := range st.Principals {

@@ -188,7 +188,7 @@ func (latentEscalation) Meta() findings.Rule {
 		Description: "The identity may change the permissions or credentials of other IAM users and groups (iam:PutUserPolicy, AttachUserPolicy, PutGroupPolicy, AttachGroupPolicy, AddUserToGroup, CreateAccessKey, CreateLoginProfile, UpdateLoginProfile) but no path to administrator exists today (NHI-ESC-001 reports those that do). The evidence lists each right, the targets it covers and which target would make it exploitable.",
 		Rationale:   "Privilege management rights are escalation waiting for a target: the day an administrator user or a privileged group appears within their scope, the identity becomes administrator, and nobody reviews the old grant again.",
 		Remediation: "Keep IAM user, group and credential management with a reviewed administration role; scope the Resource of these actions to the principals the workload must manage, or remove them.",
-		Defaults:    "Medium, one step below an exploitable path (NHI-ESC-001); one step more when the identity is an agent or holds a static key; one step less when every such right is conditional. AWS users and roles that are not administrators and have no path to administrator. Without a credential report, password state is unknown and both login-profile rights count.",
+		Defaults:    "Medium, one step below an exploitable path (NHI-ESC-001); one step more when the identity is an agent or holds a static key; one step less when every such right is conditional. AWS users and roles that are not administrators and have no path to administrator. Both login-profile rights count whatever the users' password state (unknown without a credential report; NHI-ESC-001 then treats both as conditional hops).",
 		References:  []string{"https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation/", "https://pathfinding.cloud"},
 		Providers:   []string{"aws"},
 	}
@@ -203,17 +203,37 @@ func (r latentEscalation) Check(s *Subject) []findings.Finding {
 	if _, ok := g.ToAdmin(id.ID); ok {
 		return nil // an exploitable path: NHI-ESC-001's
 	}
+	var iamAllows []string // Allow action patterns that could grant iam actions
+	s.Perms().AllowActions(func(a string) {
+		if policy.Overlap(a, "iam:*") {
+			iamAllows = append(iamAllows, a)
+		}
+	})
+	if len(iamAllows) == 0 {
+		return nil
+	}
 	prefix := id.ID[:strings.LastIndex(id.ID, ":")+1] // arn:PARTITION:iam::ACCOUNT:
 	var rights, when []string
 	seenWhen := map[string]bool{}
 	allConditional := true
 	for _, ro := range rewriteOthers {
+		action := strings.ToLower(ro.action)
+		if !slices.ContainsFunc(iamAllows, func(a string) bool { return policy.Overlap(a, action) }) {
+			continue
+		}
 		scope, conditional := othersScope(s, ro.action, prefix+ro.kind+"/")
 		if scope == "" {
 			continue
 		}
 		allConditional = allConditional && conditional
 		right := ro.action + " on " + scope
+		if strings.HasPrefix(scope, "every ") {
+			if names, total := g.Some(id.Account, ro.kind, 3); total > 0 {
+				right += fmt.Sprintf(" (%d today, such as %s)", total, strings.Join(names, ", "))
+			} else {
+				right += " (none today)"
+			}
+		}
 		if conditional {
 			right += " (conditional)"
 		}

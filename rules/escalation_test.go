@@ -109,13 +109,13 @@ func TestLatentEscalation(t *testing.T) {
 		when    string // substring of exploitable_when
 	}{
 		{name: "create_access_key_no_admin_user", ids: []inventory.Identity{role("keys", allowOn("*", "iam:CreateAccessKey")), weakUser},
-			want: "NHI-ESC-002 medium keys", rights: "iam:CreateAccessKey on every user of 111122223333", when: "an administrator user in scope"},
+			want: "NHI-ESC-002 medium keys", rights: "iam:CreateAccessKey on every user of 111122223333 (1 today, such as bob)", when: "an administrator user in scope"},
 		{name: "exploitable_today_is_esc001", ids: []inventory.Identity{role("keys", allowOn("*", "iam:CreateAccessKey")), adminUser},
 			want: "NHI-ESC-001 high keys"},
 		{name: "put_user_policy_on_others", ids: []inventory.Identity{role("mgr", allowOn("arn:aws:iam::111122223333:user/svc-*", "iam:PutUserPolicy", "iam:AttachUserPolicy")), weakUser},
 			want: "NHI-ESC-002 medium mgr", rights: "iam:PutUserPolicy on arn:aws:iam::111122223333:user/svc-*", when: "whose credentials it obtains"},
 		{name: "group_policies_and_membership", ids: []inventory.Identity{role("mgr", allowOn("*", "iam:PutGroupPolicy", "iam:AddUserToGroup"))},
-			want: "NHI-ESC-002 medium mgr", rights: "iam:AddUserToGroup on every group of 111122223333", when: "an administrator group in scope"},
+			want: "NHI-ESC-002 medium mgr", rights: "iam:AddUserToGroup on every group of 111122223333 (none today)", when: "an administrator group in scope"},
 		{name: "static_key_raises", ids: []inventory.Identity{user("ci", allowOn("*", "iam:CreateAccessKey"), key("AKIA1", inventory.CredentialActive, 10, nil))},
 			want: "NHI-ESC-002 high ci", rights: "iam:CreateAccessKey"},
 		{name: "conditional_lowers", ids: []inventory.Identity{role("keys", grant(inventory.Statement{Effect: "Allow", Actions: []string{"iam:CreateAccessKey"}, Resources: []string{"*"},

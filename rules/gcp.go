@@ -94,7 +94,7 @@ func (basicRole) Meta() findings.Rule {
 		Description: "The service account holds roles/owner or roles/editor on a project, folder or organization. Basic roles grant thousands of permissions across nearly every service. The default Compute Engine and App Engine service accounts historically receive roles/editor.",
 		Rationale:   "Anything that runs as the service account (a VM, a function, an agent, or whoever holds one of its keys) can change almost anything in the project; roles/owner can also change IAM policy.",
 		Remediation: "Replace the basic role with predefined roles for the services the workload uses (IAM Recommender suggests them), and for default service accounts enforce the org policy iam.automaticIamGrantsForDefaultServiceAccounts.",
-		Defaults:    "Critical for roles/owner, high for roles/editor; one step lower for conditional bindings.",
+		Defaults:    "Critical for roles/owner, high for roles/editor; one step lower for conditional bindings. One finding per service account, its bindings in evidence.bindings.",
 		References:  []string{"https://cloud.google.com/iam/docs/roles-overview#basic", "https://cloud.google.com/resource-manager/docs/organization-policy/restricting-service-accounts#disable_service_account_default_grants"},
 		Providers:   []string{"gcp"},
 	}
@@ -104,17 +104,62 @@ func (r basicRole) Check(s *Subject) []findings.Finding {
 	if !isGCPAccount(s.Identity) {
 		return nil
 	}
-	var out []findings.Finding
+	var h bindingHits
 	gcpBindings(s.Identity, s.Config.AsOf, func(g *inventory.Grant, st *inventory.Statement) {
 		sev, ok := basicRoles[g.PolicyName]
 		if !ok {
 			return
 		}
-		out = append(out, finding(r.Meta(), s, lower(sev, s, st), nil, g.PolicyName+"@"+g.Via,
-			fmt.Sprintf("%s holds %s on %s.", s.Identity.ID, g.PolicyName, g.Via),
-			ev("role", g.PolicyName), ev("resource", g.Via), ev("condition", conditionNote(st))))
+		h.add(lower(sev, s, st), fmt.Sprintf("%s holds %s on %s.", s.Identity.ID, g.PolicyName, g.Via), bindingItem(s, g, st, ""), "")
 	})
-	return out
+	return h.findings(r, s)
+}
+
+// bindingHits gathers the bindings one rule finds on a service account:
+// one finding per identity, whose severity is the highest binding's and
+// whose evidence lists every binding (rules used to fire once per
+// binding). The fingerprint does not depend on the list.
+type bindingHits struct {
+	sev        findings.Severity
+	msg, extra string // of the most severe binding
+	items      []string
+}
+
+func (h *bindingHits) add(sev findings.Severity, msg, item, extra string) {
+	if len(h.items) == 0 || sev > h.sev {
+		h.sev, h.msg, h.extra = sev, msg, extra
+	}
+	h.items = append(h.items, item)
+}
+
+// findings returns the finding, with a "path" evidence when the most
+// severe binding gave one.
+func (h *bindingHits) findings(r Rule, s *Subject) []findings.Finding {
+	if len(h.items) == 0 {
+		return nil
+	}
+	msg := h.msg
+	if n := len(h.items) - 1; n > 0 {
+		msg = fmt.Sprintf("%s (and %d more binding(s))", strings.TrimSuffix(msg, "."), n) + "."
+	}
+	e := []findings.Evidence{ev("bindings", strings.Join(h.items, "; "))}
+	if h.extra != "" {
+		e = append(e, ev("path", h.extra))
+	}
+	return []findings.Finding{finding(r.Meta(), s, h.sev, nil, "", msg, e...)}
+}
+
+// bindingItem names a binding for evidence: role on resource, what it
+// holds that matters, and its condition when the scan could not decide it.
+func bindingItem(s *Subject, g *inventory.Grant, st *inventory.Statement, holds string) string {
+	item := g.PolicyName + " on " + g.Via
+	if holds != "" {
+		item += " (" + holds + ")"
+	}
+	if policy.When(st, s.Config.AsOf, policy.AnyCaller) == policy.Unknown {
+		item += " [condition " + conditionNote(st) + "]"
+	}
+	return item
 }
 
 // iamAdminRoles are the predefined roles that administer IAM (NHI-OVB-102):
@@ -143,7 +188,7 @@ func (adminRole) Meta() findings.Rule {
 		Description: "The service account holds an admin-grade IAM role: securityAdmin, projectIamAdmin, folderIamAdmin, organizationAdmin, serviceAccountAdmin, serviceAccountKeyAdmin, roleAdmin, organizationRoleAdmin or workloadIdentityPoolAdmin.",
 		Rationale:   "A role that edits IAM policies, roles, keys or identity pools lets its holder grant itself anything: it is administrator in all but name.",
 		Remediation: "Keep IAM administration with people through a reviewed process; give workloads only the roles for the resources they use.",
-		Defaults:    "High; one step lower for conditional bindings.",
+		Defaults:    "High; one step lower for conditional bindings. One finding per service account, its bindings in evidence.bindings.",
 		References:  []string{"https://cloud.google.com/iam/docs/understanding-roles", "https://cloud.google.com/iam/docs/best-practices-service-accounts#restrict-admin-privileges"},
 		Providers:   []string{"gcp"},
 	}
@@ -153,16 +198,14 @@ func (r adminRole) Check(s *Subject) []findings.Finding {
 	if !isGCPAccount(s.Identity) {
 		return nil
 	}
-	var out []findings.Finding
+	var h bindingHits
 	gcpBindings(s.Identity, s.Config.AsOf, func(g *inventory.Grant, st *inventory.Statement) {
 		if !iamAdminRole(g.PolicyName) {
 			return
 		}
-		out = append(out, finding(r.Meta(), s, lower(findings.High, s, st), nil, g.PolicyName+"@"+g.Via,
-			fmt.Sprintf("%s holds %s on %s.", s.Identity.ID, g.PolicyName, g.Via),
-			ev("role", g.PolicyName), ev("resource", g.Via), ev("condition", conditionNote(st))))
+		h.add(lower(findings.High, s, st), fmt.Sprintf("%s holds %s on %s.", s.Identity.ID, g.PolicyName, g.Via), bindingItem(s, g, st, ""), "")
 	})
-	return out
+	return h.findings(r, s)
 }
 
 // dangerousPermission reports whether a custom role permission lets its
@@ -186,7 +229,7 @@ func (customRoleEscalation) Meta() findings.Rule {
 		Description: "A custom role held by the service account includes a *.setIamPolicy permission, or one that acts as or mints credentials for service accounts (iam.serviceAccounts.getAccessToken, signBlob, signJwt, actAs, implicitDelegation, iam.serviceAccountKeys.create).",
 		Rationale:   "Custom roles hide privilege: their names say little, and one permission such as setIamPolicy or getAccessToken is enough to become someone else.",
 		Remediation: "Remove the listed permissions from the custom role, or grant them only on the specific resources that need them.",
-		Defaults:    "Needs the custom roles' permissions (custom-roles.json offline, iam.roles.list live).",
+		Defaults:    "Needs the custom roles' permissions (custom-roles.json offline, iam.roles.list live). One finding per service account, its bindings in evidence.bindings.",
 		References:  []string{"https://cloud.google.com/iam/docs/creating-custom-roles", "https://cloud.google.com/iam/docs/service-account-permissions"},
 		Providers:   []string{"gcp"},
 	}
@@ -196,7 +239,7 @@ func (r customRoleEscalation) Check(s *Subject) []findings.Finding {
 	if !isGCPAccount(s.Identity) {
 		return nil
 	}
-	var out []findings.Finding
+	var h bindingHits
 	gcpBindings(s.Identity, s.Config.AsOf, func(g *inventory.Grant, st *inventory.Statement) {
 		if !strings.Contains(g.PolicyName, "/roles/") {
 			return // a predefined role: permissions not listed
@@ -210,11 +253,10 @@ func (r customRoleEscalation) Check(s *Subject) []findings.Finding {
 		if len(bad) == 0 {
 			return
 		}
-		out = append(out, finding(r.Meta(), s, lower(findings.High, s, st), nil, g.PolicyName+"@"+g.Via,
-			fmt.Sprintf("%s holds custom role %s on %s, which includes %s.", s.Identity.ID, g.PolicyName, g.Via, strings.Join(bad, ", ")),
-			ev("role", g.PolicyName), ev("resource", g.Via), ev("permissions", strings.Join(bad, ", ")), ev("condition", conditionNote(st))))
+		h.add(lower(findings.High, s, st), fmt.Sprintf("%s holds custom role %s on %s, which includes %s.", s.Identity.ID, g.PolicyName, g.Via, strings.Join(bad, ", ")),
+			bindingItem(s, g, st, strings.Join(bad, ", ")), "")
 	})
-	return out
+	return h.findings(r, s)
 }
 
 // userManagedKey: any user-managed key on a service account.
@@ -377,7 +419,7 @@ func (canImpersonateAll) Meta() findings.Rule {
 		Description: "The service account holds an impersonation role (serviceAccountTokenCreator, serviceAccountUser, workloadIdentityUser, serviceAccountKeyAdmin or serviceAccountAdmin) at project level or above, so it can obtain the credentials or act as any service account in the project.",
 		Rationale:   "One compromised workload then becomes the most privileged service account of the project: tool chaining in its purest form.",
 		Remediation: "Grant the role on the specific service accounts the workload must act as, or remove it.",
-		Defaults:    "High; one step lower for conditional bindings.",
+		Defaults:    "High; one step lower for conditional bindings. One finding per service account, its bindings in evidence.bindings.",
 		References:  []string{"https://cloud.google.com/iam/docs/service-account-permissions"},
 		Providers:   []string{"gcp"},
 	}
@@ -387,16 +429,15 @@ func (r canImpersonateAll) Check(s *Subject) []findings.Finding {
 	if !isGCPAccount(s.Identity) {
 		return nil
 	}
-	var out []findings.Finding
+	var h bindingHits
 	gcpBindings(s.Identity, s.Config.AsOf, func(g *inventory.Grant, st *inventory.Statement) {
 		if !paths.GCPImpersonationRoles[g.PolicyName] {
 			return
 		}
-		out = append(out, finding(r.Meta(), s, lower(findings.High, s, st), nil, g.PolicyName+"@"+g.Via,
-			fmt.Sprintf("%s holds %s on %s: it can act as every service account there.", s.Identity.ID, g.PolicyName, g.Via),
-			ev("path", s.Identity.ID+" -["+g.PolicyName+" on "+g.Via+"]-> any service account in "+g.Via), ev("condition", conditionNote(st))))
+		h.add(lower(findings.High, s, st), fmt.Sprintf("%s holds %s on %s: it can act as every service account there.", s.Identity.ID, g.PolicyName, g.Via),
+			bindingItem(s, g, st, ""), s.Identity.ID+" -["+g.PolicyName+" on "+g.Via+"]-> any service account in "+g.Via)
 	})
-	return out
+	return h.findings(r, s)
 }
 
 // publicBinding: a binding to allUsers, allAuthenticatedUsers or a domain.

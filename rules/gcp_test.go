@@ -1,6 +1,8 @@
 package rules
 
 import (
+	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -168,4 +170,35 @@ func TestGCPDelegation(t *testing.T) {
 		{name: "live_member", id: project(member("roles/viewer", "projects/p", "serviceAccount", "a@p.iam.gserviceaccount.com")), want: nil},
 		{name: "deleted_on_expired_binding_still_stale", id: project(member("roles/viewer", "projects/p", "deleted:user", "bob@x?uid=2"), withCond(expired)), want: []findings.Severity{L}},
 	})
+}
+
+// GCP rules that used to fire once per binding fire once per service
+// account, listing the bindings, with a fingerprint independent of them.
+func TestGCPOneFindingPerServiceAccount(t *testing.T) {
+	run := func(r Rule, id inventory.Identity) findings.Finding {
+		t.Helper()
+		inv := inventory.Inventory{Identities: []inventory.Identity{id}}
+		fs, err := Run(context.Background(), &inv, []Rule{r}, DefaultConfig(asOf))
+		if err != nil || len(fs) != 1 {
+			t.Fatalf("findings %+v, err %v; want one", fs, err)
+		}
+		return fs[0]
+	}
+	two := run(basicRole{}, gsa("a", bind("roles/editor", "projects/p", nil), bind("roles/owner", "folders/1", until)))
+	one := run(basicRole{}, gsa("a", bind("roles/editor", "projects/p", nil)))
+	if two.Severity != H || two.Evidence[0].Key != "bindings" ||
+		two.Evidence[0].Value != `roles/editor on projects/p; roles/owner on folders/1 [condition buckets only: resource.name.startsWith("projects/_/buckets/a") && request.time < timestamp("2027-01-01T00:00:00Z")]` {
+		t.Errorf("finding %v %+v", two.Severity, two.Evidence)
+	}
+	if two.Fingerprint != one.Fingerprint {
+		t.Errorf("fingerprint depends on the bindings listed")
+	}
+	esc := run(canImpersonateAll{}, gsa("a", bind("roles/iam.serviceAccountUser", "projects/p", until), bind("roles/iam.serviceAccountTokenCreator", "projects/q", nil)))
+	if esc.Severity != H || !strings.Contains(esc.Message, "projects/q") || !strings.Contains(esc.Message, "1 more binding") {
+		t.Errorf("ESC-101 %v %q", esc.Severity, esc.Message)
+	}
+	custom := run(customRoleEscalation{}, gsa("a", bind("projects/p/roles/x", "projects/p", nil, "iam.serviceAccounts.actAs"), bind("projects/p/roles/y", "projects/p", nil, "storage.buckets.setIamPolicy")))
+	if !strings.Contains(custom.Evidence[0].Value, "projects/p/roles/y on projects/p (storage.buckets.setIamPolicy)") {
+		t.Errorf("custom role evidence %q", custom.Evidence[0].Value)
+	}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/nhiscan/nhiscan/findings"
 	"github.com/nhiscan/nhiscan/rules/paths"
+	"github.com/nhiscan/nhiscan/rules/policy"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
 
@@ -49,12 +50,13 @@ func List(inv *inventory.Inventory, cfg Config) []findings.IdentityRow {
 	keep := cfg
 	keep.IncludeProviderManaged = true
 	var rows []findings.IdentityRow
+	compiler := policy.NewCompiler(cfg.AsOf) // shared managed policies compile once
 	for i := range inv.Identities {
 		id := &inv.Identities[i]
 		if !InScope(id, &keep) {
 			continue
 		}
-		s := &Subject{Identity: id, Config: &cfg}
+		s := &Subject{Identity: id, Config: &cfg, perms: compiler.Compile(id)}
 		row := findings.IdentityRow{
 			Provider: string(id.Provider), Account: id.Account, Kind: id.Kind, Name: id.Name, ID: id.ID,
 			Owner: id.Owner, Agent: id.Agent, LastUsed: id.LastUsed,

@@ -83,7 +83,7 @@ func (serviceWildcard) Meta() findings.Rule {
 		Description: "The identity may perform every action of a sensitive service (such as iam:*, kms:* or secretsmanager:*) on every resource.",
 		Rationale:   "A service wildcard also grants every action the service adds later, including the destructive and privilege-changing ones. For iam, sts and organizations it is one step from administrator.",
 		Remediation: "List the actions the workload needs instead of \"<service>:*\", and scope the Resource element to its own resources.",
-		Defaults:    "One finding per service. High for iam, sts, organizations, kms, secretsmanager, ssm and cloudtrail; medium for other data and compute services; low for logs; one step lower when conditional. Not reported for full administrators (NHI-OVB-001) nor for services reached only through NotAction (NHI-OVB-003).",
+		Defaults:    "One finding per identity, listing every such service in evidence.services; its severity is the highest of them. High for iam, sts, organizations, kms, secretsmanager, ssm and cloudtrail; medium for other data and compute services; low for logs; one step lower when conditional. Not reported for full administrators (NHI-OVB-001) nor for services reached only through NotAction (NHI-OVB-003).",
 		References:  []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html"},
 		Providers:   []string{"aws"},
 	}
@@ -97,7 +97,10 @@ func (r serviceWildcard) Check(s *Subject) []findings.Finding {
 	if len(candidates) == 0 {
 		return nil
 	}
-	var out []findings.Finding
+	var names, listed []string
+	var allowedBy, partly []policy.Ref
+	var sev findings.Severity
+	allConditional := true
 	for _, svc := range sensitiveServices {
 		if !candidates[svc.name] && !candidates["*"] {
 			continue
@@ -106,22 +109,40 @@ func (r serviceWildcard) Check(s *Subject) []findings.Finding {
 		if !d.Allowed || !explicitWildcard(d.Statements) {
 			continue
 		}
-		sev := svc.sev
-		msg := fmt.Sprintf("%s may perform every %s action on every resource.", s.Identity.Name, svc.name)
+		svcSev, name := svc.sev, svc.name
 		if d.Conditional {
-			sev = sev - 1
-			if sev < findings.Low {
-				sev = findings.Low
-			}
-			msg = fmt.Sprintf("%s may perform every %s action on every resource when the policy's conditions hold.", s.Identity.Name, svc.name)
+			svcSev = max(svcSev-1, findings.Low)
+			name += " (conditional)"
 		}
-		e := []findings.Evidence{ev("service", svc.name), ev("allowed_by", refs(d.AllowedBy))}
-		if len(d.PartlyDeniedBy) > 0 {
-			e = append(e, ev("partly_denied_by", refs(d.PartlyDeniedBy)))
-		}
-		out = append(out, finding(r.Meta(), s, sev, nil, "service:"+svc.name, msg, e...))
+		allConditional = allConditional && d.Conditional
+		sev = max(sev, svcSev)
+		names = append(names, svc.name)
+		listed = append(listed, name)
+		allowedBy = append(allowedBy, d.AllowedBy...)
+		partly = append(partly, d.PartlyDeniedBy...)
 	}
-	return out
+	if len(names) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("%s may perform every action of %s on every resource.", s.Identity.Name, joinAnd(names))
+	if allConditional {
+		msg = fmt.Sprintf("%s may perform every action of %s on every resource when the policy's conditions hold.", s.Identity.Name, joinAnd(names))
+	}
+	e := []findings.Evidence{ev("services", strings.Join(listed, ", ")), ev("allowed_by", refs(allowedBy))}
+	if len(partly) > 0 {
+		e = append(e, ev("partly_denied_by", refs(partly)))
+	}
+	// One finding per identity: its fingerprint does not depend on which
+	// services are listed.
+	return []findings.Finding{finding(r.Meta(), s, sev, nil, "", msg, e...)}
+}
+
+// joinAnd writes "a", "a and b", "a, b and c".
+func joinAnd(xs []string) string {
+	if len(xs) < 2 {
+		return strings.Join(xs, "")
+	}
+	return strings.Join(xs[:len(xs)-1], ", ") + " and " + xs[len(xs)-1]
 }
 
 // wildcardCandidates names the services some Allow statement's Action
@@ -180,7 +201,7 @@ func (notActionAllow) Meta() findings.Rule {
 		Description: "A policy statement with \"Effect\": \"Allow\" and NotAction grants every action except the ones listed, including actions AWS adds later.",
 		Rationale:   "Allow with NotAction is almost always broader than intended: it reads like a restriction but grants whole services.",
 		Remediation: "Rewrite the statement as an Allow with an explicit Action list; express exclusions with a separate Deny statement.",
-		Defaults:    "High when the statement applies to every resource, medium when its Resource is narrower or it carries a condition.",
+		Defaults:    "One finding per identity, listing every such statement in evidence.statements. High when a statement applies to every resource, medium when every one's Resource is narrower or carries a condition.",
 		References:  []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notaction.html"},
 		Providers:   []string{"aws"},
 	}
@@ -190,23 +211,38 @@ func (r notActionAllow) Check(s *Subject) []findings.Finding {
 	if !isAWSPrincipal(s.Identity) {
 		return nil
 	}
-	var out []findings.Finding
+	var stmts []string
+	var except []string
+	sev := findings.Severity(0)
 	for _, g := range s.Identity.Grants {
 		for _, st := range g.Statements {
 			if !strings.EqualFold(st.Effect, "Allow") || len(st.NotActions) == 0 {
 				continue
 			}
 			ref := policy.Ref{Source: g.Source, Policy: g.PolicyName, Via: g.Via, Sid: st.Sid}
-			sev := findings.Medium
+			stSev := findings.Medium
 			if !st.Conditional() && (len(st.NotResources) > 0 || contains(st.Resources, "*")) {
-				sev = findings.High
+				stSev = findings.High
 			}
-			out = append(out, finding(r.Meta(), s, sev, nil, ref.String(),
-				fmt.Sprintf("%s is allowed every action except %s.", s.Identity.Name, strings.Join(st.NotActions, ", ")),
-				ev("policy", ref.String()), ev("not_action", strings.Join(st.NotActions, ", ")), ev("resource", strings.Join(append(st.Resources, st.NotResources...), ", "))))
+			sev = max(sev, stSev)
+			resource := strings.Join(st.Resources, ", ")
+			if len(st.NotResources) > 0 {
+				resource = "every resource except " + strings.Join(st.NotResources, ", ")
+			}
+			stmts = append(stmts, fmt.Sprintf("%s: every action except %s on %s", ref, strings.Join(st.NotActions, ", "), resource))
+			except = append(except, strings.Join(st.NotActions, ", "))
 		}
 	}
-	return out
+	if len(stmts) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("%s is allowed every action except %s.", s.Identity.Name, except[0])
+	if len(stmts) > 1 {
+		msg = fmt.Sprintf("%s is allowed every action but a few by %d NotAction statements.", s.Identity.Name, len(stmts))
+	}
+	// One finding per identity: its fingerprint does not depend on which
+	// statements are listed.
+	return []findings.Finding{finding(r.Meta(), s, sev, nil, "", msg, ev("statements", strings.Join(stmts, "; ")))}
 }
 
 func contains(xs []string, x string) bool {

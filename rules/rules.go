@@ -257,6 +257,16 @@ func Run(ctx context.Context, inv *inventory.Inventory, catalogue []Rule, cfg Co
 			}
 		}
 	}
+	// Without the graph (which compiles every principal), compile here,
+	// once, so shared managed policies are compiled once.
+	var perms []*policy.Set
+	if graph == nil {
+		compiler := policy.NewCompiler(cfg.AsOf)
+		perms = make([]*policy.Set, len(inv.Identities))
+		for i := range inv.Identities {
+			perms[i] = compiler.Compile(&inv.Identities[i])
+		}
+	}
 	// Identities are independent: evaluate them on every core, each
 	// worker on its own stripe, then merge in identity order.
 	workers := runtime.GOMAXPROCS(0)
@@ -272,7 +282,11 @@ func Run(ctx context.Context, inv *inventory.Inventory, catalogue []Rule, cfg Co
 					cancelled.Store(true)
 					return
 				}
-				per[i] = check(&inv.Identities[i], enabled, &cfg, graph)
+				var ps *policy.Set
+				if perms != nil {
+					ps = perms[i]
+				}
+				per[i] = check(&inv.Identities[i], enabled, &cfg, graph, ps)
 			}
 		}()
 	}
@@ -292,11 +306,11 @@ func Run(ctx context.Context, inv *inventory.Inventory, catalogue []Rule, cfg Co
 }
 
 // check runs the enabled rules on one identity.
-func check(id *inventory.Identity, enabled []Rule, cfg *Config, graph *paths.Graph) []findings.Finding {
+func check(id *inventory.Identity, enabled []Rule, cfg *Config, graph *paths.Graph, perms *policy.Set) []findings.Finding {
 	if !InScope(id, cfg) {
 		return nil
 	}
-	s := &Subject{Identity: id, Config: cfg, graph: graph}
+	s := &Subject{Identity: id, Config: cfg, graph: graph, perms: perms}
 	var out []findings.Finding
 	for _, r := range enabled {
 		for _, f := range r.Check(s) {

@@ -160,7 +160,8 @@ func TestServiceWildcard(t *testing.T) {
 	runCases(t, serviceWildcard{}, []ruleCase{
 		{name: "iam_star", id: role("a", grant(inventory.Statement{Effect: "Allow", Actions: []string{"iam:*"}, Resources: []string{"*"}})), want: []findings.Severity{H}},
 		{name: "agent_raised", id: role("a", grant(inventory.Statement{Effect: "Allow", Actions: []string{"s3:*"}, Resources: []string{"*"}}), agentRole), want: []findings.Severity{H}},
-		{name: "two_services_two_findings", id: role("a", grant(inventory.Statement{Effect: "Allow", Actions: []string{"kms:*", "s3:*"}, Resources: []string{"*"}})), want: []findings.Severity{H, M}},
+		{name: "two_services_one_finding", id: role("a", grant(inventory.Statement{Effect: "Allow", Actions: []string{"kms:*", "s3:*"}, Resources: []string{"*"}})), want: []findings.Severity{H}},
+		{name: "highest_service_decides", id: role("a", grant(inventory.Statement{Effect: "Allow", Actions: []string{"s3:*", "logs:*"}, Resources: []string{"*"}}, inventory.Statement{Effect: "Allow", Actions: []string{"iam:*"}, Resources: []string{"*"}, Conditions: cond("Bool", "aws:MultiFactorAuthPresent", "true")})), want: []findings.Severity{M}},
 		{name: "prefix_only", id: role("a", grant(inventory.Statement{Effect: "Allow", Actions: []string{"iam:Get*", "iam:List*"}, Resources: []string{"*"}})), want: nil},
 		{name: "scoped_resource", id: role("a", grant(inventory.Statement{Effect: "Allow", Actions: []string{"s3:*"}, Resources: []string{"arn:aws:s3:::b/*"}})), want: nil},
 		{name: "conditional_lower", id: role("a", grant(inventory.Statement{Effect: "Allow", Actions: []string{"iam:*"}, Resources: []string{"*"}, Conditions: cond("StringEquals", "aws:RequestedRegion", "eu-west-1")})), want: []findings.Severity{M}},
@@ -175,7 +176,43 @@ func TestNotActionAllow(t *testing.T) {
 		{name: "all_resources", id: role("a", grant(inventory.Statement{Effect: "Allow", NotActions: []string{"iam:*"}, Resources: []string{"*"}})), want: []findings.Severity{H}},
 		{name: "scoped_resource", id: role("a", grant(inventory.Statement{Effect: "Allow", NotActions: []string{"iam:*"}, Resources: []string{"arn:aws:s3:::b"}})), want: []findings.Severity{M}},
 		{name: "deny_notaction_is_fine", id: role("a", grant(inventory.Statement{Effect: "Deny", NotActions: []string{"s3:*"}, Resources: []string{"*"}})), want: nil},
+		{name: "two_statements_one_finding", id: role("a", grant(inventory.Statement{Effect: "Allow", NotActions: []string{"iam:*"}, Resources: []string{"arn:aws:s3:::b"}}, inventory.Statement{Effect: "Allow", NotActions: []string{"kms:*"}, Resources: []string{"*"}})), want: []findings.Severity{H}},
 	})
+}
+
+// A rule that used to fire once per service or statement fires once per
+// identity, listing them; the fingerprint stays the same when the list
+// changes.
+func TestOneFindingPerIdentity(t *testing.T) {
+	run := func(r Rule, stmts ...inventory.Statement) findings.Finding {
+		t.Helper()
+		cfg := DefaultConfig(asOf)
+		inv := inventory.Inventory{Identities: []inventory.Identity{role("a", grant(stmts...))}}
+		fs, err := Run(context.Background(), &inv, []Rule{r}, cfg)
+		if err != nil || len(fs) != 1 {
+			t.Fatalf("findings %+v, err %v; want one", fs, err)
+		}
+		return fs[0]
+	}
+	wide := inventory.Statement{Effect: "Allow", Actions: []string{"iam:*", "kms:*", "s3:*"}, Resources: []string{"*"}}
+	narrow := inventory.Statement{Effect: "Allow", Actions: []string{"s3:*"}, Resources: []string{"*"}}
+	f3, f1 := run(serviceWildcard{}, wide), run(serviceWildcard{}, narrow)
+	if got := f3.Evidence[0]; got.Key != "services" || got.Value != "iam, kms, s3" {
+		t.Errorf("evidence %+v, want services iam, kms, s3", got)
+	}
+	if f3.Fingerprint != f1.Fingerprint || f3.Severity != H || f1.Severity != M {
+		t.Errorf("fingerprints %s / %s, severities %v / %v", f3.Fingerprint, f1.Fingerprint, f3.Severity, f1.Severity)
+	}
+	na := func(svc string) inventory.Statement {
+		return inventory.Statement{Sid: svc, Effect: "Allow", NotActions: []string{svc + ":*"}, Resources: []string{"*"}}
+	}
+	n2, n1 := run(notActionAllow{}, na("iam"), na("kms")), run(notActionAllow{}, na("kms"))
+	if !strings.Contains(n2.Evidence[0].Value, "(Sid iam): every action except iam:*") || !strings.Contains(n2.Evidence[0].Value, "(Sid kms)") {
+		t.Errorf("statements evidence %q", n2.Evidence[0].Value)
+	}
+	if n2.Fingerprint != n1.Fingerprint {
+		t.Errorf("fingerprint changed with the statements listed")
+	}
 }
 
 func TestBroadManaged(t *testing.T) {
@@ -268,11 +305,14 @@ func TestDelegationRules(t *testing.T) {
 		{name: "bare_star_principal", id: role("r", trust(trustStmt("*", "*", nil))), want: []findings.Severity{C}},
 		{name: "org_condition", id: role("r", trust(trustStmt("AWS", "*", cond("StringEquals", "aws:PrincipalOrgID", "o-123")))), want: nil},
 		{name: "irrelevant_condition", id: role("r", trust(trustStmt("AWS", "*", cond("Bool", "aws:SecureTransport", "true")))), want: []findings.Severity{C}},
+		{name: "expired_trust", id: role("r", trust(trustStmt("AWS", "*", cond("DateLessThan", "aws:CurrentTime", "2026-01-01T00:00:00Z")))), want: nil},
+		{name: "trust_until_later", id: role("r", trust(trustStmt("AWS", "*", cond("DateLessThan", "aws:CurrentTime", "2027-01-01T00:00:00Z")))), want: []findings.Severity{C}},
 		{name: "deny_star", id: role("r", trust(inventory.Statement{Effect: "Deny", Actions: []string{"sts:AssumeRole"}, Principals: []inventory.Principal{{Type: "AWS", Value: "*"}}})), want: nil},
 	})
 	runCases(t, crossAccountNoExternalID{}, []ruleCase{
 		{name: "other_account_root", id: role("r", trust(trustStmt("AWS", "arn:aws:iam::999988887777:root", nil))), want: []findings.Severity{H}},
 		{name: "bare_account_id", id: role("r", trust(trustStmt("AWS", "999988887777", nil))), want: []findings.Severity{H}},
+		{name: "expired_cross_account", id: role("r", trust(trustStmt("AWS", "999988887777", cond("DateLessThan", "aws:EpochTime", "1767225600")))), want: nil},
 		{name: "with_external_id", id: role("r", trust(trustStmt("AWS", "arn:aws:iam::999988887777:root", cond("StringEquals", "sts:ExternalId", "x")))), want: nil},
 		{name: "same_account", id: role("r", trust(trustStmt("AWS", "arn:aws:iam::111122223333:role/x", nil))), want: nil},
 		{name: "org_restricted", id: role("r", trust(trustStmt("AWS", "arn:aws:iam::999988887777:role/x", cond("StringEquals", "aws:PrincipalOrgID", "o-1")))), want: []findings.Severity{M}},

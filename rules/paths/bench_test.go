@@ -71,3 +71,99 @@ func BenchmarkBuild(b *testing.B) {
 		})
 	}
 }
+
+// edgeCount is the size of a graph: every edge, virtual nodes' included.
+func edgeCount(g *Graph) int {
+	n := 0
+	for _, es := range g.out {
+		n += len(es)
+	}
+	return n
+}
+
+// broadAccount makes an account as large ones look: a shared baseline
+// managed policy on every principal (one document, many attachments), and
+// broad grants on whole resource types held by many principals: deployers
+// with iam:PassRole on every role of the account, pipelines with
+// sts:AssumeRole on every role, task runners with iam:PassRole on "*",
+// user managers with iam:CreateAccessKey on every user.
+func broadAccount(roles, users int) inventory.Inventory {
+	every := func(kind string) string { return "arn:aws:iam::" + acct + ":" + kind + "/*" }
+	var baseline []inventory.Statement
+	for i := range 20 {
+		baseline = append(baseline, on(fmt.Sprintf("arn:aws:s3:::bucket-%d/*", i), "s3:GetObject", "s3:PutObject"),
+			on(fmt.Sprintf("arn:aws:logs:*:%s:log-group:/app/%d:*", acct, i), "logs:CreateLogStream", "logs:PutLogEvents"))
+	}
+	base := managed(arn("policy", "baseline"), baseline...)
+	trusted := []string{"lambda.amazonaws.com", "ec2.amazonaws.com", "ecs-tasks.amazonaws.com", "glue.amazonaws.com"}
+	var inv inventory.Inventory
+	for i := range roles {
+		opts := []opt{base, inline(on(fmt.Sprintf("arn:aws:dynamodb:*:%s:table/t%d", acct, i), "dynamodb:*"))}
+		switch i % 10 {
+		case 0: // deployer
+			opts = append(opts, inline(on(every("role"), "iam:PassRole"), allow("lambda:CreateFunction", "lambda:InvokeFunction", "ec2:RunInstances")))
+		case 1: // pipeline
+			opts = append(opts, inline(on(every("role"), "sts:AssumeRole")))
+		case 2: // task runner
+			opts = append(opts, inline(allow("iam:PassRole", "ecs:RegisterTaskDefinition", "ecs:RunTask")))
+		}
+		if i%500 == 0 {
+			opts = append(opts, inline(admin))
+		}
+		if i%7 == 0 {
+			opts = append(opts, trusts("AWS", acct))
+		} else {
+			opts = append(opts, trusts("Service", trusted[i%len(trusted)]))
+		}
+		if i%3 == 0 {
+			opts = append(opts, attached)
+		}
+		inv.Identities = append(inv.Identities, ident("role", fmt.Sprintf("r%d", i), opts...))
+	}
+	for i := range users {
+		opts := []opt{base}
+		if i%20 == 0 {
+			opts = append(opts, inline(on(every("user"), "iam:CreateAccessKey")))
+		}
+		inv.Identities = append(inv.Identities, ident("user", fmt.Sprintf("u%d", i), opts...))
+	}
+	return inv
+}
+
+// BenchmarkBuildBroadGrants guards the graph against quadratic growth: 4x
+// the roles must cost about 4x the time, not 16x.
+func BenchmarkBuildBroadGrants(b *testing.B) {
+	for _, n := range []int{5000, 20000} {
+		inv := broadAccount(n, n/4)
+		b.Run(fmt.Sprintf("roles=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			reached, edges := 0, 0
+			for i := 0; i < b.N; i++ {
+				g := Build(&inv, asOf)
+				edges = edgeCount(g)
+				reached = 0
+				for j := range inv.Identities {
+					if _, ok := g.ToAdmin(inv.Identities[j].ID); ok {
+						reached++
+					}
+				}
+			}
+			b.ReportMetric(float64(reached), "reach-admin")
+			b.ReportMetric(float64(edges), "edges")
+		})
+	}
+}
+
+// TestBroadGrantsStayLinear guards the graph's size, which decides its
+// time and memory: 4x the principals and roles, all holding broad grants,
+// make at most 4.4x the edges (a graph of one edge per principal and
+// target would make 16x).
+func TestBroadGrantsStayLinear(t *testing.T) {
+	small, large := Build(ptrTo(broadAccount(500, 125)), asOf), Build(ptrTo(broadAccount(2000, 500)), asOf)
+	es, el := edgeCount(small), edgeCount(large)
+	if ratio := float64(el) / float64(es); ratio > 4.4 {
+		t.Errorf("edges grew %.1fx (%d -> %d) for 4x the input", ratio, es, el)
+	}
+}
+
+func ptrTo(inv inventory.Inventory) *inventory.Inventory { return &inv }

@@ -1,6 +1,7 @@
 package paths
 
 import (
+	"fmt"
 	"runtime"
 	"slices"
 	"sort"
@@ -23,6 +24,8 @@ type Graph struct {
 	// shortest distance (in edges) to the sink, and the edge taken first
 	dist []int
 	next []int
+	// AWS users and groups by account
+	users, groups map[string][]int
 }
 
 type node struct {
@@ -102,34 +105,8 @@ type principal struct {
 	n     int
 	id    *inventory.Identity
 	perms *policy.Set
-	// allows are the lower-cased action patterns of its Allow statements
-	// by service; key "*" holds patterns whose service part has a wildcard
-	// (and "*" itself when a statement uses NotAction).
-	allows map[string][]string
-}
-
-func allowPatterns(id *inventory.Identity) map[string][]string {
-	out := map[string][]string{}
-	for _, g := range id.Grants {
-		for _, st := range g.Statements {
-			if !strings.EqualFold(st.Effect, "Allow") {
-				continue
-			}
-			if len(st.NotActions) > 0 {
-				out["*"] = append(out["*"], "*")
-				continue
-			}
-			for _, a := range st.Actions {
-				a = strings.ToLower(a)
-				svc, _, _ := strings.Cut(a, ":")
-				if strings.ContainsAny(svc, "*?") {
-					svc = "*"
-				}
-				out[svc] = append(out[svc], a)
-			}
-		}
-	}
-	return out
+	// member: the principal stands for any member of a group (memberOf).
+	member bool
 }
 
 // builder collects indexes over the inventory.
@@ -183,6 +160,7 @@ func Build(inv *inventory.Inventory, asOf time.Time) *Graph {
 		}
 	}
 	var principals []principal
+	compiler := policy.NewCompiler(asOf) // shared managed policies compile once
 	for i := range inv.Identities {
 		id := &inv.Identities[i]
 		switch id.Kind {
@@ -202,7 +180,8 @@ func Build(inv *inventory.Inventory, asOf time.Time) *Graph {
 		}
 		n := g.add(node{id: id})
 		g.index[id.ID] = n
-		p := principal{n: n, id: id, perms: policy.CompileAt(id, asOf), allows: allowPatterns(id)}
+		perms := compiler.Compile(id)
+		p := principal{n: n, id: id, perms: perms}
 		g.perms[n] = p.perms
 		b.indexIdentity(p)
 		principals = append(principals, p)
@@ -240,6 +219,7 @@ func Build(inv *inventory.Inventory, asOf time.Time) *Graph {
 			b.gcpEdges(p)
 		}
 	}
+	g.users, g.groups = b.users, b.groups
 	g.solve()
 	return g
 }
@@ -332,7 +312,7 @@ func memberOf(grp principal) principal {
 	prefix, _, _ := strings.Cut(g.ID, ":group/")
 	m := &inventory.Identity{ID: prefix + ":user/*", Provider: g.Provider, Kind: inventory.KindAWSUser, Account: g.Account,
 		Name: "a member of " + g.Name, Groups: []string{g.ID}, Grants: g.Grants}
-	return principal{n: grp.n, id: m, perms: grp.perms, allows: grp.allows}
+	return principal{n: grp.n, id: m, perms: grp.perms, member: true}
 }
 
 // rootAccount returns the account a principal value names as a whole
@@ -476,33 +456,66 @@ func allowedAll(p principal, m *Method, target string) (ok, conditional bool) {
 }
 
 // othersAllowed reports whether every action of the method but the
-// target action is allowed on "*" (only then is the target worth a look).
-func othersAllowed(p principal, m *Method) bool {
+// target action is allowed on "*" (only then is the target worth a look),
+// and whether one of them only conditionally.
+func othersAllowed(p principal, m *Method) (ok, conditional bool) {
 	for _, a := range m.Actions {
 		if a == m.TargetAction {
 			continue
 		}
-		if ok, _ := allowed(p, a, "*"); !ok {
-			return false
+		ok, c := allowed(p, a, "*")
+		if !ok {
+			return false, false
 		}
+		conditional = conditional || c
+	}
+	return true, conditional
+}
+
+// reachByPatterns links the principal to the targets of a list (listKey
+// names it) that its Allow patterns for action cover, through one virtual
+// node per pattern. The node is shared by every principal holding the same
+// pattern, so each pattern is matched against the targets once for the
+// whole graph: broad grants (iam:PassRole on every role of the account,
+// held by many principals) cost one edge per principal, not one per
+// principal and target. It returns false, linking nothing, when denies or
+// a boundary make a per-target evaluation necessary.
+func (b *builder) reachByPatterns(p principal, action, listKey string, targets func() []trustRef, e edge, col *collector) bool {
+	pats, ok := p.perms.AllowPatterns(action)
+	if !ok {
+		return false
+	}
+	for _, pat := range pats {
+		pe := e
+		pe.conditional = e.conditional || pat.Conditional
+		col.linkVirtualRefs(listKey+"|"+pat.Resource, listKey+" matching "+pat.Resource, func() []trustRef {
+			var out []trustRef
+			for _, t := range targets() {
+				if policy.Match(pat.Resource, b.g.nodes[t.role].id.ID) {
+					out = append(out, t)
+				}
+			}
+			return out
+		}, pe)
 	}
 	return true
 }
 
+// refsOf turns a target list into unconditional trust references.
+func refsOf(targets func() []int) func() []trustRef {
+	return func() []trustRef {
+		ts := targets()
+		out := make([]trustRef, len(ts))
+		for i, t := range ts {
+			out[i] = trustRef{role: t}
+		}
+		return out
+	}
+}
+
 // hasAllow reports whether any Allow statement could grant the action
 // somewhere (so per-target checks are worth making).
-func hasAllow(p principal, action string) bool {
-	action = strings.ToLower(action)
-	svc, _, _ := strings.Cut(action, ":")
-	for _, key := range []string{svc, "*"} {
-		for _, a := range p.allows[key] {
-			if policy.Overlap(a, action) {
-				return true
-			}
-		}
-	}
-	return false
-}
+func hasAllow(p principal, action string) bool { return p.perms.MayAllow(action) }
 
 // candidates narrows targets to those some Allow statement for the action
 // could cover, for per-target evaluation when the action is not allowed
@@ -581,7 +594,11 @@ func (b *builder) awsEdges(p principal, col *collector) {
 				continue
 			}
 			if ok, c := allowed(p, m.TargetAction, p.id.ID); ok && canEscape() {
-				col.link(sink, edge{method: m, conditional: c, via: "its own policies"})
+				via := "its own policies"
+				if p.member {
+					via = "a member's own policies"
+				}
+				col.link(sink, edge{method: m, conditional: c, via: via})
 			}
 		case selfGroup:
 			for _, grp := range p.id.Groups {
@@ -604,7 +621,7 @@ func (b *builder) awsEdges(p principal, col *collector) {
 				}
 			}
 		case joinGroup:
-			if !isUser || !canEscape() || strings.HasSuffix(p.id.ID, ":user/*") {
+			if !isUser || !canEscape() || p.member {
 				continue // a group's stand-in member does not join further groups
 			}
 			joined := false
@@ -633,14 +650,21 @@ func (b *builder) awsEdges(p principal, col *collector) {
 			// console password: both login-profile methods may work on any
 			// user, conditionally.
 			unknown := m.Password != nil && b.passwordUnknown[acct]
+			list := "users/" + acct
 			targets := func() []int {
 				if m.Password == nil || unknown {
 					return b.users[acct]
 				}
 				return b.byPassword[acct][*m.Password]
 			}
+			if m.Password != nil && !unknown {
+				list += fmt.Sprintf("/password=%v", *m.Password)
+			}
 			if ok, c := allowed(p, m.TargetAction, "*"); ok {
 				col.linkVirtual(m.ID+"/"+acct, "users of "+acct, targets, edge{method: m, conditional: c || unknown})
+				continue
+			}
+			if b.reachByPatterns(p, m.TargetAction, list, refsOf(targets), edge{method: m, conditional: unknown}, col) {
 				continue
 			}
 			for _, u := range candidates(p, m.TargetAction, targets(), b.g) {
@@ -677,7 +701,11 @@ func (b *builder) awsEdges(p principal, col *collector) {
 				col.linkVirtual(m.ID+"/"+service+"/"+acct, "roles trusted by "+service+" in "+acct, targets, edge{method: m, conditional: c, possible: m.kind == existing})
 				continue
 			}
-			if m.kind == existing || !othersAllowed(p, m) {
+			others, otherCond := othersAllowed(p, m)
+			if m.kind == existing || !others {
+				continue
+			}
+			if b.reachByPatterns(p, m.TargetAction, "trusted/"+service+"/"+acct, refsOf(targets), edge{method: m, conditional: otherCond}, col) {
 				continue
 			}
 			for _, r := range candidates(p, m.TargetAction, targets(), b.g) {
@@ -689,7 +717,7 @@ func (b *builder) awsEdges(p principal, col *collector) {
 	}
 }
 
-func anyAllow(p principal) bool { return len(p.allows) > 0 }
+func anyAllow(p principal) bool { return p.perms.AnyAllow() }
 
 func hasPassword(id *inventory.Identity) bool {
 	for _, c := range id.Credentials {
@@ -735,6 +763,12 @@ func (b *builder) assumeEdges(p principal, m *Method, col *collector) {
 		return
 	}
 	if !hasAllow(p, "sts:AssumeRole") {
+		return
+	}
+	// Unless the principal may also edit roles (then each role it can
+	// assume is checked for editThenAssume), match its patterns once.
+	if !hasAllow(p, "iam:AttachRolePolicy") && !hasAllow(p, "iam:PutRolePolicy") &&
+		b.reachByPatterns(p, "sts:AssumeRole", "assume/"+acct, func() []trustRef { return t.refs }, edge{method: m}, col) {
 		return
 	}
 	for _, rn := range candidates(p, "sts:AssumeRole", t.roles, b.g) {
@@ -1021,7 +1055,28 @@ func (g *Graph) Edges() []Edge {
 		}
 		return out[i].To < out[j].To
 	})
-	return out
+	// A target two resource patterns reach (through two virtual nodes)
+	// is one edge.
+	seen := make(map[Edge]bool, len(out))
+	return slices.DeleteFunc(out, func(e Edge) bool {
+		dup := seen[e]
+		seen[e] = true
+		return dup
+	})
+}
+
+// Some returns up to n AWS users ("user") or groups ("group") of an
+// account, in inventory order, and how many there are.
+func (g *Graph) Some(account, kind string, n int) (names []string, total int) {
+	byAcct := g.users
+	if kind == "group" {
+		byAcct = g.groups
+	}
+	ns := byAcct[account]
+	for _, i := range ns[:min(n, len(ns))] {
+		names = append(names, g.nodes[i].id.Name)
+	}
+	return names, len(ns)
 }
 
 // Perms returns the compiled permissions of an identity in the graph, so

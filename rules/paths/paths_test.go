@@ -308,6 +308,12 @@ func TestJoinGroupThatEscalates(t *testing.T) {
 			}
 		})
 	}
+	// The path names the group and what a member does there.
+	inv0 := inventory.Inventory{Identities: []inventory.Identity{ident("user", "a", inline(allow("iam:AddUserToGroup"))), ident("group", "devs", inline(allow("iam:*")))}}
+	p, _ := Build(&inv0, asOf).ToAdmin(arn("user", "a"))
+	if len(p.Steps) != 2 || p.Steps[0].ToName != "devs" || p.Steps[1].Via != "a member's own policies" {
+		t.Errorf("steps %+v", p.Steps)
+	}
 	// A group is no start of a path: it does not act.
 	inv := inventory.Inventory{Identities: []inventory.Identity{ident("group", "devs", inline(allow("iam:*")))}}
 	if _, ok := Build(&inv, asOf).ToAdmin(arn("group", "devs")); ok {
@@ -347,5 +353,22 @@ func TestPasswordStateUnknownWithoutCredentialReport(t *testing.T) {
 				t.Errorf("conditional %v, want %v: %+v", p.Conditional(), tt.conditional, p.Steps)
 			}
 		})
+	}
+}
+
+func TestEdgesOncePerTarget(t *testing.T) {
+	// Two resource patterns of one principal cover the same role.
+	inv := inventory.Inventory{Identities: []inventory.Identity{
+		ident("user", "a", inline(on(arn("role", "*"), "iam:PassRole"), on(arn("role", "admin-*"), "iam:PassRole"), allow("lambda:CreateFunction", "lambda:InvokeFunction"))),
+		ident("role", "admin-fn", inline(admin), trusts("Service", "lambda.amazonaws.com")),
+	}}
+	var n int
+	for _, e := range Build(&inv, asOf).Edges() {
+		if e.From == arn("user", "a") && e.To == arn("role", "admin-fn") {
+			n++
+		}
+	}
+	if n != 1 { // create-invoke (event-source needs CreateEventSourceMapping)
+		t.Errorf("%d edges from a to admin-fn, want 1", n)
 	}
 }

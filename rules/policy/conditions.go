@@ -91,7 +91,21 @@ func decideCondition(c inventory.Condition, asOf time.Time, caller Caller) Truth
 	}
 	op = strings.TrimPrefix(strings.TrimPrefix(op, "foranyvalue:"), "forallvalues:")
 	op, ifExists := strings.CutSuffix(op, "ifexists")
-	switch strings.ToLower(c.Key) {
+	key := strings.ToLower(c.Key)
+	if op == "null" && len(c.Values) == 1 {
+		// Null "true" holds when the key is absent. The clock keys are
+		// always present; the token issue time is present in every
+		// request of a session caller and absent with long-term keys.
+		present := key == "aws:currenttime" || key == "aws:epochtime" || (key == "aws:tokenissuetime" && caller == SessionCaller)
+		switch {
+		case !present:
+			return Unknown
+		case strings.EqualFold(c.Values[0], "true"):
+			return False
+		}
+		return True
+	}
+	switch key {
 	case "aws:currenttime":
 		return dateTruth(op, c.Values, asOf)
 	case "aws:epochtime":

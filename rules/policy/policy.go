@@ -5,6 +5,7 @@
 package policy
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -43,11 +44,75 @@ type stmt struct {
 	src         *inventory.Statement
 }
 
-// Set is the compiled permission set of one identity.
+// Set is the compiled permission set of one identity: one segment of
+// compiled statements per grant. Segments of shared managed policies are
+// shared between the sets of a Compiler.
 type Set struct {
-	identity    []stmt
-	boundary    []stmt
+	identity    []*segment
+	boundary    []*segment
 	hasBoundary bool
+}
+
+// segment is one grant, compiled: its statements, and its Allow action
+// patterns by service ("*" for patterns whose service has a wildcard, and
+// for NotAction statements) so a set can tell quickly whether an action
+// may be allowed at all.
+type segment struct {
+	stmts  []stmt
+	allows map[string][]string
+}
+
+func newSegment(stmts []stmt) *segment {
+	sg := &segment{stmts: stmts, allows: map[string][]string{}}
+	for i := range stmts {
+		st := &stmts[i]
+		switch {
+		case st.deny:
+		case st.notAction:
+			if !slices.Contains(sg.allows["*"], "*") {
+				sg.allows["*"] = append(sg.allows["*"], "*")
+			}
+		default:
+			for _, a := range st.actions {
+				svc, _, _ := strings.Cut(a, ":")
+				if strings.ContainsAny(svc, "*?") {
+					svc = "*"
+				}
+				if !slices.Contains(sg.allows[svc], a) {
+					sg.allows[svc] = append(sg.allows[svc], a)
+				}
+			}
+		}
+	}
+	return sg
+}
+
+// MayAllow reports whether some Allow statement could grant the action on
+// some resource (its pattern overlaps the action), so that evaluating the
+// action is worth it. Denies and the boundary are not considered.
+func (s *Set) MayAllow(action string) bool {
+	action = strings.ToLower(action)
+	svc, _, _ := strings.Cut(action, ":")
+	for _, sg := range s.identity {
+		for _, key := range [2]string{svc, "*"} {
+			for _, a := range sg.allows[key] {
+				if Overlap(a, action) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// AnyAllow reports whether the set has any Allow statement.
+func (s *Set) AnyAllow() bool {
+	for _, sg := range s.identity {
+		if len(sg.allows) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // Compile prepares an identity's grants and boundary for evaluation,
@@ -60,44 +125,103 @@ func Compile(id *inventory.Identity) *Set { return CompileAt(id, time.Time{}) }
 // conditions all hold counts as unconditional). Other conditions stay
 // unknown, and their statements conditional.
 func CompileAt(id *inventory.Identity, asOf time.Time) *Set {
+	return (&Compiler{asOf: asOf}).Compile(id)
+}
+
+// Compiler compiles the permissions of many identities as of one time,
+// compiling each grant once however many identities share it (a managed
+// policy attached to thousands of roles is one document, compiled once and
+// shared read-only). It is not safe for concurrent use.
+type Compiler struct {
+	asOf  time.Time
+	cache map[grantKey]*segment
+}
+
+// grantKey identifies a compiled grant: its statements (by address: the
+// readers share one slice per managed policy), how it reaches the identity
+// and the kind of caller.
+type grantKey struct {
+	first          *inventory.Statement
+	n              int
+	caller         Caller
+	source, policy string
+	via            string
+}
+
+// NewCompiler returns a compiler that shares compiled grants.
+func NewCompiler(asOf time.Time) *Compiler {
+	return &Compiler{asOf: asOf, cache: map[grantKey]*segment{}}
+}
+
+// Compile prepares an identity's grants and boundary for evaluation as of
+// the compiler's time (see CompileAt).
+func (c *Compiler) Compile(id *inventory.Identity) *Set {
 	s := &Set{}
-	c := CallerOf(id)
+	caller := CallerOf(id)
+	s.identity = make([]*segment, 0, len(id.Grants))
 	for gi := range id.Grants {
-		s.identity = appendFor(s.identity, &id.Grants[gi], id.Grants[gi].Statements, asOf, c)
+		if seg := c.grant(&id.Grants[gi], caller); seg != nil {
+			s.identity = append(s.identity, seg)
+		}
 	}
 	if id.Boundary != nil {
 		s.hasBoundary = true
-		s.boundary = appendFor(s.boundary, id.Boundary, id.Boundary.Statements, asOf, c)
+		if seg := c.grant(id.Boundary, caller); seg != nil {
+			s.boundary = []*segment{seg}
+		}
 	}
 	return s
+}
+
+// grant compiles one grant, from the cache when the compiler has one.
+func (c *Compiler) grant(g *inventory.Grant, caller Caller) *segment {
+	stmts := g.Statements
+	if len(stmts) == 0 && isAdministratorAccess(g.PolicyID) {
+		stmts = administratorAccess // attached, document missing from the export
+	}
+	if len(stmts) == 0 {
+		return nil
+	}
+	var key grantKey
+	if c.cache != nil {
+		key = grantKey{first: &stmts[0], n: len(stmts), caller: caller, source: g.Source, policy: g.PolicyName, via: g.Via}
+		if seg, ok := c.cache[key]; ok {
+			return seg
+		}
+	}
+	compiled := c.append(nil, g, stmts, caller)
+	if len(compiled) == 0 {
+		return nil
+	}
+	seg := newSegment(compiled)
+	if c.cache != nil {
+		c.cache[key] = seg
+	}
+	return seg
 }
 
 // FromStatements compiles loose statements (another policy version, a
 // policy being considered) for evaluation with EvaluateStatements.
 func FromStatements(g *inventory.Grant, stmts []inventory.Statement, asOf time.Time) *Set {
-	return &Set{identity: AppendStatements(nil, g, stmts, asOf)}
+	return &Set{identity: []*segment{newSegment(AppendStatements(nil, g, stmts, asOf))}}
 }
 
 // AppendStatements compiles statements of grant g onto out, for a caller
 // of unknown kind.
 func AppendStatements(out []stmt, g *inventory.Grant, stmts []inventory.Statement, asOf time.Time) []stmt {
-	return appendFor(out, g, stmts, asOf, AnyCaller)
+	return (&Compiler{asOf: asOf}).append(out, g, stmts, AnyCaller)
 }
 
-func appendFor(out []stmt, g *inventory.Grant, stmts []inventory.Statement, asOf time.Time, caller Caller) []stmt {
-	if len(stmts) == 0 && isAdministratorAccess(g.PolicyID) {
-		stmts = administratorAccess // attached, document missing from the export
-	}
+func (cp *Compiler) append(out []stmt, g *inventory.Grant, stmts []inventory.Statement, caller Caller) []stmt {
 	for si := range stmts {
 		st := &stmts[si]
-		truth := When(st, asOf, caller)
+		truth := When(st, cp.asOf, caller)
 		if truth == False {
 			continue // a condition that cannot hold as of asOf
 		}
-		conditional := truth == Unknown
 		c := stmt{
 			deny:        strings.EqualFold(st.Effect, "Deny"),
-			conditional: conditional,
+			conditional: truth == Unknown,
 			ref:         Ref{Source: g.Source, Policy: g.PolicyName, Via: g.Via, Sid: st.Sid},
 			src:         st,
 		}
@@ -174,17 +298,88 @@ func (d Decision) Unconditional() bool { return d.Allowed && !d.Conditional }
 func (s *Set) ResourcesFor(action string) []string {
 	action = strings.ToLower(action)
 	var out []string
-	for i := range s.identity {
-		st := &s.identity[i]
-		if st.deny || !st.actionCovers(action) {
-			continue
+	for _, sg := range s.identity {
+		for i := range sg.stmts {
+			st := &sg.stmts[i]
+			if st.deny || !st.actionCovers(action) {
+				continue
+			}
+			if st.notResource {
+				return []string{"*"}
+			}
+			out = append(out, st.resources...)
 		}
-		if st.notResource {
-			return []string{"*"}
-		}
-		out = append(out, st.resources...)
 	}
 	return out
+}
+
+// AllowActions calls fn with each Allow statement's lower-cased action
+// patterns ("*" for a NotAction statement, which may grant any action).
+func (s *Set) AllowActions(fn func(pattern string)) {
+	for _, sg := range s.identity {
+		for i := range sg.stmts {
+			st := &sg.stmts[i]
+			switch {
+			case st.deny:
+			case st.notAction:
+				fn("*")
+			default:
+				for _, a := range st.actions {
+					fn(a)
+				}
+			}
+		}
+	}
+}
+
+// Pattern is a resource pattern on which an Allow statement grants an
+// action.
+type Pattern struct {
+	Resource    string
+	Conditional bool
+}
+
+// AllowPatterns returns the resource patterns on which the Allow
+// statements grant the action, when they alone decide the action on any
+// resource: no Deny statement touches the action, no Allow uses
+// NotResource, and there is no permissions boundary. ok is false otherwise;
+// evaluate each resource then. A resource is allowed exactly when some
+// pattern matches it (policy.Match), conditionally when only conditional
+// patterns do. Each pattern appears once, unconditional if any statement
+// grants it so.
+func (s *Set) AllowPatterns(action string) (out []Pattern, ok bool) {
+	if s.hasBoundary {
+		return nil, false
+	}
+	action = strings.ToLower(action)
+	for _, sg := range s.identity {
+		for i := range sg.stmts {
+			st := &sg.stmts[i]
+			if st.deny {
+				if st.actionOverlaps(action) {
+					return nil, false
+				}
+				continue
+			}
+			if !st.actionCovers(action) {
+				continue
+			}
+			if st.notResource {
+				return nil, false
+			}
+		next:
+			for _, r := range st.resources {
+				for j := range out {
+					if out[j].Resource == r {
+						out[j].Conditional = out[j].Conditional && st.conditional
+						continue next
+					}
+				}
+				out = append(out, Pattern{Resource: r, Conditional: st.conditional})
+			}
+		}
+	}
+	return out, true
 }
 
 // Evaluate decides whether the identity may perform action on resource.
@@ -211,10 +406,23 @@ func (s *Set) Evaluate(action, resource string) Decision {
 	return d
 }
 
-func decide(stmts []stmt, action, resource string) Decision {
+func decide(segs []*segment, action, resource string) Decision {
 	var d Decision
 	unconditionalAllow := false
 	conditionalDeny := false
+	for _, seg := range segs {
+		decideSegment(&d, seg.stmts, action, resource, &unconditionalAllow, &conditionalDeny)
+	}
+	if len(d.DeniedBy) > 0 || len(d.AllowedBy) == 0 {
+		d.Allowed = false
+		return d
+	}
+	d.Allowed = true
+	d.Conditional = !unconditionalAllow || conditionalDeny
+	return d
+}
+
+func decideSegment(d *Decision, stmts []stmt, action, resource string, unconditionalAllow, conditionalDeny *bool) {
 	for i := range stmts {
 		st := &stmts[i]
 		if st.deny {
@@ -223,7 +431,7 @@ func decide(stmts []stmt, action, resource string) Decision {
 			case full && !st.conditional:
 				d.DeniedBy = append(d.DeniedBy, st.ref)
 			case full:
-				conditionalDeny = true
+				*conditionalDeny = true
 				d.PartlyDeniedBy = append(d.PartlyDeniedBy, st.ref)
 			case part:
 				d.PartlyDeniedBy = append(d.PartlyDeniedBy, st.ref)
@@ -234,17 +442,10 @@ func decide(stmts []stmt, action, resource string) Decision {
 			d.AllowedBy = append(d.AllowedBy, st.ref)
 			d.Statements = append(d.Statements, st.src)
 			if !st.conditional {
-				unconditionalAllow = true
+				*unconditionalAllow = true
 			}
 		}
 	}
-	if len(d.DeniedBy) > 0 || len(d.AllowedBy) == 0 {
-		d.Allowed = false
-		return d
-	}
-	d.Allowed = true
-	d.Conditional = !unconditionalAllow || conditionalDeny
-	return d
 }
 
 // coversAllow reports whether an Allow statement grants the whole request.

@@ -198,6 +198,11 @@ func TestDateConditionKeysAndOperators(t *testing.T) {
 		{"DateGreaterThan", "aws:TokenIssueTime", []string{past}, AnyCaller, Unknown},
 		{"DateGreaterThanIfExists", "aws:TokenIssueTime", []string{past}, AnyCaller, True},
 		{"DateNotEquals", "aws:TokenIssueTime", []string{past}, AnyCaller, True},
+		// Null: the clock keys are always present, the issue time in sessions
+		{"Null", "aws:TokenIssueTime", []string{"true"}, SessionCaller, False},
+		{"Null", "aws:TokenIssueTime", []string{"false"}, SessionCaller, True},
+		{"Null", "aws:TokenIssueTime", []string{"true"}, AnyCaller, Unknown},
+		{"Null", "aws:CurrentTime", []string{"true"}, AnyCaller, False},
 		// other keys stay unknown
 		{"DateLessThan", "aws:MultiFactorAuthAge", []string{past}, AnyCaller, Unknown},
 	}
@@ -213,8 +218,9 @@ func TestTokenIssueTimeRevocation(t *testing.T) {
 	// The console's "revoke active sessions" policy denies sessions issued
 	// before the revocation; a role's new sessions are not affected.
 	asOf := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	// As the IAM console writes it (AWSRevokeOlderSessions): milliseconds.
 	revoke := inventory.Statement{Effect: "Deny", Actions: []string{"*"}, Resources: []string{"*"},
-		Conditions: []inventory.Condition{{Operator: "DateLessThan", Key: "aws:TokenIssueTime", Values: []string{"2026-03-01T00:00:00Z"}}}}
+		Conditions: []inventory.Condition{{Operator: "DateLessThan", Key: "aws:TokenIssueTime", Values: []string{"2026-03-01T17:03:38.409Z"}}}}
 	id := ident(nil, []inventory.Statement{allow("*"), revoke})
 	id.Kind = inventory.KindAWSRole
 	if d := CompileAt(id, asOf).Evaluate("*", "*"); !d.Unconditional() {
@@ -253,4 +259,46 @@ func TestGCPRequestTimeConditions(t *testing.T) {
 			t.Errorf("%s = %d, want %d", tt.expr, got, tt.want)
 		}
 	}
+}
+
+func TestCompilerSharesManagedPolicies(t *testing.T) {
+	doc := []inventory.Statement{allow("s3:*"), deny("s3:DeleteBucket")}
+	attach := func(source, via string) *inventory.Identity {
+		return &inventory.Identity{Kind: inventory.KindAWSRole, Grants: []inventory.Grant{{Source: source, PolicyName: "base", PolicyID: "arn:aws:iam::1:policy/base", Via: via, Statements: doc}}}
+	}
+	c := NewCompiler(time.Time{})
+	a, b, viaGroup := c.Compile(attach("managed", "")), c.Compile(attach("managed", "")), c.Compile(attach("group", "devs"))
+	if a.identity[0] != b.identity[0] {
+		t.Errorf("one managed policy compiled twice")
+	}
+	if a.identity[0] == viaGroup.identity[0] {
+		t.Errorf("a policy reached through a group shares the direct attachment's references")
+	}
+	d := viaGroup.Evaluate("s3:GetObject", "*")
+	if !d.Allowed || d.AllowedBy[0].String() != "group policy base via group devs" {
+		t.Errorf("decision %+v", d)
+	}
+	if d := b.Evaluate("s3:DeleteBucket", "*"); d.Allowed {
+		t.Errorf("shared deny lost")
+	}
+}
+
+// FuzzCEL: any condition expression an export carries is decided or left
+// unknown, never a panic, and the same expression always gets the same
+// answer.
+func FuzzCEL(f *testing.F) {
+	for _, s := range []string{
+		`request.time < timestamp("2020-01-01T00:00:00Z")`,
+		`(request.time > timestamp('2026-01-01T00:00:00.000Z') && request.time < timestamp("2027-01-01T00:00:00Z")) || !(resource.name == "x")`,
+		`resource.name.startsWith("projects/_/buckets/a\\"(")`, `((`, `)`, `!`, `"`, `&&||`,
+	} {
+		f.Add(s)
+	}
+	asOf := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, expr string) {
+		a, b := celTruth(expr, asOf), celTruth(expr, asOf)
+		if a != b || a < Unknown || a > False {
+			t.Fatalf("celTruth(%q) = %d then %d", expr, a, b)
+		}
+	})
 }
