@@ -192,11 +192,12 @@ func (a *account) warn(format string, args ...any) {
 	a.warnings = append(a.warnings, fmt.Sprintf(format, args...))
 }
 
-// agentServices are the service principals whose trust marks an AI agent.
+// agentServices are the service principals whose trust marks an AI agent:
+// agent services only, not services that merely run ML workloads
+// (SageMaker). rules.Classify makes the final decision.
 var agentServices = map[string]bool{
 	"bedrock.amazonaws.com":           true,
 	"bedrock-agentcore.amazonaws.com": true,
-	"sagemaker.amazonaws.com":         true,
 }
 
 // excludedRole says why a role is out of scope by default, or "".
@@ -364,7 +365,7 @@ func (a *account) build(mode string) inventory.Inventory {
 	}
 	if a.report == nil {
 		a.warn("no credential report for this account: passwords, key ages and key use of users were not assessed")
-		src.NotAssessed = append(src.NotAssessed, "user credentials")
+		src.NotAssessed = append(src.NotAssessed, inventory.NotAssessedUserCredentials)
 	}
 	detailed := map[string]bool{}
 	for i := range a.details.UserDetailList {
