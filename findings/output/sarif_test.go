@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -345,5 +346,17 @@ func TestSARIFGitHubGzipLimit(t *testing.T) {
 	}
 	if first := m(m(a(run["results"])[0])["properties"])["severity"]; first != "critical" {
 		t.Errorf("first kept result is %v, want critical", first)
+	}
+}
+
+// BenchmarkSARIFGitHub renders a 100,000-finding account for GitHub: the
+// 25,000 most severe results are kept.
+func BenchmarkSARIFGitHub(b *testing.B) {
+	r := largeReport(100000)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := WriteSARIF(io.Discard, r, SARIFOptions{Profile: ProfileGitHub}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
