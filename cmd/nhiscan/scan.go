@@ -86,6 +86,8 @@ func newScanCmd(env *environment) *cobra.Command {
 
   nhiscan scan aws                 scan live with the standard AWS credential chain
   nhiscan scan aws --org --assume-role NhiscanAudit
+  nhiscan scan aws --assume-role NhiscanAudit --account ID [--account ID]
+                                   one shard of the organization (nhiscan org accounts)
   nhiscan scan gcp --project P [--project Q] | --organization N
   nhiscan scan --input DIR|FILE    scan offline exports (aws CLI, gcloud, Cloud Asset)
   nhiscan scan --demo              scan the embedded demo account
