@@ -352,7 +352,7 @@ func leftOut(kept int, omitted []*findings.Finding) sarifNotification {
 		rl = append(rl, fmt.Sprintf("%s %d", id, byRule[id]))
 	}
 	return sarifNotification{Level: "warning", Message: sarifText{Text: fmt.Sprintf(
-		"%d results were left out of this run to stay within GitHub's limits (it accepts %d results per run and 10 MB gzipped per file, and shows the first 5,000): "+
+		"%d results were left out of this run to stay within GitHub's limits (it accepts %d results per run and 10 MB gzipped per file, and shows the first 5000): "+
 			"the %d kept are the most severe. Left out, by severity: %s; by rule: %s. "+
 			"Every result is in the JSON report (--format json) and in SARIF with --sarif-profile audit; --severity narrows the report.",
 		len(omitted), githubLimits.results, kept, strings.Join(sev, ", "), strings.Join(rl, ", "))}}
