@@ -360,3 +360,25 @@ func BenchmarkSARIFGitHub(b *testing.B) {
 		}
 	}
 }
+
+func TestEncodeSARIFMatchesEncodingJSON(t *testing.T) {
+	failed := sampleReport(3)
+	failed.Sources[1].Status, failed.Sources[1].Error = "failed", `denied: "results": [] in a message`
+	failed.Findings[0].Message = `a "results": [] inside a string`
+	failed.Findings[1].Suppression = &findings.Suppression{Rule: "NHI-TST-001", Reason: "<accepted> & known"}
+	for name, r := range map[string]*findings.Report{"sample": sampleReport(2), "failed": failed, "none": {SchemaVersion: "1"}, "large": largeReport(200)} {
+		for _, profile := range []string{ProfileGitHub, ProfileAudit} {
+			log := buildSARIF(r, SARIFOptions{Profile: profile}, 30)
+			var want, got bytes.Buffer
+			if err := encodeJSON(&want, log); err != nil {
+				t.Fatal(err)
+			}
+			if err := encodeSARIF(&got, log); err != nil {
+				t.Fatal(err)
+			}
+			if got.String() != want.String() {
+				t.Errorf("%s %s: encodeSARIF differs from encoding/json", name, profile)
+			}
+		}
+	}
+}
