@@ -158,9 +158,9 @@ func writeSyntheticAccount(tb testing.TB, dir string, roles, users, policies int
 // 5,000 users and 4,000 customer-managed policies. After the timed runs it
 // times each phase once and reports it: load-ms (read and parse the
 // exports into the inventory), graph-ms (the escalation graph,
-// paths.Build), rules-ms (every rule, less the graph build rules.Run does
-// itself), json-ms and table-ms (rendering), with table-MB the bytes the
-// table renderer allocates.
+// paths.Build), rules-ms (every rule but the two that read the graph),
+// json-ms and table-ms (rendering), with table-MB the bytes the table
+// renderer allocates.
 func BenchmarkOfflineScan(b *testing.B) {
 	for _, scale := range []int{1, 2, 4} {
 		roles, users, policies := 5000*scale, 1250*scale, 1000*scale
@@ -208,16 +208,22 @@ func scanPhases(tb testing.TB, env *environment, dir string) map[string]float64 
 	rules.Classify(&inv, &cfg)
 	t0 = time.Now()
 	paths.Build(&inv, asOf)
-	graph := time.Since(t0)
-	out["graph-ms"] = ms(graph)
+	out["graph-ms"] = ms(time.Since(t0))
 
-	t0 = time.Now()
+	// rules-ms: every rule but the two that read the graph, so that the
+	// graph is not built again; then every rule for the findings.
 	catalogue := rules.All()
+	other := cfg
+	other.Disabled = map[string]bool{"NHI-ESC-001": true, "NHI-DEL-006": true}
+	t0 = time.Now()
+	if _, err := rules.Run(context.Background(), &inv, catalogue, other); err != nil {
+		tb.Fatal(err)
+	}
+	out["rules-ms"] = ms(time.Since(t0))
 	fs, err := rules.Run(context.Background(), &inv, catalogue, cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	out["rules-ms"] = ms(max(time.Since(t0)-graph, 0))
 
 	r := &findings.Report{SchemaVersion: findings.SchemaVersion, Tool: findings.Tool{Name: "nhiscan", Version: "bench"}, AsOf: asOf,
 		Sources: toSources(inv.Sources), Findings: fs, Summary: findings.Summarize(fs, len(inv.Identities))}

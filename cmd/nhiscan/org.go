@@ -69,7 +69,8 @@ organization, as JSON, to fan a scan out over CI jobs:
                                                Indexed Job's JOB_COMPLETION_INDEX)
 
 Each job then runs 'nhiscan scan aws --assume-role ROLE ARGS' (or 'scan gcp
-ARGS') with --format json, and 'nhiscan merge' joins the reports.`,
+ARGS', which names the organization and the shard's projects) with
+--format json, and 'nhiscan merge' joins the reports.`,
 		Args:      cobra.ExactArgs(1),
 		ValidArgs: []string{"aws", "gcp"},
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -80,7 +81,7 @@ ARGS') with --format json, and 'nhiscan merge' joins the reports.`,
 				return inputError{errors.New("give --matrix or --shard, not both")}
 			}
 			list := scopeList{Provider: args[0], Scopes: []scope{}}
-			flag := "--account"
+			flag, prefix := "--account", ""
 			switch args[0] {
 			case "aws":
 				if gcpOrg != "" {
@@ -98,7 +99,9 @@ ARGS') with --format json, and 'nhiscan merge' joins the reports.`,
 					list.Scopes = append(list.Scopes, scope{ID: a.ID, Name: a.Name})
 				}
 			case "gcp":
-				flag = "--project"
+				// A shard keeps --organization: its projects inherit the
+				// folder and organization policies.
+				flag, prefix = "--project", "--organization "+gcpOrg+" "
 				if gcpOrg == "" {
 					return inputError{errors.New("gcp: name the --organization whose projects to list")}
 				}
@@ -119,7 +122,7 @@ ARGS') with --format json, and 'nhiscan merge' joins the reports.`,
 			default:
 				return inputError{fmt.Errorf("unknown provider %q (want aws or gcp)", args[0])}
 			}
-			shards := chunk(list.Scopes, per, flag)
+			shards := chunk(list.Scopes, per, prefix, flag)
 			out := cmd.OutOrStdout()
 			switch {
 			case shard >= 0:
@@ -152,8 +155,8 @@ ARGS') with --format json, and 'nhiscan merge' joins the reports.`,
 }
 
 // chunk groups scopes into shards of per, each with the scan flags that
-// select it.
-func chunk(scopes []scope, per int, flag string) []matrixEntry {
+// select it: prefix, then flag and id for each scope.
+func chunk(scopes []scope, per int, prefix, flag string) []matrixEntry {
 	var out []matrixEntry
 	for i := 0; i < len(scopes); i += per {
 		part := scopes[i:min(i+per, len(scopes))]
@@ -163,7 +166,7 @@ func chunk(scopes []scope, per int, flag string) []matrixEntry {
 			ids[j] = s.ID
 			args[j] = flag + " " + s.ID
 		}
-		out = append(out, matrixEntry{Shard: len(out), Scopes: strings.Join(ids, " "), Args: strings.Join(args, " ")})
+		out = append(out, matrixEntry{Shard: len(out), Scopes: strings.Join(ids, " "), Args: prefix + strings.Join(args, " ")})
 	}
 	return out
 }

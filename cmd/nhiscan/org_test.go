@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"cloud.google.com/go/iam/apiv1/iampb"
+
 	"github.com/nhiscan/nhiscan/scanners/aws/awstest"
 	"github.com/nhiscan/nhiscan/scanners/gcp/gcptest"
 )
@@ -94,11 +96,26 @@ func TestScanAWSAccountShards(t *testing.T) {
 func TestOrgAccountsGCP(t *testing.T) {
 	srv := gcptest.New(t, "demo/gcp")
 	srv.Org = &gcptest.Org{ID: "555", Folders: map[string]string{"folders/777": "organizations/555"}, ProjectParent: map[string]string{"acme-prod": "folders/777"}}
+	srv.SetPolicy("organizations/555", &iampb.Policy{Bindings: []*iampb.Binding{{Role: "roles/owner", Members: []string{"serviceAccount:tidy@acme-prod.iam.gserviceaccount.com"}}}})
 	r := runCLI(t, gcpEnv(srv), "org", "accounts", "gcp", "--organization", "555", "--matrix")
-	want := `{"include":[{"shard":0,"scopes":"acme-prod","args":"--project acme-prod"}]}` + "\n"
+	want := `{"include":[{"shard":0,"scopes":"acme-prod","args":"--organization 555 --project acme-prod"}]}` + "\n"
 	if r.code != 0 || r.stdout != want {
 		t.Errorf("exit %d: %s %s", r.code, r.stdout, r.stderr)
 	}
+
+	// The shard's scan equals the organization's: the project keeps the
+	// owner role it inherits from the organization.
+	asOf := []string{"--as-of", "2026-11-01T00:00:00Z", "--format", "json"}
+	whole := runCLI(t, gcpEnv(srv), append([]string{"scan", "gcp", "--organization", "555"}, asOf...)...)
+	shard := runCLI(t, gcpEnv(srv), append(append([]string{"scan", "gcp"}, strings.Fields("--organization 555 --project acme-prod")...), asOf...)...)
+	if whole.code != 0 || shard.code != 0 || shard.stdout != whole.stdout || !strings.Contains(whole.stdout, "roles/owner") {
+		t.Errorf("shard differs from the organization's scan: exit %d / %d", whole.code, shard.code)
+	}
+	r = runCLI(t, gcpEnv(srv), append([]string{"scan", "gcp", "--organization", "555", "--project", "acme-prod", "--project", "elsewhere"}, asOf...)...)
+	if r.code != exitPartial || !strings.Contains(r.stderr, "error: gcp elsewhere: not an ACTIVE project of organizations/555") {
+		t.Errorf("project outside the organization: exit %d, %q", r.code, r.stderr)
+	}
+
 	r = runCLI(t, gcpEnv(srv), "org", "accounts", "gcp")
 	if r.code != exitUsage || !strings.Contains(r.stderr, "--organization") {
 		t.Errorf("no organization: exit %d, %q", r.code, r.stderr)

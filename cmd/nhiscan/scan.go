@@ -73,7 +73,7 @@ func (o *inputOptions) register(cmd *cobra.Command) {
 	f.StringVar(&o.assumeRole, "assume-role", "", "aws --org: name of the read-only role to assume in each account")
 	f.StringVar(&o.externalID, "external-id", "", "aws --org: external id for the assumed role")
 	f.IntVar(&o.concurrency, "concurrency", 4, "aws --org, gcp: accounts or projects scanned at once")
-	f.StringArrayVar(&o.projects, "project", nil, "gcp: project id to scan (repeatable)")
+	f.StringArrayVar(&o.projects, "project", nil, "gcp: project id to scan (repeatable); with --organization, only these projects of it")
 	f.StringVar(&o.gcpOrg, "organization", "", "gcp: organization number: scan every active project under it")
 	f.StringArrayVar(&o.accounts, "account", nil, "aws: scan only this account of the organization (repeatable; one shard of --org, with --assume-role)")
 }
@@ -89,7 +89,11 @@ func newScanCmd(env *environment) *cobra.Command {
 
   nhiscan scan aws                 scan live with the standard AWS credential chain
   nhiscan scan aws --org --assume-role NhiscanAudit
+  nhiscan scan aws --assume-role NhiscanAudit --account ID [--account ID]
+                                   one shard of the organization (nhiscan org accounts)
   nhiscan scan gcp --project P [--project Q] | --organization N
+  nhiscan scan gcp --organization N --project P [--project Q]
+                                   one shard of the organization (nhiscan org accounts gcp)
   nhiscan scan --input DIR|FILE    scan offline exports (aws CLI, gcloud, Cloud Asset)
   nhiscan scan --demo              scan the embedded demo account
 
@@ -171,8 +175,8 @@ func prepareWith(ctx context.Context, env *environment, o *inputOptions, args []
 	if (len(o.projects) > 0 || o.gcpOrg != "") && provider != "gcp" {
 		return nil, inputError{errors.New("--project and --organization apply to a live 'gcp' scan")}
 	}
-	if provider == "gcp" && (len(o.projects) > 0) == (o.gcpOrg != "") {
-		return nil, inputError{errors.New("gcp: give --project (repeatable) or --organization, not both")}
+	if provider == "gcp" && len(o.projects) == 0 && o.gcpOrg == "" {
+		return nil, inputError{errors.New("gcp: give --project (repeatable), --organization, or both (those projects of the organization, with the policies they inherit)")}
 	}
 	if o.org && o.assumeRole == "" {
 		return nil, inputError{errors.New("--org and --account need --assume-role NAME, the read-only role to assume in each account")}

@@ -274,34 +274,102 @@ func WriteSARIF(w io.Writer, r *findings.Report, o SARIFOptions) error {
 			limit = githubLimits.results
 		}
 	}
+	if o.Profile == ProfileAudit {
+		// No limits to check: stream.
+		return encodeSARIF(w, buildSARIF(r, o, 0))
+	}
+	// GitHub: rendered into memory, since the gzipped size decides
+	// whether it may be written.
 	for {
 		log := buildSARIF(r, o, limit)
 		var buf bytes.Buffer
-		if err := encodeJSON(&buf, log); err != nil {
+		gz := &countingWriter{}
+		zw := gzip.NewWriter(gz)
+		if err := encodeSARIF(io.MultiWriter(&buf, zw), log); err != nil {
 			return err
 		}
-		if o.Profile == ProfileGitHub {
-			var gz bytes.Buffer
-			zw := gzip.NewWriter(&gz)
-			zw.Write(buf.Bytes())
-			zw.Close()
-			if gz.Len() > githubLimits.gzipBytes {
-				// Keep fewer results, in proportion to the excess.
-				largest := 0
-				for _, run := range log.Runs {
-					largest = max(largest, len(run.Results))
-				}
-				next := int(float64(largest) * float64(githubLimits.gzipBytes) / float64(gz.Len()) * 0.95)
-				if largest == 0 || next < 1 || (limit > 0 && next >= limit) {
-					return fmt.Errorf("SARIF for GitHub would be %d bytes gzipped (GitHub accepts %d) even with few results: use --sarif-profile audit or --format json", gz.Len(), githubLimits.gzipBytes)
-				}
-				limit = next
-				continue
+		zw.Close()
+		if gz.n > githubLimits.gzipBytes {
+			// Keep fewer results, in proportion to the excess.
+			largest := 0
+			for _, run := range log.Runs {
+				largest = max(largest, len(run.Results))
 			}
+			next := int(float64(largest) * float64(githubLimits.gzipBytes) / float64(gz.n) * 0.95)
+			if largest == 0 || next < 1 || (limit > 0 && next >= limit) {
+				return fmt.Errorf("SARIF for GitHub would be %d bytes gzipped (GitHub accepts %d) even with few results: use --sarif-profile audit or --format json", gz.n, githubLimits.gzipBytes)
+			}
+			limit = next
+			continue
 		}
 		_, err := w.Write(buf.Bytes())
 		return err
 	}
+}
+
+// countingWriter counts the bytes written to it (the gzipped size).
+type countingWriter struct{ n int }
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	c.n += len(p)
+	return len(p), nil
+}
+
+// encodeSARIF writes the same bytes as encodeJSON(w, log), but encodes
+// the results one by one, so that a large log is not held by the encoder
+// two and three times over.
+func encodeSARIF(w io.Writer, log sarifLog) error {
+	const placeholder = `"results": []`
+	results := make([][]sarifResult, len(log.Runs))
+	head := log
+	head.Runs = make([]sarifRun, len(log.Runs))
+	for i, run := range log.Runs {
+		results[i] = run.Results
+		run.Results = []sarifResult{}
+		head.Runs[i] = run
+	}
+	hb, err := marshalIndent(head, "")
+	if err != nil {
+		return err
+	}
+	// Keys are written unescaped only as keys: inside strings the quotes
+	// are escaped, so each run's results key is found in order.
+	var buf []byte
+	for i := range head.Runs {
+		at := bytes.Index(hb, []byte(placeholder))
+		if at < 0 {
+			return fmt.Errorf("SARIF: run %d has no results key", i)
+		}
+		if _, err := w.Write(hb[:at+len(placeholder)-1]); err != nil {
+			return err
+		}
+		hb = hb[at+len(placeholder)-1:] // from the closing bracket
+		if len(results[i]) == 0 {
+			continue
+		}
+		for j := range results[i] {
+			rb, err := marshalIndent(results[i][j], "        ")
+			if err != nil {
+				return err
+			}
+			buf = append(buf[:0], "\n        "...)
+			if j > 0 {
+				buf = append(buf[:0], ",\n        "...)
+			}
+			buf = append(buf, rb...)
+			if _, err := w.Write(buf); err != nil {
+				return err
+			}
+		}
+		if _, err := io.WriteString(w, "\n      "); err != nil {
+			return err
+		}
+	}
+	if _, err := w.Write(hb); err != nil {
+		return err
+	}
+	_, err = io.WriteString(w, "\n")
+	return err
 }
 
 // sarifLimits are the GitHub limits WriteSARIF keeps; tests lower them.
@@ -354,7 +422,7 @@ func leftOut(kept int, omitted []*findings.Finding) sarifNotification {
 		rl = append(rl, fmt.Sprintf("%s %d", id, byRule[id]))
 	}
 	return sarifNotification{Level: "warning", Message: sarifText{Text: fmt.Sprintf(
-		"%d results were left out of this run to stay within GitHub's limits (it accepts %d results per run and 10 MB gzipped per file, and shows the first 5,000): "+
+		"%d results were left out of this run to stay within GitHub's limits (it accepts %d results per run and 10 MB gzipped per file, and shows the first 5000): "+
 			"the %d kept are the most severe. Left out, by severity: %s; by rule: %s. "+
 			"Every result is in the JSON report (--format json) and in SARIF with --sarif-profile audit; --severity narrows the report.",
 		len(omitted), githubLimits.results, kept, strings.Join(sev, ", "), strings.Join(rl, ", "))}}

@@ -5,6 +5,9 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -329,6 +332,13 @@ func TestSARIFGitHubGzipLimit(t *testing.T) {
 	if err := json.Unmarshal(buf.Bytes(), &log); err != nil {
 		t.Fatal(err)
 	}
+	// CI validates it with Microsoft's SARIF Multitool (.ci/run): a
+	// truncated log, with its notification, must stay valid.
+	if dir := os.Getenv("NHISCAN_SARIF_DIR"); dir != "" {
+		if err := os.WriteFile(filepath.Join(dir, "github-truncated.sarif"), buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	run := m(a(log["runs"])[0])
 	n := len(a(run["results"]))
 	if n == 0 || n >= 4000 || m(run["properties"])["omittedResults"] != float64(4000-n) {
@@ -336,5 +346,39 @@ func TestSARIFGitHubGzipLimit(t *testing.T) {
 	}
 	if first := m(m(a(run["results"])[0])["properties"])["severity"]; first != "critical" {
 		t.Errorf("first kept result is %v, want critical", first)
+	}
+}
+
+// BenchmarkSARIFGitHub renders a 100,000-finding account for GitHub: the
+// 25,000 most severe results are kept.
+func BenchmarkSARIFGitHub(b *testing.B) {
+	r := largeReport(100000)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := WriteSARIF(io.Discard, r, SARIFOptions{Profile: ProfileGitHub}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func TestEncodeSARIFMatchesEncodingJSON(t *testing.T) {
+	failed := sampleReport(3)
+	failed.Sources[1].Status, failed.Sources[1].Error = "failed", `denied: "results": [] in a message`
+	failed.Findings[0].Message = `a "results": [] inside a string`
+	failed.Findings[1].Suppression = &findings.Suppression{Rule: "NHI-TST-001", Reason: "<accepted> & known"}
+	for name, r := range map[string]*findings.Report{"sample": sampleReport(2), "failed": failed, "none": {SchemaVersion: "1"}, "large": largeReport(200)} {
+		for _, profile := range []string{ProfileGitHub, ProfileAudit} {
+			log := buildSARIF(r, SARIFOptions{Profile: profile}, 30)
+			var want, got bytes.Buffer
+			if err := encodeJSON(&want, log); err != nil {
+				t.Fatal(err)
+			}
+			if err := encodeSARIF(&got, log); err != nil {
+				t.Fatal(err)
+			}
+			if got.String() != want.String() {
+				t.Errorf("%s %s: encodeSARIF differs from encoding/json", name, profile)
+			}
+		}
 	}
 }

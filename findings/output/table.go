@@ -50,9 +50,9 @@ func writeTable(w io.Writer, r *findings.Report) error {
 		}
 	}
 	rest := 0
-	if len(shown) > TableMaxRows {
-		rest = len(shown) - TableMaxRows
-		shown = shown[:TableMaxRows]
+	if len(shown) > tableMaxRows {
+		rest = len(shown) - tableMaxRows
+		shown = shown[:tableMaxRows]
 	}
 	if len(shown) > 0 {
 		accounts := map[string]bool{}
@@ -95,7 +95,7 @@ func writeTable(w io.Writer, r *findings.Report) error {
 		}
 	}
 	if rest > 0 {
-		if _, err := fmt.Fprintf(w, "... and %d more findings not listed: the table shows the first %d, most severe first.\nEvery finding: --format json --output FILE (or --format sarif); fewer: --severity critical,high.\n", rest, TableMaxRows); err != nil {
+		if _, err := fmt.Fprintf(w, "... and %d more findings not listed: the table shows the first %d, most severe first.\nEvery finding: --format json --output FILE (or --format sarif); fewer: --severity critical,high.\n", rest, tableMaxRows); err != nil {
 			return err
 		}
 	}
@@ -130,10 +130,10 @@ func writeTable(w io.Writer, r *findings.Report) error {
 	return nil
 }
 
-// TableMaxRows is the most findings a table lists; the rest are counted
+// tableMaxRows is the most findings a table lists; the rest are counted
 // and the table says how to get them. A table is for reading: more rows
 // than this are a job for the JSON report.
-const TableMaxRows = 1000
+const tableMaxRows = 1000
 
 // tableSummaryAfter is about a screenful of findings: a longer table
 // starts with the number of findings per rule and category.

@@ -10,7 +10,7 @@ import (
 )
 
 func TestTableListsAScreenfulWithSummaryAndPointsToTheRest(t *testing.T) {
-	r := largeReport(TableMaxRows + 600)
+	r := largeReport(tableMaxRows + 600)
 	r.Findings[0].Suppression = &findings.Suppression{Rule: "NHI-TST-001", Reason: "accepted"}
 	r.Summary = findings.Summarize(r.Findings, 1)
 	var buf bytes.Buffer
@@ -18,12 +18,12 @@ func TestTableListsAScreenfulWithSummaryAndPointsToTheRest(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := buf.String()
-	shown := TableMaxRows + 600 - 1
+	shown := tableMaxRows + 600 - 1
 	if !strings.HasPrefix(out, "1599 findings by rule:\n") || !strings.Contains(out, "| static     | NHI-TST-001 | Test rule") || !strings.Contains(out, "| 1599      | critical |") {
 		t.Errorf("no summary by rule first:\n%s", out[:min(len(out), 800)])
 	}
-	if rows := strings.Count(out, "| NHI-TST-001 | critical-") + strings.Count(out, "| NHI-TST-001 | high-") + strings.Count(out, "| NHI-TST-001 | medium-") + strings.Count(out, "| NHI-TST-001 | low-"); rows != TableMaxRows {
-		t.Errorf("%d finding rows, want %d", rows, TableMaxRows)
+	if rows := strings.Count(out, "| NHI-TST-001 | critical-") + strings.Count(out, "| NHI-TST-001 | high-") + strings.Count(out, "| NHI-TST-001 | medium-") + strings.Count(out, "| NHI-TST-001 | low-"); rows != tableMaxRows {
+		t.Errorf("%d finding rows, want %d", rows, tableMaxRows)
 	}
 	if strings.Contains(out, "| low-") {
 		t.Error("the table should list the most severe findings, not the low ones")

@@ -30,7 +30,8 @@ import (
 type LiveOptions struct {
 	// Projects to scan, by id; or Organization (its number) to scan every
 	// active project under it, with the folder and organization policies
-	// they inherit.
+	// they inherit; or both: those projects of the organization (one
+	// shard), with what they inherit.
 	Projects     []string
 	Organization string
 	Concurrency  int
@@ -98,15 +99,17 @@ func (l *Live) Scan(ctx context.Context) (inventory.Inventory, error) {
 	ids := l.opts.Projects
 	var lineage map[string][]string
 	var upper map[string]*policy
+	var missing inventory.Inventory
 	if l.opts.Organization != "" {
 		l.progress("listing projects of organization %s", l.opts.Organization)
 		ids, lineage, err = l.orgProjects(ctx, c)
 		if err != nil {
 			return inventory.Inventory{}, fmt.Errorf("listing projects of organizations/%s: %v", l.opts.Organization, describe(err))
 		}
+		ids, missing = l.selectProjects(ids)
 		upper = map[string]*policy{}
-		for _, anc := range lineage {
-			for _, res := range anc {
+		for _, id := range ids {
+			for _, res := range lineage[id] {
 				if _, ok := upper[res]; ok {
 					continue
 				}
@@ -146,7 +149,7 @@ func (l *Live) Scan(ctx context.Context) (inventory.Inventory, error) {
 	}
 	wg.Wait()
 	var inv inventory.Inventory
-	inv.Append(results...)
+	inv.Append(append(results, missing)...)
 	return inv, ctx.Err()
 }
 
