@@ -77,6 +77,13 @@ func finish(env *environment, r *findings.Report, format output.Format, outPath 
 		r.Invocation.Start = env.now()
 	}
 	r.Invocation.End = env.now()
+	var nb *findings.Baseline
+	if g.writeBaseline != "" {
+		nb = findings.NewBaseline(r.Findings, r.AsOf, base)
+		if err := carryOver(nb, base, g.writeBaseline, r.Sources, stderr); err != nil {
+			return err
+		}
+	}
 	opts := output.SARIFOptions{Profile: g.sarifProfile}
 	if err := emit(outPath, stdout, func(w io.Writer) error { return output.Write(w, format, r, opts) }); err != nil {
 		var ie inputError
@@ -85,8 +92,7 @@ func finish(env *environment, r *findings.Report, format output.Format, outPath 
 		}
 		return inputError{err}
 	}
-	if g.writeBaseline != "" {
-		nb := findings.NewBaseline(r.Findings, r.AsOf, base)
+	if nb != nil {
 		if err := emit(g.writeBaseline, nil, func(w io.Writer) error {
 			enc := json.NewEncoder(w)
 			enc.SetIndent("", "  ")
