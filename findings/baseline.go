@@ -31,6 +31,14 @@ type BaselineEntry struct {
 	// rise makes the finding "updated". Baselines written before it was
 	// recorded lack it: their findings are never "updated".
 	Severity Severity `json:"severity,omitempty"`
+	// Scope is the provider and account or project of the identity
+	// ("aws/111111111111"), for carrying the entry over when that scope
+	// could not be read.
+	Scope string `json:"scope,omitempty"`
+	// CarriedOver, when set, says that the entry was not re-checked: its
+	// scope failed or was read only in part in the run that wrote the
+	// baseline, and the entry was kept from the previous baseline.
+	CarriedOver string `json:"carried_over,omitempty"`
 }
 
 // NewBaseline records the findings, sorted by fingerprint. An entry
@@ -54,6 +62,7 @@ func NewBaseline(fs []Finding, asOf time.Time, previous *Baseline) *Baseline {
 		if f.Credential != nil {
 			e.Credential = f.Credential.ID
 		}
+		e.Scope = scopeKey(f.Identity.Provider, f.Identity.Account)
 		if t, ok := seen[f.Fingerprint]; ok {
 			e.FirstSeen = t
 		}
@@ -61,6 +70,77 @@ func NewBaseline(fs []Finding, asOf time.Time, previous *Baseline) *Baseline {
 	}
 	sort.Slice(b.Findings, func(i, j int) bool { return b.Findings[i].Fingerprint < b.Findings[j].Fingerprint })
 	return b
+}
+
+func scopeKey(provider, account string) string {
+	if provider == "" || account == "" {
+		return ""
+	}
+	return provider + "/" + account
+}
+
+// entryScope is the scope of an entry: recorded, or for a baseline
+// written before scopes were recorded, taken from the identity (the
+// account of an ARN, the project of a service account's email).
+func entryScope(e *BaselineEntry) string {
+	if e.Scope != "" {
+		return e.Scope
+	}
+	if parts := strings.SplitN(e.Identity, ":", 6); len(parts) == 6 && parts[0] == "arn" && parts[4] != "" {
+		return "aws/" + parts[4]
+	}
+	if name, domain, ok := strings.Cut(e.Identity, "@"); ok && name != "" {
+		if project, ok := strings.CutSuffix(domain, ".iam.gserviceaccount.com"); ok {
+			return "gcp/" + project
+		}
+	}
+	return ""
+}
+
+// CarryOver keeps the entries of previous whose scope this run did not
+// read completely (a source that failed or was partial), and that this
+// run did not find again: a scan never shrinks a baseline for a scope it
+// could not read. Carried entries keep their first-seen time and are
+// marked with the scope's status. An entry whose scope is unknown is
+// carried over whenever some scope was not read completely. It returns
+// how many entries were carried over.
+func (b *Baseline) CarryOver(previous *Baseline, sources []Source) int {
+	if previous == nil {
+		return 0
+	}
+	incomplete := map[string]string{}
+	for _, s := range sources {
+		if s.Status != "" && s.Status != "ok" {
+			incomplete[scopeKey(s.Scanner, s.Scope)] = s.Scanner + " " + s.Scope + " " + s.Status
+		}
+	}
+	if len(incomplete) == 0 {
+		return 0
+	}
+	have := make(map[string]bool, len(b.Findings))
+	for _, e := range b.Findings {
+		have[e.Fingerprint] = true
+	}
+	n := 0
+	for _, e := range previous.Findings {
+		if have[e.Fingerprint] {
+			continue
+		}
+		scope := entryScope(&e)
+		why, ok := incomplete[scope]
+		if scope == "" {
+			why, ok = "scope unknown and the scan incomplete", true
+		}
+		if !ok {
+			continue
+		}
+		e.CarriedOver = why
+		have[e.Fingerprint] = true
+		b.Findings = append(b.Findings, e)
+		n++
+	}
+	sort.Slice(b.Findings, func(i, j int) bool { return b.Findings[i].Fingerprint < b.Findings[j].Fingerprint })
+	return n
 }
 
 // ParseBaseline reads a baseline file, or an earlier JSON report (whose

@@ -9,9 +9,13 @@ import (
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
 
-// Live scans a cloud through its API. A scope that fails is reported in
-// the inventory's Sources and the rest still scanned; an error means
-// nothing could be scanned at all.
+// Live scans a cloud through its API. A scope (account, project) that
+// fails or times out is reported in the inventory's Sources and the rest
+// still scanned. An error means nothing could be scanned at all (no
+// credentials, the scopes could not be listed), or that ctx was cancelled:
+// then the error wraps ctx.Err() and the inventory is empty, even if some
+// scopes were read, so that an interrupted scan is never taken for a
+// complete or partial one.
 type Live interface {
 	Name() string
 	Scan(ctx context.Context) (inventory.Inventory, error)

@@ -40,10 +40,48 @@ type exitError struct{ code int }
 
 func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 
+// interrupted is the cause of a run cancelled by SIGINT or SIGTERM.
+type interrupted struct{ sig os.Signal }
+
+func (i interrupted) Error() string {
+	name := "SIGINT"
+	if i.sig == syscall.SIGTERM {
+		name = "SIGTERM"
+	}
+	return "interrupted by " + name + ": nothing was written"
+}
+
+// code is the shell's code for a process ended by the signal: 128+signal.
+func (i interrupted) code() int {
+	if i.sig == syscall.SIGTERM {
+		return 128 + int(syscall.SIGTERM)
+	}
+	return 128 + int(syscall.SIGINT)
+}
+
+// interruption returns the interrupted error once ctx is cancelled.
+func interruption(ctx context.Context) error {
+	if ctx.Err() == nil {
+		return nil
+	}
+	var in interrupted
+	if errors.As(context.Cause(ctx), &in) {
+		return in
+	}
+	return interrupted{os.Interrupt}
+}
+
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		sig := <-sigs
+		// A second signal ends the process at once.
+		signal.Stop(sigs)
+		cancel(interrupted{sig})
+	}()
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, defaultEnv())
-	stop()
 	os.Exit(code)
 }
 
@@ -60,6 +98,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env *envi
 	var ee exitError
 	if errors.As(err, &ee) {
 		return ee.code
+	}
+	var in interrupted
+	if errors.As(err, &in) {
+		fmt.Fprintf(stderr, "nhiscan: %s\n", in)
+		return in.code()
 	}
 	fmt.Fprint(stderr, errorText(root, err))
 	var ie inputError

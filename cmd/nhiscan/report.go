@@ -104,6 +104,13 @@ func finish(env *environment, r *findings.Report, format output.Format, outPath 
 		}
 		r.Invocation.Start, r.Invocation.End = r.Scan.Started, r.Scan.Finished
 	}
+	var nb *findings.Baseline
+	if g.writeBaseline != "" {
+		nb = findings.NewBaseline(r.Findings, r.AsOf, base)
+		if err := carryOver(nb, base, g.writeBaseline, r.Sources, stderr); err != nil {
+			return err
+		}
+	}
 	opts := output.SARIFOptions{Profile: g.sarifProfile}
 	shown := bySeverity(r, g.severities, stderr)
 	if g.newOnly {
@@ -120,8 +127,7 @@ func finish(env *environment, r *findings.Report, format output.Format, outPath 
 		}
 		return inputError{err}
 	}
-	if g.writeBaseline != "" {
-		nb := findings.NewBaseline(r.Findings, r.AsOf, base)
+	if nb != nil {
 		if err := writeFile("--write-baseline", g.writeBaseline, func(w io.Writer) error {
 			enc := json.NewEncoder(w)
 			enc.SetIndent("", "  ")

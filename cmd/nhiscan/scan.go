@@ -57,6 +57,7 @@ type inputOptions struct {
 	// rules is --check/--skip-check (scan only), applied over the config.
 	rules    *ruleSelection
 	accounts []string
+	timeout  time.Duration
 }
 
 func (o *inputOptions) register(cmd *cobra.Command) {
@@ -76,6 +77,7 @@ func (o *inputOptions) register(cmd *cobra.Command) {
 	f.StringArrayVar(&o.projects, "project", nil, "gcp: project id to scan (repeatable); with --organization, only these projects of it")
 	f.StringVar(&o.gcpOrg, "organization", "", "gcp: organization number: scan every active project under it")
 	f.StringArrayVar(&o.accounts, "account", nil, "aws: scan only this account of the organization (repeatable; one shard of --org, with --assume-role)")
+	f.DurationVar(&o.timeout, "timeout", aws.DefaultTimeout, "aws, gcp: time limit per account or project, retries included; a scope that takes longer fails (exit 3) and the rest completes")
 }
 
 func newScanCmd(env *environment) *cobra.Command {
@@ -98,7 +100,8 @@ func newScanCmd(env *environment) *cobra.Command {
   nhiscan scan --demo              scan the embedded demo account
 
 Exit codes: 0 complete and no new, unsuppressed finding at or above
---fail-on; 1 such a finding; 2 usage, config or input error; 3 partial scan.`,
+--fail-on; 1 such a finding; 2 usage, config or input error; 3 partial scan;
+130 (SIGINT) or 143 (SIGTERM) interrupted, nothing written.`,
 		Args:      cobra.MaximumNArgs(1),
 		ValidArgs: []string{"aws", "gcp"},
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -181,6 +184,9 @@ func prepareWith(ctx context.Context, env *environment, o *inputOptions, args []
 	if o.org && o.assumeRole == "" {
 		return nil, inputError{errors.New("--org and --account need --assume-role NAME, the read-only role to assume in each account")}
 	}
+	if o.timeout <= 0 {
+		return nil, inputError{errors.New("--timeout must be positive, such as 5m or 90s")}
+	}
 	if o.concurrency < 1 {
 		return nil, inputError{errors.New("--concurrency must be at least 1")}
 	}
@@ -217,6 +223,9 @@ func prepareWith(ctx context.Context, env *environment, o *inputOptions, args []
 		}
 	default:
 		p.inv, err = scanLive(ctx, env, o, args[0], stderr)
+	}
+	if ierr := interruption(ctx); ierr != nil {
+		return nil, ierr
 	}
 	if err != nil {
 		return nil, err
@@ -373,17 +382,23 @@ func scanLive(ctx context.Context, env *environment, o *inputOptions, provider s
 	case "aws":
 		live := env.awsLive(aws.LiveOptions{
 			Profile: o.profile, Region: o.region, Org: o.org, AssumeRole: o.assumeRole,
-			ExternalID: o.externalID, Concurrency: o.concurrency, Progress: progress, Accounts: o.accounts,
+			ExternalID: o.externalID, Concurrency: o.concurrency, Progress: progress, Accounts: o.accounts, Timeout: o.timeout,
 		})
 		inv, err := live.Scan(ctx)
+		if ierr := interruption(ctx); ierr != nil {
+			return inventory.Inventory{}, ierr
+		}
 		if err != nil {
 			// Nothing could be scanned (no credentials, no access at all).
 			return inventory.Inventory{}, inputError{fmt.Errorf("aws: %v", err)}
 		}
 		return inv, nil
 	case "gcp":
-		live := env.gcpLive(gcp.LiveOptions{Projects: o.projects, Organization: o.gcpOrg, Concurrency: o.concurrency, Progress: progress})
+		live := env.gcpLive(gcp.LiveOptions{Projects: o.projects, Organization: o.gcpOrg, Concurrency: o.concurrency, Progress: progress, Timeout: o.timeout})
 		inv, err := live.Scan(ctx)
+		if ierr := interruption(ctx); ierr != nil {
+			return inventory.Inventory{}, ierr
+		}
 		if err != nil {
 			return inventory.Inventory{}, inputError{fmt.Errorf("gcp: %v", err)}
 		}
@@ -419,6 +434,9 @@ func runScan(ctx context.Context, env *environment, o *inputOptions, g *gateOpti
 	progress := progressTo(env, stderr)
 	say(progress, "evaluating %d rules on %d identities", len(catalogue), len(p.inv.Identities))
 	fs, err := rules.Run(ctx, &p.inv, catalogue, p.cfg)
+	if ierr := interruption(ctx); ierr != nil {
+		return ierr
+	}
 	if err != nil {
 		return err
 	}
@@ -443,6 +461,9 @@ func runScan(ctx context.Context, env *environment, o *inputOptions, g *gateOpti
 	for _, r := range catalogue {
 		report.Rules = append(report.Rules, rules.Describe(r))
 	}
+	if err := interruption(ctx); err != nil {
+		return err // nothing written
+	}
 	return finish(env, report, p.format, o.output, g, partial(p.inv.Sources), stdout, stderr)
 }
 
@@ -457,6 +478,9 @@ func runInventory(ctx context.Context, env *environment, o *inputOptions, args [
 		AsOf:          p.cfg.AsOf,
 		Sources:       toSources(p.inv.Sources),
 		Identities:    rules.List(&p.inv, p.cfg),
+	}
+	if err := interruption(ctx); err != nil {
+		return err // nothing written
 	}
 	if err := emit(o.output, stdout, func(w io.Writer) error { return output.WriteListing(w, p.format, l) }); err != nil {
 		return err
@@ -479,4 +503,35 @@ func emit(path string, stdout io.Writer, render func(io.Writer) error) error {
 		return bw.Flush()
 	}
 	return writeFile("--output", path, render)
+}
+
+// carryOver keeps, in the baseline about to be written, the entries of
+// the scopes this run could not read completely, from the --baseline
+// given or else from the file --write-baseline replaces. If that file
+// cannot be read as a baseline while a scope failed, nothing is written.
+func carryOver(nb, base *findings.Baseline, path string, sources []findings.Source, stderr io.Writer) error {
+	incomplete := false
+	for _, s := range sources {
+		incomplete = incomplete || s.Status != inventory.StatusOK
+	}
+	if !incomplete {
+		return nil
+	}
+	prev := base
+	if prev == nil {
+		data, err := os.ReadFile(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err == nil {
+			prev, err = findings.ParseBaseline(data)
+		}
+		if err != nil {
+			return inputError{fmt.Errorf("--write-baseline %s: not replaced: the scan is partial and the existing file cannot be read to carry its entries over: %v", path, unwrapPathError(err))}
+		}
+	}
+	if n := nb.CarryOver(prev, sources); n > 0 {
+		fmt.Fprintf(stderr, "nhiscan: baseline %s: %d entry(ies) of scopes not read completely carried over unchanged (marked carried_over)\n", path, n)
+	}
+	return nil
 }

@@ -2,15 +2,21 @@ package aws
 
 import (
 	"context"
+	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/ec2rolecreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
@@ -44,7 +50,17 @@ type LiveOptions struct {
 	ReportPoll time.Duration
 	// MaxBackoff caps the SDK's retry backoff (default 20s).
 	MaxBackoff time.Duration
+	// Timeout bounds the scan of one account, credentials included
+	// (default 5 minutes); an account that takes longer fails.
+	Timeout time.Duration
 }
+
+// DefaultTimeout is how long one account may take by default.
+const DefaultTimeout = 5 * time.Minute
+
+// maxAttempts bounds the attempts of every API call, credential
+// requests included.
+const maxAttempts = 10
 
 // Live scans AWS through the IAM, STS and Organizations APIs. It only
 // reads; README.md lists the exact permissions.
@@ -66,6 +82,9 @@ func NewLive(o LiveOptions) *Live {
 	if o.MaxBackoff == 0 {
 		o.MaxBackoff = 20 * time.Second
 	}
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
 	return &Live{opts: o}
 }
 
@@ -82,16 +101,27 @@ func (l *Live) progress(format string, args ...any) {
 const keyLookups = 4
 
 // Scan reads the account of the current credentials, or with Org every
-// ACTIVE account of the organization.
+// ACTIVE account of the organization. When ctx is cancelled it returns
+// an error wrapping ctx.Err() and no inventory, whatever was read.
 func (l *Live) Scan(ctx context.Context) (inventory.Inventory, error) {
+	inv, err := l.scan(ctx)
+	if ctx.Err() != nil {
+		return inventory.Inventory{}, fmt.Errorf("aws scan interrupted: %w", ctx.Err())
+	}
+	return inv, err
+}
+
+func (l *Live) scan(ctx context.Context) (inventory.Inventory, error) {
 	opts := []func(*config.LoadOptions) error{
 		// The SDK's own warnings (IMDS fallbacks) would break nhiscan's
 		// one-line errors; failures come back as errors instead.
 		config.WithLogger(logging.Nop{}),
-		config.WithRetryer(func() sdkaws.Retryer {
-			r := retry.AddWithMaxAttempts(retry.NewAdaptiveMode(), 10)
-			return retry.AddWithMaxBackoffDelay(r, l.opts.MaxBackoff)
-		}),
+		config.WithRetryer(l.retryer),
+		// IAM is global, but the SDK wants a region, and builds the STS
+		// client of web-identity credentials (AWS_ROLE_ARN and
+		// AWS_WEB_IDENTITY_TOKEN_FILE, as in GitLab CI) while loading:
+		// the default must be known before, not set afterwards.
+		config.WithDefaultRegion("us-east-1"),
 	}
 	if l.opts.Profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(l.opts.Profile))
@@ -100,11 +130,42 @@ func (l *Live) Scan(ctx context.Context) (inventory.Inventory, error) {
 		opts = append(opts, config.WithRegion(l.opts.Region))
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err == nil && sdkaws.IsCredentialsProvider(cfg.Credentials, (*stscreds.WebIdentityRoleProvider)(nil)) {
+		// The SDK builds the web-identity STS client before it resolves
+		// endpoint settings (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_STS, the
+		// profile's endpoint_url): give it a client of the loaded
+		// configuration, which has them and the region.
+		stsClient := sts.NewFromConfig(cfg)
+		opts = append(opts, config.WithWebIdentityRoleCredentialOptions(func(o *stscreds.WebIdentityRoleOptions) { o.Client = stsClient }))
+		cfg, err = config.LoadDefaultConfig(ctx, opts...)
+	}
 	if err != nil {
 		return inventory.Inventory{}, fmt.Errorf("loading AWS configuration: %v", err)
 	}
 	if cfg.Region == "" {
-		cfg.Region = "us-east-1" // IAM is global; the SDK still wants a region
+		cfg.Region = "us-east-1"
+	}
+	if cfg.Credentials == nil {
+		return inventory.Inventory{}, errNoCredentials
+	}
+	// Only the last resort of the SDK's chain, the instance metadata, is
+	// left when no other source is configured.
+	lastResort := sdkaws.IsCredentialsProvider(cfg.Credentials, (*ec2rolecreds.Provider)(nil))
+	cfg.Credentials = sdkaws.NewCredentialsCache(onceCredentials{cfg.Credentials})
+	cctx, cancel := context.WithTimeout(ctx, l.opts.Timeout)
+	_, err = cfg.Credentials.Retrieve(cctx)
+	expired := timedOut(ctx, cctx)
+	cancel()
+	switch {
+	case err == nil:
+	case ctx.Err() != nil:
+		return inventory.Inventory{}, ctx.Err()
+	case lastResort:
+		return inventory.Inventory{}, errNoCredentials
+	case expired:
+		return inventory.Inventory{}, fmt.Errorf("loading AWS credentials: timed out after %s (--timeout)", l.opts.Timeout)
+	default:
+		return inventory.Inventory{}, errors.New(describe("loading AWS credentials", err))
 	}
 	if !l.opts.Org {
 		inv := l.scanAccount(ctx, cfg, "", "")
@@ -116,15 +177,84 @@ func (l *Live) Scan(ctx context.Context) (inventory.Inventory, error) {
 	return l.scanOrg(ctx, cfg)
 }
 
+// errNoCredentials says where the SDK looked, and how to set credentials.
+var errNoCredentials = errors.New("no AWS credentials found: tried AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_ROLE_ARN with AWS_WEB_IDENTITY_TOKEN_FILE, the profile (--profile, AWS_PROFILE or default) in ~/.aws/config and ~/.aws/credentials, the ECS container endpoint and EC2 instance metadata; export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run 'aws configure' (or 'aws sso login --profile NAME' and pass --profile NAME)")
+
+// retryer retries throttling, 5xx, dropped connections and truncated
+// responses, up to maxAttempts attempts per call. A call never retries
+// because its credentials could not be fetched: the credential request
+// (AssumeRole, AssumeRoleWithWebIdentity) was already retried on its own,
+// and retrying it again per attempt would multiply the attempts.
+func (l *Live) retryer() sdkaws.Retryer {
+	r := retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) {
+		o.StandardOptions = append(o.StandardOptions, func(so *retry.StandardOptions) {
+			so.Retryables = append([]retry.IsErrorRetryable{retry.IsErrorRetryableFunc(retryableBody)}, so.Retryables...)
+		})
+	})
+	return retry.AddWithMaxBackoffDelay(retry.AddWithMaxAttempts(r, maxAttempts), l.opts.MaxBackoff)
+}
+
+// retryableBody says whether a response that started but could not be
+// read whole (connection dropped mid-body, body cut short, so that the
+// XML or JSON ends early) is retried: it is transient, and bounded by
+// maxAttempts like the rest. Credential failures are not retried, and
+// cancellation is left to the SDK's own rule (never retried).
+func retryableBody(err error) sdkaws.Ternary {
+	var ce credentialError
+	switch {
+	case errors.As(err, &ce):
+		return sdkaws.FalseTernary
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return sdkaws.UnknownTernary
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return sdkaws.TrueTernary
+	}
+	var de *smithy.DeserializationError
+	var xe *xml.SyntaxError
+	var je *json.SyntaxError
+	if errors.As(err, &de) || errors.As(err, &xe) || errors.As(err, &je) {
+		return sdkaws.TrueTernary
+	}
+	return sdkaws.UnknownTernary
+}
+
+// onceCredentials marks a failure to fetch credentials so that the call
+// that needed them does not retry it (see retryer).
+type onceCredentials struct{ p sdkaws.CredentialsProvider }
+
+func (o onceCredentials) Retrieve(ctx context.Context) (sdkaws.Credentials, error) {
+	c, err := o.p.Retrieve(ctx)
+	if err != nil {
+		return c, credentialError{err}
+	}
+	return c, nil
+}
+
+type credentialError struct{ err error }
+
+func (e credentialError) Error() string { return e.err.Error() }
+func (e credentialError) Unwrap() error { return e.err }
+
+// timedOut says whether the account's own deadline, not the caller's
+// cancellation, ended the scan of an account.
+func timedOut(parent, scope context.Context) bool {
+	return parent.Err() == nil && errors.Is(scope.Err(), context.DeadlineExceeded)
+}
+
 func (l *Live) scanOrg(ctx context.Context, cfg sdkaws.Config) (inventory.Inventory, error) {
 	l.progress("listing organization accounts")
 	org := organizations.NewFromConfig(cfg)
+	lctx, cancel := context.WithTimeout(ctx, l.opts.Timeout)
+	defer cancel()
 	var accounts []orgtypes.Account
 	p := organizations.NewListAccountsPaginator(org, &organizations.ListAccountsInput{})
 	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
+		page, err := p.NextPage(lctx)
 		if err != nil {
-			return inventory.Inventory{}, fmt.Errorf("listing organization accounts: %v", err)
+			if timedOut(ctx, lctx) {
+				return inventory.Inventory{}, fmt.Errorf("listing organization accounts: timed out after %s (--timeout)", l.opts.Timeout)
+			}
+			return inventory.Inventory{}, errors.New(describe("listing organization accounts: organizations:ListAccounts", err))
 		}
 		for _, a := range page.Accounts {
 			active := a.State == orgtypes.AccountStateActive || (a.State == "" && a.Status == orgtypes.AccountStatusActive)
@@ -146,6 +276,9 @@ func (l *Live) scanOrg(ctx context.Context, cfg sdkaws.Config) (inventory.Invent
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
+			if ctx.Err() != nil {
+				return
+			}
 			partition := "aws"
 			if a.Arn != nil {
 				if parts := splitARN(*a.Arn); len(parts) > 1 {
@@ -154,19 +287,19 @@ func (l *Live) scanOrg(ctx context.Context, cfg sdkaws.Config) (inventory.Invent
 			}
 			roleArn := fmt.Sprintf("arn:%s:iam::%s:role/%s", partition, *a.Id, l.opts.AssumeRole)
 			acfg := cfg.Copy()
-			acfg.Credentials = sdkaws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(stsClient, roleArn, func(o *stscreds.AssumeRoleOptions) {
+			acfg.Credentials = sdkaws.NewCredentialsCache(onceCredentials{stscreds.NewAssumeRoleProvider(stsClient, roleArn, func(o *stscreds.AssumeRoleOptions) {
 				o.RoleSessionName = "nhiscan"
 				if l.opts.ExternalID != "" {
 					o.ExternalID = sdkaws.String(l.opts.ExternalID)
 				}
-			}))
+			})})
 			results[i] = l.scanAccount(ctx, acfg, *a.Id, roleArn)
 		}()
 	}
 	wg.Wait()
 	var inv inventory.Inventory
 	inv.Append(append(results, missing)...)
-	return inv, ctx.Err()
+	return inv, nil
 }
 
 func splitARN(arn string) []string {
@@ -190,28 +323,48 @@ func describe(op string, err error) string {
 	return fmt.Sprintf("%s: %v", op, err)
 }
 
-// scanAccount reads one account, through the role roleArn when set. It
-// never fails as a whole: a failure is recorded in the returned Source,
-// and the parts read are kept.
-func (l *Live) scanAccount(ctx context.Context, cfg sdkaws.Config, want, roleArn string) inventory.Inventory {
+// scanAccount reads one account, through the role roleArn when set, within
+// the Timeout. It never fails as a whole: a failure is recorded in the
+// returned Source, and the parts read are kept; an account that times out
+// fails.
+func (l *Live) scanAccount(parent context.Context, cfg sdkaws.Config, want, roleArn string) inventory.Inventory {
+	ctx, cancel := context.WithTimeout(parent, l.opts.Timeout)
+	defer cancel()
 	failed := func(scope, msg string) inventory.Inventory {
 		return inventory.Inventory{Sources: []inventory.Source{{Scanner: "aws", Scope: scope, Mode: "live", Status: inventory.StatusFailed, Error: msg}}}
 	}
+	timeout := func(scope, step string) inventory.Inventory {
+		return failed(scope, fmt.Sprintf("timed out after %s (--timeout) during %s; the account was not assessed", l.opts.Timeout, step))
+	}
+	if roleArn != "" {
+		// Fetch the role's credentials once, with their own bounded
+		// retries, before any call needs them.
+		if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+			if timedOut(parent, ctx) {
+				return timeout(want, "sts:AssumeRole "+roleArn)
+			}
+			return failed(want, describe("sts:AssumeRole "+roleArn, err))
+		}
+	}
 	who, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
-		if roleArn != "" {
-			// The assumed role's credentials are fetched on the first call.
-			return failed(want, describe("sts:AssumeRole "+roleArn, err))
+		if timedOut(parent, ctx) {
+			return timeout(want, "sts:GetCallerIdentity")
 		}
 		return failed(want, describe("sts:GetCallerIdentity", err))
 	}
 	acct := sdkaws.ToString(who.Account)
-	a := &account{ID: acct, maxSession: map[string]int32{}, keys: map[string][]accessKey{}, haveKeyList: true}
+	// Keys are recorded per user listed; a user whose keys could not be
+	// listed falls back to the credential report's key data.
+	a := &account{ID: acct, maxSession: map[string]int32{}, keys: map[string][]accessKey{}}
 	client := iam.NewFromConfig(cfg)
 
 	l.progress("account %s: reading authorization details", acct)
 	details, err := l.authDetails(ctx, client)
 	if err != nil {
+		if timedOut(parent, ctx) {
+			return timeout(acct, "iam:GetAccountAuthorizationDetails")
+		}
 		return failed(acct, describe("iam:GetAccountAuthorizationDetails", err))
 	}
 	a.details = details
@@ -219,23 +372,39 @@ func (l *Live) scanAccount(ctx context.Context, cfg sdkaws.Config, want, roleArn
 
 	l.progress("account %s: listing roles", acct)
 	if err := l.listRoles(ctx, client, a); err != nil {
+		if timedOut(parent, ctx) {
+			return timeout(acct, "iam:ListRoles")
+		}
 		problems = append(problems, describe("iam:ListRoles", err)+" (role session lengths not assessed)")
 	}
 	l.progress("account %s: reading the credential report", acct)
 	rows, err := l.credentialReport(ctx, client)
 	if err != nil {
-		problems = append(problems, err.Error()+" (passwords and root keys not assessed)")
+		if timedOut(parent, ctx) {
+			return timeout(acct, "iam:GetCredentialReport")
+		}
+		problems = append(problems, err.Error()+" (console passwords and root credentials not assessed)")
 	} else {
 		a.report = rows
 	}
 	l.progress("account %s: listing access keys of %d users", acct, len(details.UserDetailList))
-	if err := l.accessKeys(ctx, client, a); err != nil {
-		problems = append(problems, err.Error())
+	keyProblems := l.accessKeys(ctx, client, a)
+	if timedOut(parent, ctx) {
+		return timeout(acct, "iam:ListAccessKeys and iam:GetAccessKeyLastUsed")
 	}
+	problems = append(problems, keyProblems...)
 	inv := a.build("live")
-	inv.Sources[0].Principal = sdkaws.ToString(who.Arn)
+	src := &inv.Sources[0]
+	if a.report == nil && len(a.keys) > 0 {
+		// build warns that no credential report means no key ages and
+		// key use: live, the keys of the users listed were assessed from
+		// ListAccessKeys and GetAccessKeyLastUsed.
+		src.Warnings = slices.DeleteFunc(src.Warnings, func(w string) bool { return strings.HasPrefix(w, "no credential report for this account") })
+		src.NotAssessed = slices.DeleteFunc(src.NotAssessed, func(s string) bool { return s == inventory.NotAssessedUserCredentials })
+		src.NotAssessed = append(src.NotAssessed, "console passwords", "root credentials")
+	}
+	src.Principal = sdkaws.ToString(who.Arn)
 	if len(problems) > 0 {
-		src := &inv.Sources[0]
 		src.Status = inventory.StatusPartial
 		src.Error = problems[0]
 		src.Warnings = append(src.Warnings, problems[1:]...)
@@ -390,11 +559,13 @@ func (l *Live) credentialReport(ctx context.Context, client *iam.Client) ([]repo
 }
 
 // accessKeys lists every user's keys and their last use, a bounded number
-// of calls at a time.
-func (l *Live) accessKeys(ctx context.Context, client *iam.Client, a *account) error {
+// of calls at a time, and returns one line per kind of failure naming the
+// users and keys not assessed. A user whose keys could not be listed is
+// left out of a.keys, so the credential report's key data stands in; a
+// key whose last use could not be read keeps its other data.
+func (l *Live) accessKeys(ctx context.Context, client *iam.Client, a *account) []string {
 	users := a.details.UserDetailList
-	results := make([][]accessKey, len(users))
-	errs := make([]error, len(users))
+	results := make([]userKeys, len(users))
 	sem := make(chan struct{}, keyLookups)
 	var wg sync.WaitGroup
 	for i := range users {
@@ -403,50 +574,92 @@ func (l *Live) accessKeys(ctx context.Context, client *iam.Client, a *account) e
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			results[i], errs[i] = l.userKeys(ctx, client, users[i].UserName)
+			results[i] = l.userKeys(ctx, client, users[i].UserName)
 		}()
 	}
 	wg.Wait()
-	var failed []string
-	var first error
+	var listFailed, useFailed []string
+	var firstList, firstUse string
 	for i, u := range users {
-		if errs[i] != nil {
-			failed = append(failed, u.UserName)
-			if first == nil {
-				first = errs[i]
+		r := results[i]
+		if r.listErr != nil {
+			listFailed = append(listFailed, u.UserName)
+			if firstList == "" {
+				firstList = r.listErr.Error()
 			}
 			continue
 		}
-		a.keys[u.UserName] = results[i]
+		a.keys[u.UserName] = r.keys
+		for j, err := range r.useErrs {
+			if err != nil {
+				useFailed = append(useFailed, u.UserName+"/"+r.keys[j].AccessKeyId)
+				if firstUse == "" {
+					firstUse = err.Error()
+				}
+			}
+		}
 	}
-	if first != nil {
-		return fmt.Errorf("access keys of %d user(s) not read (first: %s)", len(failed), first.Error())
+	var problems []string
+	if len(listFailed) > 0 {
+		fallback := "taken from the credential report"
+		if a.report == nil {
+			fallback = "not assessed"
+		}
+		problems = append(problems, fmt.Sprintf("access keys of %d user(s) not listed, their keys %s: %s (first error: %s)", len(listFailed), fallback, names(listFailed), firstList))
 	}
-	return nil
+	if len(useFailed) > 0 {
+		fallback := "taken from the credential report where it has them"
+		if a.report == nil {
+			fallback = "not assessed"
+		}
+		problems = append(problems, fmt.Sprintf("last use of %d access key(s) not read, their last use %s: %s (first error: %s)", len(useFailed), fallback, names(useFailed), firstUse))
+	}
+	return problems
 }
 
-func (l *Live) userKeys(ctx context.Context, client *iam.Client, user string) ([]accessKey, error) {
-	var keys []accessKey
+// names lists up to ten names, then how many more.
+func names(all []string) string {
+	if len(all) <= 10 {
+		return strings.Join(all, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(all[:10], ", "), len(all)-10)
+}
+
+// userKeys is one user's keys: listErr when they could not be listed,
+// useErrs[i] when the last use of keys[i] could not be read.
+type userKeys struct {
+	keys    []accessKey
+	listErr error
+	useErrs []error
+}
+
+func (l *Live) userKeys(ctx context.Context, client *iam.Client, user string) userKeys {
+	var r userKeys
 	p := iam.NewListAccessKeysPaginator(client, &iam.ListAccessKeysInput{UserName: sdkaws.String(user)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, errors.New(describe("iam:ListAccessKeys "+user, err))
+			return userKeys{listErr: errors.New(describe("iam:ListAccessKeys "+user, err))}
 		}
 		for _, k := range page.AccessKeyMetadata {
-			keys = append(keys, accessKey{UserName: user, AccessKeyId: sdkaws.ToString(k.AccessKeyId), Status: string(k.Status), CreateDate: sdkaws.ToTime(k.CreateDate)})
+			r.keys = append(r.keys, accessKey{UserName: user, AccessKeyId: sdkaws.ToString(k.AccessKeyId), Status: string(k.Status), CreateDate: sdkaws.ToTime(k.CreateDate)})
 		}
 	}
-	for i := range keys {
-		out, err := client.GetAccessKeyLastUsed(ctx, &iam.GetAccessKeyLastUsedInput{AccessKeyId: sdkaws.String(keys[i].AccessKeyId)})
+	if r.keys == nil {
+		r.keys = []accessKey{} // listed: the user has no keys
+	}
+	r.useErrs = make([]error, len(r.keys))
+	for i := range r.keys {
+		out, err := client.GetAccessKeyLastUsed(ctx, &iam.GetAccessKeyLastUsedInput{AccessKeyId: sdkaws.String(r.keys[i].AccessKeyId)})
 		if err != nil {
-			return nil, errors.New(describe("iam:GetAccessKeyLastUsed "+keys[i].AccessKeyId, err))
+			r.useErrs[i] = errors.New(describe("iam:GetAccessKeyLastUsed "+r.keys[i].AccessKeyId, err))
+			continue
 		}
-		keys[i].LastUsedKnown = true
+		r.keys[i].LastUsedKnown = true
 		if out.AccessKeyLastUsed != nil && out.AccessKeyLastUsed.LastUsedDate != nil {
 			t := out.AccessKeyLastUsed.LastUsedDate.UTC()
-			keys[i].LastUsed = &t
+			r.keys[i].LastUsed = &t
 		}
 	}
-	return keys, nil
+	return r
 }

@@ -42,7 +42,14 @@ type LiveOptions struct {
 	// Credentials and Google's endpoints.
 	GRPCOptions []option.ClientOption
 	RESTOptions []option.ClientOption
+	// Timeout bounds the scan of one project, and the listing of an
+	// organization's projects (default 5 minutes); a project that takes
+	// longer fails.
+	Timeout time.Duration
 }
+
+// DefaultTimeout is how long one project may take by default.
+const DefaultTimeout = 5 * time.Minute
 
 // Live scans GCP through the IAM, Resource Manager and Policy Analyzer
 // APIs. It only reads; README.md lists the roles it needs.
@@ -54,6 +61,9 @@ type Live struct {
 func NewLive(o LiveOptions) *Live {
 	if o.Concurrency < 1 {
 		o.Concurrency = 4
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
 	}
 	return &Live{opts: o}
 }
@@ -85,13 +95,31 @@ var retry = gax.WithRetry(func() gax.Retryer {
 })
 
 // Scan reads every project asked for. A project that fails is reported in
-// its Source and the others still complete.
+// its Source and the others still complete. When ctx is cancelled it
+// returns an error wrapping ctx.Err() and no inventory, whatever was read.
 func (l *Live) Scan(ctx context.Context) (inventory.Inventory, error) {
+	inv, err := l.scan(ctx)
+	if ctx.Err() != nil {
+		return inventory.Inventory{}, fmt.Errorf("gcp scan interrupted: %w", ctx.Err())
+	}
+	return inv, err
+}
+
+// timedOut says whether a scope's own deadline, not the caller's
+// cancellation, ended it.
+func timedOut(parent, scope context.Context) bool {
+	return parent.Err() == nil && errors.Is(scope.Err(), context.DeadlineExceeded)
+}
+
+func (l *Live) scan(ctx context.Context) (inventory.Inventory, error) {
 	if len(l.opts.Projects) == 0 && l.opts.Organization == "" {
 		return inventory.Inventory{}, errors.New("name a --project or an --organization")
 	}
 	c, err := l.connect(ctx)
 	if err != nil {
+		if strings.Contains(err.Error(), "could not find default credentials") {
+			return inventory.Inventory{}, errNoCredentials
+		}
 		return inventory.Inventory{}, err
 	}
 	defer c.close()
@@ -102,8 +130,13 @@ func (l *Live) Scan(ctx context.Context) (inventory.Inventory, error) {
 	var missing inventory.Inventory
 	if l.opts.Organization != "" {
 		l.progress("listing projects of organization %s", l.opts.Organization)
-		ids, lineage, err = l.orgProjects(ctx, c)
+		octx, cancel := context.WithTimeout(ctx, l.opts.Timeout)
+		defer cancel()
+		ids, lineage, err = l.orgProjects(octx, c)
 		if err != nil {
+			if timedOut(ctx, octx) {
+				return inventory.Inventory{}, fmt.Errorf("listing projects of organizations/%s: timed out after %s (--timeout)", l.opts.Organization, l.opts.Timeout)
+			}
 			return inventory.Inventory{}, fmt.Errorf("listing projects of organizations/%s: %v", l.opts.Organization, describe(err))
 		}
 		ids, missing = l.selectProjects(ids)
@@ -113,8 +146,11 @@ func (l *Live) Scan(ctx context.Context) (inventory.Inventory, error) {
 				if _, ok := upper[res]; ok {
 					continue
 				}
-				pol, err := ancestorPolicy(ctx, c, res)
+				pol, err := ancestorPolicy(octx, c, res)
 				if err != nil {
+					if timedOut(ctx, octx) {
+						return inventory.Inventory{}, fmt.Errorf("reading the IAM policy of %s: timed out after %s (--timeout)", res, l.opts.Timeout)
+					}
 					return inventory.Inventory{}, fmt.Errorf("reading the IAM policy of %s: %v", res, describe(err))
 				}
 				upper[res] = pol
@@ -130,7 +166,15 @@ func (l *Live) Scan(ctx context.Context) (inventory.Inventory, error) {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			p, err := l.scanProject(ctx, c, id)
+			if ctx.Err() != nil {
+				return
+			}
+			pctx, cancel := context.WithTimeout(ctx, l.opts.Timeout)
+			defer cancel()
+			p, err := l.scanProject(pctx, c, id)
+			if timedOut(ctx, pctx) {
+				err = fmt.Errorf("timed out after %s (--timeout); the project was not assessed", l.opts.Timeout)
+			}
 			if err != nil {
 				results[i] = inventory.Inventory{Sources: []inventory.Source{{Scanner: "gcp", Scope: id, Mode: "live", Status: inventory.StatusFailed, Error: err.Error()}}}
 				return
@@ -150,8 +194,12 @@ func (l *Live) Scan(ctx context.Context) (inventory.Inventory, error) {
 	wg.Wait()
 	var inv inventory.Inventory
 	inv.Append(append(results, missing)...)
-	return inv, ctx.Err()
+	return inv, nil
 }
+
+// errNoCredentials says where the client libraries looked for
+// Application Default Credentials, and how to set them.
+var errNoCredentials = errors.New("no Google credentials found: tried GOOGLE_APPLICATION_CREDENTIALS, gcloud's application default credentials (application_default_credentials.json in gcloud's config directory) and the GCE metadata server; run 'gcloud auth application-default login', or set GOOGLE_APPLICATION_CREDENTIALS to a credentials file (service account key or workload identity federation config)")
 
 func (l *Live) connect(ctx context.Context) (*clients, error) {
 	var c clients

@@ -2,11 +2,13 @@ package gcp
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"cloud.google.com/go/iam/apiv1/iampb"
 	"github.com/google/go-cmp/cmp"
@@ -138,5 +140,88 @@ func TestLiveVanishedAccount(t *testing.T) {
 	dep := byID(t, inv, "deployer"+sfx)
 	if len(dep.Credentials) != 0 || len(dep.Trust) != 0 {
 		t.Errorf("vanished account kept keys or policy: %+v", dep)
+	}
+}
+
+// twoProjects serves the demo project twice, as acme-prod and acme-dev.
+func twoProjects(t *testing.T) *gcptest.Server {
+	dir := exportWithoutInsights(t)
+	os.Rename(filepath.Join(dir, "acme-prod"), filepath.Join(dir, "p"))
+	if err := os.CopyFS(filepath.Join(dir, "acme-prod"), os.DirFS(filepath.Join(dir, "p"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(dir, "p"), filepath.Join(dir, "acme-dev")); err != nil {
+		t.Fatal(err)
+	}
+	return gcptest.New(t, dir)
+}
+
+// A project whose calls never answer fails after --timeout with a line
+// saying so; the other project completes.
+func TestLiveProjectTimeout(t *testing.T) {
+	srv := twoProjects(t)
+	srv.Delay["ListServiceAccountKeys acme-dev"] = time.Hour
+	start := time.Now()
+	inv, err := NewLive(LiveOptions{Projects: []string{"acme-dev", "acme-prod"}, GRPCOptions: srv.GRPCOptions, RESTOptions: srv.RESTOptions, Timeout: 300 * time.Millisecond}).Scan(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("scan took %s with a 300ms timeout", d)
+	}
+	if len(inv.Sources) != 2 || inv.Sources[0].Scope != "acme-dev" || inv.Sources[0].Status != inventory.StatusFailed || inv.Sources[0].Error != "timed out after 300ms (--timeout); the project was not assessed" {
+		t.Errorf("sources = %+v", inv.Sources)
+	}
+	if inv.Sources[1].Scope != "acme-prod" || inv.Sources[1].Status != inventory.StatusOK {
+		t.Errorf("the other project: %+v", inv.Sources[1])
+	}
+	for _, id := range inv.Identities {
+		if id.Account != "acme-prod" {
+			t.Errorf("a timed-out project kept identity %s", id.ID)
+		}
+	}
+	if len(inv.Identities) == 0 {
+		t.Error("the project that answered has no identities")
+	}
+}
+
+// Cancelling the scan mid-call returns an error wrapping context.Canceled
+// and no inventory, promptly.
+func TestLiveInterrupted(t *testing.T) {
+	srv := gcptest.New(t, exportWithoutInsights(t))
+	srv.Delay["ListRoles"] = time.Hour
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for srv.Count("ListRoles") == 0 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		cancel()
+	}()
+	start := time.Now()
+	inv, err := NewLive(LiveOptions{Projects: []string{"acme-prod"}, GRPCOptions: srv.GRPCOptions, RESTOptions: srv.RESTOptions}).Scan(ctx)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if len(inv.Sources) != 0 || len(inv.Identities) != 0 {
+		t.Errorf("an interrupted scan returned %d sources and %d identities", len(inv.Sources), len(inv.Identities))
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("cancelled scan took %s", d)
+	}
+}
+
+// Without Application Default Credentials, the scan says where it looked
+// and how to set them.
+func TestLiveNoCredentials(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("GOOGLE_APPLICATION_CREDENTIALS", "")
+	t.Setenv("CLOUDSDK_CONFIG", home)
+	t.Setenv("HOME", home)
+	t.Setenv("APPDATA", home)
+	t.Setenv("GCE_METADATA_HOST", "")
+	t.Setenv("GCE_METADATA_IP", "127.0.0.1:1") // no metadata server here
+	_, err := NewLive(LiveOptions{Projects: []string{"acme-prod"}}).Scan(context.Background())
+	if err == nil || !strings.HasPrefix(err.Error(), "no Google credentials found: tried GOOGLE_APPLICATION_CREDENTIALS") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("err = %v", err)
 	}
 }

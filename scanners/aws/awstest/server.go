@@ -48,17 +48,24 @@ type Server struct {
 	ThrottleOnce map[string]bool
 	// ReportNotReady keeps the credential report from ever completing.
 	ReportNotReady bool
+	// Faults are injected in front of the API, in order: the first that
+	// applies to a call decides (see Fault).
+	Faults []Fault
+	// WebIdentityToken is the token AssumeRoleWithWebIdentity accepts.
+	WebIdentityToken string
+	// regions counts the signing regions of signed requests.
+	regions map[string]int
 }
 
 // MgmtAccount is the account of the static credentials.
 const MgmtAccount = "111111111111"
 
-var credentialRE = regexp.MustCompile(`Credential=([A-Z0-9]+)/`)
+var credentialRE = regexp.MustCompile(`Credential=([A-Z0-9]+)/[0-9]+/([^/]*)/`)
 
 // New starts a server and points the AWS SDK at it through the standard
 // environment variables (AWS_ENDPOINT_URL, static credentials, region).
 func New(t testing.TB) *Server {
-	f := &Server{calls: map[string]int{}, DenyAssume: map[string]bool{}, DenyAction: map[string]bool{}, ThrottleOnce: map[string]bool{}}
+	f := &Server{calls: map[string]int{}, regions: map[string]int{}, DenyAssume: map[string]bool{}, DenyAction: map[string]bool{}, ThrottleOnce: map[string]bool{}}
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
 	t.Setenv("AWS_ENDPOINT_URL", srv.URL)
@@ -81,24 +88,55 @@ func (f *Server) Count(acct, action string) int {
 	return f.calls[acct+" "+action]
 }
 
+// Regions returns how many signed requests were signed for each region.
+func (f *Server) Regions() map[string]int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := map[string]int{}
+	for k, v := range f.regions {
+		out[k] = v
+	}
+	return out
+}
+
 func (f *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	acct := MgmtAccount
-	if m := credentialRE.FindStringSubmatch(r.Header.Get("Authorization")); m != nil && strings.HasPrefix(m[1], "ASIA") {
+	m := credentialRE.FindStringSubmatch(r.Header.Get("Authorization"))
+	if m != nil && strings.HasPrefix(m[1], "ASIA") {
 		acct = strings.TrimPrefix(m[1], "ASIA")
 	}
-	if target := r.Header.Get("X-Amz-Target"); target != "" {
-		f.organizations(w, r, target)
-		return
+	target := r.Header.Get("X-Amz-Target")
+	action := strings.TrimPrefix(target, "AWSOrganizationsV20161128.")
+	if target == "" {
+		if err := r.ParseForm(); err != nil {
+			http.Error(w, err.Error(), 400)
+			return
+		}
+		action = r.Form.Get("Action")
 	}
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, err.Error(), 400)
-		return
-	}
-	action := r.Form.Get("Action")
 	f.mu.Lock()
 	f.calls[acct+" "+action]++
 	n := f.calls[acct+" "+action]
+	if m != nil {
+		f.regions[m[2]]++
+	}
 	f.mu.Unlock()
+	faultAcct := acct
+	if action == "AssumeRole" {
+		faultAcct = accountOf(r.Form.Get("RoleArn"))
+	}
+	if f.fault(w, r, faultAcct, action, n) {
+		return
+	}
+	if target != "" {
+		f.organizations(w, r, target)
+		return
+	}
+	f.query(w, r, acct, action, n)
+}
+
+// query answers the IAM and STS Query APIs.
+func (f *Server) query(w http.ResponseWriter, r *http.Request, acct, action string, n int) {
 	if f.ThrottleOnce[action] && n == 1 {
 		queryError(w, 400, "Throttling", "Rate exceeded")
 		return
@@ -119,6 +157,16 @@ func (f *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reply(w, action, "https://sts.amazonaws.com/doc/2011-06-15/", fmt.Sprintf(
 			"<Credentials><AccessKeyId>ASIA%s</AccessKeyId><SecretAccessKey>SESSIONSECRET</SecretAccessKey><SessionToken>TOKEN</SessionToken><Expiration>%s</Expiration></Credentials><AssumedRoleUser><Arn>arn:aws:sts::%s:assumed-role/audit/nhiscan</Arn><AssumedRoleId>AROAX:nhiscan</AssumedRoleId></AssumedRoleUser>",
 			target, time.Now().Add(time.Hour).UTC().Format(time.RFC3339), target))
+	case "AssumeRoleWithWebIdentity":
+		// Not signed: the token is the credential.
+		target := accountOf(r.Form.Get("RoleArn"))
+		if f.WebIdentityToken == "" || r.Form.Get("WebIdentityToken") != f.WebIdentityToken || target == "" {
+			queryError(w, 400, "InvalidIdentityToken", "Couldn't retrieve verification key from your identity provider")
+			return
+		}
+		reply(w, action, "https://sts.amazonaws.com/doc/2011-06-15/", fmt.Sprintf(
+			"<Credentials><AccessKeyId>ASIA%s</AccessKeyId><SecretAccessKey>SESSIONSECRET</SecretAccessKey><SessionToken>TOKEN</SessionToken><Expiration>%s</Expiration></Credentials><SubjectFromWebIdentityToken>project_path:group/project:ref_type:branch:ref:main</SubjectFromWebIdentityToken><AssumedRoleUser><Arn>arn:aws:sts::%s:assumed-role/audit/%s</Arn><AssumedRoleId>AROAX:%s</AssumedRoleId></AssumedRoleUser><Provider>gitlab.example.com</Provider><Audience>https://gitlab.example.com</Audience>",
+			target, time.Now().Add(time.Hour).UTC().Format(time.RFC3339), target, html.EscapeString(r.Form.Get("RoleSessionName")), html.EscapeString(r.Form.Get("RoleSessionName"))))
 	case "GetAccountAuthorizationDetails":
 		f.gaad(w, r, acct)
 	case "ListRoles":

@@ -20,6 +20,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"cloud.google.com/go/iam/admin/apiv1/adminpb"
 	"cloud.google.com/go/iam/apiv1/iampb"
@@ -45,6 +46,11 @@ type Server struct {
 	// Vanished service accounts are listed but deleted before their keys
 	// and policy are read: those calls answer NotFound.
 	Vanished map[string]bool
+	// Delay makes every call of these methods ("ListServiceAccounts",
+	// "activities.query", as counted by Count), or of a method about one
+	// project ("ListServiceAccountKeys acme-dev"), wait this long, or
+	// until the client gives up, before answering.
+	Delay map[string]time.Duration
 	// Org, when set, is an organization: folders (name -> parent) and
 	// the parent of each project, with IAM policies on folders and the
 	// organization.
@@ -73,10 +79,18 @@ func (s *Server) Count(method string) int {
 	return s.calls[method]
 }
 
-func (s *Server) hit(method, project string) error {
+func (s *Server) hit(ctx context.Context, method, project string) error {
 	s.mu.Lock()
 	s.calls[method]++
+	d := max(s.Delay[method], s.Delay[method+" "+project])
 	s.mu.Unlock()
+	if d > 0 {
+		select {
+		case <-ctx.Done():
+			return status.FromContextError(ctx.Err()).Err()
+		case <-time.After(d):
+		}
+	}
 	if s.DenyProject[project] {
 		return status.Errorf(codes.PermissionDenied, "Permission '%s' denied on resource 'projects/%s' (or it may not exist).", method, project)
 	}
@@ -107,7 +121,7 @@ func readList[T proto.Message](path string, mk func() T) ([]T, error) {
 // New serves the export under dir and stops with the test.
 func New(t testing.TB, dir string) *Server {
 	t.Helper()
-	s := &Server{DenyProject: map[string]bool{}, Vanished: map[string]bool{}, calls: map[string]int{}, accounts: map[string][]*adminpb.ServiceAccount{},
+	s := &Server{DenyProject: map[string]bool{}, Delay: map[string]time.Duration{}, Vanished: map[string]bool{}, calls: map[string]int{}, accounts: map[string][]*adminpb.ServiceAccount{},
 		keys: map[string][]*adminpb.ServiceAccountKey{}, policies: map[string]*iampb.Policy{}, roles: map[string][]*adminpb.Role{},
 		activity: map[string][]json.RawMessage{}}
 	if err := s.load(dir); err != nil {
@@ -239,17 +253,17 @@ type iamServer struct {
 	s *Server
 }
 
-func (f *iamServer) ListServiceAccounts(_ context.Context, r *adminpb.ListServiceAccountsRequest) (*adminpb.ListServiceAccountsResponse, error) {
+func (f *iamServer) ListServiceAccounts(ctx context.Context, r *adminpb.ListServiceAccountsRequest) (*adminpb.ListServiceAccountsResponse, error) {
 	p := projectOf(r.Name)
-	if err := f.s.hit("ListServiceAccounts", p); err != nil {
+	if err := f.s.hit(ctx, "ListServiceAccounts", p); err != nil {
 		return nil, err
 	}
 	items, next := page(f.s.accounts[p], r.PageToken, r.PageSize)
 	return &adminpb.ListServiceAccountsResponse{Accounts: items, NextPageToken: next}, nil
 }
 
-func (f *iamServer) ListServiceAccountKeys(_ context.Context, r *adminpb.ListServiceAccountKeysRequest) (*adminpb.ListServiceAccountKeysResponse, error) {
-	if err := f.s.hit("ListServiceAccountKeys", projectOf(r.Name)); err != nil {
+func (f *iamServer) ListServiceAccountKeys(ctx context.Context, r *adminpb.ListServiceAccountKeysRequest) (*adminpb.ListServiceAccountKeysResponse, error) {
+	if err := f.s.hit(ctx, "ListServiceAccountKeys", projectOf(r.Name)); err != nil {
 		return nil, err
 	}
 	found := false
@@ -274,8 +288,8 @@ func (f *iamServer) ListServiceAccountKeys(_ context.Context, r *adminpb.ListSer
 	return resp, nil
 }
 
-func (f *iamServer) GetIamPolicy(_ context.Context, r *iampb.GetIamPolicyRequest) (*iampb.Policy, error) {
-	if err := f.s.hit("GetIamPolicy(serviceAccount)", projectOf(r.Resource)); err != nil {
+func (f *iamServer) GetIamPolicy(ctx context.Context, r *iampb.GetIamPolicyRequest) (*iampb.Policy, error) {
+	if err := f.s.hit(ctx, "GetIamPolicy(serviceAccount)", projectOf(r.Resource)); err != nil {
 		return nil, err
 	}
 	if f.s.Vanished[r.Resource[strings.LastIndex(r.Resource, "/")+1:]] {
@@ -289,9 +303,9 @@ func (f *iamServer) GetIamPolicy(_ context.Context, r *iampb.GetIamPolicyRequest
 	return &iampb.Policy{Etag: []byte("ACAB")}, nil
 }
 
-func (f *iamServer) ListRoles(_ context.Context, r *adminpb.ListRolesRequest) (*adminpb.ListRolesResponse, error) {
+func (f *iamServer) ListRoles(ctx context.Context, r *adminpb.ListRolesRequest) (*adminpb.ListRolesResponse, error) {
 	p := projectOf(r.Parent)
-	if err := f.s.hit("ListRoles", p); err != nil {
+	if err := f.s.hit(ctx, "ListRoles", p); err != nil {
 		return nil, err
 	}
 	items, next := page(f.s.roles[p], r.PageToken, r.PageSize)
@@ -311,8 +325,8 @@ type projectsServer struct {
 	s *Server
 }
 
-func (f *projectsServer) GetIamPolicy(_ context.Context, r *iampb.GetIamPolicyRequest) (*iampb.Policy, error) {
-	if err := f.s.hit("GetIamPolicy(project)", projectOf(r.Resource)); err != nil {
+func (f *projectsServer) GetIamPolicy(ctx context.Context, r *iampb.GetIamPolicyRequest) (*iampb.Policy, error) {
+	if err := f.s.hit(ctx, "GetIamPolicy(project)", projectOf(r.Resource)); err != nil {
 		return nil, err
 	}
 	if r.GetOptions().GetRequestedPolicyVersion() != 3 {
@@ -324,8 +338,8 @@ func (f *projectsServer) GetIamPolicy(_ context.Context, r *iampb.GetIamPolicyRe
 	return nil, status.Errorf(codes.NotFound, "%s not found", r.Resource)
 }
 
-func (f *projectsServer) ListProjects(_ context.Context, r *resourcemanagerpb.ListProjectsRequest) (*resourcemanagerpb.ListProjectsResponse, error) {
-	f.s.hit("ListProjects", "")
+func (f *projectsServer) ListProjects(ctx context.Context, r *resourcemanagerpb.ListProjectsRequest) (*resourcemanagerpb.ListProjectsResponse, error) {
+	f.s.hit(ctx, "ListProjects", "")
 	resp := &resourcemanagerpb.ListProjectsResponse{}
 	if f.s.Org == nil {
 		return resp, nil
@@ -348,8 +362,8 @@ type foldersServer struct {
 	s *Server
 }
 
-func (f *foldersServer) ListFolders(_ context.Context, r *resourcemanagerpb.ListFoldersRequest) (*resourcemanagerpb.ListFoldersResponse, error) {
-	f.s.hit("ListFolders", "")
+func (f *foldersServer) ListFolders(ctx context.Context, r *resourcemanagerpb.ListFoldersRequest) (*resourcemanagerpb.ListFoldersResponse, error) {
+	f.s.hit(ctx, "ListFolders", "")
 	resp := &resourcemanagerpb.ListFoldersResponse{}
 	if f.s.Org == nil {
 		return resp, nil
@@ -367,8 +381,8 @@ func (f *foldersServer) ListFolders(_ context.Context, r *resourcemanagerpb.List
 	return resp, nil
 }
 
-func (f *foldersServer) GetIamPolicy(_ context.Context, r *iampb.GetIamPolicyRequest) (*iampb.Policy, error) {
-	f.s.hit("GetIamPolicy(folder)", "")
+func (f *foldersServer) GetIamPolicy(ctx context.Context, r *iampb.GetIamPolicyRequest) (*iampb.Policy, error) {
+	f.s.hit(ctx, "GetIamPolicy(folder)", "")
 	if p, ok := f.s.policies[r.Resource]; ok {
 		return p, nil
 	}
@@ -380,8 +394,8 @@ type orgsServer struct {
 	s *Server
 }
 
-func (f *orgsServer) GetIamPolicy(_ context.Context, r *iampb.GetIamPolicyRequest) (*iampb.Policy, error) {
-	f.s.hit("GetIamPolicy(organization)", "")
+func (f *orgsServer) GetIamPolicy(ctx context.Context, r *iampb.GetIamPolicyRequest) (*iampb.Policy, error) {
+	f.s.hit(ctx, "GetIamPolicy(organization)", "")
 	if p, ok := f.s.policies[r.Resource]; ok {
 		return p, nil
 	}
@@ -397,7 +411,7 @@ func (s *Server) policyAnalyzer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, typ := parts[1], parts[5]
-	if err := s.hit("activities.query", p); err != nil {
+	if err := s.hit(r.Context(), "activities.query", p); err != nil {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusForbidden)
 		fmt.Fprintf(w, `{"error": {"code": 403, "message": %q, "status": "PERMISSION_DENIED"}}`, status.Convert(err).Message())
