@@ -1,0 +1,201 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/nhiscan/nhiscan/findings"
+	"github.com/nhiscan/nhiscan/scanners/inventory"
+)
+
+// Reports of schema version 1, written by the demo scan before version 2
+// (testdata/reports): the plain demo, and one with baseline states and
+// suppressions (baseline: the demo itself; ignore file: demoIgnore).
+const (
+	v1Demo           = "../../testdata/reports/v1-demo.json"
+	v1DemoSuppressed = "../../testdata/reports/v1-demo-baseline-suppressed.json"
+	demoIgnore       = "version: 1\nsuppressions:\n  - rule: NHI-OWN-*\n    identity: \"*\"\n    reason: tagging project under way\n    owner: platform@example.com\n    expires: 2026-12-31\n"
+)
+
+var everyFormat = []string{"table", "json", "sarif", "csv", "markdown", "junit", "html"}
+
+// A version 2 report writes what every finding of a rule shares once, in
+// its rules section, and no finding repeats it.
+func TestReportWritesRulesOnce(t *testing.T) {
+	out := runCLI(t, testEnv(inventory.Inventory{}), "scan", "--demo", "--format", "json").stdout
+	var doc struct {
+		SchemaVersion string `json:"schema_version"`
+		Rules         []map[string]json.RawMessage
+		Findings      []map[string]json.RawMessage
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.SchemaVersion != "2" || len(doc.Findings) == 0 {
+		t.Fatalf("schema_version %q, %d findings", doc.SchemaVersion, len(doc.Findings))
+	}
+	entries := map[string]map[string][]findings.Control{}
+	for _, r := range doc.Rules {
+		var id string
+		var controls map[string][]findings.Control
+		json.Unmarshal(r["id"], &id)
+		json.Unmarshal(r["controls"], &controls)
+		if _, dup := entries[id]; dup {
+			t.Errorf("rule %s listed twice", id)
+		}
+		if len(r["title"]) <= 2 || len(r["remediation"]) <= 2 {
+			t.Errorf("rule %s without title or remediation: %v", id, r)
+		}
+		entries[id] = controls
+	}
+	used := map[string]bool{}
+	for i, f := range doc.Findings {
+		var rule, provider string
+		json.Unmarshal(f["rule_id"], &rule)
+		var identity struct{ Provider string }
+		json.Unmarshal(f["identity"], &identity)
+		provider = identity.Provider
+		for _, k := range []string{"title", "remediation", "controls"} {
+			if _, ok := f[k]; ok {
+				t.Errorf("finding %d (%s) repeats its rule's %s", i+1, rule, k)
+			}
+		}
+		cs, ok := entries[rule][provider]
+		if !ok || len(cs) == 0 {
+			t.Errorf("finding %d: rules has no controls of %s for %s", i+1, rule, provider)
+		}
+		used[rule] = true
+	}
+	if len(used) != len(entries) {
+		t.Errorf("rules lists %d rules, the findings use %d", len(entries), len(used))
+	}
+	// A rule firing on both providers cites each provider's CIS benchmark.
+	own := entries["NHI-STA-002"]
+	if !hasFramework(own["aws"], "cis-aws-5.0.0") || hasFramework(own["aws"], "cis-gcp-3.0.0") || !hasFramework(own["gcp"], "cis-gcp-3.0.0") || hasFramework(own["gcp"], "cis-aws-5.0.0") {
+		t.Errorf("NHI-STA-002 controls by provider: %v", own)
+	}
+}
+
+func hasFramework(cs []findings.Control, fw string) bool {
+	for _, c := range cs {
+		if c.Framework == fw {
+			return true
+		}
+	}
+	return false
+}
+
+// A saved version 1 report and a saved version 2 report re-render as the
+// scan itself prints, in every format; a version 1 report re-rendered as
+// JSON is the scan's version 2 report.
+func TestReportRerendersVersion1And2(t *testing.T) {
+	env := testEnv(inventory.Inventory{})
+	dir := t.TempDir()
+	v2 := filepath.Join(dir, "v2.json")
+	if r := runCLI(t, env, "scan", "--demo", "--format", "json", "--output", v2); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	for _, format := range everyFormat {
+		scan := runCLI(t, env, "scan", "--demo", "--format", format)
+		for _, saved := range []string{v1Demo, v2} {
+			r := runCLI(t, env, "report", "--input", saved, "--format", format)
+			if r.code != 0 || r.stdout != scan.stdout {
+				t.Errorf("report --input %s --format %s differs from the scan's output (exit %d %s)", filepath.Base(saved), format, r.code, r.stderr)
+			}
+		}
+	}
+
+	// With baseline states and suppressions.
+	base := filepath.Join(dir, "b.json")
+	ignore := filepath.Join(dir, "i.yaml")
+	os.WriteFile(ignore, []byte(demoIgnore), 0o644)
+	runCLI(t, env, "scan", "--demo", "--write-baseline", base)
+	for _, format := range [][]string{{"--format", "table"}, {"--format", "json"}, {"--format", "sarif", "--sarif-profile", "audit"}, {"--format", "csv"}, {"--format", "html"}} {
+		scan := runCLI(t, env, append([]string{"scan", "--demo", "--baseline", base, "--ignore-file", ignore}, format...)...)
+		r := runCLI(t, env, append([]string{"report", "--input", v1DemoSuppressed}, format...)...)
+		if r.code != 0 || r.stdout != scan.stdout {
+			t.Errorf("report --input v1 (baseline, suppressed) %v differs from the scan's output (exit %d %s)", format, r.code, r.stderr)
+		}
+	}
+}
+
+// merge, --baseline and controls --results read version 1 reports as they
+// read version 2 ones; merge joins reports of both versions.
+func TestVersion1ReportsReadEverywhere(t *testing.T) {
+	env := testEnv(inventory.Inventory{})
+	dir := t.TempDir()
+	v2 := filepath.Join(dir, "v2.json")
+	if r := runCLI(t, env, "scan", "--demo", "--format", "json", "--output", v2); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	for _, format := range []string{"json", "table", "sarif"} {
+		want := runCLI(t, env, "merge", v2, "--format", format)
+		for _, inputs := range [][]string{{v1Demo}, {v1Demo, v2}, {v2, v1Demo}} {
+			r := runCLI(t, env, append(append([]string{"merge"}, inputs...), "--format", format)...)
+			if r.code != 0 || r.stdout != want.stdout {
+				t.Errorf("merge %v --format %s differs from merging the version 2 report (exit %d %s)", inputs, format, r.code, r.stderr)
+			}
+		}
+	}
+
+	for _, base := range []string{v1Demo, v2} {
+		r := runCLI(t, env, "scan", "--demo", "--format", "json", "--baseline", base, "--fail-on", "low")
+		rep := decodeReport(t, r.stdout)
+		if r.code != 0 || rep.Summary.Gated != 0 || rep.Findings[0].Status != findings.StatusUnchanged {
+			t.Errorf("--baseline %s: exit %d, %d gated (%s)", filepath.Base(base), r.code, rep.Summary.Gated, r.stderr)
+		}
+	}
+
+	want := runCLI(t, env, "controls", "--results", v2, "--format", "json")
+	if r := runCLI(t, env, "controls", "--results", v1Demo, "--format", "json"); r.code != 0 || r.stdout != want.stdout || !strings.Contains(r.stdout, `"status": "FAIL"`) {
+		t.Errorf("controls --results of the version 1 report differs (exit %d %s)", r.code, r.stderr)
+	}
+}
+
+// A report of a version this nhiscan does not know, with fields it does not
+// know, is refused by every reader with one line naming the file and the
+// version, exit 2.
+func TestUnknownReportVersionRefused(t *testing.T) {
+	env := testEnv(inventory.Inventory{})
+	dir := t.TempDir()
+	good := runCLI(t, env, "scan", "--demo", "--format", "json").stdout
+	future := strings.Replace(good, `"schema_version": "2",`, `"schema_version": "3",
+  "rule_catalogue": {},`, 1)
+	if future == good {
+		t.Fatal("replacement not found")
+	}
+	p := filepath.Join(dir, "future.json")
+	os.WriteFile(p, []byte(future), 0o644)
+	for _, args := range [][]string{
+		{"report", "--input", p},
+		{"report", "--input", p, "--format", "sarif"},
+		{"merge", v1Demo, p},
+		{"scan", "--demo", "--baseline", p},
+		{"controls", "--results", p},
+	} {
+		r := runCLI(t, env, args...)
+		lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+		if r.code != 2 || r.stdout != "" || len(lines) != 1 || !strings.Contains(lines[0], p+": ") || !strings.Contains(lines[0], `schema_version "3" is not supported`) {
+			t.Errorf("%v: exit %d, stdout %.80q, stderr %q", args, r.code, r.stdout, r.stderr)
+		}
+	}
+
+	// A version 2 report that lost a rule's entry names the finding.
+	var doc map[string]any
+	json.Unmarshal([]byte(good), &doc)
+	doc["rules"] = doc["rules"].([]any)[1:]
+	broken, _ := json.Marshal(doc)
+	os.WriteFile(p, broken, 0o644)
+	if r := runCLI(t, env, "report", "--input", p); r.code != 2 || !strings.Contains(r.stderr, p+": finding ") || !strings.Contains(r.stderr, "has no entry in the rules section") {
+		t.Errorf("report without a rule's entry: exit %d, stderr %q", r.code, r.stderr)
+	}
+	delete(doc, "rules")
+	broken, _ = json.Marshal(doc)
+	os.WriteFile(p, broken, 0o644)
+	if r := runCLI(t, env, "report", "--input", p); r.code != 2 || !strings.Contains(r.stderr, p+": no rules section") {
+		t.Errorf("version 2 report without rules: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
