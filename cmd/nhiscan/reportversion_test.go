@@ -1,13 +1,18 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/nhiscan/nhiscan/findings"
+	"github.com/nhiscan/nhiscan/findings/output"
+	"github.com/nhiscan/nhiscan/rules"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
 
@@ -198,4 +203,54 @@ func TestUnknownReportVersionRefused(t *testing.T) {
 	if r := runCLI(t, env, "report", "--input", p); r.code != 2 || !strings.Contains(r.stderr, p+": no rules section") {
 		t.Errorf("version 2 report without rules: exit %d, stderr %q", r.code, r.stderr)
 	}
+}
+
+// Whatever a report file holds, reading it is one line of error or a report
+// every format renders: never a panic.
+func FuzzReadReport(f *testing.F) {
+	// Seeds: the version 1 and 2 demo reports cut to a few findings (the
+	// fuzzer slows to a crawl on inputs of a hundred kilobytes).
+	small := func(doc []byte) []byte {
+		var m map[string]any
+		if err := json.Unmarshal(doc, &m); err != nil {
+			f.Fatal(err)
+		}
+		fs := m["findings"].([]any)
+		m["findings"] = append(fs[:2:2], fs[len(fs)-1])
+		if rs, ok := m["rules"].([]any); ok {
+			m["rules"] = rs[:3]
+		}
+		out, _ := json.Marshal(m)
+		return out
+	}
+	v1, err := os.ReadFile(v1DemoSuppressed)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(small(v1))
+	var v2 bytes.Buffer
+	if code := run(context.Background(), []string{"scan", "--demo", "--format", "json"}, &v2, io.Discard, testEnv(inventory.Inventory{})); code != 0 {
+		f.Fatalf("demo scan: exit %d", code)
+	}
+	f.Add(small(v2.Bytes()))
+	f.Add([]byte(`{"schema_version": "2", "rules": [{"id": "NHI-STA-001", "title": "t", "remediation": "r", "controls": {"aws": null}}], "sources": [], "findings": [{"fingerprint": "0123456789abcdef0123456789abcdef", "rule_id": "NHI-STA-001", "category": "static", "severity": "low", "identity": {"provider": "aws", "id": "u"}, "message": "m", "evidence": {}, "controls": null}]}`))
+	catalogue := []findings.Rule{}
+	for _, rule := range rules.All() {
+		catalogue = append(catalogue, rules.Describe(rule))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := readReport(data)
+		if err != nil {
+			if strings.Contains(err.Error(), "\n") {
+				t.Fatalf("error of several lines: %q", err)
+			}
+			return
+		}
+		r.Rules = catalogue
+		for _, format := range output.Formats {
+			if err := output.Write(io.Discard, format, r, output.SARIFOptions{Profile: output.ProfileAudit}); err != nil && strings.Contains(err.Error(), "\n") {
+				t.Fatalf("%s: error of several lines: %q", format, err)
+			}
+		}
+	})
 }
