@@ -162,6 +162,9 @@ func ParseBaseline(data []byte) (*Baseline, error) {
 		return nil, errors.New("not a baseline: no findings list")
 	}
 	if probe.SchemaVersion != "" {
+		if err := CheckSchemaVersion(probe.SchemaVersion); err != nil {
+			return nil, err
+		}
 		var r Report
 		if err := json.Unmarshal(data, &r); err != nil {
 			return nil, fmt.Errorf("not a nhiscan report: %v", err)

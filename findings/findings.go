@@ -162,18 +162,23 @@ func (l *EvidenceList) UnmarshalJSON(b []byte) error {
 }
 
 // Finding is one problem with one identity or credential.
+//
+// Title, Remediation and Controls are the same for every finding of a
+// rule: the JSON report (schema version 2) writes them once, in its rules
+// section, and a finding carries them only where they differ from it. In
+// memory every finding has them.
 type Finding struct {
 	Fingerprint string       `json:"fingerprint"`
 	RuleID      string       `json:"rule_id"`
-	Title       string       `json:"title"`
+	Title       string       `json:"title,omitempty"`
 	Category    string       `json:"category"`
 	Severity    Severity     `json:"severity"`
 	Identity    Identity     `json:"identity"`
 	Credential  *Credential  `json:"credential,omitempty"`
 	Message     string       `json:"message"`
 	Evidence    EvidenceList `json:"evidence"`
-	Remediation string       `json:"remediation"`
-	Controls    []Control    `json:"controls"`
+	Remediation string       `json:"remediation,omitempty"`
+	Controls    []Control    `json:"controls,omitempty"`
 	// Status is the finding's baseline state, set when a baseline was
 	// given: StatusNew, StatusUpdated or StatusUnchanged.
 	Status string `json:"status,omitempty"`
@@ -270,7 +275,13 @@ type Summary struct {
 }
 
 // SchemaVersion of the JSON report. Bump it on any incompatible change.
-const SchemaVersion = "1"
+// Version 2 moved each rule's title, remediation and controls out of its
+// findings into the report's rules section; version 1 reports still read.
+const SchemaVersion = "2"
+
+// ListingSchemaVersion is the schema version of the inventory listing and
+// the escalation paths report, which version 2 of the report left alone.
+const ListingSchemaVersion = "1"
 
 // Report is a complete scan result.
 type Report struct {
@@ -280,9 +291,13 @@ type Report struct {
 	Summary       Summary   `json:"summary"`
 	// Scan records what was and was not checked, and when; absent in
 	// reports written before it existed.
-	Scan     *ScanInfo `json:"scan,omitempty"`
-	Sources  []Source  `json:"sources"`
-	Findings []Finding `json:"findings"`
+	Scan    *ScanInfo `json:"scan,omitempty"`
+	Sources []Source  `json:"sources"`
+	// RuleSection is the JSON report's rules section as read: what every
+	// finding of a rule shares. The JSON writer builds it anew from the
+	// findings; ExpandRules copies it into the findings of a read report.
+	RuleSection []ReportRule `json:"rules"`
+	Findings    []Finding    `json:"findings"`
 	// Rules is the catalogue used for the scan; not part of the JSON report.
 	Rules []Rule `json:"-"`
 	// Invocation describes the run that made the report (SARIF records it).

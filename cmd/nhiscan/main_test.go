@@ -118,7 +118,7 @@ func TestJSONRoundTrip(t *testing.T) {
 	if err := dec.Decode(&rep); err != nil {
 		t.Fatal(err)
 	}
-	if rep.SchemaVersion != "1" || rep.Summary.Total != len(rep.Findings) || len(rep.Findings) == 0 {
+	if rep.SchemaVersion != findings.SchemaVersion || rep.Summary.Total != len(rep.Findings) || len(rep.Findings) == 0 {
 		t.Fatalf("report = %+v", rep.Summary)
 	}
 	seen := map[string]bool{}

@@ -93,7 +93,8 @@ func mergeReports(parts []*findings.Report) (*findings.Report, error) {
 	if len(parts) == 0 {
 		return nil, errors.New("merge: no report")
 	}
-	out := &findings.Report{SchemaVersion: parts[0].SchemaVersion, Tool: parts[0].Tool, AsOf: parts[0].AsOf, Sources: []findings.Source{}}
+	// readReport brought every part, version 1 or 2, to the current version.
+	out := &findings.Report{SchemaVersion: findings.SchemaVersion, Tool: parts[0].Tool, AsOf: parts[0].AsOf, Sources: []findings.Source{}}
 	type scope struct{ scanner, scope string }
 	where := map[scope]int{}
 	seen := map[string]bool{}

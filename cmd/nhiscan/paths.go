@@ -66,7 +66,7 @@ func runPaths(ctx context.Context, env *environment, o *inputOptions, args []str
 		}
 	}
 	report := &findings.PathReport{
-		SchemaVersion: findings.SchemaVersion,
+		SchemaVersion: findings.ListingSchemaVersion,
 		Tool:          findings.Tool{Name: "nhiscan", Version: version},
 		AsOf:          p.cfg.AsOf,
 		Sources:       toSources(p.inv.Sources),

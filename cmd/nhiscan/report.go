@@ -240,18 +240,43 @@ suppressions anew.`,
 	return cmd
 }
 
-// readReport reads and checks a JSON report, keeping its baseline states
-// and suppressions.
+// readReport reads and checks a JSON report of schema version 1 or 2,
+// keeping its baseline states and suppressions. Every finding comes back
+// with its rule's title, remediation and controls (from the rules section
+// of a version 2 report), and the report is of the current version.
 func readReport(data []byte) (*findings.Report, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var r findings.Report
 	if err := dec.Decode(&r); err != nil {
+		// A report of a version this nhiscan does not know has fields it
+		// does not know: name the version, not the field.
+		var probe struct {
+			SchemaVersion string `json:"schema_version"`
+		}
+		if json.Unmarshal(data, &probe) == nil && probe.SchemaVersion != "" {
+			if verr := findings.CheckSchemaVersion(probe.SchemaVersion); verr != nil {
+				return nil, verr
+			}
+		}
 		return nil, fmt.Errorf("not a nhiscan JSON report: %v", err)
 	}
-	if r.SchemaVersion != findings.SchemaVersion {
-		return nil, fmt.Errorf("report schema_version %q is not supported (want %q)", r.SchemaVersion, findings.SchemaVersion)
+	if err := findings.CheckSchemaVersion(r.SchemaVersion); err != nil {
+		return nil, err
 	}
+	if r.SchemaVersion == "1" {
+		if r.RuleSection != nil {
+			return nil, errors.New("rules: a version 1 report has no rules section (its findings carry their rule's title, remediation and controls)")
+		}
+	} else {
+		if r.RuleSection == nil {
+			return nil, errors.New("no rules section (version 2 reports keep each rule's title, remediation and controls there)")
+		}
+		if err := r.ExpandRules(); err != nil {
+			return nil, err
+		}
+	}
+	r.SchemaVersion = findings.SchemaVersion
 	known := map[string]bool{}
 	for _, rule := range rules.All() {
 		known[rule.Meta().ID] = true

@@ -473,7 +473,7 @@ func runInventory(ctx context.Context, env *environment, o *inputOptions, args [
 		return err
 	}
 	l := &findings.Listing{
-		SchemaVersion: findings.SchemaVersion,
+		SchemaVersion: findings.ListingSchemaVersion,
 		Tool:          findings.Tool{Name: "nhiscan", Version: version},
 		AsOf:          p.cfg.AsOf,
 		Sources:       toSources(p.inv.Sources),

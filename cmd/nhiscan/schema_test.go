@@ -63,6 +63,9 @@ func TestReportSchema(t *testing.T) {
 			t.Errorf("%s does not validate: %v", name, err)
 		}
 	}
+	if !strings.Contains(docs["demo"], `"schema_version": "2"`) || !strings.Contains(docs["demo"], `"rules": [`) {
+		t.Fatal("the demo report is not of schema version 2")
+	}
 	broken := strings.Replace(docs["demo"], `"severity": "critical"`, `"severity": "urgent"`, 1)
 	if err := validate("broken", broken); err == nil {
 		t.Error("schema accepted an unknown severity")
@@ -71,6 +74,9 @@ func TestReportSchema(t *testing.T) {
 		"an unknown --fail-on":        strings.Replace(docs["configured"], `"fail_on": "high"`, `"fail_on": "sometimes"`, 1),
 		"a malformed disabled rule":   strings.Replace(docs["configured"], `"NHI-DEL-004"`, `"DEL-4"`, 1),
 		"a scan without a start time": strings.Replace(docs["configured"], `"started":`, `"begun":`, 1),
+		"a report without rules":      strings.Replace(docs["configured"], `"rules": [`, `"rule_texts": [`, 1),
+		"a rule without controls":     strings.Replace(docs["configured"], `"controls": {`, `"controls_by_provider": {`, 1),
+		"version 1":                   strings.Replace(docs["configured"], `"schema_version": "2"`, `"schema_version": "1"`, 1),
 	} {
 		if broken == docs["configured"] {
 			t.Fatalf("%s: replacement not found", what)
@@ -78,5 +84,44 @@ func TestReportSchema(t *testing.T) {
 		if err := validate(what, broken); err == nil {
 			t.Errorf("schema accepted %s", what)
 		}
+	}
+}
+
+// The version 1 schema, kept in schema/, accepts the version 1 reports the
+// demo wrote before version 2 and refuses a version 2 report; the version 2
+// schema refuses them.
+func TestReportSchemaVersion1(t *testing.T) {
+	compile := func(path string) *jsonschema.Schema {
+		c := jsonschema.NewCompiler()
+		c.AssertFormat()
+		sch, err := c.Compile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sch
+	}
+	v1, v2 := compile("../../schema/report-v1.schema.json"), compile("../../schema/report.schema.json")
+	parse := func(doc string) any {
+		inst, err := jsonschema.UnmarshalJSON(strings.NewReader(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return inst
+	}
+	for _, path := range []string{v1Demo, v1DemoSuppressed} {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := v1.Validate(parse(string(data))); err != nil {
+			t.Errorf("%s does not validate against the version 1 schema: %v", path, err)
+		}
+		if err := v2.Validate(parse(string(data))); err == nil {
+			t.Errorf("the version 2 schema accepts %s", path)
+		}
+	}
+	demo := runCLI(t, testEnv(inventory.Inventory{}), "scan", "--demo", "--format", "json").stdout
+	if err := v1.Validate(parse(demo)); err == nil {
+		t.Error("the version 1 schema accepts a version 2 report")
 	}
 }

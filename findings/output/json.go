@@ -14,18 +14,24 @@ import (
 // reportHead is a Report without its findings, which are streamed one by
 // one so a large report never sits in memory twice.
 type reportHead struct {
-	SchemaVersion string             `json:"schema_version"`
-	Tool          findings.Tool      `json:"tool"`
-	AsOf          any                `json:"as_of"`
-	Summary       findings.Summary   `json:"summary"`
-	Scan          *findings.ScanInfo `json:"scan,omitempty"`
-	Sources       []findings.Source  `json:"sources"`
+	SchemaVersion string                `json:"schema_version"`
+	Tool          findings.Tool         `json:"tool"`
+	AsOf          any                   `json:"as_of"`
+	Summary       findings.Summary      `json:"summary"`
+	Scan          *findings.ScanInfo    `json:"scan,omitempty"`
+	Sources       []findings.Source     `json:"sources"`
+	Rules         []findings.ReportRule `json:"rules"`
 }
 
-// writeJSON writes the same bytes as encoding/json with two-space
-// indentation would, finding by finding.
+// writeJSON writes the report in the current schema version, whatever
+// version it was read from: a rules section built from the findings, then
+// the findings without what their rule's entry holds. The bytes are those
+// encoding/json with two-space indentation writes for such a report,
+// written finding by finding.
 func writeJSON(w io.Writer, r *findings.Report) error {
-	head := reportHead{SchemaVersion: r.SchemaVersion, Tool: r.Tool, AsOf: r.AsOf, Summary: r.Summary, Scan: r.Scan, Sources: r.Sources}
+	section := findings.RuleSection(r.Findings)
+	shared := findings.IndexRules(section)
+	head := reportHead{SchemaVersion: findings.SchemaVersion, Tool: r.Tool, AsOf: r.AsOf, Summary: r.Summary, Scan: r.Scan, Sources: r.Sources, Rules: section}
 	if head.Sources == nil {
 		head.Sources = []findings.Source{}
 	}
@@ -48,7 +54,7 @@ func writeJSON(w io.Writer, r *findings.Report) error {
 			buf = append(buf, ',')
 		}
 		buf = append(buf, "\n    "...)
-		buf = appendFinding(buf, &r.Findings[i], cache)
+		buf = appendFinding(buf, &r.Findings[i], shared, cache)
 		if _, err := bw.Write(buf); err != nil {
 			return err
 		}
@@ -81,8 +87,10 @@ type controlsCache map[*findings.Control][]byte
 
 // appendFinding writes one finding exactly as encoding/json would with
 // the report's indentation (four spaces in, two per level), without
-// reflection: reports of a hundred thousand findings are common.
-func appendFinding(b []byte, f *findings.Finding, cache controlsCache) []byte {
+// reflection: reports of a hundred thousand findings are common. The title,
+// remediation and controls its rule's entry holds are left out.
+func appendFinding(b []byte, f *findings.Finding, rules findings.RuleIndex, cache controlsCache) []byte {
+	sharedTitle, sharedRemediation, sharedControls := rules.Shared(f)
 	const in = "\n      "
 	field := func(b []byte, name string) []byte {
 		b = append(b, in...)
@@ -92,7 +100,9 @@ func appendFinding(b []byte, f *findings.Finding, cache controlsCache) []byte {
 	b = append(b, '{')
 	b = appendString(field(b, "fingerprint"), f.Fingerprint)
 	b = appendString(field(append(b, ','), "rule_id"), f.RuleID)
-	b = appendString(field(append(b, ','), "title"), f.Title)
+	if !sharedTitle && f.Title != "" {
+		b = appendString(field(append(b, ','), "title"), f.Title)
+	}
 	b = appendString(field(append(b, ','), "category"), f.Category)
 	b = appendString(field(append(b, ','), "severity"), f.Severity.String())
 	b = append(field(append(b, ','), "identity"), '{')
@@ -129,26 +139,13 @@ func appendFinding(b []byte, f *findings.Finding, cache controlsCache) []byte {
 		}
 		b = append(b, in+"}"...)
 	}
-	b = appendString(field(append(b, ','), "remediation"), f.Remediation)
-	b = field(append(b, ','), "controls")
-	if len(f.Controls) == 0 {
-		b = append(b, "[]"...)
-	} else if done, ok := cache[&f.Controls[0]]; ok && len(done) > 0 {
-		b = append(b, done...)
-	} else {
-		start := len(b)
-		b = append(b, '[')
-		for i, c := range f.Controls {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, in+"  {"...)
-			b = appendString(append(b, in+"    \"framework\": "...), c.Framework)
-			b = appendString(append(b, ","+in+"    \"id\": "...), c.ID)
-			b = append(b, in+"  }"...)
-		}
-		b = append(b, in+"]"...)
-		cache[&f.Controls[0]] = append([]byte(nil), b[start:]...)
+	if !sharedRemediation && f.Remediation != "" {
+		b = appendString(field(append(b, ','), "remediation"), f.Remediation)
+	}
+	// A finding without controls whose rule's entry has some keeps its
+	// empty list, so it reads back as it was.
+	if !sharedControls {
+		b = appendControls(field(append(b, ','), "controls"), f.Controls, cache)
 	}
 	if f.Status != "" {
 		b = appendString(field(append(b, ','), "status"), f.Status)
@@ -169,6 +166,32 @@ func appendFinding(b []byte, f *findings.Finding, cache controlsCache) []byte {
 		b = append(b, in+"}"...)
 	}
 	return append(b, "\n    }"...)
+}
+
+// appendControls writes a finding's own controls (four spaces in, like
+// appendFinding's fields), from the cache when its slice was written before.
+func appendControls(b []byte, cs []findings.Control, cache controlsCache) []byte {
+	const in = "\n      "
+	if len(cs) == 0 {
+		return append(b, "[]"...)
+	}
+	if done, ok := cache[&cs[0]]; ok && len(done) > 0 {
+		return append(b, done...)
+	}
+	start := len(b)
+	b = append(b, '[')
+	for i, c := range cs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, in+"  {"...)
+		b = appendString(append(b, in+"    \"framework\": "...), c.Framework)
+		b = appendString(append(b, ","+in+"    \"id\": "...), c.ID)
+		b = append(b, in+"  }"...)
+	}
+	b = append(b, in+"]"...)
+	cache[&cs[0]] = append([]byte(nil), b[start:]...)
+	return b
 }
 
 const hexDigits = "0123456789abcdef"

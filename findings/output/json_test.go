@@ -9,14 +9,34 @@ import (
 	"github.com/nhiscan/nhiscan/findings"
 )
 
-// referenceJSON is what encoding/json writes for the report.
+// referenceJSON is what encoding/json writes for the report in the
+// current schema: its rules section, and findings without what their
+// rule's entry holds.
 func referenceJSON(t *testing.T, r *findings.Report) []byte {
 	t.Helper()
+	v2 := *r
+	v2.SchemaVersion = findings.SchemaVersion
+	v2.RuleSection = findings.RuleSection(r.Findings)
+	shared := findings.IndexRules(v2.RuleSection)
+	v2.Findings = make([]findings.Finding, len(r.Findings))
+	for i, f := range r.Findings {
+		title, remediation, controls := shared.Shared(&f)
+		if title {
+			f.Title = ""
+		}
+		if remediation {
+			f.Remediation = ""
+		}
+		if controls {
+			f.Controls = nil
+		}
+		v2.Findings[i] = f
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(r); err != nil {
+	if err := enc.Encode(&v2); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
@@ -41,6 +61,15 @@ func TestJSONWriterMatchesEncodingJSON(t *testing.T) {
 		}
 		fs = append(fs, f)
 	}
+	// More findings of rule NHI-X-plain: one that shares its entry, one on
+	// another provider (its own controls in the entry), one whose title,
+	// remediation and controls differ from the entry (kept in the finding).
+	plain := fs[1]
+	gcp := plain
+	gcp.Fingerprint, gcp.Identity.Provider, gcp.Controls = "gcp", "gcp", []findings.Control{{Framework: "cis-gcp", ID: "1.4"}}
+	odd := plain
+	odd.Fingerprint, odd.Title, odd.Remediation, odd.Controls = "odd", "other title", "other fix", []findings.Control{{Framework: "nist", ID: "AC-6"}}
+	fs = append(fs, plain, gcp, odd)
 	for _, r := range []*findings.Report{
 		{SchemaVersion: "1", Tool: findings.Tool{Name: "nhiscan", Version: "test"}, AsOf: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Summary: findings.Summarize(fs, 3), Sources: []findings.Source{{Scanner: "aws", Scope: "1", Mode: "live", Status: "partial", Error: "e", Warnings: []string{"w"}}}, Findings: fs},
 		{SchemaVersion: "1", Summary: findings.Summarize(nil, 0), Sources: []findings.Source{}, Findings: []findings.Finding{}},
