@@ -112,6 +112,25 @@ func (l *Live) Scan(ctx context.Context) (inventory.Inventory, error) {
 }
 
 func (l *Live) scan(ctx context.Context) (inventory.Inventory, error) {
+	cfg, err := l.loadConfig(ctx)
+	if err != nil {
+		return inventory.Inventory{}, err
+	}
+	if !l.opts.Org {
+		inv := l.scanAccount(ctx, cfg, "", "")
+		if len(inv.Sources) == 1 && inv.Sources[0].Status == inventory.StatusFailed && len(inv.Identities) == 0 && inv.Sources[0].Scope == "" {
+			return inventory.Inventory{}, errors.New(inv.Sources[0].Error)
+		}
+		return inv, nil
+	}
+	return l.scanOrg(ctx, cfg)
+}
+
+// loadConfig loads the SDK configuration of the standard credential chain
+// (with nhiscan's retryer, default region and web-identity client) and
+// fetches the credentials once, so that a scan without credentials fails
+// before it starts.
+func (l *Live) loadConfig(ctx context.Context) (sdkaws.Config, error) {
 	opts := []func(*config.LoadOptions) error{
 		// The SDK's own warnings (IMDS fallbacks) would break nhiscan's
 		// one-line errors; failures come back as errors instead.
@@ -140,13 +159,13 @@ func (l *Live) scan(ctx context.Context) (inventory.Inventory, error) {
 		cfg, err = config.LoadDefaultConfig(ctx, opts...)
 	}
 	if err != nil {
-		return inventory.Inventory{}, fmt.Errorf("loading AWS configuration: %v", err)
+		return sdkaws.Config{}, fmt.Errorf("loading AWS configuration: %v", err)
 	}
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
 	}
 	if cfg.Credentials == nil {
-		return inventory.Inventory{}, errNoCredentials
+		return sdkaws.Config{}, errNoCredentials
 	}
 	// Only the last resort of the SDK's chain, the instance metadata, is
 	// left when no other source is configured.
@@ -159,22 +178,15 @@ func (l *Live) scan(ctx context.Context) (inventory.Inventory, error) {
 	switch {
 	case err == nil:
 	case ctx.Err() != nil:
-		return inventory.Inventory{}, ctx.Err()
+		return sdkaws.Config{}, ctx.Err()
 	case lastResort:
-		return inventory.Inventory{}, errNoCredentials
+		return sdkaws.Config{}, errNoCredentials
 	case expired:
-		return inventory.Inventory{}, fmt.Errorf("loading AWS credentials: timed out after %s (--timeout)", l.opts.Timeout)
+		return sdkaws.Config{}, fmt.Errorf("loading AWS credentials: timed out after %s (--timeout)", l.opts.Timeout)
 	default:
-		return inventory.Inventory{}, errors.New(describe("loading AWS credentials", err))
+		return sdkaws.Config{}, errors.New(describe("loading AWS credentials", err))
 	}
-	if !l.opts.Org {
-		inv := l.scanAccount(ctx, cfg, "", "")
-		if len(inv.Sources) == 1 && inv.Sources[0].Status == inventory.StatusFailed && len(inv.Identities) == 0 && inv.Sources[0].Scope == "" {
-			return inventory.Inventory{}, errors.New(inv.Sources[0].Error)
-		}
-		return inv, nil
-	}
-	return l.scanOrg(ctx, cfg)
+	return cfg, nil
 }
 
 // errNoCredentials says where the SDK looked, and how to set credentials.

@@ -7,11 +7,8 @@ import (
 	"sort"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
-	"github.com/aws/smithy-go/logging"
 
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
@@ -26,25 +23,9 @@ type Account struct {
 // credentials (the management account or a delegated administrator),
 // sorted by id: the scopes to shard an organization scan by.
 func (l *Live) Accounts(ctx context.Context) ([]Account, error) {
-	opts := []func(*config.LoadOptions) error{
-		config.WithLogger(logging.Nop{}),
-		config.WithRetryer(func() sdkaws.Retryer {
-			r := retry.AddWithMaxAttempts(retry.NewAdaptiveMode(), 10)
-			return retry.AddWithMaxBackoffDelay(r, l.opts.MaxBackoff)
-		}),
-	}
-	if l.opts.Profile != "" {
-		opts = append(opts, config.WithSharedConfigProfile(l.opts.Profile))
-	}
-	if l.opts.Region != "" {
-		opts = append(opts, config.WithRegion(l.opts.Region))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	cfg, err := l.loadConfig(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("loading AWS configuration: %v", err)
-	}
-	if cfg.Region == "" {
-		cfg.Region = "us-east-1"
+		return nil, err
 	}
 	var out []Account
 	p := organizations.NewListAccountsPaginator(organizations.NewFromConfig(cfg), &organizations.ListAccountsInput{})
