@@ -538,3 +538,49 @@ func TestPagesInOneStream(t *testing.T) {
 		t.Errorf("another loader's NDJSON claimed: %v, %v", ok, err)
 	}
 }
+
+// Credential reports of two accounts saved into one file (a collector
+// concatenating them under one header): each row joins the user of the
+// account in its own ARN, never the first account's user of that name.
+func TestCredentialReportRowsOfTwoAccounts(t *testing.T) {
+	const report = "user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service,access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date,access_key_2_last_used_region,access_key_2_last_used_service,cert_1_active,cert_1_last_rotated,cert_2_active,cert_2_last_rotated\n" +
+		"ci,arn:aws:iam::111111111111:user/ci,2021-01-01T00:00:00+00:00,false,N/A,N/A,N/A,false,true,2021-01-01T00:00:00+00:00,2021-06-01T00:00:00+00:00,us-east-1,s3,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A\n" +
+		"ci,arn:aws:iam::222222222222:user/ci,2022-02-02T00:00:00+00:00,false,N/A,N/A,N/A,false,true,2022-02-02T00:00:00+00:00,N/A,N/A,N/A,true,2022-03-03T00:00:00+00:00,N/A,N/A,N/A,false,N/A,false,N/A\n"
+	o := NewOffline()
+	details, err := os.ReadFile("testdata/gaad-two-accounts.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string][]byte{"gaad-two-accounts.json": details, "reports.csv": []byte(report)} {
+		if ok, err := o.Add(name, data); !ok || err != nil {
+			t.Fatalf("Add(%s) = %v, %v", name, ok, err)
+		}
+	}
+	inv, err := o.Inventory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := map[string][]string{}
+	for _, id := range inv.Identities {
+		if id.Name != "ci" {
+			continue
+		}
+		for _, c := range id.Credentials {
+			keys[id.Account] = append(keys[id.Account], c.Status+" "+c.CreatedAt.Format(time.DateOnly))
+		}
+	}
+	want := map[string][]string{
+		"111111111111": {"active 2021-01-01"},
+		"222222222222": {"active 2022-02-02", "active 2022-03-03"},
+	}
+	if d := cmp.Diff(want, keys); d != "" {
+		t.Errorf("keys of the two ci users (-want +got):\n%s", d)
+	}
+	for _, s := range inv.Sources {
+		for _, w := range s.Warnings {
+			if strings.Contains(w, "ci") {
+				t.Errorf("%s: warning %q", s.Scope, w)
+			}
+		}
+	}
+}
