@@ -137,6 +137,12 @@ func (o *Offline) Add(name string, data []byte) (bool, error) {
 		}
 		return true, o.addPages(name, pages)
 	default:
+		// The Content of get-credential-report alone, still base64, as
+		// `aws iam get-credential-report --query Content --output text`
+		// prints it when the `| base64 -d` step is left out.
+		if csv, ok := base64Report(trimmed); ok {
+			return true, o.addReport(csv)
+		}
 		return false, nil
 	}
 	var f awsFile
@@ -149,6 +155,20 @@ func (o *Offline) Add(name string, data []byte) (bool, error) {
 		}
 	}
 	return o.addFile(name, &f, err, trimmed)
+}
+
+// base64Report decodes a file that holds only a credential report in
+// base64 (one line, or wrapped as base64(1) wraps it).
+func base64Report(b []byte) ([]byte, bool) {
+	if !bytes.HasPrefix(b, []byte("dXNlci")) { // "user" (the report's first column)
+		return nil, false
+	}
+	b = bytes.ReplaceAll(bytes.ReplaceAll(b, []byte("\r"), nil), []byte("\n"), nil)
+	csv, err := base64.StdEncoding.DecodeString(string(b))
+	if err != nil || !looksLikeReport(csv) {
+		return nil, false
+	}
+	return csv, true
 }
 
 // isDetailsPage reports whether a JSON object is a page of

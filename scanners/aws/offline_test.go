@@ -584,3 +584,45 @@ func TestCredentialReportRowsOfTwoAccounts(t *testing.T) {
 		}
 	}
 }
+
+// The base64 Content of get-credential-report saved on its own (the
+// README's command without `| base64 -d`), on one line as the AWS CLI
+// prints it or wrapped as base64(1) writes it, reads as the CSV.
+func TestCredentialReportBase64Alone(t *testing.T) {
+	want := load(t, "gaad-cli.json", "credential-report.csv")
+	raw, err := os.ReadFile("testdata/get-credential-report.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var resp struct{ Content string }
+	if err := json.Unmarshal(raw, &resp); err != nil || resp.Content == "" {
+		t.Fatalf("fixture: %v", err)
+	}
+	var wrapped strings.Builder
+	for s := resp.Content; s != ""; {
+		n := min(76, len(s))
+		wrapped.WriteString(s[:n] + "\r\n")
+		s = s[n:]
+	}
+	details, _ := os.ReadFile("testdata/gaad-cli.json")
+	for name, content := range map[string]string{"one_line": resp.Content + "\n", "wrapped_crlf": wrapped.String()} {
+		t.Run(name, func(t *testing.T) {
+			o := NewOffline()
+			o.Add("gaad-cli.json", details)
+			if ok, err := o.Add("credential-report.txt", []byte(content)); !ok || err != nil {
+				t.Fatalf("Add(base64 report) = %v, %v", ok, err)
+			}
+			got, err := o.Inventory()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(want, got); d != "" {
+				t.Errorf("base64 report differs from the CSV:\n%s", d)
+			}
+		})
+	}
+	// Other base64 is not taken for a report.
+	if ok, err := NewOffline().Add("x.txt", []byte("dXNlcm5hbWU=")); ok || err != nil {
+		t.Errorf("base64 of other text: %v, %v", ok, err)
+	}
+}
