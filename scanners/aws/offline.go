@@ -264,6 +264,11 @@ func (o *Offline) addFile(name string, f *awsFile, err error, raw []byte) (bool,
 		}
 		return true, o.addReport(csv)
 	case f.Roles != nil:
+		if !hasExactKey(raw, "Roles") {
+			// encoding/json matches keys case-insensitively: the IAM REST
+			// API's {"roles": [...]} (GCP custom roles) is not list-roles.
+			return false, nil
+		}
 		for _, r := range f.Roles {
 			acct := arnAccountID(r.Arn)
 			if acct == "" {
@@ -282,6 +287,16 @@ func (o *Offline) addFile(name string, f *awsFile, err error, raw []byte) (bool,
 		return true, nil
 	}
 	return false, nil
+}
+
+// hasExactKey reports whether a JSON object has key spelt exactly so.
+func hasExactKey(raw []byte, key string) bool {
+	var top map[string]json.RawMessage
+	if json.Unmarshal(raw, &top) != nil {
+		return false
+	}
+	_, ok := top[key]
+	return ok
 }
 
 // reportContent is the CSV of a get-credential-report response: base64 as

@@ -626,3 +626,19 @@ func TestCredentialReportBase64Alone(t *testing.T) {
 		t.Errorf("base64 of other text: %v, %v", ok, err)
 	}
 }
+
+// The IAM REST API's list of GCP custom roles ({"roles": [...]}) is not
+// aws iam list-roles, though encoding/json matches "roles" to "Roles".
+func TestRESTRolesListIsNotListRoles(t *testing.T) {
+	gcpRoles := `{"roles": [{"name": "projects/acme/roles/keyMinter", "title": "Key minter", "includedPermissions": ["iam.serviceAccountKeys.create"], "etag": "BwYmZxT0yVQ="}]}`
+	if ok, err := NewOffline().Add("custom-roles.json", []byte(gcpRoles)); ok || err != nil {
+		t.Errorf("GCP REST roles list taken as an AWS export: %v, %v", ok, err)
+	}
+	listRoles, err := os.ReadFile("testdata/list-roles.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := NewOffline().Add("list-roles.json", listRoles); !ok || err != nil {
+		t.Errorf("aws iam list-roles: %v, %v", ok, err)
+	}
+}
