@@ -452,7 +452,7 @@ func (o *Offline) addDetails(f *awsFile) error {
 		}
 	}
 	for _, p := range f.Policies {
-		if strings.HasPrefix(p.Arn, awsManagedPolicyPrefix) {
+		if isAWSManagedPolicy(p.Arn) {
 			if !o.sharedSeen[p.Arn] {
 				o.sharedSeen[p.Arn] = true
 				o.shared = append(o.shared, p)

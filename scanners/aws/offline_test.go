@@ -1,6 +1,7 @@
 package aws
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -640,5 +641,42 @@ func TestRESTRolesListIsNotListRoles(t *testing.T) {
 	}
 	if ok, err := NewOffline().Add("list-roles.json", listRoles); !ok || err != nil {
 		t.Errorf("aws iam list-roles: %v, %v", ok, err)
+	}
+}
+
+// AWS-managed policies of GovCloud and China (arn:aws-us-gov:iam::aws:,
+// arn:aws-cn:iam::aws:) carry no account id either: a page holding only
+// them joins the account of the other pages, as in the aws partition.
+func TestAWSManagedPoliciesInEveryPartition(t *testing.T) {
+	for _, partition := range []string{"aws-us-gov", "aws-cn"} {
+		t.Run(partition, func(t *testing.T) {
+			o := NewOffline()
+			for _, f := range []string{"gaad-maxitems-1.json", "gaad-maxitems-2.json"} {
+				data, err := os.ReadFile(filepath.Join("testdata", f))
+				if err != nil {
+					t.Fatal(err)
+				}
+				data = bytes.ReplaceAll(data, []byte("arn:aws:"), []byte("arn:"+partition+":"))
+				if ok, err := o.Add(f, data); !ok || err != nil {
+					t.Fatalf("Add(%s) = %v, %v", f, ok, err)
+				}
+			}
+			inv, err := o.Inventory()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(inv.Sources) != 1 || inv.Sources[0].Scope != "210000000001" {
+				t.Fatalf("sources = %+v", inv.Sources)
+			}
+			for _, w := range inv.Sources[0].Warnings {
+				if strings.Contains(w, "missing") || strings.Contains(w, "not in the export") {
+					t.Errorf("warning with every page present: %s", w)
+				}
+			}
+			role := find(t, inv, "lambda-exec")
+			if d := cmp.Diff([]string{"managed:ReadOnlyAccess:1", "managed:lambda-logs:1"}, grantNames(role)); d != "" {
+				t.Errorf("role grants (ReadOnlyAccess from the last page):\n%s", d)
+			}
+		})
 	}
 }
