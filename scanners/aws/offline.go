@@ -158,10 +158,16 @@ func (o *Offline) Add(name string, data []byte) (bool, error) {
 }
 
 // base64Report decodes a file that holds only a credential report in
-// base64 (one line, or wrapped as base64(1) wraps it).
+// base64 (one line, or wrapped as base64(1) wraps it), or the line that
+// `aws iam get-credential-report --output text` prints.
 func base64Report(b []byte) ([]byte, bool) {
 	if !bytes.HasPrefix(b, []byte("dXNlci")) { // "user" (the report's first column)
 		return nil, false
+	}
+	if i := bytes.IndexByte(b, '\t'); i > 0 {
+		// `--output text` without --query: Content, GeneratedTime and
+		// ReportFormat on one line, separated by tabs.
+		b = b[:i]
 	}
 	b = bytes.ReplaceAll(bytes.ReplaceAll(b, []byte("\r"), nil), []byte("\n"), nil)
 	csv, err := base64.StdEncoding.DecodeString(string(b))

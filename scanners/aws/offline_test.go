@@ -606,7 +606,11 @@ func TestCredentialReportBase64Alone(t *testing.T) {
 		s = s[n:]
 	}
 	details, _ := os.ReadFile("testdata/gaad-cli.json")
-	for name, content := range map[string]string{"one_line": resp.Content + "\n", "wrapped_crlf": wrapped.String()} {
+	for name, content := range map[string]string{
+		"one_line":     resp.Content + "\n",
+		"wrapped_crlf": wrapped.String(),
+		"output_text":  resp.Content + "\t2024-11-01T00:00:00+00:00\ttext/csv\n", // --output text without --query
+	} {
 		t.Run(name, func(t *testing.T) {
 			o := NewOffline()
 			o.Add("gaad-cli.json", details)
