@@ -52,7 +52,7 @@ type Compliance struct {
 
 // BuildCompliance maps the report's findings onto every control of the
 // catalogue (of one framework when framework is set). A control FAILs
-// when a rule that tests it has an unsuppressed finding; it is NOT TESTED
+// when an unsuppressed finding cites it; it is NOT TESTED
 // when no rule maps to it, when its rules were disabled, or when none of
 // their providers was scanned (for a framework about one provider, such
 // as a CIS benchmark, when that provider was not scanned); otherwise it
