@@ -39,12 +39,14 @@ func (l *Live) Accounts(ctx context.Context) ([]Account, error) {
 	if l.opts.Region != "" {
 		opts = append(opts, config.WithRegion(l.opts.Region))
 	}
+	// IAM and Organizations are global, but the SDK wants a region, and
+	// the web-identity provider (GitLab, EKS) builds its STS client while
+	// the configuration loads: the default must be in place before, not
+	// set afterwards.
+	opts = append(opts, config.WithDefaultRegion("us-east-1"))
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("loading AWS configuration: %v", err)
-	}
-	if cfg.Region == "" {
-		cfg.Region = "us-east-1"
 	}
 	var out []Account
 	p := organizations.NewListAccountsPaginator(organizations.NewFromConfig(cfg), &organizations.ListAccountsInput{})
