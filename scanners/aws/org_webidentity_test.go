@@ -40,7 +40,17 @@ import (
 // child process of the test binary.
 func TestAccountsWithWebIdentityAndNoRegion(t *testing.T) {
 	if os.Getenv("NHISCAN_WEB_IDENTITY_CHILD") == "1" {
-		webIdentityScenario(t)
+		sts := webIdentityWithoutRegion(t)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		accts, err := NewLive(LiveOptions{MaxBackoff: 10 * time.Millisecond}).Accounts(ctx)
+		if err != nil {
+			t.Fatalf("listing accounts with web identity and no region: %v", err)
+		}
+		exchanged, hosts := sts.seen()
+		if len(accts) != 3 || exchanged == 0 || len(hosts) == 0 || hosts[0] != "sts.us-east-1.amazonaws.com:443" {
+			t.Errorf("accounts %v; %d web identity exchanges through %v", accts, exchanged, hosts)
+		}
 		return
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestAccountsWithWebIdentityAndNoRegion$", "-test.count=1")
@@ -51,7 +61,24 @@ func TestAccountsWithWebIdentityAndNoRegion(t *testing.T) {
 	}
 }
 
-func webIdentityScenario(t *testing.T) {
+// fakeSTS records the web identity exchanges and the hosts they went to.
+type fakeSTS struct {
+	mu        sync.Mutex
+	hosts     []string
+	exchanged int
+}
+
+func (f *fakeSTS) seen() (int, []string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.exchanged, append([]string(nil), f.hosts...)
+}
+
+// webIdentityWithoutRegion sets the environment of the GitLab recipe (web
+// identity, no region, no static keys) with STS behind a local HTTPS proxy
+// and IAM/Organizations on the local test server. Call it only in a child
+// process (see TestAccountsWithWebIdentityAndNoRegion).
+func webIdentityWithoutRegion(t *testing.T) *fakeSTS {
 	awstest.New(t) // IAM and Organizations, through AWS_ENDPOINT_URL
 	dir := t.TempDir()
 
@@ -74,9 +101,7 @@ func webIdentityScenario(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	var mu sync.Mutex
-	var hosts []string
-	exchanged := 0
+	rec := &fakeSTS{}
 	sts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		q, _ := url.ParseQuery(string(body))
@@ -86,9 +111,9 @@ func webIdentityScenario(t *testing.T) {
 			fmt.Fprint(w, `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>InvalidIdentityToken</Code><Message>unexpected request</Message></Error><RequestId>web-0</RequestId></ErrorResponse>`)
 			return
 		}
-		mu.Lock()
-		exchanged++
-		mu.Unlock()
+		rec.mu.Lock()
+		rec.exchanged++
+		rec.mu.Unlock()
 		w.Header().Set("Content-Type", "text/xml")
 		fmt.Fprint(w, `<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleWithWebIdentityResult>`+
 			`<Credentials><AccessKeyId>AKIDWEBIDENTITY</AccessKeyId><SecretAccessKey>web-secret</SecretAccessKey><SessionToken>web-session</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials>`+
@@ -106,9 +131,9 @@ func webIdentityScenario(t *testing.T) {
 			http.Error(w, "CONNECT only", http.StatusMethodNotAllowed)
 			return
 		}
-		mu.Lock()
-		hosts = append(hosts, r.Host)
-		mu.Unlock()
+		rec.mu.Lock()
+		rec.hosts = append(rec.hosts, r.Host)
+		rec.mu.Unlock()
 		upstream, err := net.Dial("tcp", sts.Listener.Addr().String())
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadGateway)
@@ -141,15 +166,5 @@ func webIdentityScenario(t *testing.T) {
 	t.Setenv("AWS_ROLE_ARN", "arn:aws:iam::111111111111:role/NhiscanAudit")
 	t.Setenv("AWS_WEB_IDENTITY_TOKEN_FILE", token)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	accts, err := NewLive(LiveOptions{MaxBackoff: 10 * time.Millisecond}).Accounts(ctx)
-	if err != nil {
-		t.Fatalf("listing accounts with web identity and no region: %v", err)
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	if len(accts) != 3 || exchanged == 0 || len(hosts) == 0 || hosts[0] != "sts.us-east-1.amazonaws.com:443" {
-		t.Errorf("accounts %v; %d web identity exchanges through %v", accts, exchanged, hosts)
-	}
+	return rec
 }
