@@ -158,6 +158,8 @@ func webIdentityWithoutRegion(t *testing.T) *fakeSTS {
 		t.Fatal(err)
 	}
 	t.Setenv("HTTPS_PROXY", proxy.URL)
+	t.Setenv("NO_PROXY", "")
+	t.Setenv("no_proxy", "")
 	t.Setenv("AWS_CA_BUNDLE", bundle)
 	t.Setenv("AWS_ACCESS_KEY_ID", "")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
