@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -69,7 +70,7 @@ func applyConfig(data []byte, cfg *rules.Config) error {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&fc); err != nil && !errors.Is(err, io.EOF) {
-		return yamlError(err)
+		return yamlError(err, data)
 	}
 	set := func(dst *int, v *int, name string) error {
 		if v == nil {
@@ -151,19 +152,92 @@ func applyConfig(data []byte, cfg *rules.Config) error {
 	return cfg.Validate(rules.All())
 }
 
-// yamlError makes a YAML decoding error one readable line: it drops the
-// Go type names the decoder appends.
-func yamlError(err error) error {
+// yamlError makes a YAML decoding error one readable line. A value of the
+// wrong kind is named by its line and dotted key, with what was wanted and
+// what was given ("line 2: rules.disable: want a list, got the text
+// \"NHI-DEL-004\""), not the decoder's YAML tags and Go types.
+func yamlError(err error, data []byte) error {
 	var te *yaml.TypeError
 	if !errors.As(err, &te) {
 		return err
 	}
+	var doc yaml.Node
+	parsed := yaml.Unmarshal(data, &doc) == nil
 	msgs := make([]string, len(te.Errors))
 	for i, m := range te.Errors {
 		if j := strings.Index(m, " in type "); j >= 0 {
 			m = m[:j]
 		}
-		msgs[i] = m
+		msgs[i] = "yaml: " + m
+		sm := yamlTypeMsg.FindStringSubmatch(m)
+		if sm == nil || !parsed {
+			continue
+		}
+		line, _ := strconv.Atoi(sm[1])
+		if path, value, ok := valueAt(&doc, line, "!!"+sm[2]); ok {
+			msgs[i] = fmt.Sprintf("line %d: %s: want %s, got %s", line, path, goTypeWords(sm[4]), yamlValueWords(sm[2], value))
+		}
 	}
-	return fmt.Errorf("yaml: %s", strings.Join(msgs, "; "))
+	return fmt.Errorf("%s", strings.Join(msgs, "; "))
+}
+
+var yamlTypeMsg = regexp.MustCompile("^line (\\d+): cannot unmarshal !!(\\w+)(?: `(.*)`)? into (.+)$")
+
+// valueAt finds the value of the given YAML tag on a line and its dotted
+// key path (the deepest one, as the decoder reports the innermost value).
+func valueAt(doc *yaml.Node, line int, tag string) (path, value string, ok bool) {
+	var walk func(n *yaml.Node, p string)
+	walk = func(n *yaml.Node, p string) {
+		if n.Line == line && n.Tag == tag && p != "" {
+			path, value, ok = p, n.Value, true
+		}
+		switch n.Kind {
+		case yaml.DocumentNode:
+			for _, c := range n.Content {
+				walk(c, p)
+			}
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				walk(n.Content[i+1], join(p, n.Content[i].Value))
+			}
+		case yaml.SequenceNode:
+			for i, c := range n.Content {
+				walk(c, fmt.Sprintf("%s[%d]", p, i))
+			}
+		}
+	}
+	walk(doc, "")
+	return path, value, ok
+}
+
+func goTypeWords(t string) string {
+	switch {
+	case strings.HasPrefix(t, "[]"):
+		return "a list"
+	case strings.HasPrefix(t, "map["), strings.HasPrefix(t, "main."), strings.HasPrefix(t, "struct"):
+		return "a mapping of keys to values"
+	case strings.HasPrefix(t, "int"), strings.HasPrefix(t, "uint"):
+		return "a whole number"
+	case t == "bool":
+		return "true or false"
+	case t == "string":
+		return "text"
+	}
+	return t
+}
+
+func yamlValueWords(tag, value string) string {
+	switch tag {
+	case "seq":
+		return "a list"
+	case "map":
+		return "a mapping"
+	case "str":
+		return fmt.Sprintf("the text %q", value)
+	case "int", "float":
+		return "the number " + value
+	case "null":
+		return "nothing"
+	}
+	return value
 }

@@ -64,6 +64,11 @@ with the rules that test it and its state, with counts:
 				if err != nil {
 					return inputError{fmt.Errorf("--results %s: %v", results, unwrapPathError(err))}
 				}
+				// A report saved by Windows PowerShell 5.1's `>` is UTF-16;
+				// CI artifacts may be gzipped.
+				if data, err = decodeInput(data); err != nil {
+					return inputError{fmt.Errorf("--results %s: %v", results, err)}
+				}
 				if r, err = readReport(data); err != nil {
 					return inputError{fmt.Errorf("--results %s: %v", results, err)}
 				}

@@ -108,3 +108,36 @@ func TestDecodeInputErrors(t *testing.T) {
 		}
 	}
 }
+
+// A JSON report redirected by Windows PowerShell 5.1 (`nhiscan scan
+// --format json > report.json` writes UTF-16LE with a BOM and CRLF), or
+// gzipped as a CI artifact, gives the same compliance matrix.
+func TestControlsResultsOfEncodedReport(t *testing.T) {
+	env := testEnv(inventory.Inventory{})
+	rep := runCLI(t, env, "scan", "--demo", "--format", "json")
+	if rep.code != 0 {
+		t.Fatalf("scan: exit %d %s", rep.code, rep.stderr)
+	}
+	dir := t.TempDir()
+	plain := filepath.Join(dir, "report.json")
+	if err := os.WriteFile(plain, []byte(rep.stdout), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want := runCLI(t, env, "controls", "--results", plain, "--format", "csv")
+	if want.code != 0 || !strings.Contains(want.stdout, "FAIL") {
+		t.Fatalf("plain report: exit %d %s", want.code, want.stderr)
+	}
+	for name, data := range map[string][]byte{
+		"powershell.json": utf16With(crlf([]byte(rep.stdout)), binary.LittleEndian, []byte{0xff, 0xfe}),
+		"report.json.gz":  gz(t, []byte(rep.stdout)),
+	} {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got := runCLI(t, env, "controls", "--results", p, "--format", "csv")
+		if got.code != 0 || got.stdout != want.stdout {
+			t.Errorf("%s: exit %d, stderr %q; matrix equal to the plain report's: %v", name, got.code, got.stderr, got.stdout == want.stdout)
+		}
+	}
+}

@@ -61,3 +61,32 @@ func TestForeignBaseline(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
 	}
 }
+
+// A value of the wrong kind in the config or ignore file is one line with
+// its line, dotted key, what was wanted and what was given, never the
+// decoder's YAML tags and Go types.
+func TestYAMLWrongKinds(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		flag, yaml, want string
+	}{
+		{"--config", "rules:\n  disable: NHI-DEL-004\n", `line 2: rules.disable: want a list, got the text "NHI-DEL-004"`},
+		{"--config", "thresholds:\n  role_unused_days: ninety\n", `line 2: thresholds.role_unused_days: want a whole number, got the text "ninety"`},
+		{"--config", "thresholds: 5\n", `line 1: thresholds: want a mapping of keys to values, got the number 5`},
+		{"--config", "owners:\n  - team-a\n", `line 2: owners: want a mapping of keys to values, got a list`},
+		{"--config", "rules:\n  disable: [NHI-DEL-004, {a: b}]\n", `line 2: rules.disable[1]: want text, got a mapping`},
+		{"--config", "include_provider_managed: yes please\n", `line 1: include_provider_managed: want true or false, got the text "yes please"`},
+		{"--ignore-file", "version: 1\nsuppressions:\n  rule: NHI-OVB-001\n", `line 3: suppressions: want a list, got a mapping`},
+		{"--ignore-file", "version: one\n", `line 1: version: want a whole number, got the text "one"`},
+	} {
+		p := filepath.Join(dir, "f.yaml")
+		if err := os.WriteFile(p, []byte(tc.yaml), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		kind := map[string]string{"--config": "config ", "--ignore-file": "ignore file "}[tc.flag]
+		r := runCLI(t, testEnv(inventory.Inventory{}), "scan", "--demo", tc.flag, p)
+		if want := "nhiscan: " + kind + p + ": " + tc.want + "\n"; r.code != 2 || r.stderr != want {
+			t.Errorf("%q: exit %d\n got %q\nwant %q", tc.yaml, r.code, r.stderr, want)
+		}
+	}
+}

@@ -62,7 +62,7 @@ func parseIgnoreFile(data []byte) ([]findings.SuppressionEntry, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, errors.New("file is empty")
 		}
-		return nil, yamlError(err)
+		return nil, yamlError(err, data)
 	}
 	if f.Version != 1 {
 		return nil, fmt.Errorf("version must be 1, got %d", f.Version)

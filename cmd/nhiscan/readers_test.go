@@ -2,6 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -43,5 +46,52 @@ func TestBadDateNamesFileAndField(t *testing.T) {
 	want := `bad-date-gaad.json: line 10: field RoleDetailList.CreateDate: "25/02/2020 16:08" is not a date`
 	if r.code != 2 || !strings.Contains(r.stderr, want) || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 || strings.Contains(r.stderr, "not a recognised export") {
 		t.Errorf("exit %d, stderr %q; want exit 2 and %q", r.code, r.stderr, want)
+	}
+}
+
+// The gcloud layout with the IAM API's REST responses where gcloud prints
+// a list ({"accounts": [...]}, {"keys": [...]}, {"roles": [...]}, as saved
+// with curl) scans like the gcloud lists: no other loader claims them.
+func TestGCPLayoutWithRESTShapes(t *testing.T) {
+	env := testEnv(inventory.Inventory{})
+	want := runCLI(t, env, "scan", "--input", "demo/gcp", "--as-of", "2026-11-01T00:00:00Z", "--format", "json")
+	if want.code != 0 {
+		t.Fatalf("demo: exit %d %s", want.code, want.stderr)
+	}
+	dir := filepath.Join(t.TempDir(), "gcp")
+	wrapped := 0
+	err := fs.WalkDir(demoFS, "demo/gcp", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := demoFS.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		field := ""
+		switch {
+		case strings.HasSuffix(name, "/service-accounts.json"):
+			field = "accounts"
+		case strings.Contains(name, "/keys/"):
+			field = "keys"
+		case strings.HasSuffix(name, "/custom-roles.json"):
+			field = "roles"
+		}
+		if field != "" {
+			data = []byte(`{"` + field + `": ` + string(data) + `}`)
+			wrapped++
+		}
+		out := filepath.Join(dir, strings.TrimPrefix(name, "demo/gcp/"))
+		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(out, data, 0o644)
+	})
+	if err != nil || wrapped < 3 {
+		t.Fatalf("%d files wrapped: %v", wrapped, err)
+	}
+	got := runCLI(t, env, "scan", "--input", dir, "--as-of", "2026-11-01T00:00:00Z", "--format", "json")
+	if got.code != 0 || got.stdout != want.stdout {
+		t.Errorf("REST shapes: exit %d, stderr %q; output equal to the gcloud lists': %v", got.code, got.stderr, got.stdout == want.stdout)
 	}
 }

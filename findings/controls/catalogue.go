@@ -19,6 +19,10 @@ type Framework struct {
 	// TagPrefix, when set, makes the framework's ids into SARIF tags
 	// (GitHub shows tags, not taxonomies).
 	TagPrefix string `json:"-"`
+	// Provider, when set, is the only cloud the framework's controls are
+	// about (a CIS benchmark): a scan of another provider tests none of
+	// them, and only that provider's findings can fail them.
+	Provider string `json:"-"`
 }
 
 // Control is one control, risk or threat of a framework.
@@ -56,9 +60,9 @@ var frameworks = []Framework{
 	{ID: ASITM, Name: "OWASP Agentic AI - Threats and Mitigations", Version: "1.0", Organization: "OWASP GenAI Security Project", URL: asiTMURL},
 	{ID: NHI, Name: "OWASP Non-Human Identities Top 10", Version: "2025", Organization: "OWASP", URL: nhiURL, TagPrefix: "owasp-"},
 	{ID: MAESTRO, Name: "CSA MAESTRO agentic AI threat modeling framework", Version: "1 (2025-02-06)", Organization: "Cloud Security Alliance", URL: maestroURL},
-	{ID: CISAWS3, Name: "CIS Amazon Web Services Foundations Benchmark", Version: "3.0.0", Organization: "Center for Internet Security", URL: cisAWSURL},
-	{ID: CISAWS5, Name: "CIS Amazon Web Services Foundations Benchmark", Version: "5.0.0", Organization: "Center for Internet Security", URL: cisAWSURL},
-	{ID: CISGCP3, Name: "CIS Google Cloud Platform Foundation Benchmark", Version: "3.0.0", Organization: "Center for Internet Security", URL: cisGCPURL},
+	{ID: CISAWS3, Name: "CIS Amazon Web Services Foundations Benchmark", Version: "3.0.0", Organization: "Center for Internet Security", URL: cisAWSURL, Provider: "aws"},
+	{ID: CISAWS5, Name: "CIS Amazon Web Services Foundations Benchmark", Version: "5.0.0", Organization: "Center for Internet Security", URL: cisAWSURL, Provider: "aws"},
+	{ID: CISGCP3, Name: "CIS Google Cloud Platform Foundation Benchmark", Version: "3.0.0", Organization: "Center for Internet Security", URL: cisGCPURL, Provider: "gcp"},
 	{ID: NIST, Name: "NIST SP 800-53 Security and Privacy Controls", Version: "Revision 5", Organization: "NIST", URL: nistURL},
 }
 

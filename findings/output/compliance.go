@@ -52,9 +52,12 @@ type Compliance struct {
 
 // BuildCompliance maps the report's findings onto every control of the
 // catalogue (of one framework when framework is set). A control FAILs
-// when a rule that tests it has an unsuppressed finding; it is NOT TESTED
+// when an unsuppressed finding cites it; it is NOT TESTED
 // when no rule maps to it, when its rules were disabled, or when none of
-// their providers was scanned; otherwise it PASSes. With assess false only
+// their providers was scanned (for a framework about one provider, such
+// as a CIS benchmark, when that provider was not scanned); otherwise it
+// PASSes. A finding counts for the controls it cites, which follow its
+// identity's provider. With assess false only
 // the rules per control are filled in.
 func BuildCompliance(r *findings.Report, framework string, assess bool) Compliance {
 	c := Compliance{Assessed: assess}
@@ -74,14 +77,28 @@ func BuildCompliance(r *findings.Report, framework string, assess bool) Complian
 			scanned[s.Scanner] = true
 		}
 	}
-	open, suppressed := map[string]int{}, map[string]int{}
+	// A finding counts for the controls it cites: mappings follow the
+	// identity's provider, so a GCP key's rotation finding fails CIS GCP
+	// 1.7 and never CIS AWS 1.14, though one rule maps to both.
+	ruleControls := map[string][]findings.Control{}
+	for _, rule := range r.Rules {
+		ruleControls[rule.ID] = rule.Controls
+	}
+	open, suppressed := map[[2]string]int{}, map[[2]string]int{}
 	for i := range r.Findings {
 		f := &r.Findings[i]
 		scanned[f.Identity.Provider] = true
-		if f.Suppression != nil {
-			suppressed[f.RuleID]++
-		} else {
-			open[f.RuleID]++
+		cited := f.Controls
+		if len(cited) == 0 {
+			cited = ruleControls[f.RuleID] // a report that left them out
+		}
+		for _, ctl := range cited {
+			k := [2]string{ctl.Framework, ctl.ID}
+			if f.Suppression != nil {
+				suppressed[k]++
+			} else {
+				open[k]++
+			}
 		}
 	}
 	for _, fw := range controls.Frameworks() {
@@ -103,12 +120,14 @@ func BuildCompliance(r *findings.Report, framework string, assess bool) Complian
 				}
 				enabled = true
 				for _, p := range rule.Providers {
-					if scanned[p] {
+					if scanned[p] && (fw.Provider == "" || p == fw.Provider) {
 						tested = true
 					}
 				}
-				cr.Open += open[rule.ID]
-				cr.Suppressed += suppressed[rule.ID]
+			}
+			if enabled {
+				k := [2]string{ctl.Framework, ctl.ID}
+				cr.Open, cr.Suppressed = open[k], suppressed[k]
 			}
 			if assess {
 				switch {
@@ -116,6 +135,8 @@ func BuildCompliance(r *findings.Report, framework string, assess bool) Complian
 					cr.Status, cr.Reason = NotTested, "no rule tests it"
 				case !enabled:
 					cr.Status, cr.Reason = NotTested, "its rules were disabled"
+				case !tested && fw.Provider != "":
+					cr.Status, cr.Reason = NotTested, "its provider ("+fw.Provider+") was not scanned"
 				case !tested:
 					cr.Status, cr.Reason = NotTested, "no provider its rules cover was scanned"
 				case cr.Open > 0:

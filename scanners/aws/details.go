@@ -131,7 +131,7 @@ func (d *authDetails) documents() []*document {
 	for i := range d.Policies {
 		p := &d.Policies[i]
 		for j := range p.PolicyVersionList {
-			if p.PolicyVersionList[j].IsDefaultVersion || !strings.HasPrefix(p.Arn, awsManagedPolicyPrefix) {
+			if p.PolicyVersionList[j].IsDefaultVersion || !isAWSManagedPolicy(p.Arn) {
 				out = append(out, &p.PolicyVersionList[j].Document)
 			}
 		}
@@ -235,7 +235,7 @@ type policyIndex struct {
 // otherVersions returns the versions of a customer-managed policy that
 // are not in force; malformed ones are left out.
 func (idx *policyIndex) otherVersions(arn string) []inventory.PolicyVersion {
-	if strings.HasPrefix(arn, awsManagedPolicyPrefix) {
+	if isAWSManagedPolicy(arn) {
 		return nil // AWS owns these; customers cannot change their default version
 	}
 	if v, ok := idx.others[arn]; ok {
@@ -258,7 +258,13 @@ func (idx *policyIndex) otherVersions(arn string) []inventory.PolicyVersion {
 	return out
 }
 
-const awsManagedPolicyPrefix = "arn:aws:iam::aws:policy/"
+// isAWSManagedPolicy reports whether arn names an AWS-managed policy, in
+// any partition (arn:aws:, arn:aws-us-gov:, arn:aws-cn:, ...): the
+// account field is "aws" instead of an account id.
+func isAWSManagedPolicy(arn string) bool {
+	parts := strings.SplitN(arn, ":", 6)
+	return len(parts) == 6 && parts[0] == "arn" && strings.HasPrefix(parts[1], "aws") && parts[2] == "iam" && parts[4] == "aws" && strings.HasPrefix(parts[5], "policy/")
+}
 
 func newPolicyIndex(a *account) *policyIndex {
 	idx := &policyIndex{byArn: map[string]*managedPolicy{}, parsed: map[string][]inventory.Statement{}, failed: map[string]bool{}, others: map[string][]inventory.PolicyVersion{}, acct: a}

@@ -137,6 +137,12 @@ func (o *Offline) Add(name string, data []byte) (bool, error) {
 		}
 		return true, o.addPages(name, pages)
 	default:
+		// The Content of get-credential-report alone, still base64, as
+		// `aws iam get-credential-report --query Content --output text`
+		// prints it when the `| base64 -d` step is left out.
+		if csv, ok := base64Report(trimmed); ok {
+			return true, o.addReport(csv)
+		}
 		return false, nil
 	}
 	var f awsFile
@@ -149,6 +155,26 @@ func (o *Offline) Add(name string, data []byte) (bool, error) {
 		}
 	}
 	return o.addFile(name, &f, err, trimmed)
+}
+
+// base64Report decodes a file that holds only a credential report in
+// base64 (one line, or wrapped as base64(1) wraps it), or the line that
+// `aws iam get-credential-report --output text` prints.
+func base64Report(b []byte) ([]byte, bool) {
+	if !bytes.HasPrefix(b, []byte("dXNlci")) { // "user" (the report's first column)
+		return nil, false
+	}
+	if i := bytes.IndexByte(b, '\t'); i > 0 {
+		// `--output text` without --query: Content, GeneratedTime and
+		// ReportFormat on one line, separated by tabs.
+		b = b[:i]
+	}
+	b = bytes.ReplaceAll(bytes.ReplaceAll(b, []byte("\r"), nil), []byte("\n"), nil)
+	csv, err := base64.StdEncoding.DecodeString(string(b))
+	if err != nil || !looksLikeReport(csv) {
+		return nil, false
+	}
+	return csv, true
 }
 
 // isDetailsPage reports whether a JSON object is a page of
@@ -244,6 +270,11 @@ func (o *Offline) addFile(name string, f *awsFile, err error, raw []byte) (bool,
 		}
 		return true, o.addReport(csv)
 	case f.Roles != nil:
+		if !hasExactKey(raw, "Roles") {
+			// encoding/json matches keys case-insensitively: the IAM REST
+			// API's {"roles": [...]} (GCP custom roles) is not list-roles.
+			return false, nil
+		}
 		for _, r := range f.Roles {
 			acct := arnAccountID(r.Arn)
 			if acct == "" {
@@ -262,6 +293,16 @@ func (o *Offline) addFile(name string, f *awsFile, err error, raw []byte) (bool,
 		return true, nil
 	}
 	return false, nil
+}
+
+// hasExactKey reports whether a JSON object has key spelt exactly so.
+func hasExactKey(raw []byte, key string) bool {
+	var top map[string]json.RawMessage
+	if json.Unmarshal(raw, &top) != nil {
+		return false
+	}
+	_, ok := top[key]
+	return ok
 }
 
 // reportContent is the CSV of a get-credential-report response: base64 as
@@ -417,7 +458,7 @@ func (o *Offline) addDetails(f *awsFile) error {
 		}
 	}
 	for _, p := range f.Policies {
-		if strings.HasPrefix(p.Arn, awsManagedPolicyPrefix) {
+		if isAWSManagedPolicy(p.Arn) {
 			if !o.sharedSeen[p.Arn] {
 				o.sharedSeen[p.Arn] = true
 				o.shared = append(o.shared, p)

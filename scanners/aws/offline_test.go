@@ -1,6 +1,7 @@
 package aws
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -536,5 +537,150 @@ func TestPagesInOneStream(t *testing.T) {
 	}
 	if ok, err := NewOffline().Add("other.ndjson", []byte("{\"asset_type\": \"x\"}\n{\"asset_type\": \"y\"}\n")); ok || err != nil {
 		t.Errorf("another loader's NDJSON claimed: %v, %v", ok, err)
+	}
+}
+
+// Credential reports of two accounts saved into one file (a collector
+// concatenating them under one header): each row joins the user of the
+// account in its own ARN, never the first account's user of that name.
+func TestCredentialReportRowsOfTwoAccounts(t *testing.T) {
+	const report = "user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service,access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date,access_key_2_last_used_region,access_key_2_last_used_service,cert_1_active,cert_1_last_rotated,cert_2_active,cert_2_last_rotated\n" +
+		"ci,arn:aws:iam::111111111111:user/ci,2021-01-01T00:00:00+00:00,false,N/A,N/A,N/A,false,true,2021-01-01T00:00:00+00:00,2021-06-01T00:00:00+00:00,us-east-1,s3,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A\n" +
+		"ci,arn:aws:iam::222222222222:user/ci,2022-02-02T00:00:00+00:00,false,N/A,N/A,N/A,false,true,2022-02-02T00:00:00+00:00,N/A,N/A,N/A,true,2022-03-03T00:00:00+00:00,N/A,N/A,N/A,false,N/A,false,N/A\n"
+	o := NewOffline()
+	details, err := os.ReadFile("testdata/gaad-two-accounts.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string][]byte{"gaad-two-accounts.json": details, "reports.csv": []byte(report)} {
+		if ok, err := o.Add(name, data); !ok || err != nil {
+			t.Fatalf("Add(%s) = %v, %v", name, ok, err)
+		}
+	}
+	inv, err := o.Inventory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := map[string][]string{}
+	for _, id := range inv.Identities {
+		if id.Name != "ci" {
+			continue
+		}
+		for _, c := range id.Credentials {
+			keys[id.Account] = append(keys[id.Account], c.Status+" "+c.CreatedAt.Format(time.DateOnly))
+		}
+	}
+	want := map[string][]string{
+		"111111111111": {"active 2021-01-01"},
+		"222222222222": {"active 2022-02-02", "active 2022-03-03"},
+	}
+	if d := cmp.Diff(want, keys); d != "" {
+		t.Errorf("keys of the two ci users (-want +got):\n%s", d)
+	}
+	for _, s := range inv.Sources {
+		for _, w := range s.Warnings {
+			if strings.Contains(w, "ci") {
+				t.Errorf("%s: warning %q", s.Scope, w)
+			}
+		}
+	}
+}
+
+// The base64 Content of get-credential-report saved on its own (the
+// README's command without `| base64 -d`), on one line as the AWS CLI
+// prints it or wrapped as base64(1) writes it, reads as the CSV.
+func TestCredentialReportBase64Alone(t *testing.T) {
+	want := load(t, "gaad-cli.json", "credential-report.csv")
+	raw, err := os.ReadFile("testdata/get-credential-report.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var resp struct{ Content string }
+	if err := json.Unmarshal(raw, &resp); err != nil || resp.Content == "" {
+		t.Fatalf("fixture: %v", err)
+	}
+	var wrapped strings.Builder
+	for s := resp.Content; s != ""; {
+		n := min(76, len(s))
+		wrapped.WriteString(s[:n] + "\r\n")
+		s = s[n:]
+	}
+	details, _ := os.ReadFile("testdata/gaad-cli.json")
+	for name, content := range map[string]string{
+		"one_line":     resp.Content + "\n",
+		"wrapped_crlf": wrapped.String(),
+		"output_text":  resp.Content + "\t2024-11-01T00:00:00+00:00\ttext/csv\n", // --output text without --query
+	} {
+		t.Run(name, func(t *testing.T) {
+			o := NewOffline()
+			o.Add("gaad-cli.json", details)
+			if ok, err := o.Add("credential-report.txt", []byte(content)); !ok || err != nil {
+				t.Fatalf("Add(base64 report) = %v, %v", ok, err)
+			}
+			got, err := o.Inventory()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(want, got); d != "" {
+				t.Errorf("base64 report differs from the CSV:\n%s", d)
+			}
+		})
+	}
+	// Other base64 is not taken for a report.
+	if ok, err := NewOffline().Add("x.txt", []byte("dXNlcm5hbWU=")); ok || err != nil {
+		t.Errorf("base64 of other text: %v, %v", ok, err)
+	}
+}
+
+// The IAM REST API's list of GCP custom roles ({"roles": [...]}) is not
+// aws iam list-roles, though encoding/json matches "roles" to "Roles".
+func TestRESTRolesListIsNotListRoles(t *testing.T) {
+	gcpRoles := `{"roles": [{"name": "projects/acme/roles/keyMinter", "title": "Key minter", "includedPermissions": ["iam.serviceAccountKeys.create"], "etag": "BwYmZxT0yVQ="}]}`
+	if ok, err := NewOffline().Add("custom-roles.json", []byte(gcpRoles)); ok || err != nil {
+		t.Errorf("GCP REST roles list taken as an AWS export: %v, %v", ok, err)
+	}
+	listRoles, err := os.ReadFile("testdata/list-roles.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := NewOffline().Add("list-roles.json", listRoles); !ok || err != nil {
+		t.Errorf("aws iam list-roles: %v, %v", ok, err)
+	}
+}
+
+// AWS-managed policies of GovCloud and China (arn:aws-us-gov:iam::aws:,
+// arn:aws-cn:iam::aws:) carry no account id either: a page holding only
+// them joins the account of the other pages, as in the aws partition.
+func TestAWSManagedPoliciesInEveryPartition(t *testing.T) {
+	for _, partition := range []string{"aws-us-gov", "aws-cn"} {
+		t.Run(partition, func(t *testing.T) {
+			o := NewOffline()
+			for _, f := range []string{"gaad-maxitems-1.json", "gaad-maxitems-2.json"} {
+				data, err := os.ReadFile(filepath.Join("testdata", f))
+				if err != nil {
+					t.Fatal(err)
+				}
+				data = bytes.ReplaceAll(data, []byte("arn:aws:"), []byte("arn:"+partition+":"))
+				if ok, err := o.Add(f, data); !ok || err != nil {
+					t.Fatalf("Add(%s) = %v, %v", f, ok, err)
+				}
+			}
+			inv, err := o.Inventory()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(inv.Sources) != 1 || inv.Sources[0].Scope != "210000000001" {
+				t.Fatalf("sources = %+v", inv.Sources)
+			}
+			for _, w := range inv.Sources[0].Warnings {
+				if strings.Contains(w, "missing") || strings.Contains(w, "not in the export") {
+					t.Errorf("warning with every page present: %s", w)
+				}
+			}
+			role := find(t, inv, "lambda-exec")
+			if d := cmp.Diff([]string{"managed:ReadOnlyAccess:1", "managed:lambda-logs:1"}, grantNames(role)); d != "" {
+				t.Errorf("role grants (ReadOnlyAccess from the last page):\n%s", d)
+			}
+		})
 	}
 }
