@@ -37,6 +37,9 @@ a failed scope (exit 3).`,
 			var parts []*findings.Report
 			for _, name := range args {
 				data, err := os.ReadFile(name)
+				if err == nil {
+					data, err = decodeInput(data)
+				}
 				if err != nil {
 					return inputError{fmt.Errorf("%s: %v", name, unwrapPathError(err))}
 				}

@@ -74,6 +74,16 @@ func (g *gateOptions) validate() error {
 // finish applies suppressions and the baseline, renders the report,
 // writes the new baseline and decides the exit code.
 func finish(env *environment, r *findings.Report, format output.Format, outPath string, g *gateOptions, partialScan bool, stdout, stderr io.Writer) error {
+	if format == output.SARIF && g.sarifProfile == output.ProfileGitHub {
+		// Code scanning closes, as fixed, every open alert a new upload
+		// leaves out: SARIF for GitHub must carry every open finding.
+		if g.newOnly {
+			return inputError{errors.New("--new-only cannot be used with --format sarif (profile github): code scanning would close every unchanged alert as fixed; GitHub marks new alerts itself (use --new-only with table, json or markdown, or --sarif-profile audit)")}
+		}
+		if len(g.severities) > 0 {
+			fmt.Fprintln(stderr, "nhiscan: note: --severity leaves findings out of the SARIF: code scanning closes their open alerts as fixed")
+		}
+	}
 	entries, err := loadIgnoreFile(g.ignoreFile)
 	if err != nil {
 		return err
@@ -81,8 +91,11 @@ func finish(env *environment, r *findings.Report, format output.Format, outPath 
 	var base *findings.Baseline
 	if g.baseline != "" {
 		data, err := os.ReadFile(g.baseline)
+		if err == nil {
+			data, err = decodeInput(data)
+		}
 		if err != nil {
-			return inputError{fmt.Errorf("baseline %s: %v", g.baseline, unwrapPathError(err))}
+			return inputError{fmt.Errorf("baseline %s: %w", g.baseline, unwrapPathError(err))}
 		}
 		if base, err = findings.ParseBaseline(data); err != nil {
 			return inputError{fmt.Errorf("baseline %s: %v", g.baseline, err)}
@@ -201,6 +214,9 @@ suppressions anew.`,
 				return inputError{errors.New("--input: name the JSON report to re-render")}
 			}
 			data, err := os.ReadFile(in)
+			if err == nil {
+				data, err = decodeInput(data)
+			}
 			if err != nil {
 				return inputError{fmt.Errorf("%s: %v", in, unwrapPathError(err))}
 			}
