@@ -259,6 +259,10 @@ type Source struct {
 	// Principal is the identity a live scan ran as (the caller ARN), when
 	// the scanner knows it.
 	Principal string `json:"principal,omitempty"`
+	// NotAssessed lists what the scope's data did not allow to judge
+	// ("permissions", "trust", "tags", "user credentials", "service
+	// account dormancy"…): a finding absent for it proves nothing.
+	NotAssessed []string `json:"not_assessed,omitempty"`
 }
 
 // Summary counts findings.

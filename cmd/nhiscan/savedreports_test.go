@@ -79,3 +79,46 @@ func TestNewOnlyRefusedForGitHubSARIF(t *testing.T) {
 		t.Errorf("--severity with SARIF: exit %d, stderr %q", r.code, r.stderr)
 	}
 }
+
+// A control is not shown as passing on data the scan never read: a
+// credential report alone says nothing of permissions or trust, so the
+// CIS controls about them are NOT TESTED, and the report's source says
+// what was not assessed.
+func TestComplianceOfDataNotAssessed(t *testing.T) {
+	env := testEnv(inventory.Inventory{})
+	dir := t.TempDir()
+	out := filepath.Join(dir, "report.json")
+	r := runCLI(t, env, "scan", "--input", "../../scanners/aws/testdata/credential-report.csv", "--as-of", "2024-11-01", "--format", "json", "--output", out)
+	if r.code != 0 {
+		t.Fatalf("scan: exit %d %s", r.code, r.stderr)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil || !strings.Contains(string(data), `"not_assessed": [`) {
+		t.Fatalf("the report's source does not say what was not assessed (%v)", err)
+	}
+	m := runCLI(t, env, "controls", "--results", out, "--framework", "cis-aws-3.0.0", "--format", "csv")
+	if m.code != 0 {
+		t.Fatalf("controls: exit %d %s", m.code, m.stderr)
+	}
+	for _, want := range []string{
+		"1.16,", "not assessed: permissions in aws 123456789012",
+		"1.20,", "not assessed: trust in aws 123456789012",
+	} {
+		if !strings.Contains(m.stdout, want) {
+			t.Errorf("matrix lacks %q:\n%s", want, m.stdout)
+		}
+	}
+	for _, line := range strings.Split(m.stdout, "\n") {
+		if strings.Contains(line, "1.16,") && strings.Contains(line, "PASS") {
+			t.Errorf("CIS AWS 1.16 passes on permissions never read: %s", line)
+		}
+	}
+	// The demo read everything: its controls pass or fail on their own.
+	demo := runCLI(t, env, "scan", "--demo", "--format", "json", "--output", filepath.Join(dir, "demo.json"))
+	if demo.code != 0 {
+		t.Fatalf("demo: exit %d", demo.code)
+	}
+	if m := runCLI(t, env, "controls", "--results", filepath.Join(dir, "demo.json"), "--format", "csv"); strings.Contains(m.stdout, "not assessed") {
+		t.Errorf("the demo has controls not assessed:\n%s", m.stdout)
+	}
+}

@@ -410,7 +410,7 @@ func scanLive(ctx context.Context, env *environment, o *inputOptions, provider s
 func toSources(in []inventory.Source) []findings.Source {
 	out := make([]findings.Source, 0, len(in))
 	for _, s := range in {
-		out = append(out, findings.Source{Scanner: s.Scanner, Scope: s.Scope, Mode: s.Mode, Status: s.Status, Error: s.Error, Warnings: s.Warnings, Principal: s.Principal})
+		out = append(out, findings.Source{Scanner: s.Scanner, Scope: s.Scope, Mode: s.Mode, Status: s.Status, Error: s.Error, Warnings: s.Warnings, Principal: s.Principal, NotAssessed: s.NotAssessed})
 	}
 	return out
 }

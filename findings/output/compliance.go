@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/nhiscan/nhiscan/findings"
@@ -129,6 +130,10 @@ func BuildCompliance(r *findings.Report, framework string, assess bool) Complian
 				k := [2]string{ctl.Framework, ctl.ID}
 				cr.Open, cr.Suppressed = open[k], suppressed[k]
 			}
+			var lacking, partly string
+			if enabled && tested {
+				lacking, partly = unassessed(r.Sources, byControl[[2]string{ctl.Framework, ctl.ID}], r.Scan, fw.Provider)
+			}
 			if assess {
 				switch {
 				case len(cr.Rules) == 0:
@@ -141,8 +146,10 @@ func BuildCompliance(r *findings.Report, framework string, assess bool) Complian
 					cr.Status, cr.Reason = NotTested, "no provider its rules cover was scanned"
 				case cr.Open > 0:
 					cr.Status = Fail
+				case lacking != "":
+					cr.Status, cr.Reason = NotTested, "not assessed: "+lacking
 				default:
-					cr.Status = Pass
+					cr.Status, cr.Reason = Pass, partly
 				}
 				switch cr.Status {
 				case Pass:
@@ -262,4 +269,57 @@ func complianceMarkdown(c Compliance, level string) string {
 		b.WriteString("\n")
 	}
 	return b.String()
+}
+
+// needs maps a rule category to the sources' not_assessed values that
+// leave it without data: a scope that did not read permissions cannot
+// pass an overbroad control.
+var needs = map[string][]string{
+	"overbroad":  {"permissions"},
+	"escalation": {"permissions"},
+	"delegation": {"trust", "project IAM policy"},
+	"ownerless":  {"tags"},
+	"dormant":    {"user credentials", "service account dormancy", "key dormancy"},
+	"static":     {"user credentials"},
+}
+
+// unassessed says, for a control its enabled rules would pass, whether
+// the scanned scopes lacked the data those rules need: lacking when every
+// scope of the rules' providers lacked it (the control was not tested),
+// partly when some did (it passes, with that caveat).
+func unassessed(sources []findings.Source, rules []findings.Rule, scan *findings.ScanInfo, provider string) (lacking, partly string) {
+	var without []string
+	relevant := 0
+	for _, s := range sources {
+		if s.Status == "failed" || (provider != "" && s.Scanner != provider) {
+			continue
+		}
+		covered, missing := false, []string{}
+		for _, rule := range rules {
+			if scan.RuleDisabled(rule.ID) || !slices.Contains(rule.Providers, s.Scanner) {
+				continue
+			}
+			covered = true
+			for _, n := range needs[rule.Category] {
+				if slices.Contains(s.NotAssessed, n) && !slices.Contains(missing, n) {
+					missing = append(missing, n)
+				}
+			}
+		}
+		if !covered {
+			continue
+		}
+		relevant++
+		if len(missing) > 0 {
+			without = append(without, strings.Join(missing, ", ")+" in "+s.Scanner+" "+s.Scope)
+		}
+	}
+	switch {
+	case len(without) == 0:
+		return "", ""
+	case len(without) == relevant:
+		return strings.Join(without, "; "), ""
+	default:
+		return "", "partly assessed: no " + strings.Join(without, "; no ")
+	}
 }
