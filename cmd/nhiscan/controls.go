@@ -43,7 +43,7 @@ with the rules that test it and its state, with counts:
   FAIL        a rule that tests it has an open (unsuppressed) finding
   NOT TESTED  no rule tests it, its rules were disabled, or none of their
               providers was scanned`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f, err := parseControlsFormat(format)
 			if err != nil {

@@ -25,7 +25,7 @@ JSON or SARIF, with the same --baseline, --ignore-file, --severity and
 --fail-on as scan and the same exit codes. A finding reported by several
 shards is kept once (by fingerprint); a scope that failed in its shard stays
 a failed scope (exit 3).`,
-		Args: cobra.MinimumNArgs(1),
+		Args: usageArgs(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := g.validate(); err != nil {
 				return err

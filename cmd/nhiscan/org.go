@@ -71,7 +71,7 @@ organization, as JSON, to fan a scan out over CI jobs:
 Each job then runs 'nhiscan scan aws --assume-role ROLE ARGS' (or 'scan gcp
 ARGS', which names the organization and the shard's projects) with
 --format json, and 'nhiscan merge' joins the reports.`,
-		Args:      cobra.ExactArgs(1),
+		Args:      usageArgs(cobra.ExactArgs(1)),
 		ValidArgs: []string{"aws", "gcp"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if per < 1 {

@@ -26,7 +26,7 @@ JSON, or a picture for Graphviz (--format dot) or Mermaid (--format mermaid).
 
   nhiscan paths --demo
   nhiscan paths --input exports/ --from arn:aws:iam::123456789012:role/ci --format dot | dot -Tsvg > paths.svg`,
-		Args:      cobra.MaximumNArgs(1),
+		Args:      usageArgs(cobra.MaximumNArgs(1)),
 		ValidArgs: []string{"aws", "gcp"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runPaths(cmd.Context(), env, &o, args, from, to, cmd.OutOrStdout(), cmd.ErrOrStderr())

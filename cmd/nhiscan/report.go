@@ -188,7 +188,7 @@ codes as scan. The saved report's baseline states, suppressions, scan times,
 rule set and tool version are kept, so the output is what the scan would
 have printed; an explicit --baseline or --ignore-file decides states or
 suppressions anew.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := g.validate(); err != nil {
 				return err

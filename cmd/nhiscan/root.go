@@ -83,6 +83,7 @@ func newRootCmd(env *environment) *cobra.Command {
 		newPathsCmd(env),
 		newVersionCmd(),
 	)
+	root.SetFlagErrorFunc(flagError)
 	registerCompletions(root)
 	return root
 }
@@ -91,7 +92,7 @@ func newVersionCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print the version",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			_, err := io.WriteString(cmd.OutOrStdout(), versionLine()+"\n")
 			return err

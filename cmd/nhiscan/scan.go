@@ -102,7 +102,7 @@ func newScanCmd(env *environment) *cobra.Command {
 Exit codes: 0 complete and no new, unsuppressed finding at or above
 --fail-on; 1 such a finding; 2 usage, config or input error; 3 partial scan;
 130 (SIGINT) or 143 (SIGTERM) interrupted, nothing written.`,
-		Args:      cobra.MaximumNArgs(1),
+		Args:      usageArgs(cobra.MaximumNArgs(1)),
 		ValidArgs: []string{"aws", "gcp"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := g.validate(); err != nil {
@@ -126,7 +126,7 @@ func newInventoryCmd(env *environment) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:       "inventory [aws|gcp]",
 		Short:     "List the non-human identities a scan sees",
-		Args:      cobra.MaximumNArgs(1),
+		Args:      usageArgs(cobra.MaximumNArgs(1)),
 		ValidArgs: []string{"aws", "gcp"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runInventory(cmd.Context(), env, &o, args, cmd.OutOrStdout(), cmd.ErrOrStderr())
