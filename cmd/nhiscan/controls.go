@@ -47,7 +47,7 @@ with the rules that test it and its state, with counts:
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f, err := parseControlsFormat(format)
 			if err != nil {
-				return inputError{fmt.Errorf("--format: %v", err)}
+				return inputError{fmt.Errorf("--format: %w", err)}
 			}
 			if framework != "" {
 				if _, ok := controls.FrameworkByID(framework); !ok {
@@ -62,10 +62,10 @@ with the rules that test it and its state, with counts:
 			if results != "" {
 				data, err := os.ReadFile(results)
 				if err != nil {
-					return inputError{fmt.Errorf("--results %s: %v", results, unwrapPathError(err))}
+					return inputError{fmt.Errorf("--results %s: %w", results, unwrapPathError(err))}
 				}
 				if r, err = readReport(data); err != nil {
-					return inputError{fmt.Errorf("--results %s: %v", results, err)}
+					return inputError{fmt.Errorf("--results %s: %w", results, err)}
 				}
 			}
 			for _, rule := range rules.All() {

@@ -32,17 +32,17 @@ a failed scope (exit 3).`,
 			}
 			f, err := output.ParseFormat(format)
 			if err != nil {
-				return inputError{fmt.Errorf("--format: %v", err)}
+				return inputError{fmt.Errorf("--format: %w", err)}
 			}
 			var parts []*findings.Report
 			for _, name := range args {
 				data, err := os.ReadFile(name)
 				if err != nil {
-					return inputError{fmt.Errorf("%s: %v", name, unwrapPathError(err))}
+					return inputError{fmt.Errorf("%s: %w", name, unwrapPathError(err))}
 				}
 				r, err := readReport(data)
 				if err != nil {
-					return inputError{fmt.Errorf("%s: %v", name, err)}
+					return inputError{fmt.Errorf("%s: %w", name, err)}
 				}
 				parts = append(parts, r)
 			}

@@ -82,10 +82,10 @@ func finish(env *environment, r *findings.Report, format output.Format, outPath 
 	if g.baseline != "" {
 		data, err := os.ReadFile(g.baseline)
 		if err != nil {
-			return inputError{fmt.Errorf("baseline %s: %v", g.baseline, unwrapPathError(err))}
+			return inputError{fmt.Errorf("baseline %s: %w", g.baseline, unwrapPathError(err))}
 		}
 		if base, err = findings.ParseBaseline(data); err != nil {
-			return inputError{fmt.Errorf("baseline %s: %v", g.baseline, err)}
+			return inputError{fmt.Errorf("baseline %s: %w", g.baseline, err)}
 		}
 	}
 	if !g.keepSuppressions {
@@ -195,18 +195,18 @@ suppressions anew.`,
 			}
 			f, err := output.ParseFormat(format)
 			if err != nil {
-				return inputError{fmt.Errorf("--format: %v", err)}
+				return inputError{fmt.Errorf("--format: %w", err)}
 			}
 			if in == "" {
 				return inputError{errors.New("--input: name the JSON report to re-render")}
 			}
 			data, err := os.ReadFile(in)
 			if err != nil {
-				return inputError{fmt.Errorf("%s: %v", in, unwrapPathError(err))}
+				return inputError{fmt.Errorf("%s: %w", in, unwrapPathError(err))}
 			}
 			r, err := readReport(data)
 			if err != nil {
-				return inputError{fmt.Errorf("%s: %v", in, err)}
+				return inputError{fmt.Errorf("%s: %w", in, err)}
 			}
 			// The saved report's states, suppressions, times and tool
 			// version stand; only an explicit --baseline or --ignore-file
@@ -247,7 +247,7 @@ func readReport(data []byte) (*findings.Report, error) {
 	dec.DisallowUnknownFields()
 	var r findings.Report
 	if err := dec.Decode(&r); err != nil {
-		return nil, fmt.Errorf("not a nhiscan JSON report: %v", err)
+		return nil, fmt.Errorf("not a nhiscan JSON report: %w", err)
 	}
 	if r.SchemaVersion != findings.SchemaVersion {
 		return nil, fmt.Errorf("report schema_version %q is not supported (want %q)", r.SchemaVersion, findings.SchemaVersion)
@@ -258,7 +258,7 @@ func readReport(data []byte) (*findings.Report, error) {
 	}
 	for i := range r.Findings {
 		if err := checkFinding(&r.Findings[i], known, r.Scan); err != nil {
-			return nil, fmt.Errorf("finding %d: %v", i+1, err)
+			return nil, fmt.Errorf("finding %d: %w", i+1, err)
 		}
 	}
 	if s := r.Scan; s != nil {

@@ -140,7 +140,7 @@ func prepare(ctx context.Context, env *environment, o *inputOptions, args []stri
 func prepareWith(ctx context.Context, env *environment, o *inputOptions, args []string, stderr io.Writer, parseFormat func(string) (output.Format, error)) (*prepared, error) {
 	format, err := parseFormat(o.format)
 	if err != nil {
-		return nil, inputError{fmt.Errorf("--format: %v", err)}
+		return nil, inputError{fmt.Errorf("--format: %w", err)}
 	}
 	modes := 0
 	for _, on := range []bool{o.demo, len(o.inputs) > 0, len(args) > 0} {
@@ -244,7 +244,7 @@ func pathFiles(paths []string) ([]inputFile, error) {
 	for _, p := range paths {
 		st, err := os.Stat(p)
 		if err != nil {
-			return nil, inputError{fmt.Errorf("%s: %v", p, unwrapPathError(err))}
+			return nil, inputError{fmt.Errorf("%s: %w", p, unwrapPathError(err))}
 		}
 		if !st.IsDir() {
 			add(p)
@@ -261,7 +261,7 @@ func pathFiles(paths []string) ([]inputFile, error) {
 			return nil
 		})
 		if err != nil {
-			return nil, inputError{fmt.Errorf("%s: %v", p, unwrapPathError(err))}
+			return nil, inputError{fmt.Errorf("%s: %w", p, unwrapPathError(err))}
 		}
 		if len(found) == 0 {
 			return nil, inputError{fmt.Errorf("%s: no .json, .ndjson or .csv export (or .gz of one) in this directory", p)}
@@ -285,10 +285,10 @@ func readOffline(env *environment, files []inputFile, progress func(string)) (in
 	for n, f := range files {
 		data, err := f.read()
 		if err != nil {
-			return inventory.Inventory{}, inputError{fmt.Errorf("%s: %v", f.name, unwrapPathError(err))}
+			return inventory.Inventory{}, inputError{fmt.Errorf("%s: %w", f.name, unwrapPathError(err))}
 		}
 		if data, err = decodeInput(data); err != nil {
-			return inventory.Inventory{}, inputError{fmt.Errorf("%s: %v", f.name, err)}
+			return inventory.Inventory{}, inputError{fmt.Errorf("%s: %w", f.name, err)}
 		}
 		// Large files one by one; small ones (a gcloud export has one per
 		// service account) every hundred.
@@ -339,7 +339,7 @@ func feed(loaders []scanners.Offline, name string, data []byte) error {
 	for _, l := range loaders {
 		ok, err := l.Add(name, data)
 		if err != nil {
-			return fmt.Errorf("%s: %v", name, err)
+			return fmt.Errorf("%s: %w", name, err)
 		}
 		if ok {
 			return nil
@@ -348,7 +348,7 @@ func feed(loaders []scanners.Offline, name string, data []byte) error {
 	if (trimmed[0] == '{' || trimmed[0] == '[') && !json.Valid(trimmed) {
 		var v any
 		err := json.Unmarshal(trimmed, &v)
-		return fmt.Errorf("%s: not valid JSON (truncated or corrupt?): %v", name, err)
+		return fmt.Errorf("%s: not valid JSON (truncated or corrupt?): %w", name, err)
 	}
 	return fmt.Errorf("%s: not a recognised export (want aws iam get-account-authorization-details, list-roles or list-access-keys JSON, a credential report, a gcloud export, or Cloud Asset Inventory JSON)", name)
 }
@@ -486,7 +486,7 @@ func carryOver(nb, base *findings.Baseline, path string, sources []findings.Sour
 			prev, err = findings.ParseBaseline(data)
 		}
 		if err != nil {
-			return inputError{fmt.Errorf("--write-baseline %s: not replaced: the scan is partial and the existing file cannot be read to carry its entries over: %v", path, unwrapPathError(err))}
+			return inputError{fmt.Errorf("--write-baseline %s: not replaced: the scan is partial and the existing file cannot be read to carry its entries over: %w", path, unwrapPathError(err))}
 		}
 	}
 	if n := nb.CarryOver(prev, sources); n > 0 {
