@@ -392,7 +392,7 @@ func runScan(ctx context.Context, env *environment, o *inputOptions, g *gateOpti
 	catalogue := rules.All()
 	progress := progressTo(env, stderr)
 	say(progress, "evaluating %d rules on %d identities", len(catalogue), len(p.inv.Identities))
-	fs, err := rules.Run(ctx, &p.inv, catalogue, p.cfg)
+	found, err := rules.Run(ctx, &p.inv, catalogue, p.cfg)
 	if ierr := interruption(ctx); ierr != nil {
 		return ierr
 	}
@@ -400,7 +400,7 @@ func runScan(ctx context.Context, env *environment, o *inputOptions, g *gateOpti
 		return err
 	}
 	info := scanInfo(&p.cfg, catalogue, env.commandLine, g.threshold, start)
-	say(progress, "%d findings; writing the %s report", len(fs), p.format)
+	say(progress, "%d findings; writing the %s report", len(found), p.format)
 	inScope := 0
 	for i := range p.inv.Identities {
 		if rules.InScope(&p.inv.Identities[i], &p.cfg) {
@@ -412,7 +412,7 @@ func runScan(ctx context.Context, env *environment, o *inputOptions, g *gateOpti
 		Tool:          findings.Tool{Name: "nhiscan", Version: version},
 		AsOf:          p.cfg.AsOf,
 		Sources:       toSources(p.inv.Sources),
-		Findings:      fs,
+		Findings:      found,
 		Summary:       findings.Summary{Identities: inScope},
 		Scan:          info,
 		Invocation:    findings.Invocation{CommandLine: env.commandLine, Start: start},
