@@ -63,8 +63,8 @@ func (o *inputOptions) register(cmd *cobra.Command, providers []registry.Provide
 	f.StringVar(&o.output, "output", "", "write the report to this file (written atomically) instead of stdout")
 	f.StringVar(&o.asOf, "as-of", "", "date (2026-11-01, midnight UTC) or RFC 3339 time used as \"now\" for every age (default: now; the demo's export day with --demo)")
 	f.StringVar(&o.config, "config", "", "config file (default .nhiscan.yaml when present)")
-	f.IntVar(&o.concurrency, "concurrency", 4, "aws --org, gcp: accounts or projects scanned at once")
-	f.DurationVar(&o.timeout, "timeout", registry.DefaultTimeout, "aws, gcp: time limit per account or project, retries included; a scope that takes longer fails (exit 3) and the rest completes")
+	f.IntVar(&o.concurrency, "concurrency", 4, "live scans: scopes (accounts, projects) scanned at once")
+	f.DurationVar(&o.timeout, "timeout", registry.DefaultTimeout, "live scans: time limit per scope (account, project), retries included; a scope that takes longer fails (exit 3) and the rest completes")
 	o.live = liveFlags(cmd, providers, registry.Scan)
 }
 

@@ -24,15 +24,6 @@ func All() []Provider {
 	}
 }
 
-// Offline returns a fresh offline loader for every provider, in order.
-func Offline() []scanners.Offline {
-	var out []scanners.Offline
-	for _, p := range All() {
-		out = append(out, p.NewOffline())
-	}
-	return out
-}
-
 // DefaultTimeout is the default time limit per scope (account, project)
 // of every live scanner.
 const DefaultTimeout = 5 * time.Minute
