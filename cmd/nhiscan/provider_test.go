@@ -61,6 +61,7 @@ func TestProviderFromTheList(t *testing.T) {
 	env.providers = append(env.providers, registry.Provider{
 		Name:        "cloud",
 		Usage:       "  nhiscan scan cloud --tenant T     scan a tenant\n",
+		Exports:     "a cloud tenant dump",
 		SecretFlags: []string{"tenant"},
 		NewOffline:  registry.AWS(nil).NewOffline, // any loader; not exercised here
 		NewLive:     func() registry.Live { return &cloudLive{got: &got} },
@@ -80,6 +81,7 @@ func TestProviderFromTheList(t *testing.T) {
 		{"scan", "exactly one of 'aws', 'gcp', 'cloud', --input PATH or --demo"},
 		{"scan azure", `unknown provider "azure" (want aws or gcp or cloud)`},
 		{"paths cloud", "cloud: give --tenant"},
+		{"scan --input ../../testdata/bad/unknown.json", "Cloud Asset Inventory JSON, a cloud tenant dump)"},
 	} {
 		r := runCLI(t, env, strings.Fields(tc.args)...)
 		if r.code != exitUsage || !strings.Contains(r.stderr, tc.want) {

@@ -295,7 +295,7 @@ func readOffline(env *environment, files []inputFile, progress func(string)) (in
 		if len(data) >= 1<<20 || (n+1)%100 == 0 {
 			say(progress, "reading %s (%s, file %d of %d)", f.name, megabytes(int64(len(data))), n+1, len(files))
 		}
-		if err := feed(loaders, f.name, data); err != nil {
+		if err := feed(loaders, exports(env.providers), f.name, data); err != nil {
 			return inventory.Inventory{}, inputError{err}
 		}
 		total += int64(len(data))
@@ -331,7 +331,16 @@ func unwrapPathError(err error) error {
 	return err
 }
 
-func feed(loaders []scanners.Offline, name string, data []byte) error {
+// exports names the files the providers' offline loaders read.
+func exports(ps []registry.Provider) string {
+	names := make([]string, len(ps))
+	for i, p := range ps {
+		names[i] = p.Exports
+	}
+	return strings.Join(names, ", ")
+}
+
+func feed(loaders []scanners.Offline, want, name string, data []byte) error {
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) == 0 {
 		return fmt.Errorf("%s: file is empty", name)
@@ -350,7 +359,7 @@ func feed(loaders []scanners.Offline, name string, data []byte) error {
 		err := json.Unmarshal(trimmed, &v)
 		return fmt.Errorf("%s: not valid JSON (truncated or corrupt?): %w", name, err)
 	}
-	return fmt.Errorf("%s: not a recognised export (want aws iam get-account-authorization-details, list-roles or list-access-keys JSON, a credential report, a gcloud export, or Cloud Asset Inventory JSON)", name)
+	return fmt.Errorf("%s: not a recognised export (want %s)", name, want)
 }
 
 func scanLive(ctx context.Context, env *environment, o *inputOptions, provider string, stderr io.Writer) (inventory.Inventory, error) {

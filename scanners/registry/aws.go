@@ -22,6 +22,7 @@ func AWS(newLive func(aws.LiveOptions) scanners.Live) Provider {
   nhiscan scan aws --assume-role NhiscanAudit --account ID [--account ID]
                                    one shard of the organization (nhiscan org accounts)
 `,
+		Exports:     "aws iam get-account-authorization-details, list-roles or list-access-keys JSON, a credential report",
 		SecretFlags: []string{"external-id"},
 		NewOffline:  func() scanners.Offline { return aws.NewOffline() },
 		NewLive:     func() Live { return &awsLive{newLive: newLive} },

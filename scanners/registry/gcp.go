@@ -21,6 +21,7 @@ func GCP(newLive func(gcp.LiveOptions) scanners.Live) Provider {
   nhiscan scan gcp --organization N --project P [--project Q]
                                    one shard of the organization (nhiscan org accounts gcp)
 `,
+		Exports:    "a gcloud export, or Cloud Asset Inventory JSON",
 		NewOffline: func() scanners.Offline { return gcp.NewOffline() },
 		NewLive:    func() Live { return &gcpLive{newLive: newLive} },
 	}

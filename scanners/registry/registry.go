@@ -35,6 +35,9 @@ type Provider struct {
 	// Usage is the provider's lines in 'scan --help', each starting with
 	// two spaces and ending with a newline.
 	Usage string
+	// Exports names the files the offline loader reads, for the message
+	// about a file no loader knows.
+	Exports string
 	// SecretFlags are flags whose values are secrets (a shared external
 	// id): they are redacted from the command line that reports record.
 	SecretFlags []string

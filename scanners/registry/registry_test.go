@@ -35,7 +35,7 @@ func TestProviders(t *testing.T) {
 	for _, c := range []Command{Scan, OrgAccounts} {
 		owner := map[string]string{}
 		for _, p := range All() {
-			if p.NewOffline == nil || p.NewLive == nil || !strings.HasPrefix(p.Usage, "  nhiscan scan "+p.Name) || !strings.HasSuffix(p.Usage, "\n") {
+			if p.NewOffline == nil || p.NewLive == nil || p.Exports == "" || !strings.HasPrefix(p.Usage, "  nhiscan scan "+p.Name) || !strings.HasSuffix(p.Usage, "\n") {
 				t.Errorf("%s: incomplete descriptor", p.Name)
 				continue
 			}
