@@ -156,7 +156,7 @@ func ParseBaseline(data []byte) (*Baseline, error) {
 		return nil, err
 	}
 	if err := json.Unmarshal(data, &probe); err != nil {
-		return nil, fmt.Errorf("not a baseline: %v", err)
+		return nil, fmt.Errorf("not a baseline: %w", err)
 	}
 	if probe.Findings == nil {
 		return nil, errors.New("not a baseline: no findings list")
@@ -167,7 +167,7 @@ func ParseBaseline(data []byte) (*Baseline, error) {
 		}
 		var r Report
 		if err := json.Unmarshal(data, &r); err != nil {
-			return nil, fmt.Errorf("not a nhiscan report: %v", err)
+			return nil, fmt.Errorf("not a nhiscan report: %w", err)
 		}
 		return NewBaseline(r.Findings, r.AsOf, nil), nil
 	}
@@ -179,7 +179,7 @@ func ParseBaseline(data []byte) (*Baseline, error) {
 	}
 	var b Baseline
 	if err := json.Unmarshal(data, &b); err != nil {
-		return nil, fmt.Errorf("not a baseline: %v", err)
+		return nil, fmt.Errorf("not a baseline: %w", err)
 	}
 	for i, e := range b.Findings {
 		if e.Fingerprint == "" {
@@ -292,7 +292,7 @@ const wantBaseline = "want a baseline written by --write-baseline or a JSON repo
 func foreignFile(data []byte) error {
 	var top any
 	if err := json.Unmarshal(data, &top); err != nil {
-		return fmt.Errorf("not JSON (%v); %s", err, wantBaseline)
+		return fmt.Errorf("not JSON (%w); %s", err, wantBaseline)
 	}
 	obj, ok := top.(map[string]any)
 	if !ok {

@@ -244,7 +244,7 @@ func TestControlsResults(t *testing.T) {
 		t.Fatal(r.stderr)
 	}
 	gcpOnly := filepath.Join(dir, "gcp.json")
-	if r := runCLI(t, env, "scan", "--input", "../../scanners/gcp/testdata/gcloud", "--as-of", "2026-11-01T00:00:00Z", "--format", "json", "--output", gcpOnly); r.code != 0 {
+	if r := runCLI(t, env, "scan", "--input", "demo/gcp", "--as-of", "2026-11-01T00:00:00Z", "--format", "json", "--output", gcpOnly); r.code != 0 {
 		t.Fatal(r.stderr)
 	}
 	type state struct {

@@ -1,8 +1,8 @@
 package main
 
 import (
+	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -89,25 +89,19 @@ func registerCompletions(cmd *cobra.Command) {
 	}
 }
 
-var unknownCommand = regexp.MustCompile(`^unknown command "([^"]*)" for "([^"]*)"`)
-
 // errorText is the message printed for an error: one line, except that
 // an unknown command's suggestion goes on a line of its own.
-func errorText(root *cobra.Command, err error) string {
-	msg := strings.TrimSpace(err.Error())
-	m := unknownCommand.FindStringSubmatch(msg)
-	if m == nil {
-		return fmt.Sprintf("nhiscan: %s\n", strings.ReplaceAll(msg, "\n", " "))
+func errorText(err error) string {
+	var uc unknownCommandError
+	if !errors.As(err, &uc) {
+		return fmt.Sprintf("nhiscan: %s\n", strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", " "))
 	}
-	parent := root
-	if c, _, ferr := root.Find(strings.Fields(m[2])[1:]); ferr == nil && c != nil {
-		parent = c
-	}
-	text := fmt.Sprintf("nhiscan: unknown command %q for %q (see '%s --help')\n", m[1], parent.CommandPath(), parent.CommandPath())
+	parent := uc.parent
+	text := fmt.Sprintf("nhiscan: unknown command %q for %q (see '%s --help')\n", uc.name, parent.CommandPath(), parent.CommandPath())
 	if parent.SuggestionsMinimumDistance <= 0 {
 		parent.SuggestionsMinimumDistance = 2
 	}
-	if s := parent.SuggestionsFor(m[1]); len(s) > 0 {
+	if s := parent.SuggestionsFor(uc.name); len(s) > 0 {
 		text += fmt.Sprintf("Did you mean: %s %s\n", parent.CommandPath(), s[0])
 	}
 	return text

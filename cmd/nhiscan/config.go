@@ -54,10 +54,10 @@ func loadConfig(path string, cfg *rules.Config) error {
 		if !explicit && errors.Is(err, os.ErrNotExist) {
 			return nil
 		}
-		return inputError{fmt.Errorf("config %s: %v", path, err)}
+		return inputError{fmt.Errorf("config %s: %w", path, err)}
 	}
 	if err := applyConfig(data, cfg); err != nil {
-		return inputError{fmt.Errorf("config %s: %v", path, err)}
+		return inputError{fmt.Errorf("config %s: %w", path, err)}
 	}
 	return nil
 }
@@ -107,7 +107,7 @@ func applyConfig(data []byte, cfg *rules.Config) error {
 	if fc.OwnerDescriptionPattern != nil {
 		re, err := regexp.Compile(*fc.OwnerDescriptionPattern)
 		if err != nil {
-			return fmt.Errorf("owner_description_pattern: %v", err)
+			return fmt.Errorf("owner_description_pattern: %w", err)
 		}
 		if re.NumSubexp() < 1 {
 			return fmt.Errorf("owner_description_pattern needs a group that captures the owner, such as owner:\\s*(\\S+)")
@@ -142,7 +142,7 @@ func applyConfig(data []byte, cfg *rules.Config) error {
 		for id, name := range fc.Rules.Severity {
 			sev, err := findings.ParseSeverity(name)
 			if err != nil {
-				return fmt.Errorf("rules.severity.%s: %v", id, err)
+				return fmt.Errorf("rules.severity.%s: %w", id, err)
 			}
 			cfg.SeverityOverrides[id] = sev
 		}

@@ -43,11 +43,11 @@ with the rules that test it and its state, with counts:
   FAIL        a rule that tests it has an open (unsuppressed) finding
   NOT TESTED  no rule tests it, its rules were disabled, or none of their
               providers was scanned`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f, err := parseControlsFormat(format)
 			if err != nil {
-				return inputError{fmt.Errorf("--format: %v", err)}
+				return inputError{fmt.Errorf("--format: %w", err)}
 			}
 			if framework != "" {
 				if _, ok := controls.FrameworkByID(framework); !ok {
@@ -62,7 +62,7 @@ with the rules that test it and its state, with counts:
 			if results != "" {
 				data, err := os.ReadFile(results)
 				if err != nil {
-					return inputError{fmt.Errorf("--results %s: %v", results, unwrapPathError(err))}
+					return inputError{fmt.Errorf("--results %s: %w", results, unwrapPathError(err))}
 				}
 				// A report saved by Windows PowerShell 5.1's `>` is UTF-16;
 				// CI artifacts may be gzipped.
@@ -70,7 +70,7 @@ with the rules that test it and its state, with counts:
 					return inputError{fmt.Errorf("--results %s: %v", results, err)}
 				}
 				if r, err = readReport(data); err != nil {
-					return inputError{fmt.Errorf("--results %s: %v", results, err)}
+					return inputError{fmt.Errorf("--results %s: %w", results, err)}
 				}
 			}
 			for _, rule := range rules.All() {

@@ -42,11 +42,11 @@ func loadIgnoreFile(p string) ([]findings.SuppressionEntry, error) {
 		if !explicit && errors.Is(err, os.ErrNotExist) {
 			return nil, nil
 		}
-		return nil, inputError{fmt.Errorf("ignore file %s: %v", p, unwrapPathError(err))}
+		return nil, inputError{fmt.Errorf("ignore file %s: %w", p, unwrapPathError(err))}
 	}
 	entries, err := parseIgnoreFile(data)
 	if err != nil {
-		return nil, inputError{fmt.Errorf("ignore file %s: %v", p, err)}
+		return nil, inputError{fmt.Errorf("ignore file %s: %w", p, err)}
 	}
 	return entries, nil
 }

@@ -26,27 +26,24 @@ import (
 	"github.com/nhiscan/nhiscan/scanners/gcp"
 	"github.com/nhiscan/nhiscan/scanners/gcp/gcptest"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
+	"github.com/nhiscan/nhiscan/scanners/registry"
 )
 
 // liveEnv runs the real AWS scanner, against the local wire-protocol
 // server, with short polling delays.
 func liveEnv() *environment {
-	env := testEnv(inventory.Inventory{})
-	env.awsLive = func(o aws.LiveOptions) scanners.Live {
+	return withProvider(testEnv(inventory.Inventory{}), registry.AWS(func(o aws.LiveOptions) scanners.Live {
 		o.ReportPoll, o.MaxBackoff = time.Millisecond, 5*time.Millisecond
 		return aws.NewLive(o)
-	}
-	return env
+	}))
 }
 
 // gcpEnv runs the real GCP scanner against the local gRPC and REST servers.
 func gcpEnv(srv *gcptest.Server) *environment {
-	env := testEnv(inventory.Inventory{})
-	env.gcpLive = func(o gcp.LiveOptions) scanners.Live {
+	return withProvider(testEnv(inventory.Inventory{}), registry.GCP(func(o gcp.LiveOptions) scanners.Live {
 		o.GRPCOptions, o.RESTOptions = srv.GRPCOptions, srv.RESTOptions
 		return gcp.NewLive(o)
-	}
-	return env
+	}))
 }
 
 func TestGCPLiveScanEndToEnd(t *testing.T) {

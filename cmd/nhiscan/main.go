@@ -12,6 +12,8 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"github.com/spf13/cobra"
 )
 
 // Set by goreleaser through -ldflags.
@@ -91,7 +93,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env *envi
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	err := root.ExecuteContext(ctx)
+	err := checkCommand(root, args)
+	if err == nil {
+		err = root.ExecuteContext(ctx)
+	}
 	if err == nil {
 		return exitOK
 	}
@@ -104,21 +109,71 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env *envi
 		fmt.Fprintf(stderr, "nhiscan: %s\n", in)
 		return in.code()
 	}
-	fmt.Fprint(stderr, errorText(root, err))
-	var ie inputError
-	if errors.As(err, &ie) || isUsageError(err) {
+	fmt.Fprint(stderr, errorText(err))
+	if isUsageError(err) {
 		return exitUsage
 	}
 	return exitPartial
 }
 
-// isUsageError recognises cobra's own flag and argument errors.
+// isUsageError tells a usage, config or input problem (exit 2) by its
+// type, never by its text: a cloud's message may well say "requires".
 func isUsageError(err error) bool {
-	m := err.Error()
-	for _, p := range []string{"unknown flag", "unknown shorthand", "unknown command", "flag needs an argument", "invalid argument", "accepts ", "requires ", "bad flag", "if any flags"} {
-		if strings.Contains(m, p) {
-			return true
+	var ie inputError
+	var uc unknownCommandError
+	return errors.As(err, &ie) || errors.As(err, &uc)
+}
+
+// unknownCommandError is an argument where a command takes none, or a
+// command name that does not exist: a usage error.
+type unknownCommandError struct {
+	name   string
+	parent *cobra.Command
+}
+
+func (e unknownCommandError) Error() string {
+	return fmt.Sprintf("unknown command %q for %q", e.name, e.parent.CommandPath())
+}
+
+// noArgs is cobra.NoArgs with a typed error.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return unknownCommandError{name: args[0], parent: cmd}
+	}
+	return nil
+}
+
+// usageArgs makes the errors of an argument validator usage errors.
+func usageArgs(v cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := v(cmd, args); err != nil {
+			return inputError{err}
+		}
+		return nil
+	}
+}
+
+// flagError makes cobra's flag parsing errors (unknown flag, missing or
+// invalid value) usage errors.
+func flagError(_ *cobra.Command, err error) error { return inputError{err} }
+
+// checkCommand reports a misspelt command as a typed error before cobra
+// runs anything (cobra itself reports it as text). The only error Find
+// returns is an unknown command of the root.
+func checkCommand(root *cobra.Command, args []string) error {
+	if len(args) > 0 && (args[0] == cobra.ShellCompRequestCmd || args[0] == cobra.ShellCompNoDescRequestCmd) {
+		return nil
+	}
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd(args...)
+	_, rest, err := root.Find(args)
+	if err == nil {
+		return nil
+	}
+	for _, a := range rest {
+		if !strings.HasPrefix(a, "-") {
+			return unknownCommandError{name: a, parent: root}
 		}
 	}
-	return false
+	return inputError{err}
 }

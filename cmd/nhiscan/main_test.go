@@ -16,8 +16,6 @@ import (
 
 	"github.com/nhiscan/nhiscan/findings"
 	"github.com/nhiscan/nhiscan/scanners"
-	"github.com/nhiscan/nhiscan/scanners/aws"
-	"github.com/nhiscan/nhiscan/scanners/gcp"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 	"github.com/nhiscan/nhiscan/scanners/registry"
 )
@@ -57,13 +55,36 @@ func (f fakeLive) Scan(context.Context) (inventory.Inventory, error) {
 	return f.inv, nil
 }
 
+// fakeFlags keeps a provider's flags and checks but builds fakeLive.
+type fakeFlags struct {
+	registry.Live
+	inv inventory.Inventory
+}
+
+func (f fakeFlags) Scanner(registry.Common) scanners.Live { return fakeLive{f.inv} }
+
+// testEnv has every provider of the registry, each scanning live with
+// fakeLive.
 func testEnv(live inventory.Inventory) *environment {
-	return &environment{
-		now:     func() time.Time { return time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC) },
-		offline: registry.Offline,
-		awsLive: func(aws.LiveOptions) scanners.Live { return fakeLive{live} },
-		gcpLive: func(gcp.LiveOptions) scanners.Live { return fakeLive{live} },
+	providers := registry.All()
+	for i := range providers {
+		newLive := providers[i].NewLive
+		providers[i].NewLive = func() registry.Live { return fakeFlags{newLive(), live} }
 	}
+	return &environment{
+		now:       func() time.Time { return time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC) },
+		providers: providers,
+	}
+}
+
+// withProvider replaces the provider of the same name in env.
+func withProvider(env *environment, p registry.Provider) *environment {
+	for i := range env.providers {
+		if env.providers[i].Name == p.Name {
+			env.providers[i] = p
+		}
+	}
+	return env
 }
 
 type result struct {

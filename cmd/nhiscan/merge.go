@@ -25,14 +25,14 @@ JSON or SARIF, with the same --baseline, --ignore-file, --severity and
 --fail-on as scan and the same exit codes. A finding reported by several
 shards is kept once (by fingerprint); a scope that failed in its shard stays
 a failed scope (exit 3).`,
-		Args: cobra.MinimumNArgs(1),
+		Args: usageArgs(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := g.validate(); err != nil {
 				return err
 			}
 			f, err := output.ParseFormat(format)
 			if err != nil {
-				return inputError{fmt.Errorf("--format: %v", err)}
+				return inputError{fmt.Errorf("--format: %w", err)}
 			}
 			var parts []*findings.Report
 			for _, name := range args {
@@ -41,11 +41,11 @@ a failed scope (exit 3).`,
 					data, err = decodeInput(data)
 				}
 				if err != nil {
-					return inputError{fmt.Errorf("%s: %v", name, unwrapPathError(err))}
+					return inputError{fmt.Errorf("%s: %w", name, unwrapPathError(err))}
 				}
 				r, err := readReport(data)
 				if err != nil {
-					return inputError{fmt.Errorf("%s: %v", name, err)}
+					return inputError{fmt.Errorf("%s: %w", name, err)}
 				}
 				parts = append(parts, r)
 			}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,22 +9,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/nhiscan/nhiscan/scanners/aws"
-	"github.com/nhiscan/nhiscan/scanners/gcp"
+	"github.com/nhiscan/nhiscan/scanners/registry"
 )
 
 // githubMatrixMax is the most jobs a GitHub Actions matrix may generate.
 const githubMatrixMax = 256
-
-// awsAccountLister and gcpProjectLister are what the live scanners offer
-// to list an organization's scopes.
-type awsAccountLister interface {
-	Accounts(context.Context) ([]aws.Account, error)
-}
-
-type gcpProjectLister interface {
-	ProjectIDs(context.Context) ([]string, error)
-}
 
 // scopeList is what 'org accounts' prints without --matrix.
 type scopeList struct {
@@ -51,11 +39,11 @@ func newOrgCmd(env *environment) *cobra.Command {
 		Use:   "org",
 		Short: "List an organization's scopes, to shard a scan",
 	}
-	var profile, region, gcpOrg string
 	var matrix bool
 	var per, shard int
+	var live map[string]registry.Live
 	accounts := &cobra.Command{
-		Use:   "accounts aws|gcp",
+		Use:   "accounts " + strings.Join(providerNames(env.providers), "|"),
 		Short: "List the accounts (AWS Organizations) or projects (GCP organization) to scan, as JSON",
 		Long: `List the ACTIVE accounts of the AWS organization (from the management
 account or a delegated administrator) or the ACTIVE projects under a GCP
@@ -71,8 +59,8 @@ organization, as JSON, to fan a scan out over CI jobs:
 Each job then runs 'nhiscan scan aws --assume-role ROLE ARGS' (or 'scan gcp
 ARGS', which names the organization and the shard's projects) with
 --format json, and 'nhiscan merge' joins the reports.`,
-		Args:      cobra.ExactArgs(1),
-		ValidArgs: []string{"aws", "gcp"},
+		Args:      providerArg(env.providers, true),
+		ValidArgs: providerNames(env.providers),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if per < 1 {
 				return inputError{errors.New("--per must be at least 1")}
@@ -80,49 +68,19 @@ ARGS', which names the organization and the shard's projects) with
 			if matrix && shard >= 0 {
 				return inputError{errors.New("give --matrix or --shard, not both")}
 			}
-			list := scopeList{Provider: args[0], Scopes: []scope{}}
-			flag, prefix := "--account", ""
-			switch args[0] {
-			case "aws":
-				if gcpOrg != "" {
-					return inputError{errors.New("--organization applies to 'gcp'")}
-				}
-				l, ok := env.awsLive(aws.LiveOptions{Profile: profile, Region: region}).(awsAccountLister)
-				if !ok {
-					return inputError{errors.New("aws: this build cannot list organization accounts")}
-				}
-				as, err := l.Accounts(cmd.Context())
-				if err != nil {
-					return inputError{fmt.Errorf("aws: %v", err)}
-				}
-				for _, a := range as {
-					list.Scopes = append(list.Scopes, scope{ID: a.ID, Name: a.Name})
-				}
-			case "gcp":
-				// A shard keeps --organization: its projects inherit the
-				// folder and organization policies.
-				flag, prefix = "--project", "--organization "+gcpOrg+" "
-				if gcpOrg == "" {
-					return inputError{errors.New("gcp: name the --organization whose projects to list")}
-				}
-				if profile != "" || region != "" {
-					return inputError{errors.New("--profile and --region apply to 'aws'")}
-				}
-				l, ok := env.gcpLive(gcp.LiveOptions{Organization: gcpOrg}).(gcpProjectLister)
-				if !ok {
-					return inputError{errors.New("gcp: this build cannot list organization projects")}
-				}
-				ids, err := l.ProjectIDs(cmd.Context())
-				if err != nil {
-					return inputError{fmt.Errorf("gcp: %v", err)}
-				}
-				for _, id := range ids {
-					list.Scopes = append(list.Scopes, scope{ID: id})
-				}
-			default:
-				return inputError{fmt.Errorf("unknown provider %q (want aws or gcp)", args[0])}
+			if err := checkLive(env.providers, live, args[0], registry.OrgAccounts); err != nil {
+				return err
 			}
-			shards := chunk(list.Scopes, per, prefix, flag)
+			l := live[args[0]]
+			found, err := l.Scopes(cmd.Context(), l.Scanner(registry.Common{}))
+			if err != nil {
+				return inputError{fmt.Errorf("%s: %w", args[0], err)}
+			}
+			list := scopeList{Provider: args[0], Scopes: []scope{}}
+			for _, s := range found {
+				list.Scopes = append(list.Scopes, scope{ID: s.ID, Name: s.Name})
+			}
+			shards := chunk(list.Scopes, per, l.ShardArgs)
 			out := cmd.OutOrStdout()
 			switch {
 			case shard >= 0:
@@ -143,10 +101,8 @@ ARGS', which names the organization and the shard's projects) with
 			return writeCompactJSON(out, list)
 		},
 	}
+	live = liveFlags(accounts, env.providers, registry.OrgAccounts)
 	f := accounts.Flags()
-	f.StringVar(&profile, "profile", "", "aws: shared config profile")
-	f.StringVar(&region, "region", "", "aws: region for the API clients")
-	f.StringVar(&gcpOrg, "organization", "", "gcp: organization number")
 	f.BoolVar(&matrix, "matrix", false, "print a GitHub Actions matrix ({\"include\":[...]}, one line for $GITHUB_OUTPUT)")
 	f.IntVar(&per, "per", 1, "scopes per shard (matrix job or --shard)")
 	f.IntVar(&shard, "shard", -1, "print only the scan flags of this shard (0-based)")
@@ -155,18 +111,16 @@ ARGS', which names the organization and the shard's projects) with
 }
 
 // chunk groups scopes into shards of per, each with the scan flags that
-// select it: prefix, then flag and id for each scope.
-func chunk(scopes []scope, per int, prefix, flag string) []matrixEntry {
+// select it.
+func chunk(scopes []scope, per int, shardArgs func(ids []string) string) []matrixEntry {
 	var out []matrixEntry
 	for i := 0; i < len(scopes); i += per {
 		part := scopes[i:min(i+per, len(scopes))]
 		ids := make([]string, len(part))
-		args := make([]string, len(part))
 		for j, s := range part {
 			ids[j] = s.ID
-			args[j] = flag + " " + s.ID
 		}
-		out = append(out, matrixEntry{Shard: len(out), Scopes: strings.Join(ids, " "), Args: prefix + strings.Join(args, " ")})
+		out = append(out, matrixEntry{Shard: len(out), Scopes: strings.Join(ids, " "), Args: shardArgs(ids)})
 	}
 	return out
 }

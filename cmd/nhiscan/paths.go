@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -18,7 +19,7 @@ func newPathsCmd(env *environment) *cobra.Command {
 	var o inputOptions
 	var from, to string
 	cmd := &cobra.Command{
-		Use:   "paths [aws|gcp]",
+		Use:   "paths [" + strings.Join(providerNames(env.providers), "|") + "]",
 		Short: "Show who can become whom: escalation paths to administrator",
 		Long: `Show the shortest escalation paths: from every identity to administrator,
 from one identity (--from), or from every identity to one (--to), as a table,
@@ -26,13 +27,13 @@ JSON, or a picture for Graphviz (--format dot) or Mermaid (--format mermaid).
 
   nhiscan paths --demo
   nhiscan paths --input exports/ --from arn:aws:iam::123456789012:role/ci --format dot | dot -Tsvg > paths.svg`,
-		Args:      cobra.MaximumNArgs(1),
-		ValidArgs: []string{"aws", "gcp"},
+		Args:      providerArg(env.providers, false),
+		ValidArgs: providerNames(env.providers),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runPaths(cmd.Context(), env, &o, args, from, to, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
-	o.register(cmd)
+	o.register(cmd, env.providers)
 	cmd.Flags().Lookup("format").Usage = "output format: table, json, dot or mermaid"
 	cmd.Flags().StringVar(&from, "from", "", "only paths starting at this identity (ARN or service account email)")
 	cmd.Flags().StringVar(&to, "to", "", "paths ending at this identity instead of administrator")

@@ -98,7 +98,7 @@ func finish(env *environment, r *findings.Report, format output.Format, outPath 
 			return inputError{fmt.Errorf("baseline %s: %w", g.baseline, unwrapPathError(err))}
 		}
 		if base, err = findings.ParseBaseline(data); err != nil {
-			return inputError{fmt.Errorf("baseline %s: %v", g.baseline, err)}
+			return inputError{fmt.Errorf("baseline %s: %w", g.baseline, err)}
 		}
 	}
 	if !g.keepSuppressions {
@@ -201,14 +201,14 @@ codes as scan. The saved report's baseline states, suppressions, scan times,
 rule set and tool version are kept, so the output is what the scan would
 have printed; an explicit --baseline or --ignore-file decides states or
 suppressions anew.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := g.validate(); err != nil {
 				return err
 			}
 			f, err := output.ParseFormat(format)
 			if err != nil {
-				return inputError{fmt.Errorf("--format: %v", err)}
+				return inputError{fmt.Errorf("--format: %w", err)}
 			}
 			if in == "" {
 				return inputError{errors.New("--input: name the JSON report to re-render")}
@@ -218,11 +218,11 @@ suppressions anew.`,
 				data, err = decodeInput(data)
 			}
 			if err != nil {
-				return inputError{fmt.Errorf("%s: %v", in, unwrapPathError(err))}
+				return inputError{fmt.Errorf("%s: %w", in, unwrapPathError(err))}
 			}
 			r, err := readReport(data)
 			if err != nil {
-				return inputError{fmt.Errorf("%s: %v", in, err)}
+				return inputError{fmt.Errorf("%s: %w", in, err)}
 			}
 			// The saved report's states, suppressions, times and tool
 			// version stand; only an explicit --baseline or --ignore-file
@@ -275,7 +275,7 @@ func readReport(data []byte) (*findings.Report, error) {
 				return nil, verr
 			}
 		}
-		return nil, fmt.Errorf("not a nhiscan JSON report: %v", err)
+		return nil, fmt.Errorf("not a nhiscan JSON report: %w", err)
 	}
 	if err := findings.CheckSchemaVersion(r.SchemaVersion); err != nil {
 		return nil, err
@@ -299,7 +299,7 @@ func readReport(data []byte) (*findings.Report, error) {
 	}
 	for i := range r.Findings {
 		if err := checkFinding(&r.Findings[i], known, r.Scan); err != nil {
-			return nil, fmt.Errorf("finding %d: %v", i+1, err)
+			return nil, fmt.Errorf("finding %d: %w", i+1, err)
 		}
 	}
 	if s := r.Scan; s != nil {

@@ -14,7 +14,7 @@ func newRulesCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "rules",
 		Short: "List the rule catalogue",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			w := cmd.OutOrStdout()
 			for _, r := range rules.All() {
@@ -29,7 +29,7 @@ func newRulesCmd() *cobra.Command {
 	cmd.AddCommand(&cobra.Command{
 		Use:   "explain RULE-ID",
 		Short: "Explain one rule",
-		Args:  cobra.ExactArgs(1),
+		Args:  usageArgs(cobra.ExactArgs(1)),
 		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 			var ids []string
 			for _, r := range rules.All() {

@@ -22,9 +22,8 @@ import (
 	"github.com/nhiscan/nhiscan/findings/output"
 	"github.com/nhiscan/nhiscan/rules"
 	"github.com/nhiscan/nhiscan/scanners"
-	"github.com/nhiscan/nhiscan/scanners/aws"
-	"github.com/nhiscan/nhiscan/scanners/gcp"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
+	"github.com/nhiscan/nhiscan/scanners/registry"
 )
 
 // demoFS is a small AWS account exported with the AWS CLI and a GCP
@@ -46,21 +45,17 @@ type inputOptions struct {
 	output      string
 	asOf        string
 	config      string
-	profile     string
-	region      string
-	org         bool
-	assumeRole  string
-	externalID  string
 	concurrency int
-	projects    []string
-	gcpOrg      string
 	// rules is --check/--skip-check (scan only), applied over the config.
-	rules    *ruleSelection
-	accounts []string
-	timeout  time.Duration
+	rules   *ruleSelection
+	timeout time.Duration
+	// providers and live are the clouds and their own flags, by name.
+	providers []registry.Provider
+	live      map[string]registry.Live
 }
 
-func (o *inputOptions) register(cmd *cobra.Command) {
+func (o *inputOptions) register(cmd *cobra.Command, providers []registry.Provider) {
+	o.providers = providers
 	f := cmd.Flags()
 	f.StringArrayVar(&o.inputs, "input", nil, "scan offline exports: a file or a directory (repeatable); formats are recognised from content")
 	f.BoolVar(&o.demo, "demo", false, "scan the demo account embedded in the binary")
@@ -68,16 +63,9 @@ func (o *inputOptions) register(cmd *cobra.Command) {
 	f.StringVar(&o.output, "output", "", "write the report to this file (written atomically) instead of stdout")
 	f.StringVar(&o.asOf, "as-of", "", "date (2026-11-01, midnight UTC) or RFC 3339 time used as \"now\" for every age (default: now; the demo's export day with --demo)")
 	f.StringVar(&o.config, "config", "", "config file (default .nhiscan.yaml when present)")
-	f.StringVar(&o.profile, "profile", "", "aws: shared config profile")
-	f.StringVar(&o.region, "region", "", "aws: region for the API clients (IAM is global)")
-	f.BoolVar(&o.org, "org", false, "aws: scan every ACTIVE account of the organization")
-	f.StringVar(&o.assumeRole, "assume-role", "", "aws --org: name of the read-only role to assume in each account")
-	f.StringVar(&o.externalID, "external-id", "", "aws --org: external id for the assumed role")
-	f.IntVar(&o.concurrency, "concurrency", 4, "aws --org, gcp: accounts or projects scanned at once")
-	f.StringArrayVar(&o.projects, "project", nil, "gcp: project id to scan (repeatable); with --organization, only these projects of it")
-	f.StringVar(&o.gcpOrg, "organization", "", "gcp: organization number: scan every active project under it")
-	f.StringArrayVar(&o.accounts, "account", nil, "aws: scan only this account of the organization (repeatable; one shard of --org, with --assume-role)")
-	f.DurationVar(&o.timeout, "timeout", aws.DefaultTimeout, "aws, gcp: time limit per account or project, retries included; a scope that takes longer fails (exit 3) and the rest completes")
+	f.IntVar(&o.concurrency, "concurrency", 4, "live scans: scopes (accounts, projects) scanned at once")
+	f.DurationVar(&o.timeout, "timeout", registry.DefaultTimeout, "live scans: time limit per scope (account, project), retries included; a scope that takes longer fails (exit 3) and the rest completes")
+	o.live = liveFlags(cmd, providers, registry.Scan)
 }
 
 func newScanCmd(env *environment) *cobra.Command {
@@ -85,25 +73,17 @@ func newScanCmd(env *environment) *cobra.Command {
 	var g gateOptions
 	var sel ruleSelection
 	cmd := &cobra.Command{
-		Use:   "scan [aws|gcp]",
+		Use:   "scan [" + strings.Join(providerNames(env.providers), "|") + "]",
 		Short: "Scan non-human identities and report findings",
-		Long: `Scan non-human identities and report findings.
-
-  nhiscan scan aws                 scan live with the standard AWS credential chain
-  nhiscan scan aws --org --assume-role NhiscanAudit
-  nhiscan scan aws --assume-role NhiscanAudit --account ID [--account ID]
-                                   one shard of the organization (nhiscan org accounts)
-  nhiscan scan gcp --project P [--project Q] | --organization N
-  nhiscan scan gcp --organization N --project P [--project Q]
-                                   one shard of the organization (nhiscan org accounts gcp)
-  nhiscan scan --input DIR|FILE    scan offline exports (aws CLI, gcloud, Cloud Asset)
+		Long: "Scan non-human identities and report findings.\n\n" + providerUsage(env.providers) +
+			`  nhiscan scan --input DIR|FILE    scan offline exports (aws CLI, gcloud, Cloud Asset)
   nhiscan scan --demo              scan the embedded demo account
 
 Exit codes: 0 complete and no new, unsuppressed finding at or above
 --fail-on; 1 such a finding; 2 usage, config or input error; 3 partial scan;
 130 (SIGINT) or 143 (SIGTERM) interrupted, nothing written.`,
-		Args:      cobra.MaximumNArgs(1),
-		ValidArgs: []string{"aws", "gcp"},
+		Args:      providerArg(env.providers, false),
+		ValidArgs: providerNames(env.providers),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := g.validate(); err != nil {
 				return err
@@ -115,7 +95,7 @@ Exit codes: 0 complete and no new, unsuppressed finding at or above
 			return runScan(cmd.Context(), env, &o, &g, args, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
-	o.register(cmd)
+	o.register(cmd, env.providers)
 	g.register(cmd)
 	sel.register(cmd)
 	return cmd
@@ -124,16 +104,25 @@ Exit codes: 0 complete and no new, unsuppressed finding at or above
 func newInventoryCmd(env *environment) *cobra.Command {
 	var o inputOptions
 	cmd := &cobra.Command{
-		Use:       "inventory [aws|gcp]",
+		Use:       "inventory [" + strings.Join(providerNames(env.providers), "|") + "]",
 		Short:     "List the non-human identities a scan sees",
-		Args:      cobra.MaximumNArgs(1),
-		ValidArgs: []string{"aws", "gcp"},
+		Args:      providerArg(env.providers, false),
+		ValidArgs: providerNames(env.providers),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runInventory(cmd.Context(), env, &o, args, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
-	o.register(cmd)
+	o.register(cmd, env.providers)
 	return cmd
+}
+
+// providerUsage is the providers' lines of 'scan --help'.
+func providerUsage(ps []registry.Provider) string {
+	var b strings.Builder
+	for _, p := range ps {
+		b.WriteString(p.Usage)
+	}
+	return b.String()
 }
 
 // prepared is what both commands need before they differ.
@@ -151,7 +140,7 @@ func prepare(ctx context.Context, env *environment, o *inputOptions, args []stri
 func prepareWith(ctx context.Context, env *environment, o *inputOptions, args []string, stderr io.Writer, parseFormat func(string) (output.Format, error)) (*prepared, error) {
 	format, err := parseFormat(o.format)
 	if err != nil {
-		return nil, inputError{fmt.Errorf("--format: %v", err)}
+		return nil, inputError{fmt.Errorf("--format: %w", err)}
 	}
 	modes := 0
 	for _, on := range []bool{o.demo, len(o.inputs) > 0, len(args) > 0} {
@@ -160,29 +149,14 @@ func prepareWith(ctx context.Context, env *environment, o *inputOptions, args []
 		}
 	}
 	if modes != 1 {
-		return nil, inputError{errors.New("say what to scan: exactly one of 'aws', --input PATH or --demo")}
+		return nil, inputError{fmt.Errorf("say what to scan: exactly one of %s, --input PATH or --demo", quotedNames(o.providers))}
 	}
 	provider := ""
 	if len(args) > 0 {
 		provider = args[0]
 	}
-	if len(o.accounts) > 0 {
-		if provider != "aws" {
-			return nil, inputError{errors.New("--account applies to a live 'aws' scan (gcp: --project)")}
-		}
-		o.org = true // a shard of the organization
-	}
-	if (o.org || o.assumeRole != "") && provider != "aws" {
-		return nil, inputError{errors.New("--org and --assume-role apply to a live 'aws' scan")}
-	}
-	if (len(o.projects) > 0 || o.gcpOrg != "") && provider != "gcp" {
-		return nil, inputError{errors.New("--project and --organization apply to a live 'gcp' scan")}
-	}
-	if provider == "gcp" && len(o.projects) == 0 && o.gcpOrg == "" {
-		return nil, inputError{errors.New("gcp: give --project (repeatable), --organization, or both (those projects of the organization, with the policies they inherit)")}
-	}
-	if o.org && o.assumeRole == "" {
-		return nil, inputError{errors.New("--org and --account need --assume-role NAME, the read-only role to assume in each account")}
+	if err := checkLive(o.providers, o.live, provider, registry.Scan); err != nil {
+		return nil, err
 	}
 	if o.timeout <= 0 {
 		return nil, inputError{errors.New("--timeout must be positive, such as 5m or 90s")}
@@ -270,7 +244,7 @@ func pathFiles(paths []string) ([]inputFile, error) {
 	for _, p := range paths {
 		st, err := os.Stat(p)
 		if err != nil {
-			return nil, inputError{fmt.Errorf("%s: %v", p, unwrapPathError(err))}
+			return nil, inputError{fmt.Errorf("%s: %w", p, unwrapPathError(err))}
 		}
 		if !st.IsDir() {
 			add(p)
@@ -287,7 +261,7 @@ func pathFiles(paths []string) ([]inputFile, error) {
 			return nil
 		})
 		if err != nil {
-			return nil, inputError{fmt.Errorf("%s: %v", p, unwrapPathError(err))}
+			return nil, inputError{fmt.Errorf("%s: %w", p, unwrapPathError(err))}
 		}
 		if len(found) == 0 {
 			return nil, inputError{fmt.Errorf("%s: no .json, .ndjson or .csv export (or .gz of one) in this directory", p)}
@@ -303,22 +277,25 @@ func pathFiles(paths []string) ([]inputFile, error) {
 // readOffline feeds every file to the offline loaders, then collects
 // their inventories. progress, when set, hears of each file.
 func readOffline(env *environment, files []inputFile, progress func(string)) (inventory.Inventory, error) {
-	loaders := env.offline()
+	loaders := make([]scanners.Offline, 0, len(env.providers))
+	for _, p := range env.providers {
+		loaders = append(loaders, p.NewOffline())
+	}
 	var total int64
 	for n, f := range files {
 		data, err := f.read()
 		if err != nil {
-			return inventory.Inventory{}, inputError{fmt.Errorf("%s: %v", f.name, unwrapPathError(err))}
+			return inventory.Inventory{}, inputError{fmt.Errorf("%s: %w", f.name, unwrapPathError(err))}
 		}
 		if data, err = decodeInput(data); err != nil {
-			return inventory.Inventory{}, inputError{fmt.Errorf("%s: %v", f.name, err)}
+			return inventory.Inventory{}, inputError{fmt.Errorf("%s: %w", f.name, err)}
 		}
 		// Large files one by one; small ones (a gcloud export has one per
 		// service account) every hundred.
 		if len(data) >= 1<<20 || (n+1)%100 == 0 {
 			say(progress, "reading %s (%s, file %d of %d)", f.name, megabytes(int64(len(data))), n+1, len(files))
 		}
-		if err := feed(loaders, f.name, data); err != nil {
+		if err := feed(loaders, exports(env.providers), f.name, data); err != nil {
 			return inventory.Inventory{}, inputError{err}
 		}
 		total += int64(len(data))
@@ -354,7 +331,16 @@ func unwrapPathError(err error) error {
 	return err
 }
 
-func feed(loaders []scanners.Offline, name string, data []byte) error {
+// exports names the files the providers' offline loaders read.
+func exports(ps []registry.Provider) string {
+	names := make([]string, len(ps))
+	for i, p := range ps {
+		names[i] = p.Exports
+	}
+	return strings.Join(names, ", ")
+}
+
+func feed(loaders []scanners.Offline, want, name string, data []byte) error {
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) == 0 {
 		return fmt.Errorf("%s: file is empty", name)
@@ -362,7 +348,7 @@ func feed(loaders []scanners.Offline, name string, data []byte) error {
 	for _, l := range loaders {
 		ok, err := l.Add(name, data)
 		if err != nil {
-			return fmt.Errorf("%s: %v", name, err)
+			return fmt.Errorf("%s: %w", name, err)
 		}
 		if ok {
 			return nil
@@ -371,40 +357,22 @@ func feed(loaders []scanners.Offline, name string, data []byte) error {
 	if (trimmed[0] == '{' || trimmed[0] == '[') && !json.Valid(trimmed) {
 		var v any
 		err := json.Unmarshal(trimmed, &v)
-		return fmt.Errorf("%s: not valid JSON (truncated or corrupt?): %v", name, err)
+		return fmt.Errorf("%s: not valid JSON (truncated or corrupt?): %w", name, err)
 	}
-	return fmt.Errorf("%s: not a recognised export (want aws iam get-account-authorization-details, list-roles or list-access-keys JSON, a credential report, a gcloud export, or Cloud Asset Inventory JSON)", name)
+	return fmt.Errorf("%s: not a recognised export (want %s)", name, want)
 }
 
 func scanLive(ctx context.Context, env *environment, o *inputOptions, provider string, stderr io.Writer) (inventory.Inventory, error) {
-	progress := progressTo(env, stderr)
-	switch provider {
-	case "aws":
-		live := env.awsLive(aws.LiveOptions{
-			Profile: o.profile, Region: o.region, Org: o.org, AssumeRole: o.assumeRole,
-			ExternalID: o.externalID, Concurrency: o.concurrency, Progress: progress, Accounts: o.accounts, Timeout: o.timeout,
-		})
-		inv, err := live.Scan(ctx)
-		if ierr := interruption(ctx); ierr != nil {
-			return inventory.Inventory{}, ierr
-		}
-		if err != nil {
-			// Nothing could be scanned (no credentials, no access at all).
-			return inventory.Inventory{}, inputError{fmt.Errorf("aws: %v", err)}
-		}
-		return inv, nil
-	case "gcp":
-		live := env.gcpLive(gcp.LiveOptions{Projects: o.projects, Organization: o.gcpOrg, Concurrency: o.concurrency, Progress: progress, Timeout: o.timeout})
-		inv, err := live.Scan(ctx)
-		if ierr := interruption(ctx); ierr != nil {
-			return inventory.Inventory{}, ierr
-		}
-		if err != nil {
-			return inventory.Inventory{}, inputError{fmt.Errorf("gcp: %v", err)}
-		}
-		return inv, nil
+	live := o.live[provider].Scanner(registry.Common{Concurrency: o.concurrency, Timeout: o.timeout, Progress: progressTo(env, stderr)})
+	inv, err := live.Scan(ctx)
+	if ierr := interruption(ctx); ierr != nil {
+		return inventory.Inventory{}, ierr
 	}
-	return inventory.Inventory{}, inputError{fmt.Errorf("unknown provider %q (want aws or gcp)", provider)}
+	if err != nil {
+		// Nothing could be scanned (no credentials, no access at all).
+		return inventory.Inventory{}, inputError{fmt.Errorf("%s: %w", provider, err)}
+	}
+	return inv, nil
 }
 
 func toSources(in []inventory.Source) []findings.Source {
@@ -433,7 +401,7 @@ func runScan(ctx context.Context, env *environment, o *inputOptions, g *gateOpti
 	catalogue := rules.All()
 	progress := progressTo(env, stderr)
 	say(progress, "evaluating %d rules on %d identities", len(catalogue), len(p.inv.Identities))
-	fs, err := rules.Run(ctx, &p.inv, catalogue, p.cfg)
+	found, err := rules.Run(ctx, &p.inv, catalogue, p.cfg)
 	if ierr := interruption(ctx); ierr != nil {
 		return ierr
 	}
@@ -441,7 +409,7 @@ func runScan(ctx context.Context, env *environment, o *inputOptions, g *gateOpti
 		return err
 	}
 	info := scanInfo(&p.cfg, catalogue, env.commandLine, g.threshold, start)
-	say(progress, "%d findings; writing the %s report", len(fs), p.format)
+	say(progress, "%d findings; writing the %s report", len(found), p.format)
 	inScope := 0
 	for i := range p.inv.Identities {
 		if rules.InScope(&p.inv.Identities[i], &p.cfg) {
@@ -453,7 +421,7 @@ func runScan(ctx context.Context, env *environment, o *inputOptions, g *gateOpti
 		Tool:          findings.Tool{Name: "nhiscan", Version: version},
 		AsOf:          p.cfg.AsOf,
 		Sources:       toSources(p.inv.Sources),
-		Findings:      fs,
+		Findings:      found,
 		Summary:       findings.Summary{Identities: inScope},
 		Scan:          info,
 		Invocation:    findings.Invocation{CommandLine: env.commandLine, Start: start},
@@ -527,7 +495,7 @@ func carryOver(nb, base *findings.Baseline, path string, sources []findings.Sour
 			prev, err = findings.ParseBaseline(data)
 		}
 		if err != nil {
-			return inputError{fmt.Errorf("--write-baseline %s: not replaced: the scan is partial and the existing file cannot be read to carry its entries over: %v", path, unwrapPathError(err))}
+			return inputError{fmt.Errorf("--write-baseline %s: not replaced: the scan is partial and the existing file cannot be read to carry its entries over: %w", path, unwrapPathError(err))}
 		}
 	}
 	if n := nb.CarryOver(prev, sources); n > 0 {

@@ -19,7 +19,7 @@ const reportFileMode = 0o644
 // that gave the path.
 func writeFile(flag, path string, render func(io.Writer) error) error {
 	fail := func(err error) error {
-		return inputError{fmt.Errorf("%s %s: %v", flag, path, unwrapPathError(err))}
+		return inputError{fmt.Errorf("%s %s: %w", flag, path, unwrapPathError(err))}
 	}
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		return inputError{fmt.Errorf("%s %s: is a directory; name the file to write", flag, path)}

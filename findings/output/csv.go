@@ -19,6 +19,14 @@ var csvHeader = []string{
 // writeCSV writes one row per finding, RFC 4180 (CRLF line ends, quotes
 // where needed), with cells that a spreadsheet would run as a formula
 // defused.
+// CSVReporter renders a report as one CSV row per finding.
+type CSVReporter struct{}
+
+var _ Reporter = (*CSVReporter)(nil)
+
+// Write renders r as CSV.
+func (CSVReporter) Write(w io.Writer, r *findings.Report) error { return writeCSV(w, r) }
+
 func writeCSV(w io.Writer, r *findings.Report) error {
 	cw := csv.NewWriter(w)
 	cw.UseCRLF = true

@@ -73,6 +73,14 @@ type htmlData struct {
 // writeHTML renders one self-contained page: inline CSS and script, no
 // fonts, images or requests; every value from the scan is escaped by
 // html/template (identity names and tags are attacker-controlled).
+// HTMLReporter renders a report as one self-contained page.
+type HTMLReporter struct{}
+
+var _ Reporter = (*HTMLReporter)(nil)
+
+// Write renders r as HTML.
+func (HTMLReporter) Write(w io.Writer, r *findings.Report) error { return writeHTML(w, r) }
+
 func writeHTML(w io.Writer, r *findings.Report) error {
 	d := htmlData{
 		R: r, AsOf: r.AsOf.UTC().Format("2006-01-02T15:04:05Z"), CSP: htmlCSP(),

@@ -244,3 +244,12 @@ func appendString(b []byte, s string) []byte {
 	b = append(b, s[start:]...)
 	return append(b, '"')
 }
+
+// JSONReporter renders a report as JSON, the format baselines and
+// 'report' and 'merge' read back.
+type JSONReporter struct{}
+
+var _ Reporter = (*JSONReporter)(nil)
+
+// Write renders r as JSON.
+func (JSONReporter) Write(w io.Writer, r *findings.Report) error { return writeJSON(w, r) }

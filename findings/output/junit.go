@@ -58,6 +58,14 @@ type junitMessage struct {
 // disabled rule one skipped testcase, so the report shows what was not
 // checked. A last suite has one testcase per scanned scope, an error when
 // the scope failed or was read in part.
+// JUnitReporter renders a report as JUnit XML (GitLab unit test reports).
+type JUnitReporter struct{}
+
+var _ Reporter = (*JUnitReporter)(nil)
+
+// Write renders r as JUnit XML.
+func (JUnitReporter) Write(w io.Writer, r *findings.Report) error { return writeJUnit(w, r) }
+
 func writeJUnit(w io.Writer, r *findings.Report) error {
 	byRule := map[string][]*findings.Finding{}
 	for i := range r.Findings {

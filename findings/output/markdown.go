@@ -19,6 +19,14 @@ const markdownReserve = 4 << 10
 // writeMarkdown writes the report as GitHub-flavoured Markdown that fits a
 // job summary: the summary, what was checked, the scopes, then one table
 // row per finding, cut (with a line saying so) before GitHub's size limit.
+// MarkdownReporter renders a report for a GitHub job summary.
+type MarkdownReporter struct{}
+
+var _ Reporter = (*MarkdownReporter)(nil)
+
+// Write renders r as Markdown.
+func (MarkdownReporter) Write(w io.Writer, r *findings.Report) error { return writeMarkdown(w, r) }
+
 func writeMarkdown(w io.Writer, r *findings.Report) error {
 	var b strings.Builder
 	s := r.Summary

@@ -27,36 +27,55 @@ const (
 	HTML Format = "html"
 )
 
-// Formats lists the formats Write knows.
+// Formats lists the formats of a findings report, in the order help
+// texts give them.
 var Formats = []Format{Table, JSON, SARIF, CSV, Markdown, JUnit, HTML}
 
-// ParseFormat reads a format name.
-func ParseFormat(s string) (Format, error) {
-	for _, f := range Formats {
-		if string(f) == s {
-			return f, nil
+// Reporter renders a findings report in one format (gitleaks' Reporter):
+// one type per format, each in its format's file.
+type Reporter interface {
+	Write(w io.Writer, r *findings.Report) error
+}
+
+// NewReporter returns the reporter of format f; sarif options apply to
+// SARIF. A command calls it before it scans, so that an unknown format or
+// SARIF profile is a usage error and not a scan thrown away.
+func NewReporter(f Format, sarif SARIFOptions) (Reporter, error) {
+	switch f {
+	case Table:
+		return TableReporter{}, nil
+	case JSON:
+		return JSONReporter{}, nil
+	case SARIF:
+		if err := sarif.check(); err != nil {
+			return nil, err
 		}
+		return SARIFReporter{Options: sarif}, nil
+	case CSV:
+		return CSVReporter{}, nil
+	case Markdown:
+		return MarkdownReporter{}, nil
+	case JUnit:
+		return JUnitReporter{}, nil
+	case HTML:
+		return HTMLReporter{}, nil
 	}
-	return "", fmt.Errorf("unknown format %q (want table, json, sarif, csv, markdown, junit or html)", s)
+	return nil, fmt.Errorf("unknown format %q (want table, json, sarif, csv, markdown, junit or html)", string(f))
+}
+
+// ParseFormat reads the name of a findings report's format.
+func ParseFormat(s string) (Format, error) {
+	if _, err := NewReporter(Format(s), SARIFOptions{}); err != nil {
+		return "", err
+	}
+	return Format(s), nil
 }
 
 // Write renders the report in format f; sarif options apply to SARIF.
 func Write(w io.Writer, f Format, r *findings.Report, sarif SARIFOptions) error {
-	switch f {
-	case Table:
-		return writeTable(w, r)
-	case JSON:
-		return writeJSON(w, r)
-	case SARIF:
-		return WriteSARIF(w, r, sarif)
-	case CSV:
-		return writeCSV(w, r)
-	case Markdown:
-		return writeMarkdown(w, r)
-	case JUnit:
-		return writeJUnit(w, r)
-	case HTML:
-		return writeHTML(w, r)
+	rep, err := NewReporter(f, sarif)
+	if err != nil {
+		return err
 	}
-	return fmt.Errorf("unknown format %q", f)
+	return rep.Write(w, r)
 }

@@ -251,6 +251,24 @@ type SARIFOptions struct {
 	Profile string // ProfileGitHub (default) or ProfileAudit
 }
 
+// SARIFReporter renders a report as SARIF 2.1.0.
+type SARIFReporter struct{ Options SARIFOptions }
+
+var _ Reporter = (*SARIFReporter)(nil)
+
+// Write renders r as SARIF.
+func (s SARIFReporter) Write(w io.Writer, r *findings.Report) error {
+	return WriteSARIF(w, r, s.Options)
+}
+
+// check reports an unknown profile.
+func (o SARIFOptions) check() error {
+	if o.Profile != "" && o.Profile != ProfileGitHub && o.Profile != ProfileAudit {
+		return fmt.Errorf("unknown SARIF profile %q (want github or audit)", o.Profile)
+	}
+	return nil
+}
+
 // WriteSARIF renders the report as SARIF 2.1.0, one run per provider and
 // scope. In the GitHub profile it keeps within GitHub's upload limits: a
 // run with more results than GitHub accepts keeps the most severe ones and

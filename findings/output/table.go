@@ -33,6 +33,14 @@ func newTable(w io.Writer, widths tw.Mapper[int, int]) *tablewriter.Table {
 
 // All tablewriter calls live in this file: its API and defaults change
 // between versions, and the golden files pin what users see.
+// TableReporter renders a report as a text table for a terminal.
+type TableReporter struct{}
+
+var _ Reporter = (*TableReporter)(nil)
+
+// Write renders r as a table.
+func (TableReporter) Write(w io.Writer, r *findings.Report) error { return writeTable(w, r) }
+
 func writeTable(w io.Writer, r *findings.Report) error {
 	// Suppressed findings are counted, not listed.
 	shown := make([]*findings.Finding, 0, len(r.Findings))

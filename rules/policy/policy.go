@@ -203,12 +203,12 @@ func (c *Compiler) grant(g *inventory.Grant, caller Caller) *segment {
 // FromStatements compiles loose statements (another policy version, a
 // policy being considered) for evaluation with EvaluateStatements.
 func FromStatements(g *inventory.Grant, stmts []inventory.Statement, asOf time.Time) *Set {
-	return &Set{identity: []*segment{newSegment(AppendStatements(nil, g, stmts, asOf))}}
+	return &Set{identity: []*segment{newSegment(appendStatements(nil, g, stmts, asOf))}}
 }
 
-// AppendStatements compiles statements of grant g onto out, for a caller
+// appendStatements compiles statements of grant g onto out, for a caller
 // of unknown kind.
-func AppendStatements(out []stmt, g *inventory.Grant, stmts []inventory.Statement, asOf time.Time) []stmt {
+func appendStatements(out []stmt, g *inventory.Grant, stmts []inventory.Statement, asOf time.Time) []stmt {
 	return (&Compiler{asOf: asOf}).append(out, g, stmts, AnyCaller)
 }
 

@@ -21,7 +21,7 @@ import (
 // (the live scanner reads Policy Analyzer, not Recommender).
 func exportWithoutInsights(t *testing.T) string {
 	dir := t.TempDir()
-	src := "testdata/gcloud"
+	src := gcloudExport
 	err := filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
 		if err != nil || info.IsDir() || info.Name() == "insights.json" {
 			return err

@@ -56,8 +56,12 @@ func byID(t *testing.T, inv inventory.Inventory, id string) inventory.Identity {
 
 const sfx = "@acme-prod.iam.gserviceaccount.com"
 
+// gcloudExport is the gcloud export of project acme-prod. It is also the
+// demo that the command embeds, so it lives there, in one copy.
+const gcloudExport = "../../cmd/nhiscan/demo/gcp"
+
 func TestGcloudExport(t *testing.T) {
-	inv := load(t, "testdata/gcloud")
+	inv := load(t, gcloudExport)
 	if len(inv.Sources) != 1 || inv.Sources[0].Scope != "acme-prod" || inv.Sources[0].Status != inventory.StatusOK || len(inv.Sources[0].NotAssessed) != 0 {
 		t.Fatalf("sources = %+v", inv.Sources)
 	}
@@ -140,7 +144,7 @@ func TestGcloudExport(t *testing.T) {
 // Without activity data, dormancy is not assessed, and the source says so.
 func TestNoActivityIsNotAssessed(t *testing.T) {
 	dir := t.TempDir()
-	src := "testdata/gcloud/acme-prod"
+	src := gcloudExport + "/acme-prod"
 	os.MkdirAll(filepath.Join(dir, "acme-prod", "keys"), 0o755)
 	for _, f := range []string{"service-accounts.json", "iam-policy.json", "keys/deployer" + sfx + ".json"} {
 		data, _ := os.ReadFile(filepath.Join(src, f))

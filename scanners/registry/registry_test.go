@@ -4,53 +4,82 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/nhiscan/nhiscan/scanners/aws"
+	"github.com/nhiscan/nhiscan/scanners/gcp"
 )
 
-func TestOfflineNamesUniqueAndValid(t *testing.T) {
-	valid := regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
+// recorder is a FlagSet that records the names declared on it.
+type recorder struct{ names []string }
+
+func (r *recorder) StringVar(_ *string, name, _, _ string)         { r.names = append(r.names, name) }
+func (r *recorder) BoolVar(_ *bool, name string, _ bool, _ string) { r.names = append(r.names, name) }
+func (r *recorder) StringArrayVar(_ *[]string, name string, _ []string, _ string) {
+	r.names = append(r.names, name)
+}
+
+var validName = regexp.MustCompile(`^[a-z][a-z0-9]*$`)
+
+// Every provider is complete, named once, and its flags collide neither
+// with another provider's nor with the flags every command has.
+func TestProviders(t *testing.T) {
+	shared := map[string]bool{"input": true, "demo": true, "format": true, "output": true, "as-of": true, "config": true,
+		"concurrency": true, "timeout": true, "matrix": true, "per": true, "shard": true, "help": true}
 	seen := map[string]bool{}
-	for _, l := range Offline() {
-		n := l.Name()
-		if !valid.MatchString(n) {
-			t.Errorf("loader name %q is not a lower-case word", n)
+	for _, p := range All() {
+		if !validName.MatchString(p.Name) || seen[p.Name] {
+			t.Errorf("provider name %q invalid or repeated", p.Name)
 		}
-		if seen[n] {
-			t.Errorf("loader name %q appears twice", n)
-		}
-		seen[n] = true
-		if ok, err := l.Add("empty.json", []byte(`{"unrelated": true}`)); ok || err != nil {
-			t.Errorf("loader %s claimed an unrelated file: ok=%v err=%v", n, ok, err)
+		seen[p.Name] = true
+	}
+	for _, c := range []Command{Scan, OrgAccounts} {
+		owner := map[string]string{}
+		for _, p := range All() {
+			if p.NewOffline == nil || p.NewLive == nil || p.Exports == "" || !strings.HasPrefix(p.Usage, "  nhiscan scan "+p.Name) || !strings.HasSuffix(p.Usage, "\n") {
+				t.Errorf("%s: incomplete descriptor", p.Name)
+				continue
+			}
+			if got := p.NewOffline().Name(); got != p.Name {
+				t.Errorf("%s: offline loader is named %q", p.Name, got)
+			}
+			var r recorder
+			l := p.NewLive()
+			l.Flags(&r, c)
+			for _, n := range r.names {
+				if shared[n] || owner[n] != "" {
+					t.Errorf("command %d: flag --%s of %s is also declared by %q", c, n, p.Name, owner[n]+" the command")
+				}
+				owner[n] = p.Name
+			}
+			// Nothing given: no flag is stray.
+			if err := l.Unused(c); err != nil {
+				t.Errorf("%s: %v without any flag", p.Name, err)
+			}
+			for _, s := range p.SecretFlags {
+				if owner[s] != p.Name && c == Scan {
+					t.Errorf("%s: secret flag --%s is not one of its flags", p.Name, s)
+				}
+			}
 		}
 	}
-	if len(seen) == 0 {
-		t.Fatal("no offline loaders registered")
+	if aws.DefaultTimeout != DefaultTimeout || gcp.DefaultTimeout != DefaultTimeout {
+		t.Errorf("DefaultTimeout %v differs from a scanner's (aws %v, gcp %v)", DefaultTimeout, aws.DefaultTimeout, gcp.DefaultTimeout)
 	}
 }
 
-// FuzzOfflineAdd feeds arbitrary files to every offline loader: none may
-// panic, and an error must be one line.
-func FuzzOfflineAdd(f *testing.F) {
-	for _, seed := range []string{
-		`{"UserDetailList": [{"UserName": "a", "Arn": "arn:aws:iam::123456789012:user/a", "UserPolicyList": [{"PolicyName": "p", "PolicyDocument": "%7B%7D"}]}]}`,
-		"user,arn,user_creation_time\na,arn:aws:iam::123456789012:user/a,2024-01-01T00:00:00Z\n",
-		`[{"email": "a@p.iam.gserviceaccount.com", "uniqueId": "1", "projectId": "p"}]`,
-		`[{"name": "projects/p/serviceAccounts/a@p.iam.gserviceaccount.com/keys/k", "keyType": "USER_MANAGED", "validAfterTime": "2024-01-01T00:00:00Z"}]`,
-		`{"bindings": [{"role": "roles/owner", "members": ["deleted:serviceAccount:x?uid=1"]}]}`,
-		`[{"activityType": "serviceAccountLastAuthentication", "fullResourceName": "//iam.googleapis.com/projects/p/serviceAccounts/1", "activity": {"lastAuthenticatedTime": "2024-01-01T00:00:00Z"}}]`,
-		`{"assetType": "iam.googleapis.com/ServiceAccount", "resource": {"data": {"email": "a@p.iam.gserviceaccount.com"}}}` + "\n" + `{"assetType": "x", "resource": {}}`,
-		`[{"resource": "//cloudresourcemanager.googleapis.com/folders/1", "policy": {"bindings": []}}]`,
+// The shard flags select exactly the scopes given.
+func TestShardArgs(t *testing.T) {
+	g := GCP(nil).NewLive().(*gcpLive)
+	g.organization = "555"
+	for _, tc := range []struct {
+		l    Live
+		want string
+	}{
+		{AWS(nil).NewLive(), "--account 1 --account 2"},
+		{g, "--organization 555 --project 1 --project 2"},
 	} {
-		f.Add("p/iam-policy.json", []byte(seed))
-	}
-	f.Fuzz(func(t *testing.T, name string, data []byte) {
-		for _, l := range Offline() {
-			_, err := l.Add(name, data)
-			if err != nil && strings.Contains(err.Error(), "\n") {
-				t.Fatalf("%s: error spans lines: %q", l.Name(), err)
-			}
-			if _, err := l.Inventory(); err != nil && strings.Contains(err.Error(), "\n") {
-				t.Fatalf("%s: inventory error spans lines: %q", l.Name(), err)
-			}
+		if got := tc.l.ShardArgs([]string{"1", "2"}); got != tc.want {
+			t.Errorf("ShardArgs = %q, want %q", got, tc.want)
 		}
-	})
+	}
 }

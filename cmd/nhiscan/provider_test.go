@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/nhiscan/nhiscan/scanners"
+	"github.com/nhiscan/nhiscan/scanners/inventory"
+	"github.com/nhiscan/nhiscan/scanners/registry"
+)
+
+// cloudLive is the live half of a made-up provider "cloud", with one flag.
+type cloudLive struct {
+	tenant string
+	got    *registry.Common
+}
+
+func (c *cloudLive) Flags(fs registry.FlagSet, _ registry.Command) {
+	fs.StringVar(&c.tenant, "tenant", "", "cloud: tenant to scan")
+}
+
+func (c *cloudLive) Unused(registry.Command) error {
+	if c.tenant != "" {
+		return errors.New("--tenant applies to 'cloud'")
+	}
+	return nil
+}
+
+func (c *cloudLive) Check(registry.Command) error {
+	if c.tenant == "" {
+		return errors.New("cloud: give --tenant")
+	}
+	return nil
+}
+
+func (c *cloudLive) Scanner(common registry.Common) scanners.Live {
+	*c.got = common
+	return cloudScanner{c.tenant}
+}
+
+func (c *cloudLive) Scopes(context.Context, scanners.Live) ([]registry.Scope, error) {
+	return []registry.Scope{{ID: "t1"}, {ID: "t2"}, {ID: "t3"}}, nil
+}
+
+func (c *cloudLive) ShardArgs(ids []string) string { return "--tenant " + strings.Join(ids, ",") }
+
+type cloudScanner struct{ tenant string }
+
+func (cloudScanner) Name() string { return "cloud" }
+func (s cloudScanner) Scan(context.Context) (inventory.Inventory, error) {
+	return inventory.Inventory{Sources: []inventory.Source{{Scanner: "cloud", Scope: s.tenant, Mode: "live", Status: inventory.StatusOK}}}, nil
+}
+
+// Adding a provider is adding it to the list: the command takes its
+// name, its flags, its help and its scanner without another edit.
+func TestProviderFromTheList(t *testing.T) {
+	var got registry.Common
+	env := testEnv(inventory.Inventory{})
+	env.providers = append(env.providers, registry.Provider{
+		Name:        "cloud",
+		Usage:       "  nhiscan scan cloud --tenant T     scan a tenant\n",
+		Exports:     "a cloud tenant dump",
+		SecretFlags: []string{"tenant"},
+		NewOffline:  registry.AWS(nil).NewOffline, // any loader; not exercised here
+		NewLive:     func() registry.Live { return &cloudLive{got: &got} },
+	})
+
+	r := runCLI(t, env, "scan", "cloud", "--tenant", "acme", "--format", "json", "--concurrency", "7")
+	if r.code != 0 || !strings.Contains(r.stdout, `"scope": "acme"`) {
+		t.Fatalf("scan cloud: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if got.Concurrency != 7 || got.Timeout != registry.DefaultTimeout {
+		t.Errorf("common options %+v", got)
+	}
+	for _, tc := range []struct{ args, want string }{
+		{"scan cloud", "cloud: give --tenant"},
+		{"scan --demo --tenant acme", "--tenant applies to 'cloud'"},
+		{"inventory aws --tenant acme", "--tenant applies to 'cloud'"},
+		{"scan", "exactly one of 'aws', 'gcp', 'cloud', --input PATH or --demo"},
+		{"scan azure", `unknown provider "azure" (want aws or gcp or cloud)`},
+		{"paths cloud", "cloud: give --tenant"},
+		{"scan --input ../../testdata/bad/unknown.json", "Cloud Asset Inventory JSON, a cloud tenant dump)"},
+	} {
+		r := runCLI(t, env, strings.Fields(tc.args)...)
+		if r.code != exitUsage || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("%s: exit %d, stderr %q, want %q", tc.args, r.code, r.stderr, tc.want)
+		}
+	}
+	r = runCLI(t, env, "org", "accounts", "cloud", "--tenant", "x", "--per", "2", "--shard", "1")
+	if r.code != 0 || r.stdout != "--tenant t3\n" {
+		t.Errorf("org accounts cloud: exit %d, %q %q", r.code, r.stdout, r.stderr)
+	}
+	r = runCLI(t, env, "scan", "--help")
+	if !strings.Contains(r.stdout, "nhiscan scan cloud --tenant T") || !strings.Contains(r.stdout, "scan [aws|gcp|cloud]") || !strings.Contains(r.stdout, "--tenant string") {
+		t.Errorf("help lacks the provider:\n%s", r.stdout)
+	}
+	root := newRootCmd(env)
+	for _, path := range [][]string{{"scan"}, {"inventory"}, {"paths"}, {"org", "accounts"}} {
+		c, _, err := root.Find(path)
+		if err != nil || !strings.Contains(strings.Join(c.ValidArgs, " "), "cloud") {
+			t.Errorf("%v: valid arguments %v", path, c.ValidArgs)
+		}
+	}
+	if line := redactedCommandLine([]string{"nhiscan", "scan", "cloud", "--tenant", "s3cret", "--external-id=x"}, env.providers); line != "nhiscan scan cloud --tenant REDACTED --external-id=REDACTED" {
+		t.Errorf("command line %q", line)
+	}
+}
+
+// The message for a scan without a target names every provider.
+func TestNoTargetNamesEveryProvider(t *testing.T) {
+	r := runCLI(t, testEnv(inventory.Inventory{}), "inventory")
+	if r.code != exitUsage || !strings.Contains(r.stderr, "exactly one of 'aws', 'gcp', --input PATH or --demo") {
+		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+	}
+}
