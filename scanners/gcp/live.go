@@ -192,6 +192,12 @@ func (l *Live) scan(ctx context.Context) (inventory.Inventory, error) {
 		}()
 	}
 	wg.Wait()
+	who := principal()
+	for i := range results {
+		for j := range results[i].Sources {
+			results[i].Sources[j].Principal = who
+		}
+	}
 	var inv inventory.Inventory
 	inv.Append(append(results, missing)...)
 	return inv, nil

@@ -60,6 +60,9 @@ func TestLiveMatchesOffline(t *testing.T) {
 		t.Fatalf("source = %+v", live.Sources[0])
 	}
 	offline := load(t, dir)
+	for i := range live.Sources {
+		live.Sources[i].Principal = "" // a live-only fact (TestLivePrincipal)
+	}
 	if d := cmp.Diff(sorted(offline), sorted(live)); d != "" {
 		t.Errorf("live differs from offline (-offline +live):\n%s", d)
 	}
@@ -223,5 +226,31 @@ func TestLiveNoCredentials(t *testing.T) {
 	_, err := NewLive(LiveOptions{Projects: []string{"acme-prod"}}).Scan(context.Background())
 	if err == nil || !strings.HasPrefix(err.Error(), "no Google credentials found: tried GOOGLE_APPLICATION_CREDENTIALS") || strings.Contains(err.Error(), "\n") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// The audit record names the identity of the Application Default
+// Credentials, from the fields of the credentials file that identify it.
+func TestLivePrincipal(t *testing.T) {
+	dir := exportWithoutInsights(t)
+	srv := gcptest.New(t, dir)
+	creds := filepath.Join(t.TempDir(), "adc.json")
+	for _, c := range []struct{ file, want string }{
+		{`{"type": "service_account", "project_id": "acme-prod", "private_key_id": "k1", "private_key": "-----BEGIN PRIVATE KEY-----\nSECRETMATERIAL\n-----END PRIVATE KEY-----\n", "client_email": "nhiscan@acme-sec.iam.gserviceaccount.com"}`, "nhiscan@acme-sec.iam.gserviceaccount.com"},
+		{`{"type": "external_account", "audience": "//iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/ci/providers/github", "subject_token_type": "urn:ietf:params:oauth:token-type:jwt", "token_url": "https://sts.googleapis.com/v1/token", "service_account_impersonation_url": "https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/scanner@acme-sec.iam.gserviceaccount.com:generateAccessToken", "credential_source": {"file": "/var/run/token"}}`, "scanner@acme-sec.iam.gserviceaccount.com"},
+		{`{"type": "external_account", "audience": "//iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/ci/providers/github", "credential_source": {"file": "/var/run/token"}}`, "workload identity federation: //iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/ci/providers/github"},
+		{`{"type": "authorized_user", "client_id": "764086051850-x.apps.googleusercontent.com", "client_secret": "SECRETMATERIAL", "refresh_token": "SECRETMATERIAL"}`, "gcloud user credentials (application-default login)"},
+	} {
+		if err := os.WriteFile(creds, []byte(c.file), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		t.Setenv("GOOGLE_APPLICATION_CREDENTIALS", creds)
+		inv, err := NewLive(LiveOptions{Projects: []string{"acme-prod"}, GRPCOptions: srv.GRPCOptions, RESTOptions: srv.RESTOptions}).Scan(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := inv.Sources[0].Principal; got != c.want || strings.Contains(got, "SECRET") {
+			t.Errorf("principal = %q, want %q", got, c.want)
+		}
 	}
 }
