@@ -173,11 +173,13 @@ func TestMetadataListCarriesNoSecretData(t *testing.T) {
 		if containsToken(body, token) {
 			t.Errorf("metadata response for %s carries the token", uri)
 		}
-		if bytes.Contains(body, []byte(`"data"`)) {
-			t.Errorf("metadata response for %s has a data field: %s", uri, body)
+		// client-go v0.37 asks for protobuf, JSON as a fallback: the
+		// kind is in the body either way.
+		if !bytes.Contains(body, []byte("PartialObjectMetadataList")) {
+			t.Errorf("metadata response for %s is not a PartialObjectMetadataList: %q", uri, body)
 		}
-		if !bytes.Contains(body, []byte(`"kind":"PartialObjectMetadataList"`)) {
-			t.Errorf("metadata response for %s is not a PartialObjectMetadataList: %.200s", uri, body)
+		if bytes.HasPrefix(body, []byte("{")) && bytes.Contains(body, []byte(`"data"`)) {
+			t.Errorf("metadata response for %s has a data field: %s", uri, body)
 		}
 	}
 
