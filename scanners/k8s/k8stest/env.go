@@ -78,14 +78,21 @@ func Start(t testing.TB) *Env {
 	if bin == "" {
 		t.Skipf("%s is not set: build a real etcd and kube-apiserver with `scripts/k8s-test-env.sh build` and set %s to the directory it prints", BinEnv, BinEnv)
 	}
-	env, err := start(bin, t.TempDir())
-	if env != nil {
-		t.Cleanup(env.stop)
+	// The ports are free when chosen but another process may take one
+	// before etcd or the API server binds it: then try other ports.
+	for attempt := 1; ; attempt++ {
+		env, err := start(bin, t.TempDir())
+		if env != nil {
+			t.Cleanup(env.stop)
+		}
+		if err == nil {
+			return env
+		}
+		if attempt == 3 || !strings.Contains(err.Error(), "address already in use") {
+			t.Fatalf("k8stest: %v", err)
+		}
+		env.stop()
 	}
-	if err != nil {
-		t.Fatalf("k8stest: %v", err)
-	}
-	return env
 }
 
 func start(bin, dir string) (*Env, error) {
@@ -243,6 +250,11 @@ func (e *Env) logTails() string {
 func (e *Env) stop() {
 	for i := len(e.procs) - 1; i >= 0; i-- {
 		p := e.procs[i]
+		select {
+		case <-p.done:
+			continue
+		default:
+		}
 		_ = p.cmd.Process.Signal(syscall.SIGTERM)
 		select {
 		case <-p.done:
