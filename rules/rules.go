@@ -89,6 +89,28 @@ type Subject struct {
 	perms    *policy.Set
 	admin    *policy.Decision
 	graph    *paths.Graph
+	// sourceNotAssessed is what the identity's source (its account or
+	// project) lacked as a whole.
+	sourceNotAssessed []string
+}
+
+// Assessed reports whether the source carried what (one of the
+// inventory.NotAssessed* values) for this identity. A rule that needs data
+// the source lacked concludes nothing from its absence.
+func (s *Subject) Assessed(what string) bool {
+	return !slices.Contains(s.Identity.NotAssessed, what) && !slices.Contains(s.sourceNotAssessed, what)
+}
+
+// notAssessedBySource maps "provider/scope" to what that source lacked.
+func notAssessedBySource(inv *inventory.Inventory) map[string][]string {
+	m := map[string][]string{}
+	for _, src := range inv.Sources {
+		if len(src.NotAssessed) > 0 {
+			k := src.Scanner + "/" + src.Scope
+			m[k] = append(m[k], src.NotAssessed...)
+		}
+	}
+	return m
 }
 
 // Graph is the who-can-become-whom graph of the whole inventory (nil when
@@ -269,6 +291,7 @@ func Run(ctx context.Context, inv *inventory.Inventory, catalogue []Rule, cfg Co
 	}
 	// Identities are independent: evaluate them on every core, each
 	// worker on its own stripe, then merge in identity order.
+	notAssessed := notAssessedBySource(inv)
 	workers := runtime.GOMAXPROCS(0)
 	per := make([][]findings.Finding, len(inv.Identities))
 	var wg sync.WaitGroup
@@ -286,7 +309,8 @@ func Run(ctx context.Context, inv *inventory.Inventory, catalogue []Rule, cfg Co
 				if perms != nil {
 					ps = perms[i]
 				}
-				per[i] = check(&inv.Identities[i], enabled, &cfg, graph, ps)
+				id := &inv.Identities[i]
+				per[i] = check(id, enabled, &cfg, graph, ps, notAssessed[string(id.Provider)+"/"+id.Account])
 			}
 		}()
 	}
@@ -306,11 +330,11 @@ func Run(ctx context.Context, inv *inventory.Inventory, catalogue []Rule, cfg Co
 }
 
 // check runs the enabled rules on one identity.
-func check(id *inventory.Identity, enabled []Rule, cfg *Config, graph *paths.Graph, perms *policy.Set) []findings.Finding {
+func check(id *inventory.Identity, enabled []Rule, cfg *Config, graph *paths.Graph, perms *policy.Set, notAssessed []string) []findings.Finding {
 	if !InScope(id, cfg) {
 		return nil
 	}
-	s := &Subject{Identity: id, Config: cfg, graph: graph, perms: perms}
+	s := &Subject{Identity: id, Config: cfg, graph: graph, perms: perms, sourceNotAssessed: notAssessed}
 	var out []findings.Finding
 	for _, r := range enabled {
 		for _, f := range r.Check(s) {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -345,7 +346,7 @@ func (a *account) build(mode string) inventory.Inventory {
 		a.details = &authDetails{}
 		if mode == "offline" {
 			a.warn("no get-account-authorization-details export for this account: roles, policies, trust and tags were not assessed (users come from the credential report)")
-			src.NotAssessed = append(src.NotAssessed, "permissions", "trust", "tags")
+			src.NotAssessed = append(src.NotAssessed, reportOnlyNotAssessed...)
 		}
 	}
 	parseAll(a.details.documents())
@@ -481,8 +482,13 @@ func (a *account) reportUser(row *reportRow) inventory.Identity {
 	}
 	id.Credentials, id.LastUsedKnown = a.userCredentials(row.user, row)
 	id.LastUsed = latestUse(id.Credentials)
+	id.NotAssessed = slices.Clone(reportOnlyNotAssessed)
 	return id
 }
+
+// reportOnlyNotAssessed is what a user known only from the credential
+// report lacks: no export gave its policies, groups, trust or tags.
+var reportOnlyNotAssessed = []string{inventory.NotAssessedPermissions, inventory.NotAssessedTrust, inventory.NotAssessedTags}
 
 // arnPath is the path of an IAM ARN (arn:aws:iam::1:user/ops/ci is
 // /ops/), "/" when it has none.
