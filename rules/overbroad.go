@@ -291,7 +291,7 @@ func (broadManaged) Meta() findings.Rule {
 		Description: "A well-known broad AWS-managed policy is attached to the identity, directly or through a group: " + strings.Join(names, ", ") + ", or any other AWS-managed *FullAccess policy.",
 		Rationale:   "AWS-managed policies are written for every customer at once and grant whole services; AWS also changes them over time.",
 		Remediation: "Detach the managed policy and attach a customer-managed policy with only the needed actions and resources.",
-		Defaults:    "AdministratorAccess critical; PowerUserAccess, IAMFullAccess and other control-plane policies high; other *FullAccess policies medium.",
+		Defaults:    "AdministratorAccess critical; PowerUserAccess, IAMFullAccess and other control-plane policies high; other *FullAccess policies medium. One finding per identity, its policies in evidence.policies.",
 		References:  []string{"https://docs.aws.amazon.com/aws-managed-policy/latest/reference/policy-list.html"},
 		Providers:   []string{"aws"},
 	}
@@ -301,7 +301,7 @@ func (r broadManaged) Check(s *Subject) []findings.Finding {
 	if !isAWSPrincipal(s.Identity) {
 		return nil
 	}
-	var out []findings.Finding
+	h := hits{key: "policies", noun: "policy(ies)"}
 	seen := map[string]bool{}
 	for _, g := range s.Identity.Grants {
 		if g.Source != inventory.SourceManaged && g.Source != inventory.SourceGroup {
@@ -323,11 +323,9 @@ func (r broadManaged) Check(s *Subject) []findings.Finding {
 		if g.Via != "" {
 			how = "attached to group " + g.Via
 		}
-		out = append(out, finding(r.Meta(), s, sev, nil, g.PolicyID,
-			fmt.Sprintf("%s has the AWS-managed policy %s (%s).", s.Identity.Name, name, how),
-			ev("policy_arn", g.PolicyID), ev("attachment", how)))
+		h.add(sev, fmt.Sprintf("%s has the AWS-managed policy %s (%s).", s.Identity.Name, name, how), g.PolicyID+" ("+how+")")
 	}
-	return out
+	return h.findings(r, s)
 }
 
 // passRoleEverywhere: iam:PassRole on every role.

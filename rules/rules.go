@@ -420,6 +420,39 @@ func credentialLabel(id *inventory.Identity, c *inventory.Credential) string {
 	return id.Name + "/" + c.Kind
 }
 
+// hits gathers what one rule finds on one identity (services, policies,
+// bindings, members, trust statements): one finding per identity per rule,
+// whose severity and message are the most severe item's and whose
+// evidence lists every item under key. The fingerprint does not depend on
+// the list, so a finding keeps its baseline entry as items come and go.
+type hits struct {
+	key, noun string // evidence key ("bindings"), what an item is ("binding(s)")
+	sev       findings.Severity
+	msg       string
+	extra     []findings.Evidence // of the most severe item
+	items     []string
+}
+
+func (h *hits) add(sev findings.Severity, msg, item string, extra ...findings.Evidence) {
+	if len(h.items) == 0 || sev > h.sev {
+		h.sev, h.msg, h.extra = sev, msg, extra
+	}
+	h.items = append(h.items, item)
+}
+
+// findings returns the one finding, or none when nothing was added.
+func (h *hits) findings(r Rule, s *Subject) []findings.Finding {
+	if len(h.items) == 0 {
+		return nil
+	}
+	msg := h.msg
+	if n := len(h.items) - 1; n > 0 {
+		msg = fmt.Sprintf("%s (and %d more %s).", strings.TrimSuffix(msg, "."), n, h.noun)
+	}
+	e := append([]findings.Evidence{ev(h.key, strings.Join(h.items, "; "))}, h.extra...)
+	return []findings.Finding{finding(r.Meta(), s, h.sev, nil, "", msg, e...)}
+}
+
 func ev(key, value string) findings.Evidence { return findings.Evidence{Key: key, Value: value} }
 
 func date(t time.Time) string { return t.UTC().Format("2006-01-02") }
