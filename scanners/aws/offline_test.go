@@ -564,3 +564,49 @@ func TestReportOnlyUsersNotAssessed(t *testing.T) {
 		}
 	}
 }
+
+// parsePolicyV1 is ParsePolicy through encoding/json, the decoder it
+// used before it streamed: the reference the streaming decoder must agree
+// with.
+func parsePolicyV1(b []byte) ([]inventory.Statement, error) {
+	var p rawPolicy
+	if err := json.Unmarshal(b, &p); err != nil {
+		return nil, err
+	}
+	return p.statements()
+}
+
+// The streaming policy decoder reads every document as encoding/json
+// did: member names in any case, repeated members (last wins), single
+// values or lists, numbers and booleans as strings, invalid UTF-8; and it
+// rejects what encoding/json rejected, with a one-line error.
+func FuzzParsePolicyAgreesWithEncodingJSON(f *testing.F) {
+	for _, seed := range []string{
+		`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}`,
+		`{"statement":[{"effect":"Deny","notaction":["iam:*"],"principal":{"AWS":["1","2"],"Service":"ec2.amazonaws.com"},"condition":{"Bool":{"k":true}}}]}`,
+		`{"Statement":[{"Effect":"Allow","Action":"a","Action":["b","c"],"Sid":1,"Resource":[1,true,"x"]}]}`,
+		`{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole","Sid":"s\u00e9"}]}`,
+		"{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:\xff\"}]}",
+		`{"Statement":[{"Effect":"Allow","Action":"a","Condition":{"StringLike":{"k":["v*",2]}},"NotPrincipal":{"AWS":"*"}}],"Extra":{"x":[1,{}]}}`,
+		`{"Statement":null}`, `{"Statement":[]}`, `{"Statement":[{"Effect":"Allow","Action":{}}]}`, `{"Statement":[{"Effect":"Allow","Action":"a"}]} x`,
+		`{"Statement":[{"Effect":"Allow","Action":"a","Principal":"x"}]}`, `{"Statement":[{"Effect":"Allow","Action":"a","Sid":null}]}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, err := ParsePolicy(b)
+		want, wantErr := parsePolicyV1(b)
+		if (err == nil) != (wantErr == nil) {
+			t.Fatalf("%q: streaming error %v, encoding/json error %v", b, err, wantErr)
+		}
+		if err != nil {
+			if strings.ContainsAny(err.Error(), "\n\r") {
+				t.Fatalf("%q: error on several lines: %q", b, err)
+			}
+			return
+		}
+		if d := cmp.Diff(want, got); d != "" {
+			t.Fatalf("%q: streaming decoder differs from encoding/json:\n%s", b, d)
+		}
+	})
+}
