@@ -1,7 +1,7 @@
 package aws
 
 import (
-	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"slices"
@@ -9,6 +9,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/go-json-experiment/json/jsontext"
+	json "github.com/go-json-experiment/json/v1"
 
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
@@ -600,6 +603,36 @@ func (a *account) root(row *reportRow) (inventory.Identity, bool) {
 type awsTime struct{ time.Time }
 
 var awsTimeType = reflect.TypeOf(awsTime{})
+
+// UnmarshalJSONFrom reads the date where the decoder stands and, when it
+// is not a date, names the field as encoding/json did
+// (RoleDetailList.CreateDate): the decoder of the offline exports passes
+// a method's error on without the field.
+func (t *awsTime) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	v, err := dec.ReadValue()
+	if err != nil {
+		return err
+	}
+	err = t.UnmarshalJSON(v)
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field == "" {
+		te.Field = fieldPath(dec.StackPointer())
+	}
+	return err
+}
+
+// fieldPath turns a JSON pointer (/RoleDetailList/0/CreateDate) into the
+// dotted field path encoding/json reports (RoleDetailList.CreateDate).
+func fieldPath(p jsontext.Pointer) string {
+	var names []string
+	for tok := range p.Tokens() {
+		if tok != "" && strings.Trim(tok, "0123456789") == "" {
+			continue // an array index
+		}
+		names = append(names, tok)
+	}
+	return strings.Join(names, ".")
+}
 
 func (t *awsTime) UnmarshalJSON(b []byte) error {
 	raw := string(b)

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	expjson "github.com/go-json-experiment/json/v1"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/nhiscan/nhiscan/scanners/inventory"
@@ -607,6 +609,35 @@ func FuzzParsePolicyAgreesWithEncodingJSON(f *testing.F) {
 		}
 		if d := cmp.Diff(want, got); d != "" {
 			t.Fatalf("%q: streaming decoder differs from encoding/json:\n%s", b, d)
+		}
+	})
+}
+
+// The exports' decoder (go-json-experiment's encoding/json-compatible
+// one, which scans each file once) reads every export as encoding/json
+// does: same values, same accept or reject.
+func FuzzExportDecoderAgreesWithEncodingJSON(f *testing.F) {
+	for _, seed := range []string{
+		`{"UserDetailList":[{"Path":"/","UserName":"u","UserId":"AIDA","Arn":"arn:aws:iam::1:user/u","CreateDate":"2020-01-01T00:00:00Z","GroupList":["g"],"AttachedManagedPolicies":[{"PolicyName":"p","PolicyArn":"arn:aws:iam::aws:policy/p"}],"UserPolicyList":[{"PolicyName":"i","PolicyDocument":{"Statement":[]}}]}],"NextToken":"x"}`,
+		`{"Policies":[{"PolicyName":"p","Arn":"arn:aws:iam::1:policy/p","DefaultVersionId":"v2","PolicyVersionList":[{"VersionId":"v2","IsDefaultVersion":true,"Document":"%7B%7D","CreateDate":"2020-01-01 00:00:00.123+00:00"}]}]}`,
+		`{"Content":"dXNlcg==","ReportFormat":"text/csv","GeneratedTime":"2020-01-01T00:00:00+00:00"}`,
+		`{"AccessKeyMetadata":[{"UserName":"u","AccessKeyId":"AKIA","Status":"Active","CreateDate":"2020-01-01T00:00:00Z"}]}`,
+		`{"Roles":[{"RoleName":"r","Arn":"arn:aws:iam::1:role/r","MaxSessionDuration":3600,"RoleLastUsed":{}}]}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Add([]byte(`{"RoleDetailList":[{"RoleName":"a","CreateDate":"2020-02-25 16:08:50+00:00","rolename":"b","Tags":[{"Key":"k","Value":"\u00e9"}]}],"IsTruncated":true}`))
+	f.Add([]byte("{\"UserDetailList\":[{\"UserName\":\"\xff\",\"CreateDate\":null}]}"))
+	all := cmp.Exporter(func(reflect.Type) bool { return true })
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var got, want awsFile
+		err := expjson.Unmarshal(b, &got) // the package's decoder
+		wantErr := json.Unmarshal(b, &want)
+		if (err == nil) != (wantErr == nil) {
+			t.Fatalf("%q: decoder error %v, encoding/json error %v", b, err, wantErr)
+		}
+		if err == nil && !reflect.DeepEqual(want, got) {
+			t.Fatalf("%q: decoders differ:\n%s", b, cmp.Diff(want, got, all))
 		}
 	})
 }
