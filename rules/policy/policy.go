@@ -536,12 +536,23 @@ func (st *stmt) resourceOverlaps(resource string) bool {
 // Callers lower-case both sides for case-insensitive matching.
 func Match(pattern, s string) bool { return findings.MatchGlob(pattern, s) }
 
+// wildcardAt is the index of the first * or ? in s, or -1: what
+// strings.IndexAny(s, "*?") returns, without its per-call set building
+// (Overlap runs millions of times on a large account).
+func wildcardAt(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '*' || s[i] == '?' {
+			return i
+		}
+	}
+	return -1
+}
+
 // Overlap reports whether some string could match both patterns. It is
 // exact when either side has no wildcard and conservative otherwise (it
 // compares the literal text before the first wildcard).
 func Overlap(a, b string) bool {
-	wa := strings.IndexAny(a, "*?")
-	wb := strings.IndexAny(b, "*?")
+	wa, wb := wildcardAt(a), wildcardAt(b)
 	switch {
 	case wa < 0 && wb < 0:
 		return a == b

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -301,4 +302,12 @@ func FuzzCEL(f *testing.F) {
 			t.Fatalf("celTruth(%q) = %d then %d", expr, a, b)
 		}
 	})
+}
+
+func TestWildcardAt(t *testing.T) {
+	for _, s := range []string{"", "iam:passrole", "iam:*", "s3:get?bject", "*", "a?b*c", "é*"} {
+		if got, want := wildcardAt(s), strings.IndexAny(s, "*?"); got != want {
+			t.Errorf("wildcardAt(%q) = %d, want %d", s, got, want)
+		}
+	}
 }
