@@ -92,6 +92,9 @@ type Subject struct {
 	// sourceNotAssessed is what the identity's source (its account or
 	// project) lacked as a whole.
 	sourceNotAssessed []string
+	// wildcards caches, for one Run, the services a shared policy's
+	// statements could grant whole (NHI-OVB-002).
+	wildcards *sync.Map
 }
 
 // Assessed reports whether the source carried what (one of the
@@ -292,6 +295,7 @@ func Run(ctx context.Context, inv *inventory.Inventory, catalogue []Rule, cfg Co
 	// Identities are independent: evaluate them on every core, each
 	// worker on its own stripe, then merge in identity order.
 	notAssessed := notAssessedBySource(inv)
+	var wildcards sync.Map
 	workers := runtime.GOMAXPROCS(0)
 	per := make([][]findings.Finding, len(inv.Identities))
 	var wg sync.WaitGroup
@@ -310,7 +314,7 @@ func Run(ctx context.Context, inv *inventory.Inventory, catalogue []Rule, cfg Co
 					ps = perms[i]
 				}
 				id := &inv.Identities[i]
-				per[i] = check(id, enabled, &cfg, graph, ps, notAssessed[string(id.Provider)+"/"+id.Account])
+				per[i] = check(id, enabled, &cfg, graph, ps, notAssessed[string(id.Provider)+"/"+id.Account], &wildcards)
 			}
 		}()
 	}
@@ -330,11 +334,11 @@ func Run(ctx context.Context, inv *inventory.Inventory, catalogue []Rule, cfg Co
 }
 
 // check runs the enabled rules on one identity.
-func check(id *inventory.Identity, enabled []Rule, cfg *Config, graph *paths.Graph, perms *policy.Set, notAssessed []string) []findings.Finding {
+func check(id *inventory.Identity, enabled []Rule, cfg *Config, graph *paths.Graph, perms *policy.Set, notAssessed []string, wildcards *sync.Map) []findings.Finding {
 	if !InScope(id, cfg) {
 		return nil
 	}
-	s := &Subject{Identity: id, Config: cfg, graph: graph, perms: perms, sourceNotAssessed: notAssessed}
+	s := &Subject{Identity: id, Config: cfg, graph: graph, perms: perms, sourceNotAssessed: notAssessed, wildcards: wildcards}
 	var out []findings.Finding
 	for _, r := range enabled {
 		for _, f := range r.Check(s) {

@@ -544,3 +544,32 @@ func TestNotAssessedTagsAndPermissions(t *testing.T) {
 		t.Errorf("privilege of a report-only user: %+v", rows)
 	}
 }
+
+// NHI-OVB-002 works out a shared managed policy's services once per Run:
+// every identity holding it, and one holding a shorter view of the same
+// statements, still gets its own services.
+func TestServiceWildcardSharedPolicy(t *testing.T) {
+	stmts := []inventory.Statement{
+		{Effect: "Allow", Actions: []string{"s3:*"}, Resources: []string{"*"}},
+		{Effect: "Allow", Actions: []string{"IAM:*"}, Resources: []string{"*"}},
+	}
+	shared := func(n int) func(*inventory.Identity) {
+		return func(i *inventory.Identity) {
+			i.Grants = append(i.Grants, inventory.Grant{Source: inventory.SourceManaged, PolicyName: "p", PolicyID: "arn:aws:iam::111122223333:policy/p", Statements: stmts[:n]})
+		}
+	}
+	inv := inventory.Inventory{Identities: []inventory.Identity{role("a", shared(2)), role("b", shared(2)), role("c", shared(1))}}
+	fs, err := Run(context.Background(), &inv, []Rule{serviceWildcard{}}, DefaultConfig(asOf))
+	if err != nil || len(fs) != 3 {
+		t.Fatalf("findings %+v, err %v", fs, err)
+	}
+	for _, f := range fs {
+		want := "iam, s3"
+		if f.Identity.Name == "c" {
+			want = "s3"
+		}
+		if f.Evidence[0].Value != want {
+			t.Errorf("%s: services %q, want %q", f.Identity.Name, f.Evidence[0].Value, want)
+		}
+	}
+}
