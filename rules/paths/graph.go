@@ -133,6 +133,10 @@ type builder struct {
 	saTrust    map[string][]saGrant // member email -> service accounts it may act as
 
 	assumableByAcct map[string]*assumableRoles
+	// adminVersions caches adminVersion per managed policy ARN: every
+	// principal holding the policy would compile its stored versions
+	// again (workers share it).
+	adminVersions sync.Map
 }
 
 type saGrant struct {
@@ -613,10 +617,11 @@ func (b *builder) awsEdges(p principal, col *collector) {
 				if gr.PolicyID == "" || strings.HasPrefix(gr.PolicyID, "arn:aws:iam::aws:") || gr.Source == inventory.SourceInline {
 					continue
 				}
-				if m.kind == selfVersion && !adminVersion(gr) {
+				ok, c := allowed(p, m.target, gr.PolicyID)
+				if !ok || m.kind == selfVersion && !b.adminVersion(gr) {
 					continue
 				}
-				if ok, c := allowed(p, m.target, gr.PolicyID); ok && canEscape() {
+				if canEscape() {
 					col.link(sink, edge{method: m, conditional: c, via: "policy " + gr.PolicyID})
 					break
 				}
@@ -738,6 +743,19 @@ func adminVersion(gr inventory.Grant) bool {
 		}
 	}
 	return false
+}
+
+// adminVersion is adminVersion(gr), worked out once per policy ARN.
+func (b *builder) adminVersion(gr inventory.Grant) bool {
+	if len(gr.OtherVersions) == 0 {
+		return false
+	}
+	if v, ok := b.adminVersions.Load(gr.PolicyID); ok {
+		return v.(bool)
+	}
+	admin := adminVersion(gr)
+	b.adminVersions.Store(gr.PolicyID, admin)
+	return admin
 }
 
 // assumeEdges links a principal to the roles it can assume: a role whose
