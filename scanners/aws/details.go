@@ -359,6 +359,9 @@ func (a *account) build(mode string) inventory.Inventory {
 		g := &a.details.GroupDetailList[i]
 		groups[g.GroupName] = g
 	}
+	// One allocation for every identity the account can hold (roles, users,
+	// groups, report-only users and the root), not a doubling per append.
+	inv.Identities = make([]inventory.Identity, 0, len(a.details.RoleDetailList)+len(a.details.UserDetailList)+len(a.details.GroupDetailList)+len(a.report)+1)
 	for i := range a.details.RoleDetailList {
 		r := &a.details.RoleDetailList[i]
 		inv.Identities = append(inv.Identities, a.role(idx, r))

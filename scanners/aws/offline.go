@@ -525,8 +525,13 @@ func (o *Offline) Inventory() (inventory.Inventory, error) {
 	o.joinShared()
 	o.joinKeys()
 	var inv inventory.Inventory
-	for _, id := range ids {
-		inv.Append(o.accounts[id].build("offline"))
+	for i, id := range ids {
+		built := o.accounts[id].build("offline")
+		if i == 0 {
+			inv = built // the first account's identities are not copied
+			continue
+		}
+		inv.Append(built)
 	}
 	if len(o.warnings) > 0 {
 		inv.Sources = append(inv.Sources, inventory.Source{Scanner: "aws", Scope: "offline inputs", Mode: "offline", Status: inventory.StatusOK, Warnings: o.warnings})
