@@ -60,6 +60,8 @@ type Set struct {
 type segment struct {
 	stmts  []stmt
 	allows map[string][]string
+	// anyService is whether allows has patterns for any service ("*").
+	anyService bool
 }
 
 func newSegment(stmts []stmt) *segment {
@@ -84,6 +86,7 @@ func newSegment(stmts []stmt) *segment {
 			}
 		}
 	}
+	_, sg.anyService = sg.allows["*"]
 	return sg
 }
 
@@ -94,8 +97,16 @@ func (s *Set) MayAllow(action string) bool {
 	action = strings.ToLower(action)
 	svc, _, _ := strings.Cut(action, ":")
 	for _, sg := range s.identity {
-		for _, key := range [2]string{svc, "*"} {
-			for _, a := range sg.allows[key] {
+		if len(sg.allows) == 0 {
+			continue // only Deny statements
+		}
+		for _, a := range sg.allows[svc] {
+			if Overlap(a, action) {
+				return true
+			}
+		}
+		if sg.anyService {
+			for _, a := range sg.allows["*"] {
 				if Overlap(a, action) {
 					return true
 				}
