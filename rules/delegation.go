@@ -60,27 +60,35 @@ func (trustAnyone) Meta() findings.Rule {
 		Description: "The role's trust policy allows \"*\" (every AWS principal in every account) to assume it, with no condition that restricts the caller (organization, account, ARN, external id).",
 		Rationale:   "Anyone with an AWS account can assume the role and act with its permissions.",
 		Remediation: "Name the trusted accounts or roles in Principal, or add a condition such as aws:PrincipalOrgID.",
+		Defaults:    "One finding per role, its trust statements in evidence.statements.",
 		References:  []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-anonymous"},
 		Providers:   []string{"aws"},
 	}
 }
 
 func (r trustAnyone) Check(s *Subject) []findings.Finding {
-	var out []findings.Finding
+	h := hits{key: "statements", noun: "statement(s)"}
 	for i, st := range s.Identity.Trust {
 		if !trusts(s, st) || hasConditionKey(st, restrictingKeys...) {
 			continue
 		}
 		for _, p := range st.Principals {
 			if p.Value == "*" && (p.Type == "*" || p.Type == "AWS") {
-				out = append(out, finding(r.Meta(), s, findings.Critical, nil, fmt.Sprint("stmt", i),
-					fmt.Sprintf("Role %s can be assumed by any AWS principal.", s.Identity.Name),
-					ev("principal", principalText(st)), ev("conditions", conditionText(st))))
+				h.add(findings.Critical, fmt.Sprintf("Role %s can be assumed by any AWS principal.", s.Identity.Name),
+					fmt.Sprintf("%s: principal %s, conditions %s", statementLabel(st, i), principalText(st), conditionText(st)))
 				break
 			}
 		}
 	}
-	return out
+	return h.findings(r, s)
+}
+
+// statementLabel names a trust statement: its Sid, or its position.
+func statementLabel(st inventory.Statement, i int) string {
+	if st.Sid != "" {
+		return "statement " + st.Sid
+	}
+	return fmt.Sprint("statement ", i+1)
 }
 
 var arnAccount = regexp.MustCompile(`^arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):`)
@@ -105,14 +113,14 @@ func (crossAccountNoExternalID) Meta() findings.Rule {
 		Description: "The role trusts a principal in another AWS account and the trust statement has no sts:ExternalId condition.",
 		Rationale:   "A third party that assumes roles for many customers can be tricked into using its access against you (the confused deputy); an external id only your account knows prevents that.",
 		Remediation: "Add a Condition with StringEquals sts:ExternalId set to a unique value agreed with the trusted party, or aws:PrincipalOrgID when the account is your own.",
-		Defaults:    "High; medium when the statement restricts the caller to an organization (aws:PrincipalOrgID).",
+		Defaults:    "High; medium when the statement restricts the caller to an organization (aws:PrincipalOrgID). One finding per role, the trusted principals in evidence.trusted_principals.",
 		References:  []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html"},
 		Providers:   []string{"aws"},
 	}
 }
 
 func (r crossAccountNoExternalID) Check(s *Subject) []findings.Finding {
-	var out []findings.Finding
+	h := hits{key: "trusted_principals", noun: "principal(s)"}
 	seen := map[string]bool{}
 	for _, st := range s.Identity.Trust {
 		if !trusts(s, st) || hasConditionKey(st, "sts:ExternalId") {
@@ -131,12 +139,11 @@ func (r crossAccountNoExternalID) Check(s *Subject) []findings.Finding {
 			if hasConditionKey(st, "aws:PrincipalOrgID", "aws:PrincipalOrgPaths") {
 				sev = findings.Medium
 			}
-			out = append(out, finding(r.Meta(), s, sev, nil, p.Value,
-				fmt.Sprintf("Role %s trusts %s in account %s without an external id.", s.Identity.Name, p.Value, acct),
-				ev("trusted_principal", p.Value), ev("trusted_account", acct), ev("conditions", conditionText(st))))
+			h.add(sev, fmt.Sprintf("Role %s trusts %s in account %s without an external id.", s.Identity.Name, p.Value, acct),
+				fmt.Sprintf("%s (account %s, conditions %s)", p.Value, acct, conditionText(st)))
 		}
 	}
-	return out
+	return h.findings(r, s)
 }
 
 const githubOIDC = "token.actions.githubusercontent.com"
@@ -150,7 +157,7 @@ func (oidcSubject) Meta() findings.Rule {
 		Description: "The role trusts an OIDC identity provider (such as GitHub Actions) and the trust has no condition on the token's sub claim, or one with a wildcard broad enough to admit other repositories, branches or workloads.",
 		Rationale:   "Every GitHub repository in the world can obtain a token from GitHub's OIDC provider; without a sub condition, any of them can assume the role.",
 		Remediation: "Add a condition on token.actions.githubusercontent.com:sub pinned to the repository and branch or environment, for example StringEquals repo:ORG/REPO:ref:refs/heads/main, plus aud = sts.amazonaws.com.",
-		Defaults:    "GitHub: critical with no sub condition or sub * / repo:*; high for repo:ORG/* or a wildcard inside the organization name; medium for repo:ORG/REPO:* (any branch or pull request). Other OIDC providers: high with no sub condition.",
+		Defaults:    "GitHub: critical with no sub condition or sub * / repo:*; high for repo:ORG/* or a wildcard inside the organization name; medium for repo:ORG/REPO:* (any branch or pull request). Other OIDC providers: high with no sub condition. One finding per role, every unpinned provider trust in evidence.providers.",
 		References:  []string{"https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/configuring-openid-connect-in-amazon-web-services", "https://owasp.org/www-project-non-human-identities-top-10/2025/top-10-2025"},
 		Providers:   []string{"aws"},
 	}
@@ -180,7 +187,7 @@ func githubSubjectSeverity(v string, wildcardsCount bool) (findings.Severity, st
 }
 
 func (r oidcSubject) Check(s *Subject) []findings.Finding {
-	var out []findings.Finding
+	h := hits{key: "providers", noun: "trust(s)"}
 	for i, st := range s.Identity.Trust {
 		if !trusts(s, st) {
 			continue
@@ -223,12 +230,11 @@ func (r oidcSubject) Check(s *Subject) []findings.Finding {
 			if worst == 0 {
 				continue
 			}
-			out = append(out, finding(r.Meta(), s, worst, nil, fmt.Sprint(p.Value, "#", i),
-				fmt.Sprintf("Role %s trusts OIDC provider %s with an unpinned subject: %s.", s.Identity.Name, host, why),
-				ev("provider", p.Value), ev("problem", why), ev("conditions", conditionText(st))))
+			h.add(worst, fmt.Sprintf("Role %s trusts OIDC provider %s with an unpinned subject: %s.", s.Identity.Name, host, why),
+				fmt.Sprintf("%s in %s: %s (conditions %s)", p.Value, statementLabel(st, i), why, conditionText(st)))
 		}
 	}
-	return out
+	return h.findings(r, s)
 }
 
 // longSession: a role whose sessions may last more than the threshold.

@@ -104,49 +104,15 @@ func (r basicRole) Check(s *Subject) []findings.Finding {
 	if !isGCPAccount(s.Identity) {
 		return nil
 	}
-	var h bindingHits
+	h := hits{key: "bindings", noun: "binding(s)"}
 	gcpBindings(s.Identity, s.Config.AsOf, func(g *inventory.Grant, st *inventory.Statement) {
 		sev, ok := basicRoles[g.PolicyName]
 		if !ok {
 			return
 		}
-		h.add(lower(sev, s, st), fmt.Sprintf("%s holds %s on %s.", s.Identity.ID, g.PolicyName, g.Via), bindingItem(s, g, st, ""), "")
+		h.add(lower(sev, s, st), fmt.Sprintf("%s holds %s on %s.", s.Identity.ID, g.PolicyName, g.Via), bindingItem(s, g, st, ""))
 	})
 	return h.findings(r, s)
-}
-
-// bindingHits gathers the bindings one rule finds on a service account:
-// one finding per identity, whose severity is the highest binding's and
-// whose evidence lists every binding (rules used to fire once per
-// binding). The fingerprint does not depend on the list.
-type bindingHits struct {
-	sev        findings.Severity
-	msg, extra string // of the most severe binding
-	items      []string
-}
-
-func (h *bindingHits) add(sev findings.Severity, msg, item, extra string) {
-	if len(h.items) == 0 || sev > h.sev {
-		h.sev, h.msg, h.extra = sev, msg, extra
-	}
-	h.items = append(h.items, item)
-}
-
-// findings returns the finding, with a "path" evidence when the most
-// severe binding gave one.
-func (h *bindingHits) findings(r Rule, s *Subject) []findings.Finding {
-	if len(h.items) == 0 {
-		return nil
-	}
-	msg := h.msg
-	if n := len(h.items) - 1; n > 0 {
-		msg = fmt.Sprintf("%s (and %d more binding(s))", strings.TrimSuffix(msg, "."), n) + "."
-	}
-	e := []findings.Evidence{ev("bindings", strings.Join(h.items, "; "))}
-	if h.extra != "" {
-		e = append(e, ev("path", h.extra))
-	}
-	return []findings.Finding{finding(r.Meta(), s, h.sev, nil, "", msg, e...)}
 }
 
 // bindingItem names a binding for evidence: role on resource, what it
@@ -198,12 +164,12 @@ func (r adminRole) Check(s *Subject) []findings.Finding {
 	if !isGCPAccount(s.Identity) {
 		return nil
 	}
-	var h bindingHits
+	h := hits{key: "bindings", noun: "binding(s)"}
 	gcpBindings(s.Identity, s.Config.AsOf, func(g *inventory.Grant, st *inventory.Statement) {
 		if !iamAdminRole(g.PolicyName) {
 			return
 		}
-		h.add(lower(findings.High, s, st), fmt.Sprintf("%s holds %s on %s.", s.Identity.ID, g.PolicyName, g.Via), bindingItem(s, g, st, ""), "")
+		h.add(lower(findings.High, s, st), fmt.Sprintf("%s holds %s on %s.", s.Identity.ID, g.PolicyName, g.Via), bindingItem(s, g, st, ""))
 	})
 	return h.findings(r, s)
 }
@@ -239,7 +205,7 @@ func (r customRoleEscalation) Check(s *Subject) []findings.Finding {
 	if !isGCPAccount(s.Identity) {
 		return nil
 	}
-	var h bindingHits
+	h := hits{key: "bindings", noun: "binding(s)"}
 	gcpBindings(s.Identity, s.Config.AsOf, func(g *inventory.Grant, st *inventory.Statement) {
 		if !strings.Contains(g.PolicyName, "/roles/") {
 			return // a predefined role: permissions not listed
@@ -254,7 +220,7 @@ func (r customRoleEscalation) Check(s *Subject) []findings.Finding {
 			return
 		}
 		h.add(lower(findings.High, s, st), fmt.Sprintf("%s holds custom role %s on %s, which includes %s.", s.Identity.ID, g.PolicyName, g.Via, strings.Join(bad, ", ")),
-			bindingItem(s, g, st, strings.Join(bad, ", ")), "")
+			bindingItem(s, g, st, strings.Join(bad, ", ")))
 	})
 	return h.findings(r, s)
 }
@@ -373,7 +339,7 @@ func (projectImpersonation) Meta() findings.Rule {
 		Description: "roles/iam.serviceAccountTokenCreator, serviceAccountUser, workloadIdentityUser (or key or account admin) is granted at project, folder or organization level to a person, group, domain or the public: the member can act as every service account in the project, including ones created later. Service accounts holding such a grant are reported by NHI-ESC-101.",
 		Rationale:   "Project-wide impersonation blurs accountability and makes the most privileged service account in the project the member's real privilege (CIS GCP 1.6).",
 		Remediation: "Grant impersonation roles on the individual service accounts that need them, not on the project.",
-		Defaults:    "High; critical when the member is allUsers or allAuthenticatedUsers; one step lower for conditional bindings.",
+		Defaults:    "High; critical when the member is allUsers or allAuthenticatedUsers; one step lower for conditional bindings. One finding per project, its members in evidence.members.",
 		References:  []string{"https://cloud.google.com/iam/docs/service-account-permissions", "https://cloud.google.com/iam/docs/best-practices-service-accounts#project-folder-grants"},
 		Providers:   []string{"gcp"},
 	}
@@ -383,7 +349,7 @@ func (r projectImpersonation) Check(s *Subject) []findings.Finding {
 	if s.Identity.Kind != inventory.KindGCPProject {
 		return nil
 	}
-	var out []findings.Finding
+	h := hits{key: "members", noun: "member(s)"}
 	for i := range s.Identity.Trust {
 		st := &s.Identity.Trust[i]
 		if len(st.Actions) == 0 || !paths.GCPImpersonationRoles[st.Actions[0]] || policy.When(st, s.Config.AsOf, policy.AnyCaller) == policy.False {
@@ -401,12 +367,21 @@ func (r projectImpersonation) Check(s *Subject) []findings.Finding {
 				sev = findings.Critical
 			}
 			who := p.Type + ":" + p.Value
-			out = append(out, finding(r.Meta(), s, lower(sev, s, st), nil, st.Actions[0]+"@"+st.Resources[0]+"#"+who,
-				fmt.Sprintf("%s holds %s on %s and can act as every service account in project %s.", who, st.Actions[0], st.Resources[0], s.Identity.Account),
-				ev("member", who), ev("role", st.Actions[0]), ev("resource", st.Resources[0]), ev("condition", conditionNote(st))))
+			h.add(lower(sev, s, st), fmt.Sprintf("%s holds %s on %s and can act as every service account in project %s.", who, st.Actions[0], st.Resources[0], s.Identity.Account),
+				memberItem(s, st, who))
 		}
 	}
-	return out
+	return h.findings(r, s)
+}
+
+// memberItem names a member's binding for evidence: member, role,
+// resource, and the condition when the scan could not decide it.
+func memberItem(s *Subject, st *inventory.Statement, who string) string {
+	item := who + " holds " + st.Actions[0] + " on " + st.Resources[0]
+	if policy.When(st, s.Config.AsOf, policy.AnyCaller) == policy.Unknown {
+		item += " [condition " + conditionNote(st) + "]"
+	}
+	return item
 }
 
 // canImpersonateAll: a service account that holds project-wide
@@ -429,13 +404,13 @@ func (r canImpersonateAll) Check(s *Subject) []findings.Finding {
 	if !isGCPAccount(s.Identity) {
 		return nil
 	}
-	var h bindingHits
+	h := hits{key: "bindings", noun: "binding(s)"}
 	gcpBindings(s.Identity, s.Config.AsOf, func(g *inventory.Grant, st *inventory.Statement) {
 		if !paths.GCPImpersonationRoles[g.PolicyName] {
 			return
 		}
 		h.add(lower(findings.High, s, st), fmt.Sprintf("%s holds %s on %s: it can act as every service account there.", s.Identity.ID, g.PolicyName, g.Via),
-			bindingItem(s, g, st, ""), s.Identity.ID+" -["+g.PolicyName+" on "+g.Via+"]-> any service account in "+g.Via)
+			bindingItem(s, g, st, ""), ev("path", s.Identity.ID+" -["+g.PolicyName+" on "+g.Via+"]-> any service account in "+g.Via))
 	})
 	return h.findings(r, s)
 }
@@ -449,14 +424,14 @@ func (publicBinding) Meta() findings.Rule {
 		Description: "A service account's IAM policy, or the project's, grants a role to allUsers, allAuthenticatedUsers (anyone with a Google account) or a whole domain.",
 		Rationale:   "Anyone on the internet (or in the domain) can then use the role: on a service account, that usually means acting as it.",
 		Remediation: "Remove the binding; grant the role to named principals or groups.",
-		Defaults:    "Critical for allUsers and allAuthenticatedUsers, high for a domain.",
+		Defaults:    "Critical for allUsers and allAuthenticatedUsers, high for a domain. One finding per identity, the members in evidence.members.",
 		References:  []string{"https://cloud.google.com/iam/docs/principals-overview#all-users"},
 		Providers:   []string{"gcp"},
 	}
 }
 
 func (r publicBinding) Check(s *Subject) []findings.Finding {
-	var out []findings.Finding
+	h := hits{key: "members", noun: "member(s)"}
 	eachMember(s.Identity, s.Config.AsOf, func(st *inventory.Statement, p inventory.Principal) {
 		sev, who := findings.Critical, p.Type
 		switch p.Type {
@@ -466,11 +441,9 @@ func (r publicBinding) Check(s *Subject) []findings.Finding {
 		default:
 			return
 		}
-		out = append(out, finding(r.Meta(), s, lower(sev, s, st), nil, st.Actions[0]+"@"+st.Resources[0]+"#"+who,
-			fmt.Sprintf("%s is granted %s on %s.", who, st.Actions[0], st.Resources[0]),
-			ev("member", who), ev("role", st.Actions[0]), ev("resource", st.Resources[0])))
+		h.add(lower(sev, s, st), fmt.Sprintf("%s is granted %s on %s.", who, st.Actions[0], st.Resources[0]), memberItem(s, st, who))
 	})
-	return out
+	return h.findings(r, s)
 }
 
 // wifWildcard: workload identity federation principal set too broad.
@@ -482,7 +455,7 @@ func (wifWildcard) Meta() findings.Rule {
 		Description: "A service account lets a workload identity pool act as it through a principal set that is the whole pool (.../workloadIdentityPools/POOL/*) or a broad attribute such as every repository of an owner (attribute.repository_owner/ORG).",
 		Rationale:   "Every identity the pool accepts (every repository, branch and workflow of a GitHub organization) can then act as the service account.",
 		Remediation: "Grant roles/iam.workloadIdentityUser to a principal set pinned to the repository (attribute.repository/ORG/REPO) or a narrower custom attribute, and set an attribute condition on the pool provider.",
-		Defaults:    "High for the whole pool, medium for an owner-wide attribute.",
+		Defaults:    "High for the whole pool, medium for an owner-wide attribute. One finding per service account, the principal sets in evidence.principal_sets.",
 		References:  []string{"https://cloud.google.com/iam/docs/workload-identity-federation-with-deployment-pipelines", "https://cloud.google.com/iam/docs/best-practices-for-using-workload-identity-federation"},
 		Providers:   []string{"gcp"},
 	}
@@ -492,7 +465,7 @@ func (r wifWildcard) Check(s *Subject) []findings.Finding {
 	if !isGCPAccount(s.Identity) {
 		return nil
 	}
-	var out []findings.Finding
+	h := hits{key: "principal_sets", noun: "principal set(s)"}
 	for i := range s.Identity.Trust {
 		st := &s.Identity.Trust[i]
 		if policy.When(st, s.Config.AsOf, policy.AnyCaller) == policy.False {
@@ -514,12 +487,11 @@ func (r wifWildcard) Check(s *Subject) []findings.Finding {
 			if sev == 0 {
 				continue
 			}
-			out = append(out, finding(r.Meta(), s, lower(sev, s, st), nil, p.Value,
-				fmt.Sprintf("%s can be used by %s through %s.", s.Identity.ID, why, st.Actions[0]),
-				ev("principal_set", p.Value), ev("role", st.Actions[0])))
+			h.add(lower(sev, s, st), fmt.Sprintf("%s can be used by %s through %s.", s.Identity.ID, why, st.Actions[0]),
+				p.Value+" through "+st.Actions[0]+" ("+why+")")
 		}
 	}
-	return out
+	return h.findings(r, s)
 }
 
 // staleBinding: a binding to a deleted principal.
@@ -531,21 +503,20 @@ func (staleBinding) Meta() findings.Rule {
 		Description: "A binding still names a deleted service account, user or group (deleted:serviceAccount:..., deleted:user:...).",
 		Rationale:   "Stale bindings are offboarding left half done; if a principal with the same name is created again it does not inherit them, but they hide real grants among dead ones and mark a process gap.",
 		Remediation: "Remove the deleted member from the binding.",
+		Defaults:    "One finding per identity, the deleted members in evidence.members.",
 		References:  []string{"https://cloud.google.com/iam/docs/principals-overview#deleted-principals"},
 		Providers:   []string{"gcp"},
 	}
 }
 
 func (r staleBinding) Check(s *Subject) []findings.Finding {
-	var out []findings.Finding
+	h := hits{key: "members", noun: "member(s)"}
 	eachMember(s.Identity, time.Time{}, func(st *inventory.Statement, p inventory.Principal) {
 		if !strings.HasPrefix(p.Type, "deleted:") {
 			return
 		}
 		who := p.Type + ":" + p.Value
-		out = append(out, finding(r.Meta(), s, findings.Low, nil, st.Actions[0]+"@"+st.Resources[0]+"#"+who,
-			fmt.Sprintf("%s still holds %s on %s.", who, st.Actions[0], st.Resources[0]),
-			ev("member", who), ev("role", st.Actions[0]), ev("resource", st.Resources[0])))
+		h.add(findings.Low, fmt.Sprintf("%s still holds %s on %s.", who, st.Actions[0], st.Resources[0]), who+" holds "+st.Actions[0]+" on "+st.Resources[0])
 	})
-	return out
+	return h.findings(r, s)
 }

@@ -202,3 +202,79 @@ func TestGCPOneFindingPerServiceAccount(t *testing.T) {
 		t.Errorf("custom role evidence %q", custom.Evidence[0].Value)
 	}
 }
+
+// Every rule that fired once per policy, member, principal or trust
+// statement fires once per identity: severity of the most severe item,
+// every item in evidence, fingerprint independent of the items.
+func TestOneFindingPerIdentityEveryRule(t *testing.T) {
+	run := func(r Rule, id inventory.Identity) findings.Finding {
+		t.Helper()
+		inv := inventory.Inventory{Identities: []inventory.Identity{id}}
+		fs, err := Run(context.Background(), &inv, []Rule{r}, DefaultConfig(asOf))
+		if err != nil || len(fs) != 1 {
+			t.Fatalf("%s: findings %+v, err %v; want one", r.Meta().ID, fs, err)
+		}
+		return fs[0]
+	}
+	gh := "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"
+	eks := "arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC"
+	pool := "principalSet://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/gh"
+	group := func(name, arn string) func(*inventory.Identity) {
+		return func(i *inventory.Identity) {
+			i.Grants = append(i.Grants, inventory.Grant{Source: inventory.SourceGroup, Via: name, PolicyName: arn[strings.LastIndex(arn, "/")+1:], PolicyID: arn})
+		}
+	}
+	for _, tc := range []struct {
+		r         Rule
+		many, one inventory.Identity
+		sev       findings.Severity
+		key       string
+		items     []string
+	}{
+		{broadManaged{}, user("u", managedGrant("arn:aws:iam::aws:policy/AmazonSQSFullAccess"), group("devs", "arn:aws:iam::aws:policy/AdministratorAccess")),
+			user("u", managedGrant("arn:aws:iam::aws:policy/AmazonSQSFullAccess")), C, "policies",
+			[]string{"arn:aws:iam::aws:policy/AmazonSQSFullAccess (attached directly)", "arn:aws:iam::aws:policy/AdministratorAccess (attached to group devs)"}},
+		{trustAnyone{}, role("r", trust(trustStmt("AWS", "*", nil), trustStmt("*", "*", nil))), role("r", trust(trustStmt("AWS", "*", nil))), C, "statements",
+			[]string{"statement 1: principal AWS:*", "statement 2: principal *:*"}},
+		{crossAccountNoExternalID{}, role("r", trust(trustStmt("AWS", "arn:aws:iam::999988887777:role/x", cond("StringEquals", "aws:PrincipalOrgID", "o-1")), trustStmt("AWS", "444455556666", nil))),
+			role("r", trust(trustStmt("AWS", "444455556666", nil))), H, "trusted_principals",
+			[]string{"arn:aws:iam::999988887777:role/x (account 999988887777", "444455556666 (account 444455556666"}},
+		{oidcSubject{}, role("r", trust(trustStmt("Federated", eks, nil), trustStmt("Federated", gh, cond("StringLike", "token.actions.githubusercontent.com:sub", "repo:acme/*")))),
+			role("r", trust(trustStmt("Federated", eks, nil))), H, "providers",
+			[]string{eks + " in statement 1: no condition on", gh + " in statement 2: every repository of organization acme"}},
+		{projectImpersonation{}, project(member("roles/iam.serviceAccountTokenCreator", "projects/p", "user", "alice@x"), member("roles/iam.serviceAccountUser", "folders/1", "allUsers", "*")),
+			project(member("roles/iam.serviceAccountTokenCreator", "projects/p", "user", "alice@x")), C, "members",
+			[]string{"user:alice@x holds roles/iam.serviceAccountTokenCreator on projects/p", "allUsers:* holds roles/iam.serviceAccountUser on folders/1"}},
+		{publicBinding{}, project(member("roles/viewer", "projects/p", "domain", "example.com"), member("roles/editor", "projects/p", "allAuthenticatedUsers", "")),
+			project(member("roles/viewer", "projects/p", "domain", "example.com")), C, "members",
+			[]string{"domain:example.com holds roles/viewer on projects/p", "allAuthenticatedUsers holds roles/editor on projects/p"}},
+		{wifWildcard{}, gsa("a", member("roles/iam.workloadIdentityUser", "sa", "principalSet", pool+"/attribute.repository_owner/acme"), member("roles/iam.workloadIdentityUser", "sa", "principalSet", pool+"/*")),
+			gsa("a", member("roles/iam.workloadIdentityUser", "sa", "principalSet", pool+"/*")), H, "principal_sets",
+			[]string{pool + "/attribute.repository_owner/acme through roles/iam.workloadIdentityUser (every repository of owner acme)", pool + "/* through"}},
+		{staleBinding{}, project(member("roles/viewer", "projects/p", "deleted:user", "bob@x?uid=2"), member("roles/editor", "projects/p", "deleted:serviceAccount", "gone@p.iam.gserviceaccount.com?uid=1")),
+			project(member("roles/editor", "projects/p", "deleted:serviceAccount", "gone@p.iam.gserviceaccount.com?uid=1")), L, "members",
+			[]string{"deleted:user:bob@x?uid=2 holds roles/viewer on projects/p", "deleted:serviceAccount:gone@p.iam.gserviceaccount.com?uid=1 holds roles/editor"}},
+	} {
+		many, one := run(tc.r, tc.many), run(tc.r, tc.one)
+		id := tc.r.Meta().ID
+		if many.Severity != tc.sev || many.Evidence[0].Key != tc.key {
+			t.Errorf("%s: severity %v, evidence %+v; want %v and %s", id, many.Severity, many.Evidence, tc.sev, tc.key)
+		}
+		items := strings.Split(many.Evidence[0].Value, "; ")
+		if len(items) != len(tc.items) {
+			t.Errorf("%s: items %q, want %d", id, items, len(tc.items))
+			continue
+		}
+		for i, want := range tc.items {
+			if !strings.HasPrefix(items[i], want) {
+				t.Errorf("%s: item %d = %q, want prefix %q", id, i, items[i], want)
+			}
+		}
+		if !strings.Contains(many.Message, "1 more") {
+			t.Errorf("%s: message %q does not say there is more", id, many.Message)
+		}
+		if many.Fingerprint != one.Fingerprint {
+			t.Errorf("%s: fingerprint depends on the items listed", id)
+		}
+	}
+}

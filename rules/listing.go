@@ -12,13 +12,18 @@ import (
 
 // Privilege names an identity's broadest privilege: "admin" (every action
 // on every resource), "wildcard" (a whole sensitive service, or an Allow
-// with NotAction), "scoped" (some grant) or "none".
+// with NotAction), "scoped" (some grant), "none", or "unknown" when the
+// source did not carry the identity's permissions (no grant can be judged
+// absent).
 func Privilege(s *Subject) string {
 	if s.Identity.Provider == inventory.GCP {
 		return gcpPrivilege(s.Identity, s.Config.AsOf)
 	}
 	if s.Identity.Kind == inventory.KindAWSRoot || s.Admin().Allowed {
 		return "admin"
+	}
+	if !s.Assessed(inventory.NotAssessedPermissions) {
+		return "unknown"
 	}
 	for _, svc := range sensitiveServices {
 		if s.Perms().Evaluate(svc.name+":*", "*").Allowed {
@@ -51,12 +56,13 @@ func List(inv *inventory.Inventory, cfg Config) []findings.IdentityRow {
 	keep.IncludeProviderManaged = true
 	var rows []findings.IdentityRow
 	compiler := policy.NewCompiler(cfg.AsOf) // shared managed policies compile once
+	notAssessed := notAssessedBySource(inv)
 	for i := range inv.Identities {
 		id := &inv.Identities[i]
 		if !InScope(id, &keep) {
 			continue
 		}
-		s := &Subject{Identity: id, Config: &cfg, perms: compiler.Compile(id)}
+		s := &Subject{Identity: id, Config: &cfg, perms: compiler.Compile(id), sourceNotAssessed: notAssessed[string(id.Provider)+"/"+id.Account]}
 		row := findings.IdentityRow{
 			Provider: string(id.Provider), Account: id.Account, Kind: id.Kind, Name: id.Name, ID: id.ID,
 			Owner: id.Owner, Agent: id.Agent, LastUsed: id.LastUsed,

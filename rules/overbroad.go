@@ -2,8 +2,10 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/nhiscan/nhiscan/findings"
 	"github.com/nhiscan/nhiscan/rules/policy"
@@ -93,7 +95,7 @@ func (r serviceWildcard) Check(s *Subject) []findings.Finding {
 	if !isAWSPrincipal(s.Identity) || s.Admin().Allowed {
 		return nil // administrators are NHI-OVB-001's
 	}
-	candidates := wildcardCandidates(s.Identity)
+	candidates := wildcardCandidates(s.Identity, s.wildcards)
 	if len(candidates) == 0 {
 		return nil
 	}
@@ -148,28 +150,69 @@ func joinAnd(xs []string) string {
 // wildcardCandidates names the services some Allow statement's Action
 // could grant whole ("*" when a pattern could grant any), so that only
 // those are evaluated.
-func wildcardCandidates(id *inventory.Identity) map[string]bool {
+func wildcardCandidates(id *inventory.Identity, cache *sync.Map) map[string]bool {
 	var out map[string]bool
-	for _, g := range id.Grants {
-		for _, st := range g.Statements {
-			if len(st.NotActions) > 0 || !strings.EqualFold(st.Effect, "Allow") {
+	for gi := range id.Grants {
+		g := &id.Grants[gi]
+		var svcs []string
+		// A managed policy's statements are one slice shared by every
+		// identity holding it (group policies by every member): their
+		// services are worked out once per Run.
+		if shared := g.Source == inventory.SourceManaged || g.Source == inventory.SourceGroup; cache != nil && shared && len(g.Statements) > 0 {
+			k := statementsKey{&g.Statements[0], len(g.Statements)}
+			if v, ok := cache.Load(k); ok {
+				svcs = v.([]string)
+			} else {
+				svcs = grantWildcards(g.Statements)
+				cache.Store(k, svcs)
+			}
+		} else {
+			svcs = grantWildcards(g.Statements)
+		}
+		for _, svc := range svcs {
+			out = addCandidate(out, svc)
+		}
+	}
+	return out
+}
+
+// statementsKey names a slice of statements by its first element and
+// length.
+type statementsKey struct {
+	first *inventory.Statement
+	n     int
+}
+
+// grantWildcards names the services the statements' Allow actions could
+// grant whole ("*" when a pattern could grant any).
+func grantWildcards(stmts []inventory.Statement) []string {
+	var out []string
+	for si := range stmts {
+		st := &stmts[si]
+		if len(st.NotActions) > 0 || !strings.EqualFold(st.Effect, "Allow") {
+			continue
+		}
+		for _, a := range st.Actions {
+			svc, rest, ok := strings.Cut(a, ":")
+			if !ok || strings.ContainsAny(svc, "*?") {
+				if strings.HasPrefix(a, "*") || strings.ContainsAny(svc, "*?") {
+					out = appendOnce(out, "*")
+				}
 				continue
 			}
-			for _, a := range st.Actions {
-				svc, rest, ok := strings.Cut(a, ":")
-				if !ok || strings.ContainsAny(svc, "*?") {
-					if strings.HasPrefix(a, "*") || strings.ContainsAny(svc, "*?") {
-						out = addCandidate(out, "*")
-					}
-					continue
-				}
-				if strings.HasPrefix(rest, "*") || strings.HasPrefix(rest, "?") {
-					out = addCandidate(out, strings.ToLower(svc))
-				}
+			if strings.HasPrefix(rest, "*") || strings.HasPrefix(rest, "?") {
+				out = appendOnce(out, strings.ToLower(svc))
 			}
 		}
 	}
 	return out
+}
+
+func appendOnce(xs []string, x string) []string {
+	if slices.Contains(xs, x) {
+		return xs
+	}
+	return append(xs, x)
 }
 
 func addCandidate(m map[string]bool, k string) map[string]bool {
@@ -291,7 +334,7 @@ func (broadManaged) Meta() findings.Rule {
 		Description: "A well-known broad AWS-managed policy is attached to the identity, directly or through a group: " + strings.Join(names, ", ") + ", or any other AWS-managed *FullAccess policy.",
 		Rationale:   "AWS-managed policies are written for every customer at once and grant whole services; AWS also changes them over time.",
 		Remediation: "Detach the managed policy and attach a customer-managed policy with only the needed actions and resources.",
-		Defaults:    "AdministratorAccess critical; PowerUserAccess, IAMFullAccess and other control-plane policies high; other *FullAccess policies medium.",
+		Defaults:    "AdministratorAccess critical; PowerUserAccess, IAMFullAccess and other control-plane policies high; other *FullAccess policies medium. One finding per identity, its policies in evidence.policies.",
 		References:  []string{"https://docs.aws.amazon.com/aws-managed-policy/latest/reference/policy-list.html"},
 		Providers:   []string{"aws"},
 	}
@@ -301,7 +344,7 @@ func (r broadManaged) Check(s *Subject) []findings.Finding {
 	if !isAWSPrincipal(s.Identity) {
 		return nil
 	}
-	var out []findings.Finding
+	h := hits{key: "policies", noun: "policy(ies)"}
 	seen := map[string]bool{}
 	for _, g := range s.Identity.Grants {
 		if g.Source != inventory.SourceManaged && g.Source != inventory.SourceGroup {
@@ -323,11 +366,9 @@ func (r broadManaged) Check(s *Subject) []findings.Finding {
 		if g.Via != "" {
 			how = "attached to group " + g.Via
 		}
-		out = append(out, finding(r.Meta(), s, sev, nil, g.PolicyID,
-			fmt.Sprintf("%s has the AWS-managed policy %s (%s).", s.Identity.Name, name, how),
-			ev("policy_arn", g.PolicyID), ev("attachment", how)))
+		h.add(sev, fmt.Sprintf("%s has the AWS-managed policy %s (%s).", s.Identity.Name, name, how), g.PolicyID+" ("+how+")")
 	}
-	return out
+	return h.findings(r, s)
 }
 
 // passRoleEverywhere: iam:PassRole on every role.

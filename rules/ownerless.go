@@ -28,6 +28,11 @@ func (r noOwner) Check(s *Subject) []findings.Finding {
 	if id.Kind == inventory.KindAWSRoot || id.Kind == inventory.KindGCPProject || id.Owner != "" {
 		return nil
 	}
+	// Tags the export did not carry are unknown, not missing: the source
+	// says they were not assessed.
+	if id.Provider == inventory.AWS && !s.Assessed(inventory.NotAssessedTags) {
+		return nil
+	}
 	sev := findings.Low
 	e := []findings.Evidence{ev("owner_tags_checked", strings.Join(s.Config.OwnerTags, ", "))}
 	if id.Provider == inventory.GCP {

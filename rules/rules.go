@@ -89,6 +89,31 @@ type Subject struct {
 	perms    *policy.Set
 	admin    *policy.Decision
 	graph    *paths.Graph
+	// sourceNotAssessed is what the identity's source (its account or
+	// project) lacked as a whole.
+	sourceNotAssessed []string
+	// wildcards caches, for one Run, the services a shared policy's
+	// statements could grant whole (NHI-OVB-002).
+	wildcards *sync.Map
+}
+
+// Assessed reports whether the source carried what (one of the
+// inventory.NotAssessed* values) for this identity. A rule that needs data
+// the source lacked concludes nothing from its absence.
+func (s *Subject) Assessed(what string) bool {
+	return !slices.Contains(s.Identity.NotAssessed, what) && !slices.Contains(s.sourceNotAssessed, what)
+}
+
+// notAssessedBySource maps "provider/scope" to what that source lacked.
+func notAssessedBySource(inv *inventory.Inventory) map[string][]string {
+	m := map[string][]string{}
+	for _, src := range inv.Sources {
+		if len(src.NotAssessed) > 0 {
+			k := src.Scanner + "/" + src.Scope
+			m[k] = append(m[k], src.NotAssessed...)
+		}
+	}
+	return m
 }
 
 // Graph is the who-can-become-whom graph of the whole inventory (nil when
@@ -269,6 +294,8 @@ func Run(ctx context.Context, inv *inventory.Inventory, catalogue []Rule, cfg Co
 	}
 	// Identities are independent: evaluate them on every core, each
 	// worker on its own stripe, then merge in identity order.
+	notAssessed := notAssessedBySource(inv)
+	var wildcards sync.Map
 	workers := runtime.GOMAXPROCS(0)
 	per := make([][]findings.Finding, len(inv.Identities))
 	var wg sync.WaitGroup
@@ -286,7 +313,8 @@ func Run(ctx context.Context, inv *inventory.Inventory, catalogue []Rule, cfg Co
 				if perms != nil {
 					ps = perms[i]
 				}
-				per[i] = check(&inv.Identities[i], enabled, &cfg, graph, ps)
+				id := &inv.Identities[i]
+				per[i] = check(id, enabled, &cfg, graph, ps, notAssessed[string(id.Provider)+"/"+id.Account], &wildcards)
 			}
 		}()
 	}
@@ -306,11 +334,11 @@ func Run(ctx context.Context, inv *inventory.Inventory, catalogue []Rule, cfg Co
 }
 
 // check runs the enabled rules on one identity.
-func check(id *inventory.Identity, enabled []Rule, cfg *Config, graph *paths.Graph, perms *policy.Set) []findings.Finding {
+func check(id *inventory.Identity, enabled []Rule, cfg *Config, graph *paths.Graph, perms *policy.Set, notAssessed []string, wildcards *sync.Map) []findings.Finding {
 	if !InScope(id, cfg) {
 		return nil
 	}
-	s := &Subject{Identity: id, Config: cfg, graph: graph, perms: perms}
+	s := &Subject{Identity: id, Config: cfg, graph: graph, perms: perms, sourceNotAssessed: notAssessed, wildcards: wildcards}
 	var out []findings.Finding
 	for _, r := range enabled {
 		for _, f := range r.Check(s) {
@@ -394,6 +422,39 @@ func credentialLabel(id *inventory.Identity, c *inventory.Credential) string {
 		return id.Name + "/access_key_" + c.Slot
 	}
 	return id.Name + "/" + c.Kind
+}
+
+// hits gathers what one rule finds on one identity (services, policies,
+// bindings, members, trust statements): one finding per identity per rule,
+// whose severity and message are the most severe item's and whose
+// evidence lists every item under key. The fingerprint does not depend on
+// the list, so a finding keeps its baseline entry as items come and go.
+type hits struct {
+	key, noun string // evidence key ("bindings"), what an item is ("binding(s)")
+	sev       findings.Severity
+	msg       string
+	extra     []findings.Evidence // of the most severe item
+	items     []string
+}
+
+func (h *hits) add(sev findings.Severity, msg, item string, extra ...findings.Evidence) {
+	if len(h.items) == 0 || sev > h.sev {
+		h.sev, h.msg, h.extra = sev, msg, extra
+	}
+	h.items = append(h.items, item)
+}
+
+// findings returns the one finding, or none when nothing was added.
+func (h *hits) findings(r Rule, s *Subject) []findings.Finding {
+	if len(h.items) == 0 {
+		return nil
+	}
+	msg := h.msg
+	if n := len(h.items) - 1; n > 0 {
+		msg = fmt.Sprintf("%s (and %d more %s).", strings.TrimSuffix(msg, "."), n, h.noun)
+	}
+	e := append([]findings.Evidence{ev(h.key, strings.Join(h.items, "; "))}, h.extra...)
+	return []findings.Finding{finding(r.Meta(), s, h.sev, nil, "", msg, e...)}
 }
 
 func ev(key, value string) findings.Evidence { return findings.Evidence{Key: key, Value: value} }

@@ -512,3 +512,64 @@ func TestPassRoleEverywhere(t *testing.T) {
 		{name: "iam_star_is_ovb002s", id: role("ci", grant(inventory.Statement{Effect: "Allow", Actions: []string{"iam:*"}, Resources: []string{"*"}})), want: nil},
 	})
 }
+
+// A user known only from the credential report has no exported tags or
+// policies: no rule concludes from their absence. The owners map still
+// names an owner; an owner tag's absence is not a finding.
+func TestNotAssessedTagsAndPermissions(t *testing.T) {
+	reportOnly := func(i *inventory.Identity) {
+		i.Tags = nil
+		i.NotAssessed = []string{inventory.NotAssessedPermissions, inventory.NotAssessedTrust, inventory.NotAssessedTags}
+	}
+	runCases(t, noOwner{}, []ruleCase{
+		{name: "report_only_user", id: user("u", reportOnly, key("AKIA1", inventory.CredentialActive, 10, nil)), want: nil},
+		{name: "assessed_untagged_user", id: user("u", func(i *inventory.Identity) { i.Tags = nil }), want: []findings.Severity{L}},
+	})
+	// The source as a whole lacked tags (no authorization details).
+	cfg := DefaultConfig(asOf)
+	inv := inventory.Inventory{
+		Identities: []inventory.Identity{user("u", func(i *inventory.Identity) { i.Tags = nil })},
+		Sources:    []inventory.Source{{Scanner: "aws", Scope: "111122223333", Status: inventory.StatusOK, NotAssessed: []string{inventory.NotAssessedTags}}},
+	}
+	fs, err := Run(context.Background(), &inv, []Rule{noOwner{}}, cfg)
+	if err != nil || len(fs) != 0 {
+		t.Errorf("source without tags: findings %+v, err %v; want none", fs, err)
+	}
+	inv.Sources[0].Scope = "999999999999"
+	if fs, _ := Run(context.Background(), &inv, []Rule{noOwner{}}, cfg); len(fs) != 1 {
+		t.Errorf("another account's source lacking tags silenced this one: %+v", fs)
+	}
+	rows := List(&inventory.Inventory{Identities: []inventory.Identity{user("u", reportOnly), user("v", func(i *inventory.Identity) { i.Tags = nil })}}, cfg)
+	if len(rows) != 2 || rows[0].Privilege != "unknown" || rows[1].Privilege != "none" {
+		t.Errorf("privilege of a report-only user: %+v", rows)
+	}
+}
+
+// NHI-OVB-002 works out a shared managed policy's services once per Run:
+// every identity holding it, and one holding a shorter view of the same
+// statements, still gets its own services.
+func TestServiceWildcardSharedPolicy(t *testing.T) {
+	stmts := []inventory.Statement{
+		{Effect: "Allow", Actions: []string{"s3:*"}, Resources: []string{"*"}},
+		{Effect: "Allow", Actions: []string{"IAM:*"}, Resources: []string{"*"}},
+	}
+	shared := func(n int) func(*inventory.Identity) {
+		return func(i *inventory.Identity) {
+			i.Grants = append(i.Grants, inventory.Grant{Source: inventory.SourceManaged, PolicyName: "p", PolicyID: "arn:aws:iam::111122223333:policy/p", Statements: stmts[:n]})
+		}
+	}
+	inv := inventory.Inventory{Identities: []inventory.Identity{role("a", shared(2)), role("b", shared(2)), role("c", shared(1))}}
+	fs, err := Run(context.Background(), &inv, []Rule{serviceWildcard{}}, DefaultConfig(asOf))
+	if err != nil || len(fs) != 3 {
+		t.Fatalf("findings %+v, err %v", fs, err)
+	}
+	for _, f := range fs {
+		want := "iam, s3"
+		if f.Identity.Name == "c" {
+			want = "s3"
+		}
+		if f.Evidence[0].Value != want {
+			t.Errorf("%s: services %q, want %q", f.Identity.Name, f.Evidence[0].Value, want)
+		}
+	}
+}

@@ -32,9 +32,11 @@ var layers = []layer{
 		never: []string{"rules", "findings", "cmd", "github.com/spf13/"}},
 	// The local servers the live scanners are tested against.
 	{pkg: "scanners/aws/awstest", never: []string{"scanners", "rules", "findings", "cmd"}},
+	{pkg: "scanners/k8s/k8stest", external: []string{"k8s.io/", "sigs.k8s.io/"},
+		never: []string{"scanners", "rules", "findings", "cmd"}},
 	{pkg: "scanners/gcp/gcptest", external: []string{"cloud.google.com/", "google.golang.org/"},
 		never: []string{"scanners", "rules", "findings", "cmd"}},
-	{pkg: "scanners/aws", internal: []string{"scanners", "scanners/inventory"}, external: []string{"github.com/aws/"},
+	{pkg: "scanners/aws", internal: []string{"scanners", "scanners/inventory"}, external: []string{"github.com/aws/", "github.com/go-json-experiment/json"},
 		never: []string{"rules", "findings", "cmd", "scanners/gcp", "scanners/registry", "cloud.google.com/", "google.golang.org/", "github.com/spf13/"}},
 	{pkg: "scanners/gcp", internal: []string{"scanners", "scanners/inventory"}, external: []string{"cloud.google.com/", "google.golang.org/", "github.com/googleapis/"},
 		never: []string{"rules", "findings", "cmd", "scanners/aws", "scanners/registry", "github.com/aws/", "github.com/spf13/"}},

@@ -133,6 +133,10 @@ type builder struct {
 	saTrust    map[string][]saGrant // member email -> service accounts it may act as
 
 	assumableByAcct map[string]*assumableRoles
+	// adminVersions caches adminVersion per managed policy ARN: every
+	// principal holding the policy would compile its stored versions
+	// again (workers share it).
+	adminVersions sync.Map
 }
 
 type saGrant struct {
@@ -149,6 +153,7 @@ type trustRef struct {
 // Build makes the graph of an inventory as of a time (date conditions are
 // decided against it).
 func Build(inv *inventory.Inventory, asOf time.Time) *Graph {
+	lowerMethods()
 	g := &Graph{index: map[string]int{}, perms: map[int]*policy.Set{}}
 	g.add(node{label: Administrator})
 	b := &builder{g: g, asOf: asOf, virtual: map[string]int{}, users: map[string][]int{}, byPassword: map[string]map[bool][]int{}, roles: map[string][]int{},
@@ -441,9 +446,9 @@ func allowed(p principal, action, resource string) (ok, conditional bool) {
 // allowedAll evaluates every action of a method on "*" but the target
 // action, which is evaluated on target.
 func allowedAll(p principal, m *Method, target string) (ok, conditional bool) {
-	for _, a := range m.Actions {
+	for _, a := range m.actions {
 		res := "*"
-		if a == m.TargetAction {
+		if a == m.target {
 			res = target
 		}
 		ok, c := allowed(p, a, res)
@@ -459,8 +464,8 @@ func allowedAll(p principal, m *Method, target string) (ok, conditional bool) {
 // target action is allowed on "*" (only then is the target worth a look),
 // and whether one of them only conditionally.
 func othersAllowed(p principal, m *Method) (ok, conditional bool) {
-	for _, a := range m.Actions {
-		if a == m.TargetAction {
+	for _, a := range m.actions {
+		if a == m.target {
 			continue
 		}
 		ok, c := allowed(p, a, "*")
@@ -552,9 +557,9 @@ func escapesBoundary(p principal) bool {
 	if policy.FromStatements(bd, bd.Statements, time.Time{}).Evaluate("*", "*").Allowed {
 		return true
 	}
-	action := "iam:DeleteRolePermissionsBoundary"
+	action := "iam:deleterolepermissionsboundary"
 	if p.id.Kind == inventory.KindAWSUser {
-		action = "iam:DeleteUserPermissionsBoundary"
+		action = "iam:deleteuserpermissionsboundary"
 	}
 	ok, _ := allowed(p, action, p.id.ID)
 	return ok
@@ -584,7 +589,7 @@ func (b *builder) awsEdges(p principal, col *collector) {
 	}
 	for i := range Catalogue {
 		m := &Catalogue[i]
-		if !hasAllow(p, m.TargetAction) {
+		if !hasAllow(p, m.target) {
 			continue
 		}
 		switch m.kind {
@@ -593,7 +598,7 @@ func (b *builder) awsEdges(p principal, col *collector) {
 			if forUser != isUser {
 				continue
 			}
-			if ok, c := allowed(p, m.TargetAction, p.id.ID); ok && canEscape() {
+			if ok, c := allowed(p, m.target, p.id.ID); ok && canEscape() {
 				via := "its own policies"
 				if p.member {
 					via = "a member's own policies"
@@ -602,7 +607,7 @@ func (b *builder) awsEdges(p principal, col *collector) {
 			}
 		case selfGroup:
 			for _, grp := range p.id.Groups {
-				if ok, c := allowed(p, m.TargetAction, grp); ok && canEscape() {
+				if ok, c := allowed(p, m.target, grp); ok && canEscape() {
 					col.link(sink, edge{method: m, conditional: c, via: "group " + grp})
 					break
 				}
@@ -612,10 +617,11 @@ func (b *builder) awsEdges(p principal, col *collector) {
 				if gr.PolicyID == "" || strings.HasPrefix(gr.PolicyID, "arn:aws:iam::aws:") || gr.Source == inventory.SourceInline {
 					continue
 				}
-				if m.kind == selfVersion && !adminVersion(gr) {
+				ok, c := allowed(p, m.target, gr.PolicyID)
+				if !ok || m.kind == selfVersion && !b.adminVersion(gr) {
 					continue
 				}
-				if ok, c := allowed(p, m.TargetAction, gr.PolicyID); ok && canEscape() {
+				if canEscape() {
 					col.link(sink, edge{method: m, conditional: c, via: "policy " + gr.PolicyID})
 					break
 				}
@@ -626,7 +632,7 @@ func (b *builder) awsEdges(p principal, col *collector) {
 			}
 			joined := false
 			for _, gn := range b.adminGroup[acct] {
-				if ok, c := allowed(p, m.TargetAction, b.g.nodes[gn].id.ID); ok {
+				if ok, c := allowed(p, m.target, b.g.nodes[gn].id.ID); ok {
 					col.link(sink, edge{method: m, conditional: c, via: "group " + b.g.nodes[gn].id.ID})
 					joined = true
 					break
@@ -636,12 +642,12 @@ func (b *builder) awsEdges(p principal, col *collector) {
 				continue
 			}
 			// A group whose own permissions let a member escalate.
-			if ok, c := allowed(p, m.TargetAction, "*"); ok {
+			if ok, c := allowed(p, m.target, "*"); ok {
 				col.linkVirtual("groups/"+acct, "groups of "+acct, func() []int { return b.groups[acct] }, edge{method: m, conditional: c})
 				continue
 			}
-			for _, gn := range candidates(p, m.TargetAction, b.groups[acct], b.g) {
-				if ok, c := allowed(p, m.TargetAction, b.g.nodes[gn].id.ID); ok && !slices.Contains(p.id.Groups, b.g.nodes[gn].id.ID) {
+			for _, gn := range candidates(p, m.target, b.groups[acct], b.g) {
+				if ok, c := allowed(p, m.target, b.g.nodes[gn].id.ID); ok && !slices.Contains(p.id.Groups, b.g.nodes[gn].id.ID) {
 					col.link(gn, edge{method: m, conditional: c})
 				}
 			}
@@ -660,22 +666,22 @@ func (b *builder) awsEdges(p principal, col *collector) {
 			if m.Password != nil && !unknown {
 				list += fmt.Sprintf("/password=%v", *m.Password)
 			}
-			if ok, c := allowed(p, m.TargetAction, "*"); ok {
+			if ok, c := allowed(p, m.target, "*"); ok {
 				col.linkVirtual(m.ID+"/"+acct, "users of "+acct, targets, edge{method: m, conditional: c || unknown})
 				continue
 			}
-			if b.reachByPatterns(p, m.TargetAction, list, refsOf(targets), edge{method: m, conditional: unknown}, col) {
+			if b.reachByPatterns(p, m.target, list, refsOf(targets), edge{method: m, conditional: unknown}, col) {
 				continue
 			}
-			for _, u := range candidates(p, m.TargetAction, targets(), b.g) {
-				if ok, c := allowed(p, m.TargetAction, b.g.nodes[u].id.ID); ok {
+			for _, u := range candidates(p, m.target, targets(), b.g) {
+				if ok, c := allowed(p, m.target, b.g.nodes[u].id.ID); ok {
 					col.link(u, edge{method: m, conditional: c || unknown})
 				}
 			}
 		case assume:
 			// done above
 		case rewriteTrust:
-			if !hasAllow(p, "sts:AssumeRole") {
+			if !hasAllow(p, "sts:assumerole") {
 				continue
 			}
 			if ok, c := allowedAll(p, m, "*"); ok {
@@ -687,9 +693,9 @@ func (b *builder) awsEdges(p principal, col *collector) {
 			if m.kind == passRole && m.Service == "ec2.amazonaws.com" {
 				// A role passed to an instance needs an instance profile:
 				// one that exists, or one the principal can make.
-				if ok, _ := allowed(p, "iam:CreateInstanceProfile", "*"); !ok {
+				if ok, _ := allowed(p, "iam:createinstanceprofile", "*"); !ok {
 					service = "ec2-instance"
-				} else if ok, _ := allowed(p, "iam:AddRoleToInstanceProfile", "*"); !ok {
+				} else if ok, _ := allowed(p, "iam:addroletoinstanceprofile", "*"); !ok {
 					service = "ec2-instance"
 				}
 				targets = func() []int { return b.byService[acct][service] }
@@ -705,10 +711,10 @@ func (b *builder) awsEdges(p principal, col *collector) {
 			if m.kind == existing || !others {
 				continue
 			}
-			if b.reachByPatterns(p, m.TargetAction, "trusted/"+service+"/"+acct, refsOf(targets), edge{method: m, conditional: otherCond}, col) {
+			if b.reachByPatterns(p, m.target, "trusted/"+service+"/"+acct, refsOf(targets), edge{method: m, conditional: otherCond}, col) {
 				continue
 			}
-			for _, r := range candidates(p, m.TargetAction, targets(), b.g) {
+			for _, r := range candidates(p, m.target, targets(), b.g) {
 				if ok, c := allowedAll(p, m, b.g.nodes[r].id.ID); ok {
 					col.link(r, edge{method: m, conditional: c})
 				}
@@ -739,6 +745,19 @@ func adminVersion(gr inventory.Grant) bool {
 	return false
 }
 
+// adminVersion is adminVersion(gr), worked out once per policy ARN.
+func (b *builder) adminVersion(gr inventory.Grant) bool {
+	if len(gr.OtherVersions) == 0 {
+		return false
+	}
+	if v, ok := b.adminVersions.Load(gr.PolicyID); ok {
+		return v.(bool)
+	}
+	admin := adminVersion(gr)
+	b.adminVersions.Store(gr.PolicyID, admin)
+	return admin
+}
+
 // assumeEdges links a principal to the roles it can assume: a role whose
 // trust names the principal (in its own account no identity permission
 // is needed, only the absence of a Deny), or the principal's account or
@@ -747,7 +766,7 @@ func (b *builder) assumeEdges(p principal, m *Method, col *collector) {
 	acct := p.id.Account
 	for _, ref := range b.byName[p.id.ID] {
 		role := b.g.nodes[ref.role].id
-		d := p.perms.Evaluate("sts:AssumeRole", role.ID)
+		d := p.perms.Evaluate("sts:assumerole", role.ID)
 		if len(d.DeniedBy) > 0 || (role.Account != acct && !d.Allowed) {
 			continue
 		}
@@ -758,22 +777,22 @@ func (b *builder) assumeEdges(p principal, m *Method, col *collector) {
 	if len(t.refs) == 0 {
 		return
 	}
-	if ok, cond := allowed(p, "sts:AssumeRole", "*"); ok {
+	if ok, cond := allowed(p, "sts:assumerole", "*"); ok {
 		col.linkVirtualRefs("assume/"+acct, "roles that trust "+acct, func() []trustRef { return t.refs }, edge{method: m, conditional: cond})
 		return
 	}
-	if !hasAllow(p, "sts:AssumeRole") {
+	if !hasAllow(p, "sts:assumerole") {
 		return
 	}
 	// Unless the principal may also edit roles (then each role it can
 	// assume is checked for editThenAssume), match its patterns once.
-	if !hasAllow(p, "iam:AttachRolePolicy") && !hasAllow(p, "iam:PutRolePolicy") &&
-		b.reachByPatterns(p, "sts:AssumeRole", "assume/"+acct, func() []trustRef { return t.refs }, edge{method: m}, col) {
+	if !hasAllow(p, "iam:attachrolepolicy") && !hasAllow(p, "iam:putrolepolicy") &&
+		b.reachByPatterns(p, "sts:assumerole", "assume/"+acct, func() []trustRef { return t.refs }, edge{method: m}, col) {
 		return
 	}
-	for _, rn := range candidates(p, "sts:AssumeRole", t.roles, b.g) {
+	for _, rn := range candidates(p, "sts:assumerole", t.roles, b.g) {
 		role := b.g.nodes[rn].id
-		if ok, c := allowed(p, "sts:AssumeRole", role.ID); ok {
+		if ok, c := allowed(p, "sts:assumerole", role.ID); ok {
 			col.link(rn, edge{method: m, conditional: c || t.conditional[rn]})
 			b.editThenAssume(p, rn, col)
 		}
@@ -824,7 +843,7 @@ var editAssumable = &Method{ID: "aws-iam-edit-assumable-role", Name: "iam:Attach
 // assume makes that role administrator for itself.
 func (b *builder) editThenAssume(p principal, role int, col *collector) {
 	r := b.g.nodes[role].id
-	for _, a := range []string{"iam:AttachRolePolicy", "iam:PutRolePolicy"} {
+	for _, a := range []string{"iam:attachrolepolicy", "iam:putrolepolicy"} {
 		if ok, c := allowed(p, a, r.ID); ok && (r.Boundary == nil || policy.FromStatements(r.Boundary, r.Boundary.Statements, time.Time{}).Evaluate("*", "*").Allowed) {
 			col.link(sink, edge{method: editAssumable, conditional: c, via: "role " + r.ID})
 			return

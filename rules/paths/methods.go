@@ -4,6 +4,11 @@
 // one. It knows the inventory model and the policy evaluator only.
 package paths
 
+import (
+	"strings"
+	"sync"
+)
+
 // kind says what a method reaches.
 type kind int
 
@@ -54,7 +59,27 @@ type Method struct {
 	Password *bool
 	// Sources are public catalogues that document the method.
 	Sources []string
+	// target and actions are TargetAction and Actions in lower case, the
+	// form policy evaluation compares: lowered once (lowerMethods), not on
+	// each of the graph's millions of evaluations.
+	target  string
+	actions []string
 }
+
+// lowerMethods fills the lower-case action names of every method.
+var lowerMethods = sync.OnceFunc(func() {
+	lower := func(m *Method) {
+		m.target = strings.ToLower(m.TargetAction)
+		m.actions = make([]string, len(m.Actions))
+		for i, a := range m.Actions {
+			m.actions[i] = strings.ToLower(a)
+		}
+	}
+	for i := range Catalogue {
+		lower(&Catalogue[i])
+	}
+	lower(editAssumable)
+})
 
 var (
 	yes = true

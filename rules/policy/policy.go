@@ -60,6 +60,8 @@ type Set struct {
 type segment struct {
 	stmts  []stmt
 	allows map[string][]string
+	// anyService is whether allows has patterns for any service ("*").
+	anyService bool
 }
 
 func newSegment(stmts []stmt) *segment {
@@ -84,6 +86,7 @@ func newSegment(stmts []stmt) *segment {
 			}
 		}
 	}
+	_, sg.anyService = sg.allows["*"]
 	return sg
 }
 
@@ -94,8 +97,16 @@ func (s *Set) MayAllow(action string) bool {
 	action = strings.ToLower(action)
 	svc, _, _ := strings.Cut(action, ":")
 	for _, sg := range s.identity {
-		for _, key := range [2]string{svc, "*"} {
-			for _, a := range sg.allows[key] {
+		if len(sg.allows) == 0 {
+			continue // only Deny statements
+		}
+		for _, a := range sg.allows[svc] {
+			if Overlap(a, action) {
+				return true
+			}
+		}
+		if sg.anyService {
+			for _, a := range sg.allows["*"] {
 				if Overlap(a, action) {
 					return true
 				}
@@ -536,12 +547,23 @@ func (st *stmt) resourceOverlaps(resource string) bool {
 // Callers lower-case both sides for case-insensitive matching.
 func Match(pattern, s string) bool { return findings.MatchGlob(pattern, s) }
 
+// wildcardAt is the index of the first * or ? in s, or -1: what
+// strings.IndexAny(s, "*?") returns, without its per-call set building
+// (Overlap runs millions of times on a large account).
+func wildcardAt(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '*' || s[i] == '?' {
+			return i
+		}
+	}
+	return -1
+}
+
 // Overlap reports whether some string could match both patterns. It is
 // exact when either side has no wildcard and conservative otherwise (it
 // compares the literal text before the first wildcard).
 func Overlap(a, b string) bool {
-	wa := strings.IndexAny(a, "*?")
-	wb := strings.IndexAny(b, "*?")
+	wa, wb := wildcardAt(a), wildcardAt(b)
 	switch {
 	case wa < 0 && wb < 0:
 		return a == b

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -301,4 +302,29 @@ func FuzzCEL(f *testing.F) {
 			t.Fatalf("celTruth(%q) = %d then %d", expr, a, b)
 		}
 	})
+}
+
+func TestWildcardAt(t *testing.T) {
+	for _, s := range []string{"", "iam:passrole", "iam:*", "s3:get?bject", "*", "a?b*c", "é*"} {
+		if got, want := wildcardAt(s), strings.IndexAny(s, "*?"); got != want {
+			t.Errorf("wildcardAt(%q) = %d, want %d", s, got, want)
+		}
+	}
+}
+
+func TestMayAllow(t *testing.T) {
+	id := &inventory.Identity{Grants: []inventory.Grant{
+		{Source: inventory.SourceInline, PolicyName: "deny", Statements: []inventory.Statement{{Effect: "Deny", Actions: []string{"*"}, Resources: []string{"*"}}}},
+		{Source: inventory.SourceInline, PolicyName: "s3", Statements: []inventory.Statement{{Effect: "Allow", Actions: []string{"s3:Get*"}, Resources: []string{"*"}}}},
+		{Source: inventory.SourceInline, PolicyName: "any", Statements: []inventory.Statement{{Effect: "Allow", Actions: []string{"*:List*"}, Resources: []string{"*"}}}},
+	}}
+	s := Compile(id)
+	for action, want := range map[string]bool{"s3:GetObject": true, "S3:getobject": true, "s3:PutObject": false, "iam:ListRoles": true, "iam:PassRole": false, "s3:*": true} {
+		if got := s.MayAllow(action); got != want {
+			t.Errorf("MayAllow(%q) = %v, want %v", action, got, want)
+		}
+	}
+	if Compile(&inventory.Identity{Grants: id.Grants[:1]}).MayAllow("s3:GetObject") {
+		t.Error("a Deny-only set may allow")
+	}
 }

@@ -1,13 +1,17 @@
 package aws
 
 import (
-	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/go-json-experiment/json/jsontext"
+	json "github.com/go-json-experiment/json/v1"
 
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
@@ -351,7 +355,7 @@ func (a *account) build(mode string) inventory.Inventory {
 		a.details = &authDetails{}
 		if mode == "offline" {
 			a.warn("no get-account-authorization-details export for this account: roles, policies, trust and tags were not assessed (users come from the credential report)")
-			src.NotAssessed = append(src.NotAssessed, "permissions", "trust", "tags")
+			src.NotAssessed = append(src.NotAssessed, reportOnlyNotAssessed...)
 		}
 	}
 	parseAll(a.details.documents())
@@ -361,6 +365,9 @@ func (a *account) build(mode string) inventory.Inventory {
 		g := &a.details.GroupDetailList[i]
 		groups[g.GroupName] = g
 	}
+	// One allocation for every identity the account can hold (roles, users,
+	// groups, report-only users and the root), not a doubling per append.
+	inv.Identities = make([]inventory.Identity, 0, len(a.details.RoleDetailList)+len(a.details.UserDetailList)+len(a.details.GroupDetailList)+len(a.report)+1)
 	for i := range a.details.RoleDetailList {
 		r := &a.details.RoleDetailList[i]
 		inv.Identities = append(inv.Identities, a.role(idx, r))
@@ -487,8 +494,13 @@ func (a *account) reportUser(row *reportRow) inventory.Identity {
 	}
 	id.Credentials, id.LastUsedKnown = a.userCredentials(row.user, row)
 	id.LastUsed = latestUse(id.Credentials)
+	id.NotAssessed = slices.Clone(reportOnlyNotAssessed)
 	return id
 }
+
+// reportOnlyNotAssessed is what a user known only from the credential
+// report lacks: no export gave its policies, groups, trust or tags.
+var reportOnlyNotAssessed = []string{inventory.NotAssessedPermissions, inventory.NotAssessedTrust, inventory.NotAssessedTags}
 
 // arnPath is the path of an IAM ARN (arn:aws:iam::1:user/ops/ci is
 // /ops/), "/" when it has none.
@@ -600,6 +612,36 @@ func (a *account) root(row *reportRow) (inventory.Identity, bool) {
 type awsTime struct{ time.Time }
 
 var awsTimeType = reflect.TypeOf(awsTime{})
+
+// UnmarshalJSONFrom reads the date where the decoder stands and, when it
+// is not a date, names the field as encoding/json did
+// (RoleDetailList.CreateDate): the decoder of the offline exports passes
+// a method's error on without the field.
+func (t *awsTime) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	v, err := dec.ReadValue()
+	if err != nil {
+		return err
+	}
+	err = t.UnmarshalJSON(v)
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field == "" {
+		te.Field = fieldPath(dec.StackPointer())
+	}
+	return err
+}
+
+// fieldPath turns a JSON pointer (/RoleDetailList/0/CreateDate) into the
+// dotted field path encoding/json reports (RoleDetailList.CreateDate).
+func fieldPath(p jsontext.Pointer) string {
+	var names []string
+	for tok := range p.Tokens() {
+		if tok != "" && strings.Trim(tok, "0123456789") == "" {
+			continue // an array index
+		}
+		names = append(names, tok)
+	}
+	return strings.Join(names, ".")
+}
 
 func (t *awsTime) UnmarshalJSON(b []byte) error {
 	raw := string(b)

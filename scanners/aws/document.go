@@ -13,6 +13,9 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
 
@@ -129,7 +132,7 @@ type rawPolicy struct {
 }
 
 type rawStatement struct {
-	Sid          json.RawMessage                `json:"Sid"`
+	Sid          jsontext.Value                 `json:"Sid"`
 	Effect       string                         `json:"Effect"`
 	Action       strings1                       `json:"Action"`
 	NotAction    strings1                       `json:"NotAction"`
@@ -142,6 +145,25 @@ type rawStatement struct {
 
 // oneOrMany accepts a single JSON value or an array of them.
 type oneOrMany[T any] []T
+
+// UnmarshalJSONFrom reads the value from the decoder as it streams, so a
+// policy is scanned once (UnmarshalJSON is for encoding/json callers).
+func (o *oneOrMany[T]) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	if dec.PeekKind() == '[' {
+		var many []T
+		if err := jsonv2.UnmarshalDecode(dec, &many, policyOptions); err != nil {
+			return err
+		}
+		*o = many
+		return nil
+	}
+	var one T
+	if err := jsonv2.UnmarshalDecode(dec, &one, policyOptions); err != nil {
+		return err
+	}
+	*o = []T{one}
+	return nil
+}
 
 func (o *oneOrMany[T]) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
@@ -163,6 +185,15 @@ func (o *oneOrMany[T]) UnmarshalJSON(b []byte) error {
 
 // strings1 accepts a string, a number, a boolean or an array of them.
 type strings1 []string
+
+// UnmarshalJSONFrom takes the value the decoder has already checked.
+func (s *strings1) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	v, err := dec.ReadValue()
+	if err != nil {
+		return err
+	}
+	return s.UnmarshalJSON(v)
+}
 
 func (s *strings1) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
@@ -273,6 +304,15 @@ type principalField struct {
 	list []inventory.Principal
 }
 
+// UnmarshalJSONFrom takes the value the decoder has already checked.
+func (p *principalField) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	v, err := dec.ReadValue()
+	if err != nil {
+		return err
+	}
+	return p.UnmarshalJSON(v)
+}
+
 func (p *principalField) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	if len(b) > 0 && b[0] == '"' {
@@ -303,12 +343,29 @@ func (p *principalField) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// ParsePolicy parses an IAM policy document's JSON text.
+// policyOptions make the streaming decoder read policies as encoding/json
+// does: member names in any case, a repeated member's last value wins,
+// invalid UTF-8 replaced.
+var policyOptions = jsonv2.JoinOptions(jsonv2.MatchCaseInsensitiveNames(true), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+
+// ParsePolicy parses an IAM policy document's JSON text. It streams the
+// document once (github.com/go-json-experiment/json): the encoding/json
+// way scanned each statement list again for every nested decoder.
 func ParsePolicy(b []byte) ([]inventory.Statement, error) {
 	var p rawPolicy
-	if err := json.Unmarshal(b, &p); err != nil {
-		return nil, fmt.Errorf("policy document is not valid: %v", err)
+	if err := jsonv2.Unmarshal(b, &p, policyOptions); err != nil {
+		return nil, fmt.Errorf("policy document is not valid: %v", oneLine(err))
 	}
+	return p.statements()
+}
+
+// oneLine keeps a decoder's error message on one line.
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(err.Error()), " ")
+}
+
+// statements checks and normalises the decoded statements.
+func (p *rawPolicy) statements() ([]inventory.Statement, error) {
 	if len(p.Statement) == 0 {
 		return nil, errors.New("policy document has no Statement")
 	}

@@ -3,7 +3,6 @@ package aws
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +10,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	json "github.com/go-json-experiment/json/v1"
 
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
@@ -565,8 +566,13 @@ func (o *Offline) Inventory() (inventory.Inventory, error) {
 	o.joinShared()
 	o.joinKeys()
 	var inv inventory.Inventory
-	for _, id := range ids {
-		inv.Append(o.accounts[id].build("offline"))
+	for i, id := range ids {
+		built := o.accounts[id].build("offline")
+		if i == 0 {
+			inv = built // the first account's identities are not copied
+			continue
+		}
+		inv.Append(built)
 	}
 	if len(o.warnings) > 0 {
 		inv.Sources = append(inv.Sources, inventory.Source{Scanner: "aws", Scope: "offline inputs", Mode: "offline", Status: inventory.StatusOK, Warnings: o.warnings})

@@ -684,3 +684,29 @@ func TestAWSManagedPoliciesInEveryPartition(t *testing.T) {
 		})
 	}
 }
+
+// Users known only from the credential report say per identity what no
+// export carried, also when other users of the account are detailed.
+func TestReportOnlyUsersNotAssessed(t *testing.T) {
+	o := NewOffline()
+	for _, f := range []string{"gaad-two-accounts.json", "credential-report.csv"} {
+		data, err := os.ReadFile(filepath.Join("testdata", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.Add(f, data)
+	}
+	inv, err := o.Inventory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := find(t, inv, "deployer")
+	if got := strings.Join(u.NotAssessed, ","); got != "permissions,trust,tags" {
+		t.Errorf("report-only user not assessed = %q", got)
+	}
+	for _, id := range inv.Identities {
+		if id.ID != u.ID && len(id.NotAssessed) > 0 {
+			t.Errorf("detailed identity %s says %v not assessed", id.ID, id.NotAssessed)
+		}
+	}
+}

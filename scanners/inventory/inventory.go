@@ -70,6 +70,14 @@ const (
 // unknown.
 const NotAssessedUserCredentials = "user credentials"
 
+// NotAssessed entries for what an export lacked about identities: their
+// policies (permissions), trust policies and tags.
+const (
+	NotAssessedPermissions = "permissions"
+	NotAssessedTrust       = "trust"
+	NotAssessedTags        = "tags"
+)
+
 // Source records one scanned scope (an AWS account, a GCP project).
 type Source struct {
 	Scanner  string   `json:"scanner"`
@@ -120,6 +128,10 @@ type Identity struct {
 	// DormantSignal is the provider's own verdict that the identity is
 	// unused (a GCP Recommender insight), with its evidence.
 	DormantSignal string `json:"dormant_signal,omitempty"`
+	// NotAssessed lists what the source lacked about this identity
+	// (NotAssessedPermissions, NotAssessedTrust, NotAssessedTags): a rule
+	// that needs it says so instead of concluding from its absence.
+	NotAssessed []string `json:"not_assessed,omitempty"`
 
 	// Groups are the ids of the groups the identity belongs to.
 	Groups []string `json:"groups,omitempty"`
