@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -20,8 +19,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
-	"github.com/aws/aws-sdk-go-v2/service/organizations"
-	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/logging"
@@ -260,27 +257,15 @@ func (e credentialError) Unwrap() error { return e.err }
 
 func (l *Live) scanOrg(ctx context.Context, cfg sdkaws.Config) (inventory.Inventory, error) {
 	l.progress("listing organization accounts")
-	org := organizations.NewFromConfig(cfg)
 	lctx, cancel := context.WithTimeout(ctx, l.opts.Timeout)
 	defer cancel()
-	var accounts []orgtypes.Account
-	p := organizations.NewListAccountsPaginator(org, &organizations.ListAccountsInput{})
-	for p.HasMorePages() {
-		page, err := p.NextPage(lctx)
-		if err != nil {
-			if scanners.TimedOut(ctx, lctx) {
-				return inventory.Inventory{}, fmt.Errorf("listing organization accounts: timed out after %s (--timeout)", l.opts.Timeout)
-			}
-			return inventory.Inventory{}, errors.New(describe("listing organization accounts: organizations:ListAccounts", err))
+	accounts, err := activeAccounts(lctx, cfg)
+	if err != nil {
+		if scanners.TimedOut(ctx, lctx) {
+			return inventory.Inventory{}, fmt.Errorf("listing organization accounts: timed out after %s (--timeout)", l.opts.Timeout)
 		}
-		for _, a := range page.Accounts {
-			active := a.State == orgtypes.AccountStateActive || (a.State == "" && a.Status == orgtypes.AccountStatusActive)
-			if active && a.Id != nil {
-				accounts = append(accounts, a)
-			}
-		}
+		return inventory.Inventory{}, errors.New(describe("listing organization accounts: organizations:ListAccounts", err))
 	}
-	sort.Slice(accounts, func(i, j int) bool { return *accounts[i].Id < *accounts[j].Id })
 	ids := make([]string, len(accounts))
 	roles := make(map[string]string, len(accounts))
 	for i, a := range accounts {

@@ -24,20 +24,34 @@ func (l *Live) Accounts(ctx context.Context) ([]Account, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []Account
+	accounts, err := activeAccounts(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("%s", describe("organizations:ListAccounts", err))
+	}
+	out := make([]Account, len(accounts))
+	for i, a := range accounts {
+		out[i] = Account{ID: *a.Id, Name: sdkaws.ToString(a.Name)}
+	}
+	return out, nil
+}
+
+// activeAccounts lists the ACTIVE accounts of the organization, sorted by
+// id.
+func activeAccounts(ctx context.Context, cfg sdkaws.Config) ([]orgtypes.Account, error) {
+	var out []orgtypes.Account
 	p := organizations.NewListAccountsPaginator(organizations.NewFromConfig(cfg), &organizations.ListAccountsInput{})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("%s", describe("organizations:ListAccounts", err))
+			return nil, err
 		}
 		for _, a := range page.Accounts {
 			active := a.State == orgtypes.AccountStateActive || (a.State == "" && a.Status == orgtypes.AccountStatusActive)
 			if active && a.Id != nil {
-				out = append(out, Account{ID: *a.Id, Name: sdkaws.ToString(a.Name)})
+				out = append(out, a)
 			}
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	sort.Slice(out, func(i, j int) bool { return *out[i].Id < *out[j].Id })
 	return out, nil
 }
