@@ -11,7 +11,7 @@ import (
 
 // Live scans a cloud through its API. A scope (account, project) that
 // fails or times out is reported in the inventory's Sources and the rest
-// still scanned. An error means nothing could be scanned at all (no
+// still scanned: Scopes runs the scopes of every live scanner. An error means nothing could be scanned at all (no
 // credentials, the scopes could not be listed), or that ctx was cancelled:
 // then the error wraps ctx.Err() and the inventory is empty, even if some
 // scopes were read, so that an interrupted scan is never taken for a

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -20,12 +19,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
-	"github.com/aws/aws-sdk-go-v2/service/organizations"
-	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/logging"
 
+	"github.com/nhiscan/nhiscan/scanners"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
 
@@ -117,13 +115,23 @@ func (l *Live) scan(ctx context.Context) (inventory.Inventory, error) {
 		return inventory.Inventory{}, err
 	}
 	if !l.opts.Org {
-		inv := l.scanAccount(ctx, cfg, "", "")
+		inv, err := l.scopes().Run(ctx, []string{""}, func(ctx context.Context, _ string) (inventory.Inventory, error) {
+			return l.scanAccount(ctx, cfg, "", "")
+		})
+		if err != nil {
+			return inventory.Inventory{}, err
+		}
 		if len(inv.Sources) == 1 && inv.Sources[0].Status == inventory.StatusFailed && len(inv.Identities) == 0 && inv.Sources[0].Scope == "" {
 			return inventory.Inventory{}, errors.New(inv.Sources[0].Error)
 		}
 		return inv, nil
 	}
 	return l.scanOrg(ctx, cfg)
+}
+
+// scopes runs the accounts of a scan.
+func (l *Live) scopes() scanners.Scopes {
+	return scanners.Scopes{Scanner: "aws", Kind: "account", Concurrency: l.opts.Concurrency, Timeout: l.opts.Timeout}
 }
 
 // loadConfig loads the SDK configuration of the standard credential chain
@@ -173,7 +181,7 @@ func (l *Live) loadConfig(ctx context.Context) (sdkaws.Config, error) {
 	cfg.Credentials = sdkaws.NewCredentialsCache(onceCredentials{cfg.Credentials})
 	cctx, cancel := context.WithTimeout(ctx, l.opts.Timeout)
 	_, err = cfg.Credentials.Retrieve(cctx)
-	expired := timedOut(ctx, cctx)
+	expired := scanners.TimedOut(ctx, cctx)
 	cancel()
 	switch {
 	case err == nil:
@@ -247,70 +255,50 @@ type credentialError struct{ err error }
 func (e credentialError) Error() string { return e.err.Error() }
 func (e credentialError) Unwrap() error { return e.err }
 
-// timedOut says whether the account's own deadline, not the caller's
-// cancellation, ended the scan of an account.
-func timedOut(parent, scope context.Context) bool {
-	return parent.Err() == nil && errors.Is(scope.Err(), context.DeadlineExceeded)
-}
-
 func (l *Live) scanOrg(ctx context.Context, cfg sdkaws.Config) (inventory.Inventory, error) {
 	l.progress("listing organization accounts")
-	org := organizations.NewFromConfig(cfg)
 	lctx, cancel := context.WithTimeout(ctx, l.opts.Timeout)
 	defer cancel()
-	var accounts []orgtypes.Account
-	p := organizations.NewListAccountsPaginator(org, &organizations.ListAccountsInput{})
-	for p.HasMorePages() {
-		page, err := p.NextPage(lctx)
-		if err != nil {
-			if timedOut(ctx, lctx) {
-				return inventory.Inventory{}, fmt.Errorf("listing organization accounts: timed out after %s (--timeout)", l.opts.Timeout)
-			}
-			return inventory.Inventory{}, errors.New(describe("listing organization accounts: organizations:ListAccounts", err))
+	accounts, err := activeAccounts(lctx, cfg)
+	if err != nil {
+		if scanners.TimedOut(ctx, lctx) {
+			return inventory.Inventory{}, fmt.Errorf("listing organization accounts: timed out after %s (--timeout)", l.opts.Timeout)
 		}
-		for _, a := range page.Accounts {
-			active := a.State == orgtypes.AccountStateActive || (a.State == "" && a.Status == orgtypes.AccountStatusActive)
-			if active && a.Id != nil {
-				accounts = append(accounts, a)
-			}
-		}
+		return inventory.Inventory{}, errors.New(describe("listing organization accounts: organizations:ListAccounts", err))
 	}
-	sort.Slice(accounts, func(i, j int) bool { return *accounts[i].Id < *accounts[j].Id })
-	accounts, missing := l.selectAccounts(accounts)
-	l.progress("organization has %d active accounts", len(accounts))
-	results := make([]inventory.Inventory, len(accounts))
-	sem := make(chan struct{}, l.opts.Concurrency)
-	var wg sync.WaitGroup
-	stsClient := sts.NewFromConfig(cfg)
+	ids := make([]string, len(accounts))
+	roles := make(map[string]string, len(accounts))
 	for i, a := range accounts {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			if ctx.Err() != nil {
-				return
+		partition := "aws"
+		if a.Arn != nil {
+			if parts := splitARN(*a.Arn); len(parts) > 1 {
+				partition = parts[1]
 			}
-			partition := "aws"
-			if a.Arn != nil {
-				if parts := splitARN(*a.Arn); len(parts) > 1 {
-					partition = parts[1]
-				}
-			}
-			roleArn := fmt.Sprintf("arn:%s:iam::%s:role/%s", partition, *a.Id, l.opts.AssumeRole)
-			acfg := cfg.Copy()
-			acfg.Credentials = sdkaws.NewCredentialsCache(onceCredentials{stscreds.NewAssumeRoleProvider(stsClient, roleArn, func(o *stscreds.AssumeRoleOptions) {
-				o.RoleSessionName = "nhiscan"
-				if l.opts.ExternalID != "" {
-					o.ExternalID = sdkaws.String(l.opts.ExternalID)
-				}
-			})})
-			results[i] = l.scanAccount(ctx, acfg, *a.Id, roleArn)
-		}()
+		}
+		ids[i] = *a.Id
+		roles[*a.Id] = fmt.Sprintf("arn:%s:iam::%s:role/%s", partition, *a.Id, l.opts.AssumeRole)
 	}
-	wg.Wait()
-	var inv inventory.Inventory
-	inv.Append(append(results, missing)...)
+	ids, missing := scanners.Select(ids, l.opts.Accounts)
+	l.progress("organization has %d active accounts", len(ids))
+	stsClient := sts.NewFromConfig(cfg)
+	inv, err := l.scopes().Run(ctx, ids, func(ctx context.Context, id string) (inventory.Inventory, error) {
+		acfg := cfg.Copy()
+		acfg.Credentials = sdkaws.NewCredentialsCache(onceCredentials{stscreds.NewAssumeRoleProvider(stsClient, roles[id], func(o *stscreds.AssumeRoleOptions) {
+			o.RoleSessionName = "nhiscan"
+			if l.opts.ExternalID != "" {
+				o.ExternalID = sdkaws.String(l.opts.ExternalID)
+			}
+		})})
+		return l.scanAccount(ctx, acfg, id, roles[id])
+	})
+	if err != nil {
+		return inventory.Inventory{}, err
+	}
+	// Each named account that is not an ACTIVE account of the
+	// organization fails.
+	for _, id := range missing {
+		inv.Append(l.scopes().Failed(id, "not an ACTIVE account of the organization (organizations:ListAccounts)"))
+	}
 	return inv, nil
 }
 
@@ -336,34 +324,25 @@ func describe(op string, err error) string {
 }
 
 // scanAccount reads one account, through the role roleArn when set, within
-// the Timeout. It never fails as a whole: a failure is recorded in the
-// returned Source, and the parts read are kept; an account that times out
-// fails.
-func (l *Live) scanAccount(parent context.Context, cfg sdkaws.Config, want, roleArn string) inventory.Inventory {
-	ctx, cancel := context.WithTimeout(parent, l.opts.Timeout)
-	defer cancel()
-	failed := func(scope, msg string) inventory.Inventory {
-		return inventory.Inventory{Sources: []inventory.Source{{Scanner: "aws", Scope: scope, Mode: "live", Status: inventory.StatusFailed, Error: msg}}}
-	}
-	timeout := func(scope, step string) inventory.Inventory {
-		return failed(scope, fmt.Sprintf("timed out after %s (--timeout) during %s; the account was not assessed", l.opts.Timeout, step))
+// ctx, which carries the account's time limit. The parts read are kept,
+// and what could not be read makes the account partial; an account
+// without identity or authorization details fails with a *ScopeError
+// naming the step, as does one whose time ran out (scanners.Scopes says
+// it timed out).
+func (l *Live) scanAccount(ctx context.Context, cfg sdkaws.Config, want, roleArn string) (inventory.Inventory, error) {
+	fail := func(scope, step string, err error) (inventory.Inventory, error) {
+		return inventory.Inventory{}, &scanners.ScopeError{Scope: scope, Step: step, Err: errors.New(describe(step, err))}
 	}
 	if roleArn != "" {
 		// Fetch the role's credentials once, with their own bounded
 		// retries, before any call needs them.
 		if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
-			if timedOut(parent, ctx) {
-				return timeout(want, "sts:AssumeRole "+roleArn)
-			}
-			return failed(want, describe("sts:AssumeRole "+roleArn, err))
+			return fail(want, "sts:AssumeRole "+roleArn, err)
 		}
 	}
 	who, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
-		if timedOut(parent, ctx) {
-			return timeout(want, "sts:GetCallerIdentity")
-		}
-		return failed(want, describe("sts:GetCallerIdentity", err))
+		return fail(want, "sts:GetCallerIdentity", err)
 	}
 	acct := sdkaws.ToString(who.Account)
 	// Keys are recorded per user listed; a user whose keys could not be
@@ -374,26 +353,23 @@ func (l *Live) scanAccount(parent context.Context, cfg sdkaws.Config, want, role
 	l.progress("account %s: reading authorization details", acct)
 	details, err := l.authDetails(ctx, client)
 	if err != nil {
-		if timedOut(parent, ctx) {
-			return timeout(acct, "iam:GetAccountAuthorizationDetails")
-		}
-		return failed(acct, describe("iam:GetAccountAuthorizationDetails", err))
+		return fail(acct, "iam:GetAccountAuthorizationDetails", err)
 	}
 	a.details = details
 	var problems []string
 
 	l.progress("account %s: listing roles", acct)
 	if err := l.listRoles(ctx, client, a); err != nil {
-		if timedOut(parent, ctx) {
-			return timeout(acct, "iam:ListRoles")
+		if ctx.Err() != nil {
+			return fail(acct, "iam:ListRoles", err)
 		}
 		problems = append(problems, describe("iam:ListRoles", err)+" (role session lengths not assessed)")
 	}
 	l.progress("account %s: reading the credential report", acct)
 	rows, err := l.credentialReport(ctx, client)
 	if err != nil {
-		if timedOut(parent, ctx) {
-			return timeout(acct, "iam:GetCredentialReport")
+		if ctx.Err() != nil {
+			return fail(acct, "iam:GetCredentialReport", err)
 		}
 		problems = append(problems, err.Error()+" (console passwords and root credentials not assessed)")
 	} else {
@@ -401,8 +377,8 @@ func (l *Live) scanAccount(parent context.Context, cfg sdkaws.Config, want, role
 	}
 	l.progress("account %s: listing access keys of %d users", acct, len(details.UserDetailList))
 	keyProblems := l.accessKeys(ctx, client, a)
-	if timedOut(parent, ctx) {
-		return timeout(acct, "iam:ListAccessKeys and iam:GetAccessKeyLastUsed")
+	if ctx.Err() != nil {
+		return fail(acct, "iam:ListAccessKeys and iam:GetAccessKeyLastUsed", ctx.Err())
 	}
 	problems = append(problems, keyProblems...)
 	inv := a.build("live")
@@ -421,7 +397,7 @@ func (l *Live) scanAccount(parent context.Context, cfg sdkaws.Config, want, role
 		src.Error = problems[0]
 		src.Warnings = append(src.Warnings, problems[1:]...)
 	}
-	return inv
+	return inv, nil
 }
 
 func (l *Live) authDetails(ctx context.Context, client *iam.Client) (*authDetails, error) {

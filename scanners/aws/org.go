@@ -3,14 +3,11 @@ package aws
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sort"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
-
-	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
 
 // Account is an ACTIVE account of the organization.
@@ -27,46 +24,34 @@ func (l *Live) Accounts(ctx context.Context) ([]Account, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []Account
+	accounts, err := activeAccounts(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("%s", describe("organizations:ListAccounts", err))
+	}
+	out := make([]Account, len(accounts))
+	for i, a := range accounts {
+		out[i] = Account{ID: *a.Id, Name: sdkaws.ToString(a.Name)}
+	}
+	return out, nil
+}
+
+// activeAccounts lists the ACTIVE accounts of the organization, sorted by
+// id.
+func activeAccounts(ctx context.Context, cfg sdkaws.Config) ([]orgtypes.Account, error) {
+	var out []orgtypes.Account
 	p := organizations.NewListAccountsPaginator(organizations.NewFromConfig(cfg), &organizations.ListAccountsInput{})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("%s", describe("organizations:ListAccounts", err))
+			return nil, err
 		}
 		for _, a := range page.Accounts {
 			active := a.State == orgtypes.AccountStateActive || (a.State == "" && a.Status == orgtypes.AccountStatusActive)
 			if active && a.Id != nil {
-				out = append(out, Account{ID: *a.Id, Name: sdkaws.ToString(a.Name)})
+				out = append(out, a)
 			}
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	sort.Slice(out, func(i, j int) bool { return *out[i].Id < *out[j].Id })
 	return out, nil
-}
-
-// selectAccounts keeps the accounts LiveOptions.Accounts names (all of
-// them when it names none); each named account that is not an ACTIVE
-// account of the organization is returned as a failed scope.
-func (l *Live) selectAccounts(all []orgtypes.Account) ([]orgtypes.Account, inventory.Inventory) {
-	var missing inventory.Inventory
-	if len(l.opts.Accounts) == 0 {
-		return all, missing
-	}
-	var kept []orgtypes.Account
-	found := map[string]bool{}
-	for _, a := range all {
-		if slices.Contains(l.opts.Accounts, *a.Id) {
-			kept = append(kept, a)
-			found[*a.Id] = true
-		}
-	}
-	for _, id := range l.opts.Accounts {
-		if !found[id] {
-			found[id] = true
-			missing.Sources = append(missing.Sources, inventory.Source{Scanner: "aws", Scope: id, Mode: "live", Status: inventory.StatusFailed,
-				Error: "not an ACTIVE account of the organization (organizations:ListAccounts)"})
-		}
-	}
-	return kept, missing
 }

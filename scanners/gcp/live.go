@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	admin "cloud.google.com/go/iam/admin/apiv1"
@@ -23,6 +22,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/nhiscan/nhiscan/scanners"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
 
@@ -105,12 +105,6 @@ func (l *Live) Scan(ctx context.Context) (inventory.Inventory, error) {
 	return inv, err
 }
 
-// timedOut says whether a scope's own deadline, not the caller's
-// cancellation, ended it.
-func timedOut(parent, scope context.Context) bool {
-	return parent.Err() == nil && errors.Is(scope.Err(), context.DeadlineExceeded)
-}
-
 func (l *Live) scan(ctx context.Context) (inventory.Inventory, error) {
 	if len(l.opts.Projects) == 0 && l.opts.Organization == "" {
 		return inventory.Inventory{}, errors.New("name a --project or an --organization")
@@ -127,19 +121,19 @@ func (l *Live) scan(ctx context.Context) (inventory.Inventory, error) {
 	ids := l.opts.Projects
 	var lineage map[string][]string
 	var upper map[string]*policy
-	var missing inventory.Inventory
+	var missing []string
 	if l.opts.Organization != "" {
 		l.progress("listing projects of organization %s", l.opts.Organization)
 		octx, cancel := context.WithTimeout(ctx, l.opts.Timeout)
 		defer cancel()
 		ids, lineage, err = l.orgProjects(octx, c)
 		if err != nil {
-			if timedOut(ctx, octx) {
+			if scanners.TimedOut(ctx, octx) {
 				return inventory.Inventory{}, fmt.Errorf("listing projects of organizations/%s: timed out after %s (--timeout)", l.opts.Organization, l.opts.Timeout)
 			}
 			return inventory.Inventory{}, fmt.Errorf("listing projects of organizations/%s: %v", l.opts.Organization, describe(err))
 		}
-		ids, missing = l.selectProjects(ids)
+		ids, missing = scanners.Select(ids, l.opts.Projects)
 		upper = map[string]*policy{}
 		for _, id := range ids {
 			for _, res := range lineage[id] {
@@ -148,7 +142,7 @@ func (l *Live) scan(ctx context.Context) (inventory.Inventory, error) {
 				}
 				pol, err := ancestorPolicy(octx, c, res)
 				if err != nil {
-					if timedOut(ctx, octx) {
+					if scanners.TimedOut(ctx, octx) {
 						return inventory.Inventory{}, fmt.Errorf("reading the IAM policy of %s: timed out after %s (--timeout)", res, l.opts.Timeout)
 					}
 					return inventory.Inventory{}, fmt.Errorf("reading the IAM policy of %s: %v", res, describe(err))
@@ -157,49 +151,35 @@ func (l *Live) scan(ctx context.Context) (inventory.Inventory, error) {
 			}
 		}
 	}
-	results := make([]inventory.Inventory, len(ids))
-	sem := make(chan struct{}, l.opts.Concurrency)
-	var wg sync.WaitGroup
-	for i, id := range ids {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			if ctx.Err() != nil {
-				return
-			}
-			pctx, cancel := context.WithTimeout(ctx, l.opts.Timeout)
-			defer cancel()
-			p, err := l.scanProject(pctx, c, id)
-			if timedOut(ctx, pctx) {
-				err = fmt.Errorf("timed out after %s (--timeout); the project was not assessed", l.opts.Timeout)
-			}
-			if err != nil {
-				results[i] = inventory.Inventory{Sources: []inventory.Source{{Scanner: "gcp", Scope: id, Mode: "live", Status: inventory.StatusFailed, Error: err.Error()}}}
-				return
-			}
-			for _, res := range lineage[id] {
-				p.ancestors = append(p.ancestors, resourcePolicy{resource: res, policy: *upper[res]})
-			}
-			partial := len(p.failures) > 0
-			inv := p.build("live")
-			if partial {
-				inv.Sources[0].Status = inventory.StatusPartial
-				inv.Sources[0].Error = strings.Join(p.failures, "; ")
-			}
-			results[i] = inv
-		}()
-	}
-	wg.Wait()
-	who := principal()
-	for i := range results {
-		for j := range results[i].Sources {
-			results[i].Sources[j].Principal = who
+	scopes := scanners.Scopes{Scanner: "gcp", Kind: "project", Concurrency: l.opts.Concurrency, Timeout: l.opts.Timeout}
+	inv, err := scopes.Run(ctx, ids, func(ctx context.Context, id string) (inventory.Inventory, error) {
+		p, err := l.scanProject(ctx, c, id)
+		if err != nil {
+			return inventory.Inventory{}, err
 		}
+		for _, res := range lineage[id] {
+			p.ancestors = append(p.ancestors, resourcePolicy{resource: res, policy: *upper[res]})
+		}
+		partial := len(p.failures) > 0
+		inv := p.build("live")
+		if partial {
+			inv.Sources[0].Status = inventory.StatusPartial
+			inv.Sources[0].Error = strings.Join(p.failures, "; ")
+		}
+		return inv, nil
+	})
+	if err != nil {
+		return inventory.Inventory{}, err
 	}
-	var inv inventory.Inventory
-	inv.Append(append(results, missing)...)
+	who := principal()
+	for i := range inv.Sources {
+		inv.Sources[i].Principal = who
+	}
+	// Each named project that is not an ACTIVE project of the
+	// organization fails.
+	for _, id := range missing {
+		inv.Append(scopes.Failed(id, "not an ACTIVE project of organizations/"+l.opts.Organization))
+	}
 	return inv, nil
 }
 
