@@ -27,12 +27,15 @@ type awsGraph struct {
 	anyone     []target                    // roles trusting "*"
 	adminGroup map[string][]int            // account -> groups with admin rights
 	groups     map[string][]int            // account -> every group
-	accounts   []string                    // accounts of principals, in order
 	// passwordUnknown: accounts without a credential report, whose users'
 	// console passwords are unknown.
 	passwordUnknown map[string]bool
 
 	assumableByAcct map[string]*assumableRoles
+	// escapes caches escapesBoundary by node: 0 not yet known, 1 yes, -1
+	// no. Each principal's edges are read by one worker, which alone
+	// writes its entry.
+	escapes []int8
 	// adminVersions caches adminVersion per managed policy ARN: every
 	// principal holding the policy would compile its stored versions
 	// again (workers share it).
@@ -65,7 +68,6 @@ func (a *awsGraph) context(*inventory.Identity) {}
 
 func (a *awsGraph) index(p principal) {
 	id := p.id
-	a.accounts = append(a.accounts, id.Account)
 	switch id.Kind {
 	case inventory.KindAWSUser:
 		a.users[id.Account] = append(a.users[id.Account], p.n)
@@ -123,9 +125,12 @@ func (a *awsGraph) indexTrust(p principal) {
 }
 
 func (a *awsGraph) prepare() {
-	for _, acct := range a.accounts {
-		a.indexAssumable(acct)
+	for _, byAcct := range []map[string][]int{a.users, a.roles, a.groups} {
+		for acct := range byAcct {
+			a.indexAssumable(acct)
+		}
 	}
+	a.escapes = make([]int8, len(a.g.nodes))
 }
 
 func (a *awsGraph) admin(p principal) (edge, bool) {
@@ -151,39 +156,30 @@ func (a *awsGraph) edges(p principal, col *collector) {
 	if !anyAllow(p) {
 		return
 	}
-	x := &awsActor{principal: p, isUser: p.id.Kind == inventory.KindAWSUser}
 	for i := range Catalogue {
 		m := &Catalogue[i]
 		if int(m.kind) >= len(awsMethodEdges) || awsMethodEdges[m.kind] == nil || !hasAllow(p, m.target) {
 			continue
 		}
-		awsMethodEdges[m.kind](a, x, m, col)
+		awsMethodEdges[m.kind](a, p, m, col)
 	}
-}
-
-// awsActor is a principal whose edges are being read, with what the
-// methods share about it.
-type awsActor struct {
-	principal
-	isUser  bool
-	escapes int8 // escapesBoundary: 0 not yet known, 1 yes, -1 no
 }
 
 // canEscape is escapesBoundary, worked out on first need.
-func (x *awsActor) canEscape() bool {
-	if x.escapes == 0 {
-		x.escapes = -1
-		if escapesBoundary(x.principal) {
-			x.escapes = 1
+func (a *awsGraph) canEscape(p principal) bool {
+	if a.escapes[p.n] == 0 {
+		a.escapes[p.n] = -1
+		if escapesBoundary(p) {
+			a.escapes[p.n] = 1
 		}
 	}
-	return x.escapes == 1
+	return a.escapes[p.n] == 1
 }
 
 // awsMethodEdges collects, for each kind of method, the edges a method of
 // that kind gives a principal whose policies may allow its target action.
 // sts:AssumeRole (assume) is read before, for every principal.
-var awsMethodEdges = [...]func(a *awsGraph, x *awsActor, m *Method, col *collector){
+var awsMethodEdges = [...]func(a *awsGraph, p principal, m *Method, col *collector){
 	self:         (*awsGraph).selfEdges,
 	selfGroup:    (*awsGraph).selfGroupEdges,
 	selfPolicy:   (*awsGraph).selfPolicyEdges,
@@ -196,14 +192,14 @@ var awsMethodEdges = [...]func(a *awsGraph, x *awsActor, m *Method, col *collect
 }
 
 // selfEdges: the principal rewrites its own policies.
-func (a *awsGraph) selfEdges(x *awsActor, m *Method, col *collector) {
+func (a *awsGraph) selfEdges(p principal, m *Method, col *collector) {
 	forUser := strings.Contains(m.TargetAction, "User")
-	if forUser != x.isUser {
+	if forUser != (p.id.Kind == inventory.KindAWSUser) {
 		return
 	}
-	if ok, c := allowed(x.principal, m.target, x.id.ID); ok && x.canEscape() {
+	if ok, c := allowed(p, m.target, p.id.ID); ok && a.canEscape(p) {
 		via := "its own policies"
-		if x.member {
+		if p.member {
 			via = "a member's own policies"
 		}
 		col.link(sink, edge{method: m, conditional: c, via: via})
@@ -211,9 +207,9 @@ func (a *awsGraph) selfEdges(x *awsActor, m *Method, col *collector) {
 }
 
 // selfGroupEdges: the principal rewrites a group's policies it is in.
-func (a *awsGraph) selfGroupEdges(x *awsActor, m *Method, col *collector) {
-	for _, grp := range x.id.Groups {
-		if ok, c := allowed(x.principal, m.target, grp); ok && x.canEscape() {
+func (a *awsGraph) selfGroupEdges(p principal, m *Method, col *collector) {
+	for _, grp := range p.id.Groups {
+		if ok, c := allowed(p, m.target, grp); ok && a.canEscape(p) {
 			col.link(sink, edge{method: m, conditional: c, via: "group " + grp})
 			return
 		}
@@ -222,16 +218,16 @@ func (a *awsGraph) selfGroupEdges(x *awsActor, m *Method, col *collector) {
 
 // selfPolicyEdges: the principal rewrites a customer-managed policy
 // attached to it, or puts in force a stored administrator version.
-func (a *awsGraph) selfPolicyEdges(x *awsActor, m *Method, col *collector) {
-	for _, gr := range x.id.Grants {
+func (a *awsGraph) selfPolicyEdges(p principal, m *Method, col *collector) {
+	for _, gr := range p.id.Grants {
 		if gr.PolicyID == "" || strings.HasPrefix(gr.PolicyID, "arn:aws:iam::aws:") || gr.Source == inventory.SourceInline {
 			continue
 		}
-		ok, c := allowed(x.principal, m.target, gr.PolicyID)
+		ok, c := allowed(p, m.target, gr.PolicyID)
 		if !ok || m.kind == selfVersion && !a.adminVersion(gr) {
 			continue
 		}
-		if x.canEscape() {
+		if a.canEscape(p) {
 			col.link(sink, edge{method: m, conditional: c, via: "policy " + gr.PolicyID})
 			return
 		}
@@ -240,32 +236,32 @@ func (a *awsGraph) selfPolicyEdges(x *awsActor, m *Method, col *collector) {
 
 // joinGroupEdges: a user adds itself to a group that is administrator or
 // whose permissions lead there.
-func (a *awsGraph) joinGroupEdges(x *awsActor, m *Method, col *collector) {
-	if !x.isUser || !x.canEscape() || x.member {
+func (a *awsGraph) joinGroupEdges(p principal, m *Method, col *collector) {
+	if p.id.Kind != inventory.KindAWSUser || !a.canEscape(p) || p.member {
 		return // a group's stand-in member does not join further groups
 	}
-	acct := x.id.Account
+	acct := p.id.Account
 	for _, gn := range a.adminGroup[acct] {
-		if ok, c := allowed(x.principal, m.target, a.g.nodes[gn].id.ID); ok {
+		if ok, c := allowed(p, m.target, a.g.nodes[gn].id.ID); ok {
 			col.link(sink, edge{method: m, conditional: c, via: "group " + a.g.nodes[gn].id.ID})
 			return
 		}
 	}
 	// A group whose own permissions let a member escalate.
-	if ok, c := allowed(x.principal, m.target, "*"); ok {
+	if ok, c := allowed(p, m.target, "*"); ok {
 		col.linkVirtual("groups/"+acct, "groups of "+acct, func() []int { return a.groups[acct] }, edge{method: m, conditional: c})
 		return
 	}
-	for _, gn := range candidates(x.principal, m.target, a.groups[acct], a.g) {
-		if ok, c := allowed(x.principal, m.target, a.g.nodes[gn].id.ID); ok && !slices.Contains(x.id.Groups, a.g.nodes[gn].id.ID) {
+	for _, gn := range candidates(p, m.target, a.groups[acct], a.g) {
+		if ok, c := allowed(p, m.target, a.g.nodes[gn].id.ID); ok && !slices.Contains(p.id.Groups, a.g.nodes[gn].id.ID) {
 			col.link(gn, edge{method: m, conditional: c})
 		}
 	}
 }
 
 // otherUserEdges: the principal obtains another user's credentials.
-func (a *awsGraph) otherUserEdges(x *awsActor, m *Method, col *collector) {
-	acct := x.id.Account
+func (a *awsGraph) otherUserEdges(p principal, m *Method, col *collector) {
+	acct := p.id.Account
 	// Without a credential report nobody knows which users have a
 	// console password: both login-profile methods may work on any
 	// user, conditionally.
@@ -280,15 +276,15 @@ func (a *awsGraph) otherUserEdges(x *awsActor, m *Method, col *collector) {
 	if m.Password != nil && !unknown {
 		list += fmt.Sprintf("/password=%v", *m.Password)
 	}
-	if ok, c := allowed(x.principal, m.target, "*"); ok {
+	if ok, c := allowed(p, m.target, "*"); ok {
 		col.linkVirtual(m.ID+"/"+acct, "users of "+acct, targets, edge{method: m, conditional: c || unknown})
 		return
 	}
-	if a.reachByPatterns(x.principal, m.target, list, targetsOf(targets), edge{method: m, conditional: unknown}, col) {
+	if a.reachByPatterns(p, m.target, list, targetsOf(targets), edge{method: m, conditional: unknown}, col) {
 		return
 	}
-	for _, u := range candidates(x.principal, m.target, targets(), a.g) {
-		if ok, c := allowed(x.principal, m.target, a.g.nodes[u].id.ID); ok {
+	for _, u := range candidates(p, m.target, targets(), a.g) {
+		if ok, c := allowed(p, m.target, a.g.nodes[u].id.ID); ok {
 			col.link(u, edge{method: m, conditional: c || unknown})
 		}
 	}
@@ -296,12 +292,12 @@ func (a *awsGraph) otherUserEdges(x *awsActor, m *Method, col *collector) {
 
 // rewriteTrustEdges: the principal rewrites any role's trust, then
 // assumes it.
-func (a *awsGraph) rewriteTrustEdges(x *awsActor, m *Method, col *collector) {
-	if !hasAllow(x.principal, "sts:assumerole") {
+func (a *awsGraph) rewriteTrustEdges(p principal, m *Method, col *collector) {
+	if !hasAllow(p, "sts:assumerole") {
 		return
 	}
-	acct := x.id.Account
-	if ok, c := allowedAll(x.principal, m, "*"); ok {
+	acct := p.id.Account
+	if ok, c := allowedAll(p, m, "*"); ok {
 		col.linkVirtual("roles/"+acct, "roles of "+acct, func() []int { return a.roles[acct] }, edge{method: m, conditional: c})
 	}
 }
@@ -309,16 +305,16 @@ func (a *awsGraph) rewriteTrustEdges(x *awsActor, m *Method, col *collector) {
 // serviceEdges: the principal passes a role a service trusts to a new
 // resource of the service (passRole), or takes over an existing resource
 // that runs as one (existing).
-func (a *awsGraph) serviceEdges(x *awsActor, m *Method, col *collector) {
-	acct := x.id.Account
+func (a *awsGraph) serviceEdges(p principal, m *Method, col *collector) {
+	acct := p.id.Account
 	targets := func() []int { return a.byService[acct][m.Service] }
 	service := m.Service
 	if m.kind == passRole && m.Service == "ec2.amazonaws.com" {
 		// A role passed to an instance needs an instance profile:
 		// one that exists, or one the principal can make.
-		if ok, _ := allowed(x.principal, "iam:createinstanceprofile", "*"); !ok {
+		if ok, _ := allowed(p, "iam:createinstanceprofile", "*"); !ok {
 			service = "ec2-instance"
-		} else if ok, _ := allowed(x.principal, "iam:addroletoinstanceprofile", "*"); !ok {
+		} else if ok, _ := allowed(p, "iam:addroletoinstanceprofile", "*"); !ok {
 			service = "ec2-instance"
 		}
 		targets = func() []int { return a.byService[acct][service] }
@@ -326,19 +322,19 @@ func (a *awsGraph) serviceEdges(x *awsActor, m *Method, col *collector) {
 	if len(targets()) == 0 {
 		return
 	}
-	if ok, c := allowedAll(x.principal, m, "*"); ok {
+	if ok, c := allowedAll(p, m, "*"); ok {
 		col.linkVirtual(m.ID+"/"+service+"/"+acct, "roles trusted by "+service+" in "+acct, targets, edge{method: m, conditional: c, possible: m.kind == existing})
 		return
 	}
-	others, otherCond := othersAllowed(x.principal, m)
+	others, otherCond := othersAllowed(p, m)
 	if m.kind == existing || !others {
 		return
 	}
-	if a.reachByPatterns(x.principal, m.target, "trusted/"+service+"/"+acct, targetsOf(targets), edge{method: m, conditional: otherCond}, col) {
+	if a.reachByPatterns(p, m.target, "trusted/"+service+"/"+acct, targetsOf(targets), edge{method: m, conditional: otherCond}, col) {
 		return
 	}
-	for _, r := range candidates(x.principal, m.target, targets(), a.g) {
-		if ok, c := allowedAll(x.principal, m, a.g.nodes[r].id.ID); ok {
+	for _, r := range candidates(p, m.target, targets(), a.g) {
+		if ok, c := allowedAll(p, m, a.g.nodes[r].id.ID); ok {
 			col.link(r, edge{method: m, conditional: c})
 		}
 	}

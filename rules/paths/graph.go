@@ -28,6 +28,9 @@ type Graph struct {
 	next []int
 	// the clouds' parts, in the order of clouds
 	parts []cloud
+	// passive principals: reached by joining them (AWS groups), they act
+	// only through their members, and no path starts there
+	passive map[int]bool
 	// virtual nodes by key, while the graph is built
 	virtual map[string]int
 }
@@ -35,9 +38,6 @@ type Graph struct {
 type node struct {
 	id    *inventory.Identity
 	label string // virtual nodes: what they stand for
-	// passive: a principal reached by joining it (an AWS group), which
-	// acts only through its members: no path starts there.
-	passive bool
 }
 
 type edge struct {
@@ -165,12 +165,12 @@ var clouds = []func(g *Graph, inv *inventory.Inventory, asOf time.Time) cloud{
 // decided against it).
 func Build(inv *inventory.Inventory, asOf time.Time) *Graph {
 	lowerMethods()
-	g := &Graph{index: map[string]int{}, perms: map[int]*policy.Set{}, virtual: map[string]int{}}
+	g := &Graph{index: map[string]int{}, perms: map[int]*policy.Set{}, passive: map[int]bool{}, virtual: map[string]int{}}
 	g.add(node{label: Administrator})
 	for _, newCloud := range clouds {
 		g.parts = append(g.parts, newCloud(g, inv, asOf))
 	}
-	var principals []principal
+	principals := make([]principal, 0, len(inv.Identities))
 	compiler := policy.NewCompiler(asOf) // shared managed policies compile once
 	for i := range inv.Identities {
 		id := &inv.Identities[i]
@@ -185,7 +185,10 @@ func Build(inv *inventory.Inventory, asOf time.Time) *Graph {
 		if _, dup := g.index[id.ID]; dup {
 			continue
 		}
-		n := g.add(node{id: id, passive: r == passive})
+		n := g.add(node{id: id})
+		if r == passive {
+			g.passive[n] = true
+		}
 		g.index[id.ID] = n
 		p := principal{n: n, id: id, perms: compiler.Compile(id), part: part}
 		g.perms[n] = p.perms
@@ -388,7 +391,7 @@ func (g *Graph) IsAdmin(id string) bool {
 // joining them.
 func (g *Graph) ToAdmin(id string) (Path, bool) {
 	n, ok := g.index[id]
-	if !ok || g.dist[n] < 0 || g.nodes[n].passive {
+	if !ok || g.dist[n] < 0 || g.passive[n] {
 		return Path{}, false
 	}
 	return g.walk(n, sink, g.next), true
@@ -404,7 +407,7 @@ func (g *Graph) Towards(target string) map[string]Path {
 	dist, next := g.towards(t)
 	out := map[string]Path{}
 	for n, nd := range g.nodes {
-		if nd.id == nil || n == t || dist[n] < 0 || nd.passive {
+		if nd.id == nil || n == t || dist[n] < 0 || g.passive[n] {
 			continue
 		}
 		out[nd.id.ID] = g.walk(n, t, next)
