@@ -156,9 +156,9 @@ func (a *awsGraph) edges(p principal, col *collector) {
 	if !anyAllow(p) {
 		return
 	}
-	for i := range Catalogue {
-		m := &Catalogue[i]
-		if int(m.kind) >= len(awsMethodEdges) || awsMethodEdges[m.kind] == nil || !hasAllow(p, m.target) {
+	for i := range awsMethods {
+		m := &awsMethods[i]
+		if awsMethodEdges[m.kind] == nil || !hasAllow(p, m.target) {
 			continue
 		}
 		awsMethodEdges[m.kind](a, p, m, col)
@@ -364,9 +364,9 @@ func (g *Graph) Some(account, kind string, n int) (names []string, total int) {
 }
 
 var assumeMethod = func() *Method {
-	for i := range Catalogue {
-		if Catalogue[i].kind == assume {
-			return &Catalogue[i]
+	for i := range awsMethods {
+		if awsMethods[i].kind == assume {
+			return &awsMethods[i]
 		}
 	}
 	return nil

@@ -25,10 +25,12 @@ var GCPImpersonationRoles = map[string]bool{
 	"roles/iam.serviceAccountAdmin": true,
 }
 
-var gcpMethod = func() *Method {
-	m, _ := MethodByID("gcp-impersonate")
-	return &m
-}()
+// gcpMethods are the GCP methods the graph names: one, impersonation.
+var gcpMethods = []Method{
+	{ID: "gcp-impersonate", Name: "service account impersonation", Sources: []string{"https://cloud.google.com/iam/docs/service-account-permissions"}},
+}
+
+var gcpMethod = &gcpMethods[0]
 
 // gcpGraph is the GCP part of the graph: service accounts, impersonation
 // between them (granted on a project, folder or organization, or on the

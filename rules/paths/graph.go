@@ -154,11 +154,18 @@ type cloud interface {
 	edges(p principal, col *collector)
 }
 
-// clouds is every provider the graph knows, each with the constructor of
-// its part. A new provider is one file implementing cloud and one entry.
-var clouds = []func(g *Graph, inv *inventory.Inventory, asOf time.Time) cloud{
-	newAWS,
-	newGCP,
+// clouds is every provider the graph knows: the constructor of its part
+// and the escalation methods its edges name. A new provider is one file
+// implementing cloud and one entry here.
+var clouds = []cloudEntry{
+	{newAWS, awsMethods},
+	{newGCP, gcpMethods},
+}
+
+// cloudEntry is one provider of clouds.
+type cloudEntry struct {
+	part    func(g *Graph, inv *inventory.Inventory, asOf time.Time) cloud
+	methods []Method
 }
 
 // Build makes the graph of an inventory as of a time (date conditions are
@@ -167,8 +174,8 @@ func Build(inv *inventory.Inventory, asOf time.Time) *Graph {
 	lowerMethods()
 	g := &Graph{index: map[string]int{}, perms: map[int]*policy.Set{}, passive: map[int]bool{}, virtual: map[string]int{}}
 	g.add(node{label: Administrator})
-	for _, newCloud := range clouds {
-		g.parts = append(g.parts, newCloud(g, inv, asOf))
+	for _, c := range clouds {
+		g.parts = append(g.parts, c.part(g, inv, asOf))
 	}
 	principals := make([]principal, 0, len(inv.Identities))
 	compiler := policy.NewCompiler(asOf) // shared managed policies compile once
