@@ -64,7 +64,7 @@ func (a *awsGraph) admits(id *inventory.Identity) role {
 	return notMine
 }
 
-func (a *awsGraph) context(*inventory.Identity) {}
+func (a *awsGraph) indexContext(*inventory.Identity) {}
 
 func (a *awsGraph) index(p principal) {
 	id := p.id
@@ -371,9 +371,6 @@ var assumeMethod = func() *Method {
 	}
 	return nil
 }()
-
-var editAssumable = &Method{ID: "aws-iam-edit-assumable-role", Name: "iam:AttachRolePolicy or PutRolePolicy on a role it can assume", kind: self,
-	Actions: []string{"iam:AttachRolePolicy"}, TargetAction: "iam:AttachRolePolicy", Sources: []string{rhino, pathfnd}}
 
 // memberOf stands for any member of a group: a user of the group's account
 // holding the group's permissions only, whose own name is unknown (so a

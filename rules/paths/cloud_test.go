@@ -33,7 +33,7 @@ func (c *toyCloud) admits(id *inventory.Identity) role {
 	return notMine
 }
 
-func (c *toyCloud) context(*inventory.Identity) {}
+func (c *toyCloud) indexContext(*inventory.Identity) {}
 
 func (c *toyCloud) index(p principal) { c.accounts[p.id.ID] = p.n }
 
@@ -57,10 +57,8 @@ func (c *toyCloud) edges(p principal, col *collector) {
 }
 
 func TestACloudIsOneImplementationAndOneEntry(t *testing.T) {
-	saved := clouds
-	clouds = append(slices.Clip(clouds), cloudEntry{newToy, []Method{*toyImpersonate}})
-	t.Cleanup(func() { clouds = saved })
 	lowerMethods()
+	withToy := append(slices.Clip(clouds), cloudEntry{newToy, []Method{*toyImpersonate}})
 
 	toy := func(name string, grants ...inventory.Grant) inventory.Identity {
 		return inventory.Identity{ID: "toy:" + name, Provider: "toy", Kind: toyKind, Account: "c1", Name: name, Grants: grants}
@@ -74,7 +72,7 @@ func TestACloudIsOneImplementationAndOneEntry(t *testing.T) {
 		toy("reader", bind("view", "cluster c1")),
 		ident("user", "a", inline(allow("s3:GetObject"))),
 	}}
-	g := Build(&inv, asOf)
+	g := build(&inv, asOf, withToy)
 
 	if !g.IsAdmin("toy:deployer") || g.IsAdmin("toy:ci") {
 		t.Errorf("IsAdmin: deployer %v, ci %v; want true, false", g.IsAdmin("toy:deployer"), g.IsAdmin("toy:ci"))

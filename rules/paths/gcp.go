@@ -58,14 +58,14 @@ func (c *gcpGraph) admits(id *inventory.Identity) role {
 	case inventory.KindGCPAccount:
 		return actor
 	case inventory.KindGCPProject:
-		return context
+		return indexOnly
 	}
 	return notMine
 }
 
-// context records the folders and organization above a project (its
+// indexContext records the folders and organization above a project (its
 // trust lists their policies' bindings, resource in Resources[0]).
-func (c *gcpGraph) context(id *inventory.Identity) {
+func (c *gcpGraph) indexContext(id *inventory.Identity) {
 	for _, st := range id.Trust {
 		if len(st.Resources) > 0 {
 			c.resProject[st.Resources[0]] = appendOnce(c.resProject[st.Resources[0]], id.Account)

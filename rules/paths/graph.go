@@ -17,7 +17,7 @@ import (
 // part every cloud shares: the nodes, the virtual nodes standing for
 // sets of targets, and the search for shortest paths. What a cloud's
 // identities can do to each other is its own file (aws.go, gcp.go),
-// behind the cloud interface.
+// behind the cloud interface; clouds.go lists them.
 type Graph struct {
 	nodes []node
 	out   [][]edge
@@ -114,7 +114,7 @@ type principal struct {
 	perms *policy.Set
 	// member: the principal stands for any member of a group (memberOf).
 	member bool
-	part   cloud
+	part   cloud // the cloud that admitted it
 }
 
 // role says what an identity is to a cloud's part of the graph.
@@ -123,9 +123,9 @@ type role int
 const (
 	// notMine: an identity of another cloud, or one that takes no part.
 	notMine role = iota
-	// context: no node, but the cloud indexes it (a GCP project's
+	// indexOnly: no node, but the cloud indexes it (a GCP project's
 	// bindings say which projects a folder holds).
-	context
+	indexOnly
 	// actor: a node that acts; paths start there.
 	actor
 	// passive: a node reached by joining it (an AWS group); paths pass
@@ -134,15 +134,15 @@ const (
 )
 
 // cloud is one provider's part of the graph: it indexes its principals,
-// emits the edges leaving each, and says which are administrator. Build
-// calls admits, context and index in inventory order, prepare once, then
+// emits the edges leaving each, and says which are administrator. build
+// calls admits, indexContext and index in inventory order, prepare once, then
 // admin and edges for every principal on several goroutines at once:
 // those two read the indexes and write only to the collector.
 type cloud interface {
 	// admits says what the identity is to this cloud.
 	admits(id *inventory.Identity) role
-	// context indexes an identity that is not a node.
-	context(id *inventory.Identity)
+	// indexContext indexes an identity that is not a node.
+	indexContext(id *inventory.Identity)
 	// index records a principal, its node made and its policies compiled.
 	index(p principal)
 	// prepare completes the indexes once every identity is recorded.
@@ -154,24 +154,16 @@ type cloud interface {
 	edges(p principal, col *collector)
 }
 
-// clouds is every provider the graph knows: the constructor of its part
-// and the escalation methods its edges name. A new provider is one file
-// implementing cloud and one entry here.
-var clouds = []cloudEntry{
-	{newAWS, awsMethods},
-	{newGCP, gcpMethods},
-}
-
-// cloudEntry is one provider of clouds.
+// cloudEntry is one provider the graph knows: the constructor of its part
+// and the escalation methods its edges name.
 type cloudEntry struct {
 	part    func(g *Graph, inv *inventory.Inventory, asOf time.Time) cloud
 	methods []Method
 }
 
-// Build makes the graph of an inventory as of a time (date conditions are
-// decided against it).
-func Build(inv *inventory.Inventory, asOf time.Time) *Graph {
-	lowerMethods()
+// build makes the graph of an inventory with the parts of the clouds
+// listed, their methods' actions already lowered (lowerMethods).
+func build(inv *inventory.Inventory, asOf time.Time, clouds []cloudEntry) *Graph {
 	g := &Graph{index: map[string]int{}, perms: map[int]*policy.Set{}, passive: map[int]bool{}, virtual: map[string]int{}}
 	g.add(node{label: Administrator})
 	for _, c := range clouds {
@@ -185,8 +177,8 @@ func Build(inv *inventory.Inventory, asOf time.Time) *Graph {
 		switch r {
 		case notMine:
 			continue
-		case context:
-			part.context(id)
+		case indexOnly:
+			part.indexContext(id)
 			continue
 		}
 		if _, dup := g.index[id.ID]; dup {

@@ -5,13 +5,9 @@
 //
 // graph.go is the part every cloud shares (nodes, virtual nodes, the
 // search); aws.go and gcp.go each implement the cloud interface; this
-// file holds the methods as data, AWS's catalogue among them.
+// file holds the methods as data, AWS's catalogue among them; clouds.go
+// lists the clouds.
 package paths
-
-import (
-	"strings"
-	"sync"
-)
 
 // kind says what an AWS method reaches: it picks the function of
 // awsMethodEdges that reads it.
@@ -72,33 +68,6 @@ type Method struct {
 	actions []string
 }
 
-// lowerMethods fills the lower-case action names of every cloud's
-// methods, in place.
-var lowerMethods = sync.OnceFunc(func() {
-	lower := func(m *Method) {
-		m.target = strings.ToLower(m.TargetAction)
-		m.actions = make([]string, len(m.Actions))
-		for i, a := range m.Actions {
-			m.actions[i] = strings.ToLower(a)
-		}
-	}
-	for _, c := range clouds {
-		for i := range c.methods {
-			lower(&c.methods[i])
-		}
-	}
-	lower(editAssumable)
-})
-
-// Catalogue is every method nhiscan checks, in the order of clouds.
-var Catalogue = func() []Method {
-	var all []Method
-	for _, c := range clouds {
-		all = append(all, c.methods...)
-	}
-	return all
-}()
-
 var (
 	yes = true
 	no  = false
@@ -148,12 +117,7 @@ var awsMethods = []Method{
 	{ID: "aws-ec2-instance-connect", Name: "ec2-instance-connect:SendSSHPublicKey to a running instance", kind: existing, Actions: []string{"ec2-instance-connect:SendSSHPublicKey"}, TargetAction: "ec2-instance-connect:SendSSHPublicKey", Service: "ec2-instance", Sources: []string{pathfnd}},
 }
 
-// MethodByID finds a method of the catalogue.
-func MethodByID(id string) (Method, bool) {
-	for _, m := range Catalogue {
-		if m.ID == id {
-			return m, true
-		}
-	}
-	return Method{}, false
-}
+// editAssumable is no method of the catalogue: the AWS part names it on
+// the hop of a principal that edits a role it can assume.
+var editAssumable = &Method{ID: "aws-iam-edit-assumable-role", Name: "iam:AttachRolePolicy or PutRolePolicy on a role it can assume", kind: self,
+	Actions: []string{"iam:AttachRolePolicy"}, TargetAction: "iam:AttachRolePolicy", Sources: []string{rhino, pathfnd}}
