@@ -66,6 +66,8 @@ func (a *awsGraph) admits(id *inventory.Identity) role {
 
 func (a *awsGraph) indexContext(*inventory.Identity) {}
 
+// index files users by account and console password, groups (and those
+// with administrator rights) by account, roles by account and trust.
 func (a *awsGraph) index(p principal) {
 	id := p.id
 	switch id.Kind {
@@ -124,6 +126,8 @@ func (a *awsGraph) indexTrust(p principal) {
 	}
 }
 
+// prepare lists, per account, the roles its principals may assume with
+// their own permission, and makes room for the boundary memo.
 func (a *awsGraph) prepare() {
 	for _, byAcct := range []map[string][]int{a.users, a.roles, a.groups} {
 		for acct := range byAcct {
@@ -133,6 +137,8 @@ func (a *awsGraph) prepare() {
 	a.escapes = make([]int8, len(a.g.nodes))
 }
 
+// admin: a user or role whose policies allow every action on every
+// resource.
 func (a *awsGraph) admin(p principal) (edge, bool) {
 	if p.id.Kind == inventory.KindAWSGroup {
 		return edge{}, false // groups are reached by joining them
@@ -143,6 +149,8 @@ func (a *awsGraph) admin(p principal) (edge, bool) {
 	return edge{}, false
 }
 
+// edges: sts:AssumeRole, then each method of the catalogue through the
+// function of its kind. A group's edges are those of a member.
 func (a *awsGraph) edges(p principal, col *collector) {
 	if p.id.Kind == inventory.KindAWSGroup {
 		p = memberOf(p) // what joining the group gives

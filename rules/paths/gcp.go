@@ -82,6 +82,8 @@ func appendOnce(xs []string, x string) []string {
 	return append(xs, x)
 }
 
+// index files service accounts by project, and who may act as each one
+// through a binding on the service account itself.
 func (c *gcpGraph) index(p principal) {
 	id := p.id
 	c.projectSAs[id.Account] = append(c.projectSAs[id.Account], p.n)
@@ -105,6 +107,8 @@ func (c *gcpGraph) index(p principal) {
 
 func (c *gcpGraph) prepare() {}
 
+// admin: a service account bound to one of GCPAdminRoles, the binding's
+// condition not expired.
 func (c *gcpGraph) admin(p principal) (edge, bool) {
 	for _, gr := range p.id.Grants {
 		if gr.Source != inventory.SourceBinding || !GCPAdminRoles[gr.PolicyName] {
@@ -125,6 +129,9 @@ func (c *gcpGraph) bindingTruth(gr inventory.Grant) policy.Truth {
 	return policy.When(&gr.Statements[0], c.asOf, policy.AnyCaller)
 }
 
+// edges: impersonation of every service account of the projects an
+// impersonation role is bound on, and of those naming it in their own
+// policy.
 func (c *gcpGraph) edges(p principal, col *collector) {
 	for _, gr := range p.id.Grants {
 		if gr.Source != inventory.SourceBinding || !GCPImpersonationRoles[gr.PolicyName] {
