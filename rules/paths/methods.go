@@ -2,20 +2,23 @@
 // the documented privilege-escalation methods of AWS IAM and GCP IAM, and
 // the shortest paths from every identity to an administrator-equivalent
 // one. It knows the inventory model and the policy evaluator only.
+//
+// graph.go is the part every cloud shares (nodes, virtual nodes, the
+// search); aws.go and gcp.go each implement the cloud interface; this
+// file holds the methods as data, AWS's catalogue among them; clouds.go
+// lists the clouds.
 package paths
 
-import (
-	"strings"
-	"sync"
-)
-
-// kind says what a method reaches.
+// kind says what an AWS method reaches: it picks the function of
+// awsMethodEdges that reads it.
 type kind int
 
 const (
+	// notAWS: a method of another cloud, which the AWS table does not read.
+	notAWS kind = iota
 	// self: the principal rewrites its own permissions (reaches
 	// administrator unless a permissions boundary holds).
-	self kind = iota
+	self
 	// selfGroup: as self, through a group the principal is in.
 	selfGroup
 	// selfPolicy: creates a new version of a customer-managed policy
@@ -37,16 +40,15 @@ const (
 	// existing: takes over an existing resource of a service (function,
 	// stack, endpoint, project, instance) and runs code as its role.
 	existing
-	// gcpImpersonate: a GCP role that acts as, or mints keys for, service accounts.
-	gcpImpersonate
 )
 
 // Method is one documented escalation method, as data: the actions it
 // needs (all of them), and for pass-role and existing-resource methods the
 // service whose roles it reaches.
 type Method struct {
-	ID      string
-	Name    string
+	ID   string
+	Name string
+	// kind: how the AWS part reads the method (notAWS for other clouds).
 	kind    kind
 	Actions []string
 	// Action whose resource is the target (the rest must be allowed on "*").
@@ -66,21 +68,6 @@ type Method struct {
 	actions []string
 }
 
-// lowerMethods fills the lower-case action names of every method.
-var lowerMethods = sync.OnceFunc(func() {
-	lower := func(m *Method) {
-		m.target = strings.ToLower(m.TargetAction)
-		m.actions = make([]string, len(m.Actions))
-		for i, a := range m.Actions {
-			m.actions[i] = strings.ToLower(a)
-		}
-	}
-	for i := range Catalogue {
-		lower(&Catalogue[i])
-	}
-	lower(editAssumable)
-})
-
 var (
 	yes = true
 	no  = false
@@ -90,11 +77,10 @@ const (
 	rhino   = "https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation/"
 	iamvuln = "https://github.com/BishopFox/iam-vulnerable"
 	pathfnd = "https://pathfinding.cloud"
-	gcpDoc  = "https://cloud.google.com/iam/docs/service-account-permissions"
 )
 
-// Catalogue is every method nhiscan checks, AWS first.
-var Catalogue = []Method{
+// awsMethods are the AWS methods the graph checks.
+var awsMethods = []Method{
 	{ID: "aws-iam-create-policy-version", Name: "iam:CreatePolicyVersion on an attached policy", kind: selfPolicy, Actions: []string{"iam:CreatePolicyVersion"}, TargetAction: "iam:CreatePolicyVersion", Sources: []string{rhino, iamvuln, pathfnd}},
 	{ID: "aws-iam-set-default-policy-version", Name: "iam:SetDefaultPolicyVersion to a stored administrator version", kind: selfVersion, Actions: []string{"iam:SetDefaultPolicyVersion"}, TargetAction: "iam:SetDefaultPolicyVersion", Sources: []string{rhino, iamvuln, pathfnd}},
 	{ID: "aws-iam-attach-user-policy", Name: "iam:AttachUserPolicy on itself", kind: self, Actions: []string{"iam:AttachUserPolicy"}, TargetAction: "iam:AttachUserPolicy", Sources: []string{rhino, iamvuln, pathfnd}},
@@ -129,15 +115,9 @@ var Catalogue = []Method{
 	{ID: "aws-ssm-send-command", Name: "ssm:SendCommand on a running instance", kind: existing, Actions: []string{"ssm:SendCommand"}, TargetAction: "ssm:SendCommand", Service: "ec2-instance", Sources: []string{iamvuln, pathfnd}},
 	{ID: "aws-ssm-start-session", Name: "ssm:StartSession on a running instance", kind: existing, Actions: []string{"ssm:StartSession"}, TargetAction: "ssm:StartSession", Service: "ec2-instance", Sources: []string{iamvuln, pathfnd}},
 	{ID: "aws-ec2-instance-connect", Name: "ec2-instance-connect:SendSSHPublicKey to a running instance", kind: existing, Actions: []string{"ec2-instance-connect:SendSSHPublicKey"}, TargetAction: "ec2-instance-connect:SendSSHPublicKey", Service: "ec2-instance", Sources: []string{pathfnd}},
-	{ID: "gcp-impersonate", Name: "service account impersonation", kind: gcpImpersonate, Sources: []string{gcpDoc}},
 }
 
-// MethodByID finds a method of the catalogue.
-func MethodByID(id string) (Method, bool) {
-	for _, m := range Catalogue {
-		if m.ID == id {
-			return m, true
-		}
-	}
-	return Method{}, false
-}
+// editAssumable is no method of the catalogue: the AWS part names it on
+// the hop of a principal that edits a role it can assume.
+var editAssumable = &Method{ID: "aws-iam-edit-assumable-role", Name: "iam:AttachRolePolicy or PutRolePolicy on a role it can assume", kind: self,
+	Actions: []string{"iam:AttachRolePolicy"}, TargetAction: "iam:AttachRolePolicy", Sources: []string{rhino, pathfnd}}
