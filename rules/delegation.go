@@ -7,14 +7,14 @@ import (
 	"strings"
 
 	"github.com/nhiscan/nhiscan/findings"
-	"github.com/nhiscan/nhiscan/rules/policy"
+	"github.com/nhiscan/nhiscan/rules/awspolicy"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
 
 // trusts reports whether a trust statement allows anything as of the
 // scan: an Allow whose date conditions can still hold.
 func trusts(s *Subject, st inventory.Statement) bool {
-	return strings.EqualFold(st.Effect, "Allow") && policy.When(&st, s.Config.AsOf, policy.AnyCaller) != policy.False
+	return strings.EqualFold(st.Effect, "Allow") && awspolicy.When(&st, s.Config.AsOf, awspolicy.AnyCaller) != awspolicy.False
 }
 
 func hasConditionKey(st inventory.Statement, keys ...string) bool {

@@ -6,8 +6,8 @@ import (
 	"strings"
 
 	"github.com/nhiscan/nhiscan/findings"
+	"github.com/nhiscan/nhiscan/rules/awspolicy"
 	"github.com/nhiscan/nhiscan/rules/paths"
-	"github.com/nhiscan/nhiscan/rules/policy"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
 
@@ -205,7 +205,7 @@ func (r latentEscalation) Check(s *Subject) []findings.Finding {
 	}
 	var iamAllows []string // Allow action patterns that could grant iam actions
 	s.Perms().AllowActions(func(a string) {
-		if policy.Overlap(a, "iam:*") {
+		if awspolicy.Overlap(a, "iam:*") {
 			iamAllows = append(iamAllows, a)
 		}
 	})
@@ -218,7 +218,7 @@ func (r latentEscalation) Check(s *Subject) []findings.Finding {
 	allConditional := true
 	for _, ro := range rewriteOthers {
 		action := strings.ToLower(ro.action)
-		if !slices.ContainsFunc(iamAllows, func(a string) bool { return policy.Overlap(a, action) }) {
+		if !slices.ContainsFunc(iamAllows, func(a string) bool { return awspolicy.Overlap(a, action) }) {
 			continue
 		}
 		scope, conditional := othersScope(s, ro.action, prefix+ro.kind+"/")
@@ -273,7 +273,7 @@ func othersScope(s *Subject, action, prefix string) (scope string, conditional b
 	for _, pat := range s.Perms().ResourcesFor(action) {
 		parts := strings.SplitN(pat, ":", 6)
 		if pat == s.Identity.ID || len(parts) != 6 || slices.Contains(scoped, pat) ||
-			!policy.Match(parts[4], acct) || !policy.Overlap(strings.ToLower(parts[5]), kind+"*") {
+			!awspolicy.Match(parts[4], acct) || !awspolicy.Overlap(strings.ToLower(parts[5]), kind+"*") {
 			continue // itself, or not principals of this kind in this account
 		}
 		d := s.Perms().Evaluate(action, pat)

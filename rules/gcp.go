@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/nhiscan/nhiscan/findings"
+	"github.com/nhiscan/nhiscan/rules/awspolicy"
 	"github.com/nhiscan/nhiscan/rules/paths"
-	"github.com/nhiscan/nhiscan/rules/policy"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
 
@@ -27,7 +27,7 @@ func gcpBindings(id *inventory.Identity, asOf time.Time, fn func(g *inventory.Gr
 			continue
 		}
 		for si := range g.Statements {
-			if policy.When(&g.Statements[si], asOf, policy.AnyCaller) != policy.False {
+			if awspolicy.When(&g.Statements[si], asOf, awspolicy.AnyCaller) != awspolicy.False {
 				fn(g, &g.Statements[si])
 			}
 		}
@@ -43,7 +43,7 @@ func eachMember(id *inventory.Identity, asOf time.Time, fn func(st *inventory.St
 	}
 	for i := range id.Trust {
 		st := &id.Trust[i]
-		if len(st.Actions) == 0 || policy.When(st, asOf, policy.AnyCaller) == policy.False {
+		if len(st.Actions) == 0 || awspolicy.When(st, asOf, awspolicy.AnyCaller) == awspolicy.False {
 			continue
 		}
 		for _, p := range st.Principals {
@@ -79,7 +79,7 @@ func conditionNote(st *inventory.Statement) string {
 // lower returns one severity step less for grants whose condition is not
 // decided as of the scan.
 func lower(sev findings.Severity, s *Subject, st *inventory.Statement) findings.Severity {
-	if policy.When(st, s.Config.AsOf, policy.AnyCaller) == policy.Unknown && sev > findings.Low {
+	if awspolicy.When(st, s.Config.AsOf, awspolicy.AnyCaller) == awspolicy.Unknown && sev > findings.Low {
 		return sev - 1
 	}
 	return sev
@@ -122,7 +122,7 @@ func bindingItem(s *Subject, g *inventory.Grant, st *inventory.Statement, holds 
 	if holds != "" {
 		item += " (" + holds + ")"
 	}
-	if policy.When(st, s.Config.AsOf, policy.AnyCaller) == policy.Unknown {
+	if awspolicy.When(st, s.Config.AsOf, awspolicy.AnyCaller) == awspolicy.Unknown {
 		item += " [condition " + conditionNote(st) + "]"
 	}
 	return item
@@ -352,7 +352,7 @@ func (r projectImpersonation) Check(s *Subject) []findings.Finding {
 	h := hits{key: "members", noun: "member(s)"}
 	for i := range s.Identity.Trust {
 		st := &s.Identity.Trust[i]
-		if len(st.Actions) == 0 || !paths.GCPImpersonationRoles[st.Actions[0]] || policy.When(st, s.Config.AsOf, policy.AnyCaller) == policy.False {
+		if len(st.Actions) == 0 || !paths.GCPImpersonationRoles[st.Actions[0]] || awspolicy.When(st, s.Config.AsOf, awspolicy.AnyCaller) == awspolicy.False {
 			continue
 		}
 		for _, p := range st.Principals {
@@ -378,7 +378,7 @@ func (r projectImpersonation) Check(s *Subject) []findings.Finding {
 // resource, and the condition when the scan could not decide it.
 func memberItem(s *Subject, st *inventory.Statement, who string) string {
 	item := who + " holds " + st.Actions[0] + " on " + st.Resources[0]
-	if policy.When(st, s.Config.AsOf, policy.AnyCaller) == policy.Unknown {
+	if awspolicy.When(st, s.Config.AsOf, awspolicy.AnyCaller) == awspolicy.Unknown {
 		item += " [condition " + conditionNote(st) + "]"
 	}
 	return item
@@ -468,7 +468,7 @@ func (r wifWildcard) Check(s *Subject) []findings.Finding {
 	h := hits{key: "principal_sets", noun: "principal set(s)"}
 	for i := range s.Identity.Trust {
 		st := &s.Identity.Trust[i]
-		if policy.When(st, s.Config.AsOf, policy.AnyCaller) == policy.False {
+		if awspolicy.When(st, s.Config.AsOf, awspolicy.AnyCaller) == awspolicy.False {
 			continue
 		}
 		for _, p := range st.Principals {

@@ -5,8 +5,8 @@ import (
 	"time"
 
 	"github.com/nhiscan/nhiscan/findings"
+	"github.com/nhiscan/nhiscan/rules/awspolicy"
 	"github.com/nhiscan/nhiscan/rules/paths"
-	"github.com/nhiscan/nhiscan/rules/policy"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
 
@@ -55,7 +55,7 @@ func List(inv *inventory.Inventory, cfg Config) []findings.IdentityRow {
 	keep := cfg
 	keep.IncludeProviderManaged = true
 	var rows []findings.IdentityRow
-	compiler := policy.NewCompiler(cfg.AsOf) // shared managed policies compile once
+	compiler := awspolicy.NewCompiler(cfg.AsOf) // shared managed policies compile once
 	notAssessed := notAssessedBySource(inv)
 	for i := range inv.Identities {
 		id := &inv.Identities[i]

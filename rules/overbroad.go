@@ -8,7 +8,7 @@ import (
 	"sync"
 
 	"github.com/nhiscan/nhiscan/findings"
-	"github.com/nhiscan/nhiscan/rules/policy"
+	"github.com/nhiscan/nhiscan/rules/awspolicy"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
 
@@ -16,7 +16,7 @@ func isAWSPrincipal(id *inventory.Identity) bool {
 	return id.Kind == inventory.KindAWSRole || id.Kind == inventory.KindAWSUser
 }
 
-func refs(rs []policy.Ref) string {
+func refs(rs []awspolicy.Ref) string {
 	seen := map[string]bool{}
 	var out []string
 	for _, r := range rs {
@@ -100,7 +100,7 @@ func (r serviceWildcard) Check(s *Subject) []findings.Finding {
 		return nil
 	}
 	var names, listed []string
-	var allowedBy, partly []policy.Ref
+	var allowedBy, partly []awspolicy.Ref
 	var sev findings.Severity
 	allConditional := true
 	for _, svc := range sensitiveServices {
@@ -262,7 +262,7 @@ func (r notActionAllow) Check(s *Subject) []findings.Finding {
 			if !strings.EqualFold(st.Effect, "Allow") || len(st.NotActions) == 0 {
 				continue
 			}
-			ref := policy.Ref{Source: g.Source, Policy: g.PolicyName, Via: g.Via, Sid: st.Sid}
+			ref := awspolicy.Ref{Source: g.Source, Policy: g.PolicyName, Via: g.Via, Sid: st.Sid}
 			stSev := findings.Medium
 			if !st.Conditional() && (len(st.NotResources) > 0 || contains(st.Resources, "*")) {
 				stSev = findings.High

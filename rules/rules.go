@@ -17,8 +17,8 @@ import (
 	"time"
 
 	"github.com/nhiscan/nhiscan/findings"
+	"github.com/nhiscan/nhiscan/rules/awspolicy"
 	"github.com/nhiscan/nhiscan/rules/paths"
-	"github.com/nhiscan/nhiscan/rules/policy"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
 
@@ -86,8 +86,8 @@ var DefaultOwnerDescription = regexp.MustCompile(`(?i)\bowner\s*[:=]\s*([^\s,;]+
 type Subject struct {
 	Identity *inventory.Identity
 	Config   *Config
-	perms    *policy.Set
-	admin    *policy.Decision
+	perms    *awspolicy.Set
+	admin    *awspolicy.Decision
 	graph    *paths.Graph
 	// sourceNotAssessed is what the identity's source (its account or
 	// project) lacked as a whole.
@@ -124,18 +124,18 @@ func (s *Subject) Graph() *paths.Graph { return s.graph }
 type graphRule interface{ needsGraph() }
 
 // Perms returns the identity's compiled permission set.
-func (s *Subject) Perms() *policy.Set {
+func (s *Subject) Perms() *awspolicy.Set {
 	if s.perms == nil && s.graph != nil {
 		s.perms = s.graph.Perms(s.Identity.ID)
 	}
 	if s.perms == nil {
-		s.perms = policy.CompileAt(s.Identity, s.Config.AsOf)
+		s.perms = awspolicy.CompileAt(s.Identity, s.Config.AsOf)
 	}
 	return s.perms
 }
 
 // Admin evaluates "*" on "*": full administrator after denies and boundary.
-func (s *Subject) Admin() policy.Decision {
+func (s *Subject) Admin() awspolicy.Decision {
 	if s.admin == nil {
 		d := s.Perms().Evaluate("*", "*")
 		s.admin = &d
@@ -284,10 +284,10 @@ func Run(ctx context.Context, inv *inventory.Inventory, catalogue []Rule, cfg Co
 	}
 	// Without the graph (which compiles every principal), compile here,
 	// once, so shared managed policies are compiled once.
-	var perms []*policy.Set
+	var perms []*awspolicy.Set
 	if graph == nil {
-		compiler := policy.NewCompiler(cfg.AsOf)
-		perms = make([]*policy.Set, len(inv.Identities))
+		compiler := awspolicy.NewCompiler(cfg.AsOf)
+		perms = make([]*awspolicy.Set, len(inv.Identities))
 		for i := range inv.Identities {
 			perms[i] = compiler.Compile(&inv.Identities[i])
 		}
@@ -309,7 +309,7 @@ func Run(ctx context.Context, inv *inventory.Inventory, catalogue []Rule, cfg Co
 					cancelled.Store(true)
 					return
 				}
-				var ps *policy.Set
+				var ps *awspolicy.Set
 				if perms != nil {
 					ps = perms[i]
 				}
@@ -334,7 +334,7 @@ func Run(ctx context.Context, inv *inventory.Inventory, catalogue []Rule, cfg Co
 }
 
 // check runs the enabled rules on one identity.
-func check(id *inventory.Identity, enabled []Rule, cfg *Config, graph *paths.Graph, perms *policy.Set, notAssessed []string, wildcards *sync.Map) []findings.Finding {
+func check(id *inventory.Identity, enabled []Rule, cfg *Config, graph *paths.Graph, perms *awspolicy.Set, notAssessed []string, wildcards *sync.Map) []findings.Finding {
 	if !InScope(id, cfg) {
 		return nil
 	}
