@@ -16,8 +16,12 @@ import (
 // source did not carry the identity's permissions (no grant can be judged
 // absent).
 func Privilege(s *Subject) string {
-	if s.Identity.Provider == inventory.GCP {
+	switch s.Identity.Provider {
+	case inventory.AWS:
+	case inventory.GCP:
 		return gcpPrivilege(s.Identity, s.Config.AsOf)
+	default:
+		return "unknown" // no evaluator reads this provider's grants
 	}
 	if s.Identity.Kind == inventory.KindAWSRoot || s.Admin().Allowed {
 		return "admin"
@@ -62,7 +66,10 @@ func List(inv *inventory.Inventory, cfg Config) []findings.IdentityRow {
 		if !InScope(id, &keep) {
 			continue
 		}
-		s := &Subject{Identity: id, Config: &cfg, perms: compiler.Compile(id), sourceNotAssessed: notAssessed[string(id.Provider)+"/"+id.Account]}
+		s := &Subject{Identity: id, Config: &cfg, sourceNotAssessed: notAssessed[string(id.Provider)+"/"+id.Account]}
+		if id.Provider == inventory.AWS {
+			s.perms = compiler.Compile(id)
+		}
 		row := findings.IdentityRow{
 			Provider: string(id.Provider), Account: id.Account, Kind: id.Kind, Name: id.Name, ID: id.ID,
 			Owner: id.Owner, Agent: id.Agent, LastUsed: id.LastUsed,

@@ -123,8 +123,12 @@ func (s *Subject) Graph() *paths.Graph { return s.graph }
 // graphRule is a rule that reads the escalation graph.
 type graphRule interface{ needsGraph() }
 
-// Perms returns the identity's compiled permission set.
+// Perms returns the identity's compiled AWS permission set. Other
+// providers' grants are not AWS policies: their set is empty.
 func (s *Subject) Perms() *awspolicy.Set {
+	if s.perms == nil && s.Identity.Provider != inventory.AWS {
+		s.perms = &awspolicy.Set{}
+	}
 	if s.perms == nil && s.graph != nil {
 		s.perms = s.graph.Perms(s.Identity.ID)
 	}
@@ -134,7 +138,8 @@ func (s *Subject) Perms() *awspolicy.Set {
 	return s.perms
 }
 
-// Admin evaluates "*" on "*": full administrator after denies and boundary.
+// Admin evaluates "*" on "*" for an AWS identity: full administrator after
+// denies and boundary. It is false for other providers' identities.
 func (s *Subject) Admin() awspolicy.Decision {
 	if s.admin == nil {
 		d := s.Perms().Evaluate("*", "*")
@@ -272,24 +277,28 @@ var raisedForAgents = map[string]bool{findings.Overbroad: true, findings.Ownerle
 // then identity, rule and credential.
 func Run(ctx context.Context, inv *inventory.Inventory, catalogue []Rule, cfg Config) ([]findings.Finding, error) {
 	Classify(inv, &cfg)
-	var enabled []Rule
+	var enabled []scoped
 	var graph *paths.Graph
 	for _, r := range catalogue {
-		if !cfg.Disabled[r.Meta().ID] {
-			enabled = append(enabled, r)
+		m := r.Meta()
+		if !cfg.Disabled[m.ID] {
+			enabled = append(enabled, scoped{r, m.Providers})
 			if _, ok := r.(graphRule); ok && graph == nil {
 				graph = paths.Build(inv, cfg.AsOf)
 			}
 		}
 	}
-	// Without the graph (which compiles every principal), compile here,
-	// once, so shared managed policies are compiled once.
+	// Without the graph (which compiles every principal), compile the AWS
+	// identities' policies here, once, so shared managed policies are
+	// compiled once.
 	var perms []*awspolicy.Set
 	if graph == nil {
 		compiler := awspolicy.NewCompiler(cfg.AsOf)
 		perms = make([]*awspolicy.Set, len(inv.Identities))
 		for i := range inv.Identities {
-			perms[i] = compiler.Compile(&inv.Identities[i])
+			if inv.Identities[i].Provider == inventory.AWS {
+				perms[i] = compiler.Compile(&inv.Identities[i])
+			}
 		}
 	}
 	// Identities are independent: evaluate them on every core, each
@@ -333,14 +342,24 @@ func Run(ctx context.Context, inv *inventory.Inventory, catalogue []Rule, cfg Co
 	return Sort(out), nil
 }
 
-// check runs the enabled rules on one identity.
-func check(id *inventory.Identity, enabled []Rule, cfg *Config, graph *paths.Graph, perms *awspolicy.Set, notAssessed []string, wildcards *sync.Map) []findings.Finding {
+// scoped is an enabled rule with the providers it declares.
+type scoped struct {
+	Rule
+	providers []string
+}
+
+// check runs the enabled rules on one identity, each only if it declares
+// the identity's provider.
+func check(id *inventory.Identity, enabled []scoped, cfg *Config, graph *paths.Graph, perms *awspolicy.Set, notAssessed []string, wildcards *sync.Map) []findings.Finding {
 	if !InScope(id, cfg) {
 		return nil
 	}
 	s := &Subject{Identity: id, Config: cfg, graph: graph, perms: perms, sourceNotAssessed: notAssessed, wildcards: wildcards}
 	var out []findings.Finding
 	for _, r := range enabled {
+		if !slices.Contains(r.providers, string(id.Provider)) {
+			continue
+		}
 		for _, f := range r.Check(s) {
 			if id.Agent && raisedForAgents[f.Category] && f.Severity < findings.Critical {
 				f.Severity = f.Severity.Raise()
