@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/nhiscan/nhiscan/findings"
+	"github.com/nhiscan/nhiscan/findings/controls"
 	"github.com/nhiscan/nhiscan/rules/awspolicy"
 	"github.com/nhiscan/nhiscan/rules/paths"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
@@ -59,6 +60,7 @@ func (toAdmin) Meta() findings.Rule {
 		Defaults:    "High for one or two hops, medium for longer paths; one step more when the identity is an agent or holds a static key; one step less when a hop depends on an undecided condition or on a resource the scan cannot see.",
 		References:  []string{"https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation/", "https://github.com/BishopFox/iam-vulnerable", "https://pathfinding.cloud", "https://cloud.google.com/iam/docs/service-account-permissions"},
 		Providers:   []string{"aws", "gcp"},
+		Controls:    controlIDs{controls.ASI: "ASI03", controls.ASITM: "T3 T14", controls.NHI: "NHI5", controls.MAESTRO: "cross-layer/privilege-escalation", controls.CISGCP3: "1.6", controls.NIST: "AC-6 AC-5 AC-3"}.list(),
 	}
 }
 
@@ -119,6 +121,7 @@ func (chainDelegation) Meta() findings.Rule {
 		Defaults:    "High when the chain crosses accounts, medium when it passes through an agent in the same account.",
 		References:  []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_common-scenarios_aws-accounts.html", "https://genai.owasp.org/resource/owasp-top-10-for-agentic-applications-for-2026/"},
 		Providers:   []string{"aws", "gcp"},
+		Controls:    controlIDs{controls.ASI: "ASI03 ASI07", controls.ASITM: "T3 T8", controls.NHI: "NHI5 NHI9", controls.MAESTRO: "cross-layer/lateral-movement L7/integration-risks", controls.NIST: "AC-20 AC-6 AU-10"}.list(),
 	}
 }
 
@@ -191,6 +194,7 @@ func (latentEscalation) Meta() findings.Rule {
 		Defaults:    "Medium, one step below an exploitable path (NHI-ESC-001); one step more when the identity is an agent or holds a static key; one step less when every such right is conditional. AWS users and roles that are not administrators and have no path to administrator. Both login-profile rights count whatever the users' password state (unknown without a credential report; NHI-ESC-001 then treats both as conditional hops).",
 		References:  []string{"https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation/", "https://pathfinding.cloud"},
 		Providers:   []string{"aws"},
+		Controls:    controlIDs{controls.ASI: "ASI03", controls.ASITM: "T3", controls.NHI: "NHI5", controls.MAESTRO: "cross-layer/privilege-escalation", controls.NIST: "AC-6 AC-6(1) AC-5"}.list(),
 	}
 }
 

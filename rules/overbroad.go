@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/nhiscan/nhiscan/findings"
+	"github.com/nhiscan/nhiscan/findings/controls"
 	"github.com/nhiscan/nhiscan/rules/awspolicy"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
@@ -41,6 +42,7 @@ func (fullAdmin) Meta() findings.Rule {
 		Defaults:    "Critical when unconditional; high when every allowing statement carries a condition.",
 		References:  []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege", "https://owasp.org/www-project-non-human-identities-top-10/2025/top-10-2025"},
 		Providers:   []string{"aws"},
+		Controls:    controlIDs{controls.ASI: "ASI03 ASI02", controls.ASITM: "T3 T2", controls.NHI: "NHI5", controls.MAESTRO: "cross-layer/privilege-escalation L4/lateral-movement", controls.CISAWS3: "1.16", controls.CISAWS5: "1.15", controls.NIST: "AC-6 AC-6(5) AC-6(1)"}.list(),
 	}
 }
 
@@ -88,6 +90,7 @@ func (serviceWildcard) Meta() findings.Rule {
 		Defaults:    "One finding per identity, listing every such service in evidence.services; its severity is the highest of them. High for iam, sts, organizations, kms, secretsmanager, ssm and cloudtrail; medium for other data and compute services; low for logs; one step lower when conditional. Not reported for full administrators (NHI-OVB-001) nor for services reached only through NotAction (NHI-OVB-003).",
 		References:  []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html"},
 		Providers:   []string{"aws"},
+		Controls:    controlIDs{controls.ASI: "ASI03 ASI02", controls.ASITM: "T3 T2", controls.NHI: "NHI5", controls.MAESTRO: "cross-layer/privilege-escalation L4/lateral-movement", controls.NIST: "AC-6 AC-6(7)"}.list(),
 	}
 }
 
@@ -247,6 +250,7 @@ func (notActionAllow) Meta() findings.Rule {
 		Defaults:    "One finding per identity, listing every such statement in evidence.statements. High when a statement applies to every resource, medium when every one's Resource is narrower or carries a condition.",
 		References:  []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notaction.html"},
 		Providers:   []string{"aws"},
+		Controls:    controlIDs{controls.ASI: "ASI03 ASI02", controls.ASITM: "T3 T2", controls.NHI: "NHI5", controls.MAESTRO: "cross-layer/privilege-escalation L4/lateral-movement", controls.NIST: "AC-6 AC-6(7)"}.list(),
 	}
 }
 
@@ -337,6 +341,7 @@ func (broadManaged) Meta() findings.Rule {
 		Defaults:    "AdministratorAccess critical; PowerUserAccess, IAMFullAccess and other control-plane policies high; other *FullAccess policies medium. One finding per identity, its policies in evidence.policies.",
 		References:  []string{"https://docs.aws.amazon.com/aws-managed-policy/latest/reference/policy-list.html"},
 		Providers:   []string{"aws"},
+		Controls:    controlIDs{controls.ASI: "ASI03 ASI02", controls.ASITM: "T3 T2", controls.NHI: "NHI5", controls.MAESTRO: "cross-layer/privilege-escalation", controls.CISAWS3: "1.16 1.22", controls.CISAWS5: "1.15 1.21", controls.NIST: "AC-6 AC-6(5)"}.list(),
 	}
 }
 
@@ -383,6 +388,7 @@ func (passRoleEverywhere) Meta() findings.Rule {
 		Defaults:    "High; medium when the grant is conditional (such as iam:PassedToService). Not reported for full administrators (NHI-OVB-001) nor for identities granted all of iam on every resource (NHI-OVB-002, NotAction: NHI-OVB-003). The escalation paths it opens are NHI-ESC-001's.",
 		References:  []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html", "https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation/"},
 		Providers:   []string{"aws"},
+		Controls:    controlIDs{controls.ASI: "ASI03 ASI02", controls.ASITM: "T3 T2", controls.NHI: "NHI5", controls.MAESTRO: "cross-layer/privilege-escalation", controls.NIST: "AC-6 AC-6(1)"}.list(),
 	}
 }
 

@@ -416,7 +416,7 @@ func finding(m findings.Rule, s *Subject, sev findings.Severity, cred *inventory
 		Message:     msg,
 		Evidence:    ev,
 		Remediation: m.Remediation,
-		Controls:    ControlsFor(m.ID, string(id.Provider)),
+		Controls:    controlsOf(m, string(id.Provider)),
 	}
 	if f.Evidence == nil {
 		f.Evidence = findings.EvidenceList{}
