@@ -7,7 +7,7 @@ import (
 
 	"github.com/nhiscan/nhiscan/findings"
 	"github.com/nhiscan/nhiscan/findings/controls"
-	"github.com/nhiscan/nhiscan/rules/awspolicy"
+	"github.com/nhiscan/nhiscan/rules/gcpcondition"
 	"github.com/nhiscan/nhiscan/rules/paths"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
@@ -28,7 +28,7 @@ func gcpBindings(id *inventory.Identity, asOf time.Time, fn func(g *inventory.Gr
 			continue
 		}
 		for si := range g.Statements {
-			if awspolicy.When(&g.Statements[si], asOf, awspolicy.AnyCaller) != awspolicy.False {
+			if gcpcondition.When(&g.Statements[si], asOf) != gcpcondition.False {
 				fn(g, &g.Statements[si])
 			}
 		}
@@ -44,7 +44,7 @@ func eachMember(id *inventory.Identity, asOf time.Time, fn func(st *inventory.St
 	}
 	for i := range id.Trust {
 		st := &id.Trust[i]
-		if len(st.Actions) == 0 || awspolicy.When(st, asOf, awspolicy.AnyCaller) == awspolicy.False {
+		if len(st.Actions) == 0 || gcpcondition.When(st, asOf) == gcpcondition.False {
 			continue
 		}
 		for _, p := range st.Principals {
@@ -80,7 +80,7 @@ func conditionNote(st *inventory.Statement) string {
 // lower returns one severity step less for grants whose condition is not
 // decided as of the scan.
 func lower(sev findings.Severity, s *Subject, st *inventory.Statement) findings.Severity {
-	if awspolicy.When(st, s.Config.AsOf, awspolicy.AnyCaller) == awspolicy.Unknown && sev > findings.Low {
+	if gcpcondition.When(st, s.Config.AsOf) == gcpcondition.Unknown && sev > findings.Low {
 		return sev - 1
 	}
 	return sev
@@ -124,7 +124,7 @@ func bindingItem(s *Subject, g *inventory.Grant, st *inventory.Statement, holds 
 	if holds != "" {
 		item += " (" + holds + ")"
 	}
-	if awspolicy.When(st, s.Config.AsOf, awspolicy.AnyCaller) == awspolicy.Unknown {
+	if gcpcondition.When(st, s.Config.AsOf) == gcpcondition.Unknown {
 		item += " [condition " + conditionNote(st) + "]"
 	}
 	return item
@@ -360,7 +360,7 @@ func (r projectImpersonation) Check(s *Subject) []findings.Finding {
 	h := hits{key: "members", noun: "member(s)"}
 	for i := range s.Identity.Trust {
 		st := &s.Identity.Trust[i]
-		if len(st.Actions) == 0 || !paths.GCPImpersonationRoles[st.Actions[0]] || awspolicy.When(st, s.Config.AsOf, awspolicy.AnyCaller) == awspolicy.False {
+		if len(st.Actions) == 0 || !paths.GCPImpersonationRoles[st.Actions[0]] || gcpcondition.When(st, s.Config.AsOf) == gcpcondition.False {
 			continue
 		}
 		for _, p := range st.Principals {
@@ -386,7 +386,7 @@ func (r projectImpersonation) Check(s *Subject) []findings.Finding {
 // resource, and the condition when the scan could not decide it.
 func memberItem(s *Subject, st *inventory.Statement, who string) string {
 	item := who + " holds " + st.Actions[0] + " on " + st.Resources[0]
-	if awspolicy.When(st, s.Config.AsOf, awspolicy.AnyCaller) == awspolicy.Unknown {
+	if gcpcondition.When(st, s.Config.AsOf) == gcpcondition.Unknown {
 		item += " [condition " + conditionNote(st) + "]"
 	}
 	return item
@@ -479,7 +479,7 @@ func (r wifWildcard) Check(s *Subject) []findings.Finding {
 	h := hits{key: "principal_sets", noun: "principal set(s)"}
 	for i := range s.Identity.Trust {
 		st := &s.Identity.Trust[i]
-		if awspolicy.When(st, s.Config.AsOf, awspolicy.AnyCaller) == awspolicy.False {
+		if gcpcondition.When(st, s.Config.AsOf) == gcpcondition.False {
 			continue
 		}
 		for _, p := range st.Principals {

@@ -141,6 +141,9 @@ func (s *Subject) Perms() *awspolicy.Set {
 // Admin evaluates "*" on "*" for an AWS identity: full administrator after
 // denies and boundary. It is false for other providers' identities.
 func (s *Subject) Admin() awspolicy.Decision {
+	if s.Identity.Provider != inventory.AWS {
+		return awspolicy.Decision{}
+	}
 	if s.admin == nil {
 		d := s.Perms().Evaluate("*", "*")
 		s.admin = &d
