@@ -263,7 +263,7 @@ func (r longSession) Check(s *Subject) []findings.Finding {
 	if id.Kind != inventory.KindAWSRole || id.MaxSession == 0 || id.MaxSession.Hours() <= float64(limit) {
 		return nil
 	}
-	return []findings.Finding{finding(r.Meta(), s, findings.Low, nil, "",
+	return []findings.Finding{finding(r, s, findings.Low, nil, "",
 		fmt.Sprintf("Role %s allows sessions of %s hours (limit %d).", id.Name, strconv.FormatFloat(id.MaxSession.Hours(), 'f', -1, 64), limit),
 		ev("max_session_seconds", fmt.Sprint(int(id.MaxSession.Seconds()))), ev("threshold_hours", fmt.Sprint(limit)))}
 }
@@ -302,7 +302,7 @@ func (r humanUse) Check(s *Subject) []findings.Finding {
 	if password.LastUsed != nil {
 		pw = date(*password.LastUsed)
 	}
-	return []findings.Finding{finding(r.Meta(), s, findings.Medium, nil, "",
+	return []findings.Finding{finding(r, s, findings.Medium, nil, "",
 		fmt.Sprintf("User %s has a console password and %d active access key(s).", id.Name, len(keys)),
 		ev("password_last_used", pw), ev("active_keys", fmt.Sprint(len(keys))))}
 }

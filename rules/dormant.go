@@ -63,7 +63,7 @@ func (r roleUnused) Check(s *Subject) []findings.Finding {
 	if !ok {
 		return nil
 	}
-	return []findings.Finding{finding(r.Meta(), s, findings.Medium, nil, "", fmt.Sprintf("Role %s %s.", id.Name, lastUseText(e)), e...)}
+	return []findings.Finding{finding(r, s, findings.Medium, nil, "", fmt.Sprintf("Role %s %s.", id.Name, lastUseText(e)), e...)}
 }
 
 // keyUnused: an active access key not used within the threshold.
@@ -92,7 +92,7 @@ func (r keyUnused) Check(s *Subject) []findings.Finding {
 		if !ok {
 			continue
 		}
-		out = append(out, finding(r.Meta(), s, findings.Medium, c, "",
+		out = append(out, finding(r, s, findings.Medium, c, "",
 			fmt.Sprintf("Key %s of %s %s.", credentialLabel(s.Identity, c), s.Identity.Name, lastUseText(e)), e...))
 	}
 	return out
@@ -142,7 +142,7 @@ func (r userUnused) Check(s *Subject) []findings.Finding {
 		return nil
 	}
 	e = append(e, ev("active_credentials", fmt.Sprint(active)))
-	return []findings.Finding{finding(r.Meta(), s, findings.Medium, nil, "",
+	return []findings.Finding{finding(r, s, findings.Medium, nil, "",
 		fmt.Sprintf("User %s has %d active credential(s) and %s.", id.Name, active, lastUseText(e)), e...)}
 }
 
@@ -168,7 +168,7 @@ func (r inactiveKey) Check(s *Subject) []findings.Finding {
 		if !staticKeys[c.Kind] || c.Status != inventory.CredentialInactive {
 			continue
 		}
-		out = append(out, finding(r.Meta(), s, findings.Low, c, "",
+		out = append(out, finding(r, s, findings.Low, c, "",
 			fmt.Sprintf("%s keeps an inactive key %s.", s.Identity.Name, credentialLabel(s.Identity, c)), ev("key_created_or_rotated", date(c.CreatedAt))))
 	}
 	return out

@@ -103,7 +103,7 @@ func (r toAdmin) Check(s *Subject) []findings.Finding {
 	if hasStaticKey(id) {
 		e = append(e, ev("static_credential", "the start holds a long-lived key"))
 	}
-	return []findings.Finding{finding(r.Meta(), s, sev, nil, "",
+	return []findings.Finding{finding(r, s, sev, nil, "",
 		fmt.Sprintf("%s can become administrator in %d hop(s), first by %s.", id.Name, max(hops, 1), how), e...)}
 }
 
@@ -158,7 +158,7 @@ func (r chainDelegation) Check(s *Subject) []findings.Finding {
 		sev = findings.High
 		what = "crosses into account " + strings.Join(accounts, ", ")
 	}
-	return []findings.Finding{finding(r.Meta(), s, sev, nil, "",
+	return []findings.Finding{finding(r, s, sev, nil, "",
 		fmt.Sprintf("%s's path to administrator %s.", id.Name, what),
 		ev("path", PathText(p)), ev("accounts_crossed", strings.Join(accounts, ", ")), ev("agents_crossed", strings.Join(agents, ", ")))}
 }
@@ -259,7 +259,7 @@ func (r latentEscalation) Check(s *Subject) []findings.Finding {
 	}
 	e := []findings.Evidence{ev("rights", strings.Join(rights, "; ")), ev("exploitable_when", strings.Join(when, "; ")),
 		ev("path_today", "none: no administrator is in reach")}
-	return []findings.Finding{finding(r.Meta(), s, sev, nil, "",
+	return []findings.Finding{finding(r, s, sev, nil, "",
 		fmt.Sprintf("%s can rewrite other principals' permissions or credentials (%d right(s)); no path to administrator exists today.", id.Name, len(rights)), e...)}
 }
 

@@ -250,7 +250,7 @@ func (r userManagedKey) Check(s *Subject) []findings.Finding {
 	}
 	var out []findings.Finding
 	for _, c := range activeKeys(s.Identity) {
-		out = append(out, finding(r.Meta(), s, findings.Medium, c, "",
+		out = append(out, finding(r, s, findings.Medium, c, "",
 			fmt.Sprintf("%s has an active user-managed key %s.", s.Identity.ID, c.ID),
 			ev("key_created", date(c.CreatedAt)), ev("key_age_days", fmt.Sprint(s.Days(c.CreatedAt)))))
 	}
@@ -279,7 +279,7 @@ func (r keyNeverExpires) Check(s *Subject) []findings.Finding {
 	var out []findings.Finding
 	for _, c := range activeKeys(s.Identity) {
 		if c.ExpiresAt == nil {
-			out = append(out, finding(r.Meta(), s, findings.Medium, c, "",
+			out = append(out, finding(r, s, findings.Medium, c, "",
 				fmt.Sprintf("User-managed key %s of %s never expires.", c.ID, s.Identity.ID), ev("key_created", date(c.CreatedAt)), ev("expires", "never")))
 		}
 	}
@@ -310,13 +310,13 @@ func (r accountUnused) Check(s *Subject) []findings.Finding {
 	limit := s.Config.RoleUnusedDays
 	switch {
 	case id.DormantSignal != "":
-		return []findings.Finding{finding(r.Meta(), s, findings.Medium, nil, "",
+		return []findings.Finding{finding(r, s, findings.Medium, nil, "",
 			fmt.Sprintf("Service account %s is unused according to Google's service account insight.", id.ID), ev("signal", id.DormantSignal))}
 	case !id.LastUsedKnown:
 		return nil
 	case id.LastUsed != nil:
 		if d := s.Days(*id.LastUsed); d > limit {
-			return []findings.Finding{finding(r.Meta(), s, findings.Medium, nil, "",
+			return []findings.Finding{finding(r, s, findings.Medium, nil, "",
 				fmt.Sprintf("Service account %s last authenticated %d days ago.", id.ID, d),
 				ev("last_authenticated", date(*id.LastUsed)), ev("days_unused", fmt.Sprint(d)), ev("threshold_days", fmt.Sprint(limit)))}
 		}
@@ -332,7 +332,7 @@ func (r accountUnused) Check(s *Subject) []findings.Finding {
 	if oldest.IsZero() || s.Days(oldest) <= limit {
 		return nil
 	}
-	return []findings.Finding{finding(r.Meta(), s, findings.Medium, nil, "",
+	return []findings.Finding{finding(r, s, findings.Medium, nil, "",
 		fmt.Sprintf("Service account %s has no authentication on record and has existed for more than %d days.", id.ID, limit),
 		ev("last_authenticated", "none in the activity window"), ev("exists_since_at_least", date(oldest)), ev("threshold_days", fmt.Sprint(limit)))}
 }

@@ -19,9 +19,9 @@ type controlIDs map[string]string
 // framework the catalogue does not know comes last, so the catalogue test
 // reports it.
 func (m controlIDs) list() []findings.Control {
-	var out []findings.Control
+	out := make([]findings.Control, 0, 16)
 	add := func(fw string) {
-		for _, id := range strings.Fields(m[fw]) {
+		for id := range strings.FieldsSeq(m[fw]) {
 			out = append(out, findings.Control{Framework: fw, ID: id})
 		}
 	}
@@ -54,7 +54,7 @@ var controlsByRule sync.Map // "rule id|provider" -> []findings.Control
 // rule: callers must not modify it.
 func ControlsFor(ruleID, provider string) []findings.Control {
 	if r, ok := ByID(All(), ruleID); ok {
-		return controlsOf(r.Meta(), provider)
+		return controlsOf(metaOf(r), provider)
 	}
 	return []findings.Control{}
 }

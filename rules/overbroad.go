@@ -62,7 +62,7 @@ func (r fullAdmin) Check(s *Subject) []findings.Finding {
 	if len(d.PartlyDeniedBy) > 0 {
 		e = append(e, ev("conditional_or_partial_denies", refs(d.PartlyDeniedBy)))
 	}
-	return []findings.Finding{finding(r.Meta(), s, sev, nil, "", msg, e...)}
+	return []findings.Finding{finding(r, s, sev, nil, "", msg, e...)}
 }
 
 // sensitiveServices get a finding when a whole service is granted. The
@@ -139,7 +139,7 @@ func (r serviceWildcard) Check(s *Subject) []findings.Finding {
 	}
 	// One finding per identity: its fingerprint does not depend on which
 	// services are listed.
-	return []findings.Finding{finding(r.Meta(), s, sev, nil, "", msg, e...)}
+	return []findings.Finding{finding(r, s, sev, nil, "", msg, e...)}
 }
 
 // joinAnd writes "a", "a and b", "a, b and c".
@@ -289,7 +289,7 @@ func (r notActionAllow) Check(s *Subject) []findings.Finding {
 	}
 	// One finding per identity: its fingerprint does not depend on which
 	// statements are listed.
-	return []findings.Finding{finding(r.Meta(), s, sev, nil, "", msg, ev("statements", strings.Join(stmts, "; ")))}
+	return []findings.Finding{finding(r, s, sev, nil, "", msg, ev("statements", strings.Join(stmts, "; ")))}
 }
 
 func contains(xs []string, x string) bool {
@@ -406,7 +406,7 @@ func (r passRoleEverywhere) Check(s *Subject) []findings.Finding {
 	if d.Conditional {
 		sev, msg = findings.Medium, fmt.Sprintf("%s may pass every role of account %s when the policy's conditions hold.", id.Name, id.Account)
 	}
-	return []findings.Finding{finding(r.Meta(), s, sev, nil, "", msg,
+	return []findings.Finding{finding(r, s, sev, nil, "", msg,
 		ev("allowed_by", refs(d.AllowedBy)), ev("resource", every), ev("condition", conditionKeys(d.Statements)))}
 }
 

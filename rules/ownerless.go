@@ -44,5 +44,5 @@ func (r noOwner) Check(s *Subject) []findings.Finding {
 		sev = findings.Medium
 		e = append(e, ev("admin", "identity is a full administrator"))
 	}
-	return []findings.Finding{finding(r.Meta(), s, sev, nil, "", fmt.Sprintf("%s has no owner.", id.Name), e...)}
+	return []findings.Finding{finding(r, s, sev, nil, "", fmt.Sprintf("%s has no owner.", id.Name), e...)}
 }

@@ -93,13 +93,22 @@ func All() []Rule {
 }
 
 func catalogueOrder(rs []Rule) []Rule {
-	slices.SortStableFunc(rs, func(a, b Rule) int {
-		ma, mb := a.Meta(), b.Meta()
-		if c := cmp.Compare(slices.Index(findings.Categories, ma.Category), slices.Index(findings.Categories, mb.Category)); c != 0 {
-			return c
-		}
-		return cmp.Compare(ma.ID, mb.ID)
+	type entry struct {
+		rule     Rule
+		category int
+		id       string
+	}
+	es := make([]entry, len(rs))
+	for i, r := range rs {
+		m := metaOf(r)
+		es[i] = entry{r, slices.Index(findings.Categories, m.Category), m.ID}
+	}
+	slices.SortStableFunc(es, func(a, b entry) int {
+		return cmp.Or(cmp.Compare(a.category, b.category), cmp.Compare(a.id, b.id))
 	})
+	for i, e := range es {
+		rs[i] = e.rule
+	}
 	return rs
 }
 
@@ -110,7 +119,7 @@ func FromNames(names []string) ([]Rule, error) {
 	var out []Rule
 	add := func(rs ...Rule) {
 		for _, r := range rs {
-			if id := r.Meta().ID; !seen[id] {
+			if id := metaOf(r).ID; !seen[id] {
 				seen[id] = true
 				out = append(out, r)
 			}
@@ -138,7 +147,7 @@ func FromNames(names []string) ([]Rule, error) {
 // ByID finds a rule of the catalogue.
 func ByID(catalogue []Rule, id string) (Rule, bool) {
 	for _, r := range catalogue {
-		if r.Meta().ID == id {
+		if metaOf(r).ID == id {
 			return r, true
 		}
 	}

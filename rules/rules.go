@@ -8,6 +8,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"reflect"
 	"regexp"
 	"runtime"
 	"slices"
@@ -283,7 +284,7 @@ func Run(ctx context.Context, inv *inventory.Inventory, catalogue []Rule, cfg Co
 	var enabled []scoped
 	var graph *paths.Graph
 	for _, r := range catalogue {
-		m := r.Meta()
+		m := metaOf(r)
 		if !cfg.Disabled[m.ID] {
 			enabled = append(enabled, scoped{r, m.Providers})
 			if _, ok := r.(graphRule); ok && graph == nil {
@@ -405,10 +406,27 @@ func Sort(fs []findings.Finding) []findings.Finding {
 	return out
 }
 
-// finding builds a finding of rule m about the subject. key distinguishes
+// metas holds each rule's metadata, built once: Rule -> findings.Rule.
+var metas sync.Map
+
+// metaOf returns r.Meta(), built once per rule (rules are comparable
+// values; one that is not is asked every time).
+func metaOf(r Rule) findings.Rule {
+	if !reflect.TypeOf(r).Comparable() {
+		return r.Meta()
+	}
+	if m, ok := metas.Load(r); ok {
+		return m.(findings.Rule)
+	}
+	m, _ := metas.LoadOrStore(r, r.Meta())
+	return m.(findings.Rule)
+}
+
+// finding builds a finding of rule r about the subject. key distinguishes
 // several findings of one rule on one identity (a credential id, a service,
 // a policy); it goes into the fingerprint.
-func finding(m findings.Rule, s *Subject, sev findings.Severity, cred *inventory.Credential, key, msg string, ev ...findings.Evidence) findings.Finding {
+func finding(r Rule, s *Subject, sev findings.Severity, cred *inventory.Credential, key, msg string, ev ...findings.Evidence) findings.Finding {
+	m := metaOf(r)
 	id := s.Identity
 	f := findings.Finding{
 		RuleID:      m.ID,
@@ -476,7 +494,7 @@ func (h *hits) findings(r Rule, s *Subject) []findings.Finding {
 		msg = fmt.Sprintf("%s (and %d more %s).", strings.TrimSuffix(msg, "."), n, h.noun)
 	}
 	e := append([]findings.Evidence{ev(h.key, strings.Join(h.items, "; "))}, h.extra...)
-	return []findings.Finding{finding(r.Meta(), s, h.sev, nil, "", msg, e...)}
+	return []findings.Finding{finding(r, s, h.sev, nil, "", msg, e...)}
 }
 
 func ev(key, value string) findings.Evidence { return findings.Evidence{Key: key, Value: value} }

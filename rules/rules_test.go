@@ -428,7 +428,7 @@ func TestControlsFollowTheProvider(t *testing.T) {
 	other := inventory.Identity{ID: "bot", Provider: "kubernetes", Name: "bot"}
 	for _, r := range All() {
 		for _, id := range []*inventory.Identity{&aws, &gcp, &other} {
-			f := finding(r.Meta(), &Subject{Identity: id, Config: &cfg}, findings.High, nil, "", "m")
+			f := finding(r, &Subject{Identity: id, Config: &cfg}, findings.High, nil, "", "m")
 			for _, c := range f.Controls {
 				foreign := c.Framework == controls.CISGCP3
 				switch id.Provider {

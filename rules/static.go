@@ -60,7 +60,7 @@ func (r longLivedKey) Check(s *Subject) []findings.Finding {
 	var out []findings.Finding
 	for _, c := range activeKeys(s.Identity) {
 		created, age := keyAge(c)
-		out = append(out, finding(r.Meta(), s, findings.Medium, c, "",
+		out = append(out, finding(r, s, findings.Medium, c, "",
 			fmt.Sprintf("%s has an active access key, a credential that never expires.", s.Identity.Name),
 			ev("key_created_or_rotated", created), ev("key_age_days", fmt.Sprint(age(s)))))
 	}
@@ -99,7 +99,7 @@ func (r keyNotRotated) Check(s *Subject) []findings.Finding {
 		if days > 2*limit {
 			sev = findings.High
 		}
-		out = append(out, finding(r.Meta(), s, sev, c, "",
+		out = append(out, finding(r, s, sev, c, "",
 			fmt.Sprintf("%s's key %s was created or last rotated %d days ago (limit %d).", s.Identity.Name, credentialLabel(s.Identity, c), days, limit),
 			ev("key_created_or_rotated", created), ev("key_age_days", fmt.Sprint(days)), ev("threshold_days", fmt.Sprint(limit))))
 	}
@@ -133,7 +133,7 @@ func (r twoActiveKeys) Check(s *Subject) []findings.Finding {
 	for _, c := range keys {
 		labels = append(labels, credentialLabel(s.Identity, c))
 	}
-	return []findings.Finding{finding(r.Meta(), s, findings.Medium, nil, "",
+	return []findings.Finding{finding(r, s, findings.Medium, nil, "",
 		fmt.Sprintf("%s has %d active keys.", s.Identity.Name, len(keys)),
 		ev("active_keys", strings.Join(labels, ", ")))}
 }
@@ -160,7 +160,7 @@ func (r rootAccessKey) Check(s *Subject) []findings.Finding {
 	var out []findings.Finding
 	for _, c := range activeKeys(s.Identity) {
 		created, _ := keyAge(c)
-		out = append(out, finding(r.Meta(), s, findings.Critical, c, "",
+		out = append(out, finding(r, s, findings.Critical, c, "",
 			fmt.Sprintf("The root user of account %s has an active access key.", s.Identity.Account),
 			ev("key_created_or_rotated", created)))
 	}
