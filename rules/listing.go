@@ -14,15 +14,19 @@ import (
 // on every resource), "wildcard" (a whole sensitive service, or an Allow
 // with NotAction), "scoped" (some grant), "none", or "unknown" when the
 // source did not carry the identity's permissions (no grant can be judged
-// absent).
+// absent, or nhiscan reads no grants of the identity's provider).
 func Privilege(s *Subject) string {
 	switch s.Identity.Provider {
 	case inventory.AWS:
+		return awsPrivilege(s)
 	case inventory.GCP:
 		return gcpPrivilege(s.Identity, s.Config.AsOf)
-	default:
-		return "unknown" // no evaluator reads this provider's grants
 	}
+	return "unknown"
+}
+
+// awsPrivilege grades an AWS identity's policies with the AWS evaluator.
+func awsPrivilege(s *Subject) string {
 	if s.Identity.Kind == inventory.KindAWSRoot || s.Admin().Allowed {
 		return "admin"
 	}
