@@ -7,14 +7,15 @@ import (
 	"strings"
 
 	"github.com/nhiscan/nhiscan/findings"
-	"github.com/nhiscan/nhiscan/rules/policy"
+	"github.com/nhiscan/nhiscan/findings/controls"
+	"github.com/nhiscan/nhiscan/rules/awspolicy"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
 
 // trusts reports whether a trust statement allows anything as of the
 // scan: an Allow whose date conditions can still hold.
 func trusts(s *Subject, st inventory.Statement) bool {
-	return strings.EqualFold(st.Effect, "Allow") && policy.When(&st, s.Config.AsOf, policy.AnyCaller) != policy.False
+	return strings.EqualFold(st.Effect, "Allow") && awspolicy.When(&st, s.Config.AsOf, awspolicy.AnyCaller) != awspolicy.False
 }
 
 func hasConditionKey(st inventory.Statement, keys ...string) bool {
@@ -63,6 +64,7 @@ func (trustAnyone) Meta() findings.Rule {
 		Defaults:    "One finding per role, its trust statements in evidence.statements.",
 		References:  []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-anonymous"},
 		Providers:   []string{"aws"},
+		Controls:    controlIDs{controls.ASI: "ASI03 ASI04", controls.ASITM: "T3 T9", controls.NHI: "NHI3", controls.MAESTRO: "L7/integration-risks cross-layer/lateral-movement", controls.CISAWS3: "1.20", controls.CISAWS5: "1.19", controls.NIST: "AC-3 AC-20 IA-9"}.list(),
 	}
 }
 
@@ -116,6 +118,7 @@ func (crossAccountNoExternalID) Meta() findings.Rule {
 		Defaults:    "High; medium when the statement restricts the caller to an organization (aws:PrincipalOrgID). One finding per role, the trusted principals in evidence.trusted_principals.",
 		References:  []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html"},
 		Providers:   []string{"aws"},
+		Controls:    controlIDs{controls.ASI: "ASI03 ASI04", controls.ASITM: "T3 T9", controls.NHI: "NHI3", controls.MAESTRO: "L7/integration-risks", controls.CISAWS3: "1.20", controls.CISAWS5: "1.19", controls.NIST: "AC-20 SA-9"}.list(),
 	}
 }
 
@@ -160,6 +163,7 @@ func (oidcSubject) Meta() findings.Rule {
 		Defaults:    "GitHub: critical with no sub condition or sub * / repo:*; high for repo:ORG/* or a wildcard inside the organization name; medium for repo:ORG/REPO:* (any branch or pull request). Other OIDC providers: high with no sub condition. One finding per role, every unpinned provider trust in evidence.providers.",
 		References:  []string{"https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/configuring-openid-connect-in-amazon-web-services", "https://owasp.org/www-project-non-human-identities-top-10/2025/top-10-2025"},
 		Providers:   []string{"aws"},
+		Controls:    controlIDs{controls.ASI: "ASI03", controls.ASITM: "T9 T3", controls.NHI: "NHI6", controls.MAESTRO: "L7/agent-identity-attack cross-layer/lateral-movement", controls.NIST: "IA-9 AC-3"}.list(),
 	}
 }
 
@@ -249,6 +253,7 @@ func (longSession) Meta() findings.Rule {
 		Defaults:    "threshold 1 hour (max_session_hours).",
 		References:  []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_update-role-settings.html#id_roles_update-session-duration"},
 		Providers:   []string{"aws"},
+		Controls:    controlIDs{controls.ASI: "ASI03", controls.ASITM: "T3", controls.NHI: "NHI7", controls.MAESTRO: "L4", controls.NIST: "AC-12 IA-5"}.list(),
 	}
 }
 
@@ -258,7 +263,7 @@ func (r longSession) Check(s *Subject) []findings.Finding {
 	if id.Kind != inventory.KindAWSRole || id.MaxSession == 0 || id.MaxSession.Hours() <= float64(limit) {
 		return nil
 	}
-	return []findings.Finding{finding(r.Meta(), s, findings.Low, nil, "",
+	return []findings.Finding{finding(r, s, findings.Low, nil, "",
 		fmt.Sprintf("Role %s allows sessions of %s hours (limit %d).", id.Name, strconv.FormatFloat(id.MaxSession.Hours(), 'f', -1, 64), limit),
 		ev("max_session_seconds", fmt.Sprint(int(id.MaxSession.Seconds()))), ev("threshold_hours", fmt.Sprint(limit)))}
 }
@@ -274,6 +279,7 @@ func (humanUse) Meta() findings.Rule {
 		Remediation: "Give people their own federated access (IAM Identity Center), and keep the workload's identity for the workload alone: remove the console password or the access key.",
 		References:  []string{"https://owasp.org/www-project-non-human-identities-top-10/2025/top-10-2025"},
 		Providers:   []string{"aws"},
+		Controls:    controlIDs{controls.ASI: "ASI03", controls.ASITM: "T8", controls.NHI: "NHI10", controls.MAESTRO: "L7/repudiation", controls.CISAWS3: "1.11", controls.CISAWS5: "1.10", controls.NIST: "IA-2 AU-10 AC-2"}.list(),
 	}
 }
 
@@ -296,7 +302,7 @@ func (r humanUse) Check(s *Subject) []findings.Finding {
 	if password.LastUsed != nil {
 		pw = date(*password.LastUsed)
 	}
-	return []findings.Finding{finding(r.Meta(), s, findings.Medium, nil, "",
+	return []findings.Finding{finding(r, s, findings.Medium, nil, "",
 		fmt.Sprintf("User %s has a console password and %d active access key(s).", id.Name, len(keys)),
 		ev("password_last_used", pw), ev("active_keys", fmt.Sprint(len(keys))))}
 }

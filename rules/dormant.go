@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/nhiscan/nhiscan/findings"
+	"github.com/nhiscan/nhiscan/findings/controls"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
 
@@ -49,6 +50,7 @@ func (roleUnused) Meta() findings.Rule {
 		Defaults:    "threshold 90 days (role_unused_days); roles younger than the threshold are not judged (grace period). AWS tracks role use for the trailing 400 days.",
 		References:  []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_manage_delete.html"},
 		Providers:   []string{"aws"},
+		Controls:    controlIDs{controls.ASI: "ASI03", controls.ASITM: "T3", controls.NHI: "NHI1", controls.MAESTRO: "L4/lateral-movement L6", controls.NIST: "AC-2(3) AC-2"}.list(),
 	}
 }
 
@@ -61,7 +63,7 @@ func (r roleUnused) Check(s *Subject) []findings.Finding {
 	if !ok {
 		return nil
 	}
-	return []findings.Finding{finding(r.Meta(), s, findings.Medium, nil, "", fmt.Sprintf("Role %s %s.", id.Name, lastUseText(e)), e...)}
+	return []findings.Finding{finding(r, s, findings.Medium, nil, "", fmt.Sprintf("Role %s %s.", id.Name, lastUseText(e)), e...)}
 }
 
 // keyUnused: an active access key not used within the threshold.
@@ -76,6 +78,7 @@ func (keyUnused) Meta() findings.Rule {
 		Defaults:    "threshold 45 days (key_unused_days); keys younger than the threshold are not judged, nor keys whose use the source does not record (GCP without key activity data).",
 		References:  []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html", "https://cloud.google.com/iam/docs/service-account-recent-usage"},
 		Providers:   []string{"aws", "gcp"},
+		Controls:    controlIDs{controls.ASI: "ASI03", controls.ASITM: "T3", controls.NHI: "NHI1 NHI7", controls.MAESTRO: "L4", controls.CISAWS3: "1.12", controls.CISAWS5: "1.11", controls.NIST: "AC-2(3) IA-5"}.list(),
 	}
 }
 
@@ -89,7 +92,7 @@ func (r keyUnused) Check(s *Subject) []findings.Finding {
 		if !ok {
 			continue
 		}
-		out = append(out, finding(r.Meta(), s, findings.Medium, c, "",
+		out = append(out, finding(r, s, findings.Medium, c, "",
 			fmt.Sprintf("Key %s of %s %s.", credentialLabel(s.Identity, c), s.Identity.Name, lastUseText(e)), e...))
 	}
 	return out
@@ -107,6 +110,7 @@ func (userUnused) Meta() findings.Rule {
 		Defaults:    "threshold 90 days (user_unused_days); users younger than the threshold and users with no active credential are not judged.",
 		References:  []string{"https://owasp.org/www-project-non-human-identities-top-10/2025/top-10-2025"},
 		Providers:   []string{"aws"},
+		Controls:    controlIDs{controls.ASI: "ASI03", controls.ASITM: "T3", controls.NHI: "NHI1", controls.MAESTRO: "L4/lateral-movement L6", controls.CISAWS3: "1.12", controls.CISAWS5: "1.11", controls.NIST: "AC-2(3) AC-2"}.list(),
 	}
 }
 
@@ -138,7 +142,7 @@ func (r userUnused) Check(s *Subject) []findings.Finding {
 		return nil
 	}
 	e = append(e, ev("active_credentials", fmt.Sprint(active)))
-	return []findings.Finding{finding(r.Meta(), s, findings.Medium, nil, "",
+	return []findings.Finding{finding(r, s, findings.Medium, nil, "",
 		fmt.Sprintf("User %s has %d active credential(s) and %s.", id.Name, active, lastUseText(e)), e...)}
 }
 
@@ -153,6 +157,7 @@ func (inactiveKey) Meta() findings.Rule {
 		Remediation: "Delete the inactive key once you are sure nothing needs it.",
 		References:  []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html", "https://cloud.google.com/iam/docs/keys-disable-enable"},
 		Providers:   []string{"aws", "gcp"},
+		Controls:    controlIDs{controls.ASI: "ASI03", controls.ASITM: "T3", controls.NHI: "NHI1", controls.MAESTRO: "L4", controls.NIST: "IA-5 AC-2"}.list(),
 	}
 }
 
@@ -163,7 +168,7 @@ func (r inactiveKey) Check(s *Subject) []findings.Finding {
 		if !staticKeys[c.Kind] || c.Status != inventory.CredentialInactive {
 			continue
 		}
-		out = append(out, finding(r.Meta(), s, findings.Low, c, "",
+		out = append(out, finding(r, s, findings.Low, c, "",
 			fmt.Sprintf("%s keeps an inactive key %s.", s.Identity.Name, credentialLabel(s.Identity, c)), ev("key_created_or_rotated", date(c.CreatedAt))))
 	}
 	return out

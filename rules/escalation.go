@@ -6,8 +6,9 @@ import (
 	"strings"
 
 	"github.com/nhiscan/nhiscan/findings"
+	"github.com/nhiscan/nhiscan/findings/controls"
+	"github.com/nhiscan/nhiscan/rules/awspolicy"
 	"github.com/nhiscan/nhiscan/rules/paths"
-	"github.com/nhiscan/nhiscan/rules/policy"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
 
@@ -59,6 +60,7 @@ func (toAdmin) Meta() findings.Rule {
 		Defaults:    "High for one or two hops, medium for longer paths; one step more when the identity is an agent or holds a static key; one step less when a hop depends on an undecided condition or on a resource the scan cannot see.",
 		References:  []string{"https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation/", "https://github.com/BishopFox/iam-vulnerable", "https://pathfinding.cloud", "https://cloud.google.com/iam/docs/service-account-permissions"},
 		Providers:   []string{"aws", "gcp"},
+		Controls:    controlIDs{controls.ASI: "ASI03", controls.ASITM: "T3 T14", controls.NHI: "NHI5", controls.MAESTRO: "cross-layer/privilege-escalation", controls.CISGCP3: "1.6", controls.NIST: "AC-6 AC-5 AC-3"}.list(),
 	}
 }
 
@@ -101,7 +103,7 @@ func (r toAdmin) Check(s *Subject) []findings.Finding {
 	if hasStaticKey(id) {
 		e = append(e, ev("static_credential", "the start holds a long-lived key"))
 	}
-	return []findings.Finding{finding(r.Meta(), s, sev, nil, "",
+	return []findings.Finding{finding(r, s, sev, nil, "",
 		fmt.Sprintf("%s can become administrator in %d hop(s), first by %s.", id.Name, max(hops, 1), how), e...)}
 }
 
@@ -119,6 +121,7 @@ func (chainDelegation) Meta() findings.Rule {
 		Defaults:    "High when the chain crosses accounts, medium when it passes through an agent in the same account.",
 		References:  []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_common-scenarios_aws-accounts.html", "https://genai.owasp.org/resource/owasp-top-10-for-agentic-applications-for-2026/"},
 		Providers:   []string{"aws", "gcp"},
+		Controls:    controlIDs{controls.ASI: "ASI03 ASI07", controls.ASITM: "T3 T8", controls.NHI: "NHI5 NHI9", controls.MAESTRO: "cross-layer/lateral-movement L7/integration-risks", controls.NIST: "AC-20 AC-6 AU-10"}.list(),
 	}
 }
 
@@ -155,7 +158,7 @@ func (r chainDelegation) Check(s *Subject) []findings.Finding {
 		sev = findings.High
 		what = "crosses into account " + strings.Join(accounts, ", ")
 	}
-	return []findings.Finding{finding(r.Meta(), s, sev, nil, "",
+	return []findings.Finding{finding(r, s, sev, nil, "",
 		fmt.Sprintf("%s's path to administrator %s.", id.Name, what),
 		ev("path", PathText(p)), ev("accounts_crossed", strings.Join(accounts, ", ")), ev("agents_crossed", strings.Join(agents, ", ")))}
 }
@@ -191,6 +194,7 @@ func (latentEscalation) Meta() findings.Rule {
 		Defaults:    "Medium, one step below an exploitable path (NHI-ESC-001); one step more when the identity is an agent or holds a static key; one step less when every such right is conditional. AWS users and roles that are not administrators and have no path to administrator. Both login-profile rights count whatever the users' password state (unknown without a credential report; NHI-ESC-001 then treats both as conditional hops).",
 		References:  []string{"https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation/", "https://pathfinding.cloud"},
 		Providers:   []string{"aws"},
+		Controls:    controlIDs{controls.ASI: "ASI03", controls.ASITM: "T3", controls.NHI: "NHI5", controls.MAESTRO: "cross-layer/privilege-escalation", controls.NIST: "AC-6 AC-6(1) AC-5"}.list(),
 	}
 }
 
@@ -205,7 +209,7 @@ func (r latentEscalation) Check(s *Subject) []findings.Finding {
 	}
 	var iamAllows []string // Allow action patterns that could grant iam actions
 	s.Perms().AllowActions(func(a string) {
-		if policy.Overlap(a, "iam:*") {
+		if awspolicy.Overlap(a, "iam:*") {
 			iamAllows = append(iamAllows, a)
 		}
 	})
@@ -218,7 +222,7 @@ func (r latentEscalation) Check(s *Subject) []findings.Finding {
 	allConditional := true
 	for _, ro := range rewriteOthers {
 		action := strings.ToLower(ro.action)
-		if !slices.ContainsFunc(iamAllows, func(a string) bool { return policy.Overlap(a, action) }) {
+		if !slices.ContainsFunc(iamAllows, func(a string) bool { return awspolicy.Overlap(a, action) }) {
 			continue
 		}
 		scope, conditional := othersScope(s, ro.action, prefix+ro.kind+"/")
@@ -255,7 +259,7 @@ func (r latentEscalation) Check(s *Subject) []findings.Finding {
 	}
 	e := []findings.Evidence{ev("rights", strings.Join(rights, "; ")), ev("exploitable_when", strings.Join(when, "; ")),
 		ev("path_today", "none: no administrator is in reach")}
-	return []findings.Finding{finding(r.Meta(), s, sev, nil, "",
+	return []findings.Finding{finding(r, s, sev, nil, "",
 		fmt.Sprintf("%s can rewrite other principals' permissions or credentials (%d right(s)); no path to administrator exists today.", id.Name, len(rights)), e...)}
 }
 
@@ -273,7 +277,7 @@ func othersScope(s *Subject, action, prefix string) (scope string, conditional b
 	for _, pat := range s.Perms().ResourcesFor(action) {
 		parts := strings.SplitN(pat, ":", 6)
 		if pat == s.Identity.ID || len(parts) != 6 || slices.Contains(scoped, pat) ||
-			!policy.Match(parts[4], acct) || !policy.Overlap(strings.ToLower(parts[5]), kind+"*") {
+			!awspolicy.Match(parts[4], acct) || !awspolicy.Overlap(strings.ToLower(parts[5]), kind+"*") {
 			continue // itself, or not principals of this kind in this account
 		}
 		d := s.Perms().Evaluate(action, pat)

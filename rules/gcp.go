@@ -6,8 +6,9 @@ import (
 	"time"
 
 	"github.com/nhiscan/nhiscan/findings"
+	"github.com/nhiscan/nhiscan/findings/controls"
+	"github.com/nhiscan/nhiscan/rules/gcpcondition"
 	"github.com/nhiscan/nhiscan/rules/paths"
-	"github.com/nhiscan/nhiscan/rules/policy"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
 
@@ -27,7 +28,7 @@ func gcpBindings(id *inventory.Identity, asOf time.Time, fn func(g *inventory.Gr
 			continue
 		}
 		for si := range g.Statements {
-			if policy.When(&g.Statements[si], asOf, policy.AnyCaller) != policy.False {
+			if gcpcondition.When(&g.Statements[si], asOf) != gcpcondition.False {
 				fn(g, &g.Statements[si])
 			}
 		}
@@ -43,7 +44,7 @@ func eachMember(id *inventory.Identity, asOf time.Time, fn func(st *inventory.St
 	}
 	for i := range id.Trust {
 		st := &id.Trust[i]
-		if len(st.Actions) == 0 || policy.When(st, asOf, policy.AnyCaller) == policy.False {
+		if len(st.Actions) == 0 || gcpcondition.When(st, asOf) == gcpcondition.False {
 			continue
 		}
 		for _, p := range st.Principals {
@@ -79,7 +80,7 @@ func conditionNote(st *inventory.Statement) string {
 // lower returns one severity step less for grants whose condition is not
 // decided as of the scan.
 func lower(sev findings.Severity, s *Subject, st *inventory.Statement) findings.Severity {
-	if policy.When(st, s.Config.AsOf, policy.AnyCaller) == policy.Unknown && sev > findings.Low {
+	if gcpcondition.When(st, s.Config.AsOf) == gcpcondition.Unknown && sev > findings.Low {
 		return sev - 1
 	}
 	return sev
@@ -97,6 +98,7 @@ func (basicRole) Meta() findings.Rule {
 		Defaults:    "Critical for roles/owner, high for roles/editor; one step lower for conditional bindings. One finding per service account, its bindings in evidence.bindings.",
 		References:  []string{"https://cloud.google.com/iam/docs/roles-overview#basic", "https://cloud.google.com/resource-manager/docs/organization-policy/restricting-service-accounts#disable_service_account_default_grants"},
 		Providers:   []string{"gcp"},
+		Controls:    controlIDs{controls.ASI: "ASI03 ASI02", controls.ASITM: "T3 T2", controls.NHI: "NHI5", controls.MAESTRO: "cross-layer/privilege-escalation L4/lateral-movement", controls.CISGCP3: "1.5", controls.NIST: "AC-6 AC-6(5)"}.list(),
 	}
 }
 
@@ -122,7 +124,7 @@ func bindingItem(s *Subject, g *inventory.Grant, st *inventory.Statement, holds 
 	if holds != "" {
 		item += " (" + holds + ")"
 	}
-	if policy.When(st, s.Config.AsOf, policy.AnyCaller) == policy.Unknown {
+	if gcpcondition.When(st, s.Config.AsOf) == gcpcondition.Unknown {
 		item += " [condition " + conditionNote(st) + "]"
 	}
 	return item
@@ -157,6 +159,7 @@ func (adminRole) Meta() findings.Rule {
 		Defaults:    "High; one step lower for conditional bindings. One finding per service account, its bindings in evidence.bindings.",
 		References:  []string{"https://cloud.google.com/iam/docs/understanding-roles", "https://cloud.google.com/iam/docs/best-practices-service-accounts#restrict-admin-privileges"},
 		Providers:   []string{"gcp"},
+		Controls:    controlIDs{controls.ASI: "ASI03 ASI02", controls.ASITM: "T3 T2", controls.NHI: "NHI5", controls.MAESTRO: "cross-layer/privilege-escalation", controls.CISGCP3: "1.5 1.8", controls.NIST: "AC-6 AC-6(1) AC-5"}.list(),
 	}
 }
 
@@ -198,6 +201,7 @@ func (customRoleEscalation) Meta() findings.Rule {
 		Defaults:    "Needs the custom roles' permissions (custom-roles.json offline, iam.roles.list live). One finding per service account, its bindings in evidence.bindings.",
 		References:  []string{"https://cloud.google.com/iam/docs/creating-custom-roles", "https://cloud.google.com/iam/docs/service-account-permissions"},
 		Providers:   []string{"gcp"},
+		Controls:    controlIDs{controls.ASI: "ASI03", controls.ASITM: "T3", controls.NHI: "NHI5", controls.MAESTRO: "cross-layer/privilege-escalation", controls.NIST: "AC-6 AC-6(1)"}.list(),
 	}
 }
 
@@ -236,6 +240,7 @@ func (userManagedKey) Meta() findings.Rule {
 		Remediation: "Use attached service accounts on Google Cloud, Workload Identity Federation for workloads elsewhere (GitHub Actions, AWS, Kubernetes), or service account impersonation; then delete the key and enforce iam.disableServiceAccountKeyCreation.",
 		References:  []string{"https://cloud.google.com/iam/docs/best-practices-for-managing-service-account-keys", "https://cloud.google.com/iam/docs/workload-identity-federation"},
 		Providers:   []string{"gcp"},
+		Controls:    controlIDs{controls.ASI: "ASI03", controls.ASITM: "T3 T9", controls.NHI: "NHI7", controls.MAESTRO: "L7/agent-identity-attack L4", controls.CISGCP3: "1.4", controls.NIST: "IA-5 IA-9"}.list(),
 	}
 }
 
@@ -245,7 +250,7 @@ func (r userManagedKey) Check(s *Subject) []findings.Finding {
 	}
 	var out []findings.Finding
 	for _, c := range activeKeys(s.Identity) {
-		out = append(out, finding(r.Meta(), s, findings.Medium, c, "",
+		out = append(out, finding(r, s, findings.Medium, c, "",
 			fmt.Sprintf("%s has an active user-managed key %s.", s.Identity.ID, c.ID),
 			ev("key_created", date(c.CreatedAt)), ev("key_age_days", fmt.Sprint(s.Days(c.CreatedAt)))))
 	}
@@ -263,6 +268,7 @@ func (keyNeverExpires) Meta() findings.Rule {
 		Remediation: "Set the organization policy iam.serviceAccountKeyExpiryHours so new keys expire, and replace keys that never do.",
 		References:  []string{"https://cloud.google.com/resource-manager/docs/organization-policy/restricting-service-accounts#limit_key_expiry"},
 		Providers:   []string{"gcp"},
+		Controls:    controlIDs{controls.ASI: "ASI03", controls.ASITM: "T3 T9", controls.NHI: "NHI7", controls.MAESTRO: "L4", controls.CISGCP3: "1.7", controls.NIST: "IA-5"}.list(),
 	}
 }
 
@@ -273,7 +279,7 @@ func (r keyNeverExpires) Check(s *Subject) []findings.Finding {
 	var out []findings.Finding
 	for _, c := range activeKeys(s.Identity) {
 		if c.ExpiresAt == nil {
-			out = append(out, finding(r.Meta(), s, findings.Medium, c, "",
+			out = append(out, finding(r, s, findings.Medium, c, "",
 				fmt.Sprintf("User-managed key %s of %s never expires.", c.ID, s.Identity.ID), ev("key_created", date(c.CreatedAt)), ev("expires", "never")))
 		}
 	}
@@ -292,6 +298,7 @@ func (accountUnused) Meta() findings.Rule {
 		Defaults:    "threshold 90 days (role_unused_days). Disabled accounts are not judged. Without activity data or insights for the project, dormancy is not assessed (the source says so) rather than guessed; an account absent from the activity is judged only when it is known to be older than the threshold (from its oldest key).",
 		References:  []string{"https://cloud.google.com/iam/docs/service-account-recent-usage", "https://cloud.google.com/iam/docs/manage-service-account-insights"},
 		Providers:   []string{"gcp"},
+		Controls:    controlIDs{controls.ASI: "ASI03", controls.ASITM: "T3", controls.NHI: "NHI1", controls.MAESTRO: "L4/lateral-movement L6", controls.NIST: "AC-2(3) AC-2"}.list(),
 	}
 }
 
@@ -303,13 +310,13 @@ func (r accountUnused) Check(s *Subject) []findings.Finding {
 	limit := s.Config.RoleUnusedDays
 	switch {
 	case id.DormantSignal != "":
-		return []findings.Finding{finding(r.Meta(), s, findings.Medium, nil, "",
+		return []findings.Finding{finding(r, s, findings.Medium, nil, "",
 			fmt.Sprintf("Service account %s is unused according to Google's service account insight.", id.ID), ev("signal", id.DormantSignal))}
 	case !id.LastUsedKnown:
 		return nil
 	case id.LastUsed != nil:
 		if d := s.Days(*id.LastUsed); d > limit {
-			return []findings.Finding{finding(r.Meta(), s, findings.Medium, nil, "",
+			return []findings.Finding{finding(r, s, findings.Medium, nil, "",
 				fmt.Sprintf("Service account %s last authenticated %d days ago.", id.ID, d),
 				ev("last_authenticated", date(*id.LastUsed)), ev("days_unused", fmt.Sprint(d)), ev("threshold_days", fmt.Sprint(limit)))}
 		}
@@ -325,7 +332,7 @@ func (r accountUnused) Check(s *Subject) []findings.Finding {
 	if oldest.IsZero() || s.Days(oldest) <= limit {
 		return nil
 	}
-	return []findings.Finding{finding(r.Meta(), s, findings.Medium, nil, "",
+	return []findings.Finding{finding(r, s, findings.Medium, nil, "",
 		fmt.Sprintf("Service account %s has no authentication on record and has existed for more than %d days.", id.ID, limit),
 		ev("last_authenticated", "none in the activity window"), ev("exists_since_at_least", date(oldest)), ev("threshold_days", fmt.Sprint(limit)))}
 }
@@ -342,6 +349,7 @@ func (projectImpersonation) Meta() findings.Rule {
 		Defaults:    "High; critical when the member is allUsers or allAuthenticatedUsers; one step lower for conditional bindings. One finding per project, its members in evidence.members.",
 		References:  []string{"https://cloud.google.com/iam/docs/service-account-permissions", "https://cloud.google.com/iam/docs/best-practices-service-accounts#project-folder-grants"},
 		Providers:   []string{"gcp"},
+		Controls:    controlIDs{controls.ASI: "ASI03", controls.ASITM: "T3 T9", controls.NHI: "NHI5", controls.MAESTRO: "cross-layer/privilege-escalation cross-layer/lateral-movement", controls.CISGCP3: "1.6", controls.NIST: "AC-6 AC-5"}.list(),
 	}
 }
 
@@ -352,7 +360,7 @@ func (r projectImpersonation) Check(s *Subject) []findings.Finding {
 	h := hits{key: "members", noun: "member(s)"}
 	for i := range s.Identity.Trust {
 		st := &s.Identity.Trust[i]
-		if len(st.Actions) == 0 || !paths.GCPImpersonationRoles[st.Actions[0]] || policy.When(st, s.Config.AsOf, policy.AnyCaller) == policy.False {
+		if len(st.Actions) == 0 || !paths.GCPImpersonationRoles[st.Actions[0]] || gcpcondition.When(st, s.Config.AsOf) == gcpcondition.False {
 			continue
 		}
 		for _, p := range st.Principals {
@@ -378,7 +386,7 @@ func (r projectImpersonation) Check(s *Subject) []findings.Finding {
 // resource, and the condition when the scan could not decide it.
 func memberItem(s *Subject, st *inventory.Statement, who string) string {
 	item := who + " holds " + st.Actions[0] + " on " + st.Resources[0]
-	if policy.When(st, s.Config.AsOf, policy.AnyCaller) == policy.Unknown {
+	if gcpcondition.When(st, s.Config.AsOf) == gcpcondition.Unknown {
 		item += " [condition " + conditionNote(st) + "]"
 	}
 	return item
@@ -397,6 +405,7 @@ func (canImpersonateAll) Meta() findings.Rule {
 		Defaults:    "High; one step lower for conditional bindings. One finding per service account, its bindings in evidence.bindings.",
 		References:  []string{"https://cloud.google.com/iam/docs/service-account-permissions"},
 		Providers:   []string{"gcp"},
+		Controls:    controlIDs{controls.ASI: "ASI03", controls.ASITM: "T3 T14", controls.NHI: "NHI5", controls.MAESTRO: "cross-layer/privilege-escalation", controls.CISGCP3: "1.6", controls.NIST: "AC-6 AC-5 AC-3"}.list(),
 	}
 }
 
@@ -427,6 +436,7 @@ func (publicBinding) Meta() findings.Rule {
 		Defaults:    "Critical for allUsers and allAuthenticatedUsers, high for a domain. One finding per identity, the members in evidence.members.",
 		References:  []string{"https://cloud.google.com/iam/docs/principals-overview#all-users"},
 		Providers:   []string{"gcp"},
+		Controls:    controlIDs{controls.ASI: "ASI03 ASI04", controls.ASITM: "T3 T9", controls.NHI: "NHI5 NHI3", controls.MAESTRO: "L7/integration-risks", controls.NIST: "AC-3 AC-6"}.list(),
 	}
 }
 
@@ -458,6 +468,7 @@ func (wifWildcard) Meta() findings.Rule {
 		Defaults:    "High for the whole pool, medium for an owner-wide attribute. One finding per service account, the principal sets in evidence.principal_sets.",
 		References:  []string{"https://cloud.google.com/iam/docs/workload-identity-federation-with-deployment-pipelines", "https://cloud.google.com/iam/docs/best-practices-for-using-workload-identity-federation"},
 		Providers:   []string{"gcp"},
+		Controls:    controlIDs{controls.ASI: "ASI03", controls.ASITM: "T9 T3", controls.NHI: "NHI6", controls.MAESTRO: "L7/agent-identity-attack cross-layer/lateral-movement", controls.NIST: "IA-9 AC-3"}.list(),
 	}
 }
 
@@ -468,7 +479,7 @@ func (r wifWildcard) Check(s *Subject) []findings.Finding {
 	h := hits{key: "principal_sets", noun: "principal set(s)"}
 	for i := range s.Identity.Trust {
 		st := &s.Identity.Trust[i]
-		if policy.When(st, s.Config.AsOf, policy.AnyCaller) == policy.False {
+		if gcpcondition.When(st, s.Config.AsOf) == gcpcondition.False {
 			continue
 		}
 		for _, p := range st.Principals {
@@ -506,6 +517,7 @@ func (staleBinding) Meta() findings.Rule {
 		Defaults:    "One finding per identity, the deleted members in evidence.members.",
 		References:  []string{"https://cloud.google.com/iam/docs/principals-overview#deleted-principals"},
 		Providers:   []string{"gcp"},
+		Controls:    controlIDs{controls.ASI: "ASI03", controls.ASITM: "T3", controls.NHI: "NHI1", controls.MAESTRO: "L6", controls.NIST: "AC-2"}.list(),
 	}
 }
 

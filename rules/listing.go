@@ -5,8 +5,8 @@ import (
 	"time"
 
 	"github.com/nhiscan/nhiscan/findings"
+	"github.com/nhiscan/nhiscan/rules/awspolicy"
 	"github.com/nhiscan/nhiscan/rules/paths"
-	"github.com/nhiscan/nhiscan/rules/policy"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
 
@@ -14,11 +14,19 @@ import (
 // on every resource), "wildcard" (a whole sensitive service, or an Allow
 // with NotAction), "scoped" (some grant), "none", or "unknown" when the
 // source did not carry the identity's permissions (no grant can be judged
-// absent).
+// absent, or nhiscan reads no grants of the identity's provider).
 func Privilege(s *Subject) string {
-	if s.Identity.Provider == inventory.GCP {
+	switch s.Identity.Provider {
+	case inventory.AWS:
+		return awsPrivilege(s)
+	case inventory.GCP:
 		return gcpPrivilege(s.Identity, s.Config.AsOf)
 	}
+	return "unknown"
+}
+
+// awsPrivilege grades an AWS identity's policies with the AWS evaluator.
+func awsPrivilege(s *Subject) string {
 	if s.Identity.Kind == inventory.KindAWSRoot || s.Admin().Allowed {
 		return "admin"
 	}
@@ -55,14 +63,17 @@ func List(inv *inventory.Inventory, cfg Config) []findings.IdentityRow {
 	keep := cfg
 	keep.IncludeProviderManaged = true
 	var rows []findings.IdentityRow
-	compiler := policy.NewCompiler(cfg.AsOf) // shared managed policies compile once
+	compiler := awspolicy.NewCompiler(cfg.AsOf) // shared managed policies compile once
 	notAssessed := notAssessedBySource(inv)
 	for i := range inv.Identities {
 		id := &inv.Identities[i]
 		if !InScope(id, &keep) {
 			continue
 		}
-		s := &Subject{Identity: id, Config: &cfg, perms: compiler.Compile(id), sourceNotAssessed: notAssessed[string(id.Provider)+"/"+id.Account]}
+		s := &Subject{Identity: id, Config: &cfg, sourceNotAssessed: notAssessed[string(id.Provider)+"/"+id.Account]}
+		if id.Provider == inventory.AWS {
+			s.perms = compiler.Compile(id)
+		}
 		row := findings.IdentityRow{
 			Provider: string(id.Provider), Account: id.Account, Kind: id.Kind, Name: id.Name, ID: id.ID,
 			Owner: id.Owner, Agent: id.Agent, LastUsed: id.LastUsed,

@@ -8,7 +8,8 @@ import (
 	"sync"
 
 	"github.com/nhiscan/nhiscan/findings"
-	"github.com/nhiscan/nhiscan/rules/policy"
+	"github.com/nhiscan/nhiscan/findings/controls"
+	"github.com/nhiscan/nhiscan/rules/awspolicy"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
 
@@ -16,7 +17,7 @@ func isAWSPrincipal(id *inventory.Identity) bool {
 	return id.Kind == inventory.KindAWSRole || id.Kind == inventory.KindAWSUser
 }
 
-func refs(rs []policy.Ref) string {
+func refs(rs []awspolicy.Ref) string {
 	seen := map[string]bool{}
 	var out []string
 	for _, r := range rs {
@@ -41,6 +42,7 @@ func (fullAdmin) Meta() findings.Rule {
 		Defaults:    "Critical when unconditional; high when every allowing statement carries a condition.",
 		References:  []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege", "https://owasp.org/www-project-non-human-identities-top-10/2025/top-10-2025"},
 		Providers:   []string{"aws"},
+		Controls:    controlIDs{controls.ASI: "ASI03 ASI02", controls.ASITM: "T3 T2", controls.NHI: "NHI5", controls.MAESTRO: "cross-layer/privilege-escalation L4/lateral-movement", controls.CISAWS3: "1.16", controls.CISAWS5: "1.15", controls.NIST: "AC-6 AC-6(5) AC-6(1)"}.list(),
 	}
 }
 
@@ -60,7 +62,7 @@ func (r fullAdmin) Check(s *Subject) []findings.Finding {
 	if len(d.PartlyDeniedBy) > 0 {
 		e = append(e, ev("conditional_or_partial_denies", refs(d.PartlyDeniedBy)))
 	}
-	return []findings.Finding{finding(r.Meta(), s, sev, nil, "", msg, e...)}
+	return []findings.Finding{finding(r, s, sev, nil, "", msg, e...)}
 }
 
 // sensitiveServices get a finding when a whole service is granted. The
@@ -88,6 +90,7 @@ func (serviceWildcard) Meta() findings.Rule {
 		Defaults:    "One finding per identity, listing every such service in evidence.services; its severity is the highest of them. High for iam, sts, organizations, kms, secretsmanager, ssm and cloudtrail; medium for other data and compute services; low for logs; one step lower when conditional. Not reported for full administrators (NHI-OVB-001) nor for services reached only through NotAction (NHI-OVB-003).",
 		References:  []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html"},
 		Providers:   []string{"aws"},
+		Controls:    controlIDs{controls.ASI: "ASI03 ASI02", controls.ASITM: "T3 T2", controls.NHI: "NHI5", controls.MAESTRO: "cross-layer/privilege-escalation L4/lateral-movement", controls.NIST: "AC-6 AC-6(7)"}.list(),
 	}
 }
 
@@ -100,7 +103,7 @@ func (r serviceWildcard) Check(s *Subject) []findings.Finding {
 		return nil
 	}
 	var names, listed []string
-	var allowedBy, partly []policy.Ref
+	var allowedBy, partly []awspolicy.Ref
 	var sev findings.Severity
 	allConditional := true
 	for _, svc := range sensitiveServices {
@@ -136,7 +139,7 @@ func (r serviceWildcard) Check(s *Subject) []findings.Finding {
 	}
 	// One finding per identity: its fingerprint does not depend on which
 	// services are listed.
-	return []findings.Finding{finding(r.Meta(), s, sev, nil, "", msg, e...)}
+	return []findings.Finding{finding(r, s, sev, nil, "", msg, e...)}
 }
 
 // joinAnd writes "a", "a and b", "a, b and c".
@@ -247,6 +250,7 @@ func (notActionAllow) Meta() findings.Rule {
 		Defaults:    "One finding per identity, listing every such statement in evidence.statements. High when a statement applies to every resource, medium when every one's Resource is narrower or carries a condition.",
 		References:  []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notaction.html"},
 		Providers:   []string{"aws"},
+		Controls:    controlIDs{controls.ASI: "ASI03 ASI02", controls.ASITM: "T3 T2", controls.NHI: "NHI5", controls.MAESTRO: "cross-layer/privilege-escalation L4/lateral-movement", controls.NIST: "AC-6 AC-6(7)"}.list(),
 	}
 }
 
@@ -262,7 +266,7 @@ func (r notActionAllow) Check(s *Subject) []findings.Finding {
 			if !strings.EqualFold(st.Effect, "Allow") || len(st.NotActions) == 0 {
 				continue
 			}
-			ref := policy.Ref{Source: g.Source, Policy: g.PolicyName, Via: g.Via, Sid: st.Sid}
+			ref := awspolicy.Ref{Source: g.Source, Policy: g.PolicyName, Via: g.Via, Sid: st.Sid}
 			stSev := findings.Medium
 			if !st.Conditional() && (len(st.NotResources) > 0 || contains(st.Resources, "*")) {
 				stSev = findings.High
@@ -285,7 +289,7 @@ func (r notActionAllow) Check(s *Subject) []findings.Finding {
 	}
 	// One finding per identity: its fingerprint does not depend on which
 	// statements are listed.
-	return []findings.Finding{finding(r.Meta(), s, sev, nil, "", msg, ev("statements", strings.Join(stmts, "; ")))}
+	return []findings.Finding{finding(r, s, sev, nil, "", msg, ev("statements", strings.Join(stmts, "; ")))}
 }
 
 func contains(xs []string, x string) bool {
@@ -337,6 +341,7 @@ func (broadManaged) Meta() findings.Rule {
 		Defaults:    "AdministratorAccess critical; PowerUserAccess, IAMFullAccess and other control-plane policies high; other *FullAccess policies medium. One finding per identity, its policies in evidence.policies.",
 		References:  []string{"https://docs.aws.amazon.com/aws-managed-policy/latest/reference/policy-list.html"},
 		Providers:   []string{"aws"},
+		Controls:    controlIDs{controls.ASI: "ASI03 ASI02", controls.ASITM: "T3 T2", controls.NHI: "NHI5", controls.MAESTRO: "cross-layer/privilege-escalation", controls.CISAWS3: "1.16 1.22", controls.CISAWS5: "1.15 1.21", controls.NIST: "AC-6 AC-6(5)"}.list(),
 	}
 }
 
@@ -383,6 +388,7 @@ func (passRoleEverywhere) Meta() findings.Rule {
 		Defaults:    "High; medium when the grant is conditional (such as iam:PassedToService). Not reported for full administrators (NHI-OVB-001) nor for identities granted all of iam on every resource (NHI-OVB-002, NotAction: NHI-OVB-003). The escalation paths it opens are NHI-ESC-001's.",
 		References:  []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html", "https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation/"},
 		Providers:   []string{"aws"},
+		Controls:    controlIDs{controls.ASI: "ASI03 ASI02", controls.ASITM: "T3 T2", controls.NHI: "NHI5", controls.MAESTRO: "cross-layer/privilege-escalation", controls.NIST: "AC-6 AC-6(1)"}.list(),
 	}
 }
 
@@ -400,7 +406,7 @@ func (r passRoleEverywhere) Check(s *Subject) []findings.Finding {
 	if d.Conditional {
 		sev, msg = findings.Medium, fmt.Sprintf("%s may pass every role of account %s when the policy's conditions hold.", id.Name, id.Account)
 	}
-	return []findings.Finding{finding(r.Meta(), s, sev, nil, "", msg,
+	return []findings.Finding{finding(r, s, sev, nil, "", msg,
 		ev("allowed_by", refs(d.AllowedBy)), ev("resource", every), ev("condition", conditionKeys(d.Statements)))}
 }
 

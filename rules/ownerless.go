@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/nhiscan/nhiscan/findings"
+	"github.com/nhiscan/nhiscan/findings/controls"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
 
@@ -20,6 +21,7 @@ func (noOwner) Meta() findings.Rule {
 		Defaults:    "owner tag keys owner, Owner, team, owner-email, contact (owner_tags); GCP description pattern owner: <value> (owner_description_pattern). Medium for full administrators (owner or editor on GCP); one step more again for agents.",
 		References:  []string{"https://owasp.org/www-project-non-human-identities-top-10/2025/top-10-2025"},
 		Providers:   []string{"aws", "gcp"},
+		Controls:    controlIDs{controls.ASI: "ASI03", controls.ASITM: "T8", controls.NHI: "NHI1", controls.MAESTRO: "L6", controls.NIST: "AC-2 CM-8(4) IA-4"}.list(),
 	}
 }
 
@@ -42,5 +44,5 @@ func (r noOwner) Check(s *Subject) []findings.Finding {
 		sev = findings.Medium
 		e = append(e, ev("admin", "identity is a full administrator"))
 	}
-	return []findings.Finding{finding(r.Meta(), s, sev, nil, "", fmt.Sprintf("%s has no owner.", id.Name), e...)}
+	return []findings.Finding{finding(r, s, sev, nil, "", fmt.Sprintf("%s has no owner.", id.Name), e...)}
 }

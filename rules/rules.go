@@ -8,6 +8,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"reflect"
 	"regexp"
 	"runtime"
 	"slices"
@@ -17,8 +18,8 @@ import (
 	"time"
 
 	"github.com/nhiscan/nhiscan/findings"
+	"github.com/nhiscan/nhiscan/rules/awspolicy"
 	"github.com/nhiscan/nhiscan/rules/paths"
-	"github.com/nhiscan/nhiscan/rules/policy"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
 
@@ -86,8 +87,8 @@ var DefaultOwnerDescription = regexp.MustCompile(`(?i)\bowner\s*[:=]\s*([^\s,;]+
 type Subject struct {
 	Identity *inventory.Identity
 	Config   *Config
-	perms    *policy.Set
-	admin    *policy.Decision
+	perms    *awspolicy.Set
+	admin    *awspolicy.Decision
 	graph    *paths.Graph
 	// sourceNotAssessed is what the identity's source (its account or
 	// project) lacked as a whole.
@@ -123,19 +124,27 @@ func (s *Subject) Graph() *paths.Graph { return s.graph }
 // graphRule is a rule that reads the escalation graph.
 type graphRule interface{ needsGraph() }
 
-// Perms returns the identity's compiled permission set.
-func (s *Subject) Perms() *policy.Set {
+// Perms returns the identity's compiled AWS permission set. Other
+// providers' grants are not AWS policies: their set is empty.
+func (s *Subject) Perms() *awspolicy.Set {
+	if s.perms == nil && s.Identity.Provider != inventory.AWS {
+		s.perms = &awspolicy.Set{}
+	}
 	if s.perms == nil && s.graph != nil {
 		s.perms = s.graph.Perms(s.Identity.ID)
 	}
 	if s.perms == nil {
-		s.perms = policy.CompileAt(s.Identity, s.Config.AsOf)
+		s.perms = awspolicy.CompileAt(s.Identity, s.Config.AsOf)
 	}
 	return s.perms
 }
 
-// Admin evaluates "*" on "*": full administrator after denies and boundary.
-func (s *Subject) Admin() policy.Decision {
+// Admin evaluates "*" on "*" for an AWS identity: full administrator after
+// denies and boundary. It is false for other providers' identities.
+func (s *Subject) Admin() awspolicy.Decision {
+	if s.Identity.Provider != inventory.AWS {
+		return awspolicy.Decision{}
+	}
 	if s.admin == nil {
 		d := s.Perms().Evaluate("*", "*")
 		s.admin = &d
@@ -272,24 +281,28 @@ var raisedForAgents = map[string]bool{findings.Overbroad: true, findings.Ownerle
 // then identity, rule and credential.
 func Run(ctx context.Context, inv *inventory.Inventory, catalogue []Rule, cfg Config) ([]findings.Finding, error) {
 	Classify(inv, &cfg)
-	var enabled []Rule
+	var enabled []scoped
 	var graph *paths.Graph
 	for _, r := range catalogue {
-		if !cfg.Disabled[r.Meta().ID] {
-			enabled = append(enabled, r)
+		m := metaOf(r)
+		if !cfg.Disabled[m.ID] {
+			enabled = append(enabled, scoped{r, m.Providers})
 			if _, ok := r.(graphRule); ok && graph == nil {
 				graph = paths.Build(inv, cfg.AsOf)
 			}
 		}
 	}
-	// Without the graph (which compiles every principal), compile here,
-	// once, so shared managed policies are compiled once.
-	var perms []*policy.Set
+	// Without the graph (which compiles every principal), compile the AWS
+	// identities' policies here, once, so shared managed policies are
+	// compiled once.
+	var perms []*awspolicy.Set
 	if graph == nil {
-		compiler := policy.NewCompiler(cfg.AsOf)
-		perms = make([]*policy.Set, len(inv.Identities))
+		compiler := awspolicy.NewCompiler(cfg.AsOf)
+		perms = make([]*awspolicy.Set, len(inv.Identities))
 		for i := range inv.Identities {
-			perms[i] = compiler.Compile(&inv.Identities[i])
+			if inv.Identities[i].Provider == inventory.AWS {
+				perms[i] = compiler.Compile(&inv.Identities[i])
+			}
 		}
 	}
 	// Identities are independent: evaluate them on every core, each
@@ -309,7 +322,7 @@ func Run(ctx context.Context, inv *inventory.Inventory, catalogue []Rule, cfg Co
 					cancelled.Store(true)
 					return
 				}
-				var ps *policy.Set
+				var ps *awspolicy.Set
 				if perms != nil {
 					ps = perms[i]
 				}
@@ -333,14 +346,24 @@ func Run(ctx context.Context, inv *inventory.Inventory, catalogue []Rule, cfg Co
 	return Sort(out), nil
 }
 
-// check runs the enabled rules on one identity.
-func check(id *inventory.Identity, enabled []Rule, cfg *Config, graph *paths.Graph, perms *policy.Set, notAssessed []string, wildcards *sync.Map) []findings.Finding {
+// scoped is an enabled rule with the providers it declares.
+type scoped struct {
+	Rule
+	providers []string
+}
+
+// check runs the enabled rules on one identity, each only if it declares
+// the identity's provider.
+func check(id *inventory.Identity, enabled []scoped, cfg *Config, graph *paths.Graph, perms *awspolicy.Set, notAssessed []string, wildcards *sync.Map) []findings.Finding {
 	if !InScope(id, cfg) {
 		return nil
 	}
 	s := &Subject{Identity: id, Config: cfg, graph: graph, perms: perms, sourceNotAssessed: notAssessed, wildcards: wildcards}
 	var out []findings.Finding
 	for _, r := range enabled {
+		if !slices.Contains(r.providers, string(id.Provider)) {
+			continue
+		}
 		for _, f := range r.Check(s) {
 			if id.Agent && raisedForAgents[f.Category] && f.Severity < findings.Critical {
 				f.Severity = f.Severity.Raise()
@@ -383,10 +406,27 @@ func Sort(fs []findings.Finding) []findings.Finding {
 	return out
 }
 
-// finding builds a finding of rule m about the subject. key distinguishes
+// metas holds each rule's metadata, built once: Rule -> findings.Rule.
+var metas sync.Map
+
+// metaOf returns r.Meta(), built once per rule (rules are comparable
+// values; one that is not is asked every time).
+func metaOf(r Rule) findings.Rule {
+	if !reflect.TypeOf(r).Comparable() {
+		return r.Meta()
+	}
+	if m, ok := metas.Load(r); ok {
+		return m.(findings.Rule)
+	}
+	m, _ := metas.LoadOrStore(r, r.Meta())
+	return m.(findings.Rule)
+}
+
+// finding builds a finding of rule r about the subject. key distinguishes
 // several findings of one rule on one identity (a credential id, a service,
 // a policy); it goes into the fingerprint.
-func finding(m findings.Rule, s *Subject, sev findings.Severity, cred *inventory.Credential, key, msg string, ev ...findings.Evidence) findings.Finding {
+func finding(r Rule, s *Subject, sev findings.Severity, cred *inventory.Credential, key, msg string, ev ...findings.Evidence) findings.Finding {
+	m := metaOf(r)
 	id := s.Identity
 	f := findings.Finding{
 		RuleID:      m.ID,
@@ -397,7 +437,7 @@ func finding(m findings.Rule, s *Subject, sev findings.Severity, cred *inventory
 		Message:     msg,
 		Evidence:    ev,
 		Remediation: m.Remediation,
-		Controls:    ControlsFor(m.ID, string(id.Provider)),
+		Controls:    controlsOf(m, string(id.Provider)),
 	}
 	if f.Evidence == nil {
 		f.Evidence = findings.EvidenceList{}
@@ -454,7 +494,7 @@ func (h *hits) findings(r Rule, s *Subject) []findings.Finding {
 		msg = fmt.Sprintf("%s (and %d more %s).", strings.TrimSuffix(msg, "."), n, h.noun)
 	}
 	e := append([]findings.Evidence{ev(h.key, strings.Join(h.items, "; "))}, h.extra...)
-	return []findings.Finding{finding(r.Meta(), s, h.sev, nil, "", msg, e...)}
+	return []findings.Finding{finding(r, s, h.sev, nil, "", msg, e...)}
 }
 
 func ev(key, value string) findings.Evidence { return findings.Evidence{Key: key, Value: value} }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/nhiscan/nhiscan/findings"
+	"github.com/nhiscan/nhiscan/findings/controls"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
 
@@ -48,6 +49,7 @@ func (longLivedKey) Meta() findings.Rule {
 		Remediation: "Move the workload to an IAM role: an instance profile, ECS task role, Lambda execution role, EKS Pod Identity, GitHub Actions OIDC or IAM Roles Anywhere for workloads outside AWS. Then deactivate and delete the key.",
 		References:  []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#bp-workloads-use-roles", "https://owasp.org/www-project-non-human-identities-top-10/2025/top-10-2025"},
 		Providers:   []string{"aws"},
+		Controls:    controlIDs{controls.ASI: "ASI03", controls.ASITM: "T3 T9", controls.NHI: "NHI7", controls.MAESTRO: "L7/agent-identity-attack L4", controls.CISAWS3: "1.18", controls.CISAWS5: "1.17", controls.NIST: "IA-5 IA-9"}.list(),
 	}
 }
 
@@ -58,7 +60,7 @@ func (r longLivedKey) Check(s *Subject) []findings.Finding {
 	var out []findings.Finding
 	for _, c := range activeKeys(s.Identity) {
 		created, age := keyAge(c)
-		out = append(out, finding(r.Meta(), s, findings.Medium, c, "",
+		out = append(out, finding(r, s, findings.Medium, c, "",
 			fmt.Sprintf("%s has an active access key, a credential that never expires.", s.Identity.Name),
 			ev("key_created_or_rotated", created), ev("key_age_days", fmt.Sprint(age(s)))))
 	}
@@ -77,6 +79,7 @@ func (keyNotRotated) Meta() findings.Rule {
 		Defaults:    "rotation threshold 90 days (key_rotation_days); high past twice the threshold.",
 		References:  []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html#rotating_access_keys_console", "https://cloud.google.com/iam/docs/best-practices-for-managing-service-account-keys"},
 		Providers:   []string{"aws", "gcp"},
+		Controls:    controlIDs{controls.ASI: "ASI03", controls.ASITM: "T3 T9", controls.NHI: "NHI7", controls.MAESTRO: "L4", controls.CISAWS3: "1.14", controls.CISAWS5: "1.13", controls.CISGCP3: "1.7", controls.NIST: "IA-5"}.list(),
 	}
 }
 
@@ -96,7 +99,7 @@ func (r keyNotRotated) Check(s *Subject) []findings.Finding {
 		if days > 2*limit {
 			sev = findings.High
 		}
-		out = append(out, finding(r.Meta(), s, sev, c, "",
+		out = append(out, finding(r, s, sev, c, "",
 			fmt.Sprintf("%s's key %s was created or last rotated %d days ago (limit %d).", s.Identity.Name, credentialLabel(s.Identity, c), days, limit),
 			ev("key_created_or_rotated", created), ev("key_age_days", fmt.Sprint(days)), ev("threshold_days", fmt.Sprint(limit))))
 	}
@@ -114,6 +117,7 @@ func (twoActiveKeys) Meta() findings.Rule {
 		Remediation: "Find which key is in use (last-used date), deactivate the other, and delete it once nothing breaks.",
 		References:  []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html", "https://cloud.google.com/iam/docs/best-practices-for-managing-service-account-keys"},
 		Providers:   []string{"aws", "gcp"},
+		Controls:    controlIDs{controls.ASI: "ASI03", controls.ASITM: "T3", controls.NHI: "NHI7 NHI1", controls.MAESTRO: "L4", controls.CISAWS3: "1.13", controls.CISAWS5: "1.12", controls.CISGCP3: "1.4", controls.NIST: "IA-5 AC-2(3)"}.list(),
 	}
 }
 
@@ -129,7 +133,7 @@ func (r twoActiveKeys) Check(s *Subject) []findings.Finding {
 	for _, c := range keys {
 		labels = append(labels, credentialLabel(s.Identity, c))
 	}
-	return []findings.Finding{finding(r.Meta(), s, findings.Medium, nil, "",
+	return []findings.Finding{finding(r, s, findings.Medium, nil, "",
 		fmt.Sprintf("%s has %d active keys.", s.Identity.Name, len(keys)),
 		ev("active_keys", strings.Join(labels, ", ")))}
 }
@@ -145,6 +149,7 @@ func (rootAccessKey) Meta() findings.Rule {
 		Remediation: "Delete the root user's access keys and use IAM roles for every workload.",
 		References:  []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user.html"},
 		Providers:   []string{"aws"},
+		Controls:    controlIDs{controls.ASI: "ASI03", controls.ASITM: "T3", controls.NHI: "NHI5 NHI7", controls.MAESTRO: "cross-layer/privilege-escalation", controls.CISAWS3: "1.4", controls.CISAWS5: "1.3", controls.NIST: "AC-6(5) IA-5"}.list(),
 	}
 }
 
@@ -155,7 +160,7 @@ func (r rootAccessKey) Check(s *Subject) []findings.Finding {
 	var out []findings.Finding
 	for _, c := range activeKeys(s.Identity) {
 		created, _ := keyAge(c)
-		out = append(out, finding(r.Meta(), s, findings.Critical, c, "",
+		out = append(out, finding(r, s, findings.Critical, c, "",
 			fmt.Sprintf("The root user of account %s has an active access key.", s.Identity.Account),
 			ev("key_created_or_rotated", created)))
 	}

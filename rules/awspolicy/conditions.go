@@ -1,11 +1,11 @@
-package policy
+package awspolicy
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/nhiscan/nhiscan/rules/gcpcondition"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
 
@@ -84,10 +84,12 @@ func decideCondition(c inventory.Condition, asOf time.Time, caller Caller) Truth
 	}
 	op := strings.ToLower(c.Operator)
 	if op == "cel" {
+		// GCP rules decide their bindings with gcpcondition; this is
+		// kept while rules/paths decides GCP bindings through When.
 		if len(c.Values) != 1 {
 			return Unknown
 		}
-		return celTruth(c.Values[0], asOf)
+		return fromGCP(gcpcondition.Decide(c.Values[0], asOf))
 	}
 	op = strings.TrimPrefix(strings.TrimPrefix(op, "foranyvalue:"), "forallvalues:")
 	op, ifExists := strings.CutSuffix(op, "ifexists")
@@ -183,130 +185,12 @@ func parseDate(s string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// celTruth decides a GCP IAM condition (CEL) as of asOf: comparisons of
-// request.time with a timestamp are decided, joined by &&, || and !
-// (Kleene logic); every other term is unknown.
-func celTruth(expr string, asOf time.Time) Truth {
-	s := strings.TrimSpace(expr)
-	for len(s) > 1 && s[0] == '(' && closing(s, 0) == len(s)-1 {
-		s = strings.TrimSpace(s[1 : len(s)-1])
-	}
-	if parts := splitTop(s, "||"); len(parts) > 1 {
-		out := False
-		for _, p := range parts {
-			switch celTruth(p, asOf) {
-			case True:
-				return True
-			case Unknown:
-				out = Unknown
-			}
-		}
-		return out
-	}
-	if parts := splitTop(s, "&&"); len(parts) > 1 {
-		out := True
-		for _, p := range parts {
-			switch celTruth(p, asOf) {
-			case False:
-				return False
-			case Unknown:
-				out = Unknown
-			}
-		}
-		return out
-	}
-	if rest, ok := strings.CutPrefix(s, "!"); ok && !strings.HasPrefix(rest, "=") {
-		switch celTruth(rest, asOf) {
-		case True:
-			return False
-		case False:
-			return True
-		}
-		return Unknown
-	}
-	return celComparison(s, asOf)
-}
-
-var (
-	celTimeFirst = regexp.MustCompile(`^request\.time\s*(<=|>=|<|>|==|!=)\s*timestamp\(\s*["']([^"']+)["']\s*\)$`)
-	celTimeLast  = regexp.MustCompile(`^timestamp\(\s*["']([^"']+)["']\s*\)\s*(<=|>=|<|>|==|!=)\s*request\.time$`)
-	// celFlip turns "timestamp OP request.time" into "request.time OP' timestamp".
-	celFlip = map[string]string{"<": ">", ">": "<", "<=": ">=", ">=": "<=", "==": "==", "!=": "!="}
-	celOps  = map[string]string{"<": "datelessthan", "<=": "datelessthanequals", ">": "dategreaterthan", ">=": "dategreaterthanequals", "==": "dateequals", "!=": "datenotequals"}
-)
-
-func celComparison(s string, asOf time.Time) Truth {
-	var op, value string
-	if m := celTimeFirst.FindStringSubmatch(s); m != nil {
-		op, value = m[1], m[2]
-	} else if m := celTimeLast.FindStringSubmatch(s); m != nil {
-		op, value = celFlip[m[2]], m[1]
-	} else {
-		return Unknown
-	}
-	v, err := time.Parse(time.RFC3339, value)
-	if err != nil {
-		return Unknown
-	}
-	if dateOperators[celOps[op]](asOf, v) {
+func fromGCP(t gcpcondition.Truth) Truth {
+	switch t {
+	case gcpcondition.True:
 		return True
+	case gcpcondition.False:
+		return False
 	}
-	return False
-}
-
-// closing returns the index of the parenthesis closing the one at open,
-// or -1.
-func closing(s string, open int) int {
-	depth := 0
-	var quote byte
-	for i := open; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case quote != 0:
-			if c == '\\' {
-				i++
-			} else if c == quote {
-				quote = 0
-			}
-		case c == '"' || c == '\'':
-			quote = c
-		case c == '(':
-			depth++
-		case c == ')':
-			depth--
-			if depth == 0 {
-				return i
-			}
-		}
-	}
-	return -1
-}
-
-// splitTop splits s at sep outside parentheses and string literals.
-func splitTop(s, sep string) []string {
-	var out []string
-	depth, start := 0, 0
-	var quote byte
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case quote != 0:
-			if c == '\\' {
-				i++
-			} else if c == quote {
-				quote = 0
-			}
-		case c == '"' || c == '\'':
-			quote = c
-		case c == '(':
-			depth++
-		case c == ')':
-			depth--
-		case depth == 0 && strings.HasPrefix(s[i:], sep):
-			out = append(out, s[start:i])
-			i += len(sep) - 1
-			start = i + 1
-		}
-	}
-	return append(out, s[start:])
+	return Unknown
 }

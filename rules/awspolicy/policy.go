@@ -1,8 +1,8 @@
-// Package policy evaluates AWS-style policy statements from the inventory
+// Package awspolicy evaluates AWS-style policy statements from the inventory
 // model: Action/NotAction and Resource/NotResource with wildcards,
 // explicit Deny over Allow, permissions boundaries and conditions (kept as
 // "conditional", never dropped). It knows the inventory model only.
-package policy
+package awspolicy
 
 import (
 	"slices"
