@@ -48,7 +48,7 @@ var layers = []layer{
 		never: rulesNever},
 	{pkg: "rules/awspolicy", internal: []string{"scanners/inventory", "findings", "rules/gcpcondition"},
 		never: rulesNever},
-	{pkg: "rules/paths", internal: []string{"scanners/inventory", "rules/awspolicy"},
+	{pkg: "rules/paths", internal: []string{"scanners/inventory", "rules/awspolicy", "rules/gcpcondition"},
 		never: rulesNever},
 	{pkg: "rules", internal: []string{"scanners/inventory", "findings", "findings/controls", "rules/awspolicy", "rules/gcpcondition", "rules/paths"},
 		never: rulesNever},

@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/nhiscan/nhiscan/rules/policy"
+	policy "github.com/nhiscan/nhiscan/rules/awspolicy"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
 

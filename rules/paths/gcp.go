@@ -4,7 +4,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nhiscan/nhiscan/rules/policy"
+	"github.com/nhiscan/nhiscan/rules/gcpcondition"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
 
@@ -91,15 +91,15 @@ func (c *gcpGraph) index(p principal) {
 		if len(st.Actions) == 0 || !GCPImpersonationRoles[st.Actions[0]] {
 			continue
 		}
-		t := policy.When(&st, c.asOf, policy.AnyCaller)
-		if t == policy.False {
+		t := gcpcondition.When(&st, c.asOf)
+		if t == gcpcondition.False {
 			continue
 		}
 		for _, pr := range st.Principals {
 			// "deleted:serviceAccount:" members are stale bindings, not
 			// principals: only live service accounts act.
 			if pr.Type == "serviceAccount" {
-				c.saTrust[pr.Value] = append(c.saTrust[pr.Value], saGrant{target: p.n, role: st.Actions[0], conditional: t == policy.Unknown})
+				c.saTrust[pr.Value] = append(c.saTrust[pr.Value], saGrant{target: p.n, role: st.Actions[0], conditional: t == gcpcondition.Unknown})
 			}
 		}
 	}
@@ -114,19 +114,19 @@ func (c *gcpGraph) admin(p principal) (edge, bool) {
 		if gr.Source != inventory.SourceBinding || !GCPAdminRoles[gr.PolicyName] {
 			continue
 		}
-		if t := c.bindingTruth(gr); t != policy.False {
-			return edge{via: gr.PolicyName + " on " + gr.Via, conditional: t == policy.Unknown}, true
+		if t := c.bindingTruth(gr); t != gcpcondition.False {
+			return edge{via: gr.PolicyName + " on " + gr.Via, conditional: t == gcpcondition.Unknown}, true
 		}
 	}
 	return edge{}, false
 }
 
 // bindingTruth decides a GCP binding's condition as of the scan.
-func (c *gcpGraph) bindingTruth(gr inventory.Grant) policy.Truth {
+func (c *gcpGraph) bindingTruth(gr inventory.Grant) gcpcondition.Truth {
 	if len(gr.Statements) == 0 {
-		return policy.True
+		return gcpcondition.True
 	}
-	return policy.When(&gr.Statements[0], c.asOf, policy.AnyCaller)
+	return gcpcondition.When(&gr.Statements[0], c.asOf)
 }
 
 // edges: impersonation of every service account of the projects an
@@ -138,10 +138,10 @@ func (c *gcpGraph) edges(p principal, col *collector) {
 			continue
 		}
 		t := c.bindingTruth(gr)
-		if t == policy.False {
+		if t == gcpcondition.False {
 			continue // expired: grants nothing
 		}
-		cond := t == policy.Unknown
+		cond := t == gcpcondition.Unknown
 		projects := c.resProject[gr.Via] // folders and organizations: the projects under them
 		if proj, ok := strings.CutPrefix(gr.Via, "projects/"); ok {
 			projects = []string{proj}
