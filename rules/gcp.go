@@ -12,25 +12,18 @@ import (
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
 
-// GCP rules read service accounts' grants (role bindings, Source
-// "binding", the role in Actions, or a custom role's permissions) and the
-// trust of service accounts and projects (bindings with their members as
-// principals).
+// GCP rules read the role bindings service accounts hold (Bindings) and
+// the bindings on service accounts and projects (ResourceBindings): who
+// may act on them. They never read AWS policy documents.
 
 func isGCPAccount(id *inventory.Identity) bool { return id.Kind == inventory.KindGCPAccount }
 
-// gcpBindings calls fn for each binding of the service account's grants
-// whose condition can hold as of asOf (an expired binding grants nothing).
-func gcpBindings(id *inventory.Identity, asOf time.Time, fn func(g *inventory.Grant, st *inventory.Statement)) {
-	for gi := range id.Grants {
-		g := &id.Grants[gi]
-		if g.Source != inventory.SourceBinding {
-			continue
-		}
-		for si := range g.Statements {
-			if gcpcondition.When(&g.Statements[si], asOf) != gcpcondition.False {
-				fn(g, &g.Statements[si])
-			}
+// gcpBindings calls fn for each binding the service account holds whose
+// condition can hold as of asOf (an expired binding grants nothing).
+func gcpBindings(id *inventory.Identity, asOf time.Time, fn func(b *inventory.Binding)) {
+	for i := range id.Bindings {
+		if b := &id.Bindings[i]; gcpcondition.When(b.Condition, asOf) != gcpcondition.False {
+			fn(b)
 		}
 	}
 }
@@ -38,17 +31,17 @@ func gcpBindings(id *inventory.Identity, asOf time.Time, fn func(g *inventory.Gr
 // eachMember calls fn for each member of each binding in the trust of a
 // service account or project whose condition can hold as of asOf (a zero
 // asOf: every binding).
-func eachMember(id *inventory.Identity, asOf time.Time, fn func(st *inventory.Statement, p inventory.Principal)) {
+func eachMember(id *inventory.Identity, asOf time.Time, fn func(b *inventory.Binding, p inventory.Principal)) {
 	if !isGCPAccount(id) && id.Kind != inventory.KindGCPProject {
 		return
 	}
-	for i := range id.Trust {
-		st := &id.Trust[i]
-		if len(st.Actions) == 0 || gcpcondition.When(st, asOf) == gcpcondition.False {
+	for i := range id.ResourceBindings {
+		b := &id.ResourceBindings[i]
+		if b.Role == "" || gcpcondition.When(b.Condition, asOf) == gcpcondition.False {
 			continue
 		}
-		for _, p := range st.Principals {
-			fn(st, p)
+		for _, p := range b.Members {
+			fn(b, p)
 		}
 	}
 }
@@ -60,8 +53,8 @@ var basicRoles = map[string]findings.Severity{"roles/owner": findings.Critical, 
 func gcpAdmin(id *inventory.Identity, asOf time.Time) bool {
 	admin := false
 	if isGCPAccount(id) {
-		gcpBindings(id, asOf, func(g *inventory.Grant, _ *inventory.Statement) {
-			if paths.GCPAdminRoles[g.PolicyName] {
+		gcpBindings(id, asOf, func(b *inventory.Binding) {
+			if paths.GCPAdminRoles[b.Role] {
 				admin = true
 			}
 		})
@@ -69,18 +62,17 @@ func gcpAdmin(id *inventory.Identity, asOf time.Time) bool {
 	return admin
 }
 
-func conditionNote(st *inventory.Statement) string {
-	if !st.Conditional() {
+func conditionNote(b *inventory.Binding) string {
+	if b.Condition == nil {
 		return "none"
 	}
-	c := st.Conditions[0]
-	return fmt.Sprintf("%s: %s", c.Key, strings.Join(c.Values, " "))
+	return fmt.Sprintf("%s: %s", b.Condition.Title, b.Condition.Expression)
 }
 
 // lower returns one severity step less for grants whose condition is not
 // decided as of the scan.
-func lower(sev findings.Severity, s *Subject, st *inventory.Statement) findings.Severity {
-	if gcpcondition.When(st, s.Config.AsOf) == gcpcondition.Unknown && sev > findings.Low {
+func lower(sev findings.Severity, s *Subject, b *inventory.Binding) findings.Severity {
+	if gcpcondition.When(b.Condition, s.Config.AsOf) == gcpcondition.Unknown && sev > findings.Low {
 		return sev - 1
 	}
 	return sev
@@ -107,25 +99,25 @@ func (r basicRole) Check(s *Subject) []findings.Finding {
 		return nil
 	}
 	h := hits{key: "bindings", noun: "binding(s)"}
-	gcpBindings(s.Identity, s.Config.AsOf, func(g *inventory.Grant, st *inventory.Statement) {
-		sev, ok := basicRoles[g.PolicyName]
+	gcpBindings(s.Identity, s.Config.AsOf, func(b *inventory.Binding) {
+		sev, ok := basicRoles[b.Role]
 		if !ok {
 			return
 		}
-		h.add(lower(sev, s, st), fmt.Sprintf("%s holds %s on %s.", s.Identity.ID, g.PolicyName, g.Via), bindingItem(s, g, st, ""))
+		h.add(lower(sev, s, b), fmt.Sprintf("%s holds %s on %s.", s.Identity.ID, b.Role, b.Scope), bindingItem(s, b, ""))
 	})
 	return h.findings(r, s)
 }
 
 // bindingItem names a binding for evidence: role on resource, what it
 // holds that matters, and its condition when the scan could not decide it.
-func bindingItem(s *Subject, g *inventory.Grant, st *inventory.Statement, holds string) string {
-	item := g.PolicyName + " on " + g.Via
+func bindingItem(s *Subject, b *inventory.Binding, holds string) string {
+	item := b.Role + " on " + b.Scope
 	if holds != "" {
 		item += " (" + holds + ")"
 	}
-	if gcpcondition.When(st, s.Config.AsOf) == gcpcondition.Unknown {
-		item += " [condition " + conditionNote(st) + "]"
+	if gcpcondition.When(b.Condition, s.Config.AsOf) == gcpcondition.Unknown {
+		item += " [condition " + conditionNote(b) + "]"
 	}
 	return item
 }
@@ -168,11 +160,11 @@ func (r adminRole) Check(s *Subject) []findings.Finding {
 		return nil
 	}
 	h := hits{key: "bindings", noun: "binding(s)"}
-	gcpBindings(s.Identity, s.Config.AsOf, func(g *inventory.Grant, st *inventory.Statement) {
-		if !iamAdminRole(g.PolicyName) {
+	gcpBindings(s.Identity, s.Config.AsOf, func(b *inventory.Binding) {
+		if !iamAdminRole(b.Role) {
 			return
 		}
-		h.add(lower(findings.High, s, st), fmt.Sprintf("%s holds %s on %s.", s.Identity.ID, g.PolicyName, g.Via), bindingItem(s, g, st, ""))
+		h.add(lower(findings.High, s, b), fmt.Sprintf("%s holds %s on %s.", s.Identity.ID, b.Role, b.Scope), bindingItem(s, b, ""))
 	})
 	return h.findings(r, s)
 }
@@ -210,12 +202,12 @@ func (r customRoleEscalation) Check(s *Subject) []findings.Finding {
 		return nil
 	}
 	h := hits{key: "bindings", noun: "binding(s)"}
-	gcpBindings(s.Identity, s.Config.AsOf, func(g *inventory.Grant, st *inventory.Statement) {
-		if !strings.Contains(g.PolicyName, "/roles/") {
+	gcpBindings(s.Identity, s.Config.AsOf, func(b *inventory.Binding) {
+		if !strings.Contains(b.Role, "/roles/") {
 			return // a predefined role: permissions not listed
 		}
 		var bad []string
-		for _, p := range st.Actions {
+		for _, p := range b.Permissions {
 			if dangerousPermission(p) {
 				bad = append(bad, p)
 			}
@@ -223,8 +215,8 @@ func (r customRoleEscalation) Check(s *Subject) []findings.Finding {
 		if len(bad) == 0 {
 			return
 		}
-		h.add(lower(findings.High, s, st), fmt.Sprintf("%s holds custom role %s on %s, which includes %s.", s.Identity.ID, g.PolicyName, g.Via, strings.Join(bad, ", ")),
-			bindingItem(s, g, st, strings.Join(bad, ", ")))
+		h.add(lower(findings.High, s, b), fmt.Sprintf("%s holds custom role %s on %s, which includes %s.", s.Identity.ID, b.Role, b.Scope, strings.Join(bad, ", ")),
+			bindingItem(s, b, strings.Join(bad, ", ")))
 	})
 	return h.findings(r, s)
 }
@@ -358,12 +350,12 @@ func (r projectImpersonation) Check(s *Subject) []findings.Finding {
 		return nil
 	}
 	h := hits{key: "members", noun: "member(s)"}
-	for i := range s.Identity.Trust {
-		st := &s.Identity.Trust[i]
-		if len(st.Actions) == 0 || !paths.GCPImpersonationRoles[st.Actions[0]] || gcpcondition.When(st, s.Config.AsOf) == gcpcondition.False {
+	for i := range s.Identity.ResourceBindings {
+		b := &s.Identity.ResourceBindings[i]
+		if !paths.GCPImpersonationRoles[b.Role] || gcpcondition.When(b.Condition, s.Config.AsOf) == gcpcondition.False {
 			continue
 		}
-		for _, p := range st.Principals {
+		for _, p := range b.Members {
 			if p.Type == "serviceAccount" {
 				continue // NHI-ESC-101 reports it on the service account
 			}
@@ -375,8 +367,8 @@ func (r projectImpersonation) Check(s *Subject) []findings.Finding {
 				sev = findings.Critical
 			}
 			who := p.Type + ":" + p.Value
-			h.add(lower(sev, s, st), fmt.Sprintf("%s holds %s on %s and can act as every service account in project %s.", who, st.Actions[0], st.Resources[0], s.Identity.Account),
-				memberItem(s, st, who))
+			h.add(lower(sev, s, b), fmt.Sprintf("%s holds %s on %s and can act as every service account in project %s.", who, b.Role, b.Scope, s.Identity.Account),
+				memberItem(s, b, who))
 		}
 	}
 	return h.findings(r, s)
@@ -384,10 +376,10 @@ func (r projectImpersonation) Check(s *Subject) []findings.Finding {
 
 // memberItem names a member's binding for evidence: member, role,
 // resource, and the condition when the scan could not decide it.
-func memberItem(s *Subject, st *inventory.Statement, who string) string {
-	item := who + " holds " + st.Actions[0] + " on " + st.Resources[0]
-	if gcpcondition.When(st, s.Config.AsOf) == gcpcondition.Unknown {
-		item += " [condition " + conditionNote(st) + "]"
+func memberItem(s *Subject, b *inventory.Binding, who string) string {
+	item := who + " holds " + b.Role + " on " + b.Scope
+	if gcpcondition.When(b.Condition, s.Config.AsOf) == gcpcondition.Unknown {
+		item += " [condition " + conditionNote(b) + "]"
 	}
 	return item
 }
@@ -414,12 +406,12 @@ func (r canImpersonateAll) Check(s *Subject) []findings.Finding {
 		return nil
 	}
 	h := hits{key: "bindings", noun: "binding(s)"}
-	gcpBindings(s.Identity, s.Config.AsOf, func(g *inventory.Grant, st *inventory.Statement) {
-		if !paths.GCPImpersonationRoles[g.PolicyName] {
+	gcpBindings(s.Identity, s.Config.AsOf, func(b *inventory.Binding) {
+		if !paths.GCPImpersonationRoles[b.Role] {
 			return
 		}
-		h.add(lower(findings.High, s, st), fmt.Sprintf("%s holds %s on %s: it can act as every service account there.", s.Identity.ID, g.PolicyName, g.Via),
-			bindingItem(s, g, st, ""), ev("path", s.Identity.ID+" -["+g.PolicyName+" on "+g.Via+"]-> any service account in "+g.Via))
+		h.add(lower(findings.High, s, b), fmt.Sprintf("%s holds %s on %s: it can act as every service account there.", s.Identity.ID, b.Role, b.Scope),
+			bindingItem(s, b, ""), ev("path", s.Identity.ID+" -["+b.Role+" on "+b.Scope+"]-> any service account in "+b.Scope))
 	})
 	return h.findings(r, s)
 }
@@ -442,7 +434,7 @@ func (publicBinding) Meta() findings.Rule {
 
 func (r publicBinding) Check(s *Subject) []findings.Finding {
 	h := hits{key: "members", noun: "member(s)"}
-	eachMember(s.Identity, s.Config.AsOf, func(st *inventory.Statement, p inventory.Principal) {
+	eachMember(s.Identity, s.Config.AsOf, func(b *inventory.Binding, p inventory.Principal) {
 		sev, who := findings.Critical, p.Type
 		switch p.Type {
 		case "allUsers", "allAuthenticatedUsers":
@@ -451,7 +443,7 @@ func (r publicBinding) Check(s *Subject) []findings.Finding {
 		default:
 			return
 		}
-		h.add(lower(sev, s, st), fmt.Sprintf("%s is granted %s on %s.", who, st.Actions[0], st.Resources[0]), memberItem(s, st, who))
+		h.add(lower(sev, s, b), fmt.Sprintf("%s is granted %s on %s.", who, b.Role, b.Scope), memberItem(s, b, who))
 	})
 	return h.findings(r, s)
 }
@@ -477,12 +469,12 @@ func (r wifWildcard) Check(s *Subject) []findings.Finding {
 		return nil
 	}
 	h := hits{key: "principal_sets", noun: "principal set(s)"}
-	for i := range s.Identity.Trust {
-		st := &s.Identity.Trust[i]
-		if gcpcondition.When(st, s.Config.AsOf) == gcpcondition.False {
+	for i := range s.Identity.ResourceBindings {
+		b := &s.Identity.ResourceBindings[i]
+		if gcpcondition.When(b.Condition, s.Config.AsOf) == gcpcondition.False {
 			continue
 		}
-		for _, p := range st.Principals {
+		for _, p := range b.Members {
 			if p.Type != "principalSet" {
 				continue
 			}
@@ -498,8 +490,8 @@ func (r wifWildcard) Check(s *Subject) []findings.Finding {
 			if sev == 0 {
 				continue
 			}
-			h.add(lower(sev, s, st), fmt.Sprintf("%s can be used by %s through %s.", s.Identity.ID, why, st.Actions[0]),
-				p.Value+" through "+st.Actions[0]+" ("+why+")")
+			h.add(lower(sev, s, b), fmt.Sprintf("%s can be used by %s through %s.", s.Identity.ID, why, b.Role),
+				p.Value+" through "+b.Role+" ("+why+")")
 		}
 	}
 	return h.findings(r, s)
@@ -523,12 +515,12 @@ func (staleBinding) Meta() findings.Rule {
 
 func (r staleBinding) Check(s *Subject) []findings.Finding {
 	h := hits{key: "members", noun: "member(s)"}
-	eachMember(s.Identity, time.Time{}, func(st *inventory.Statement, p inventory.Principal) {
+	eachMember(s.Identity, time.Time{}, func(b *inventory.Binding, p inventory.Principal) {
 		if !strings.HasPrefix(p.Type, "deleted:") {
 			return
 		}
 		who := p.Type + ":" + p.Value
-		h.add(findings.Low, fmt.Sprintf("%s still holds %s on %s.", who, st.Actions[0], st.Resources[0]), who+" holds "+st.Actions[0]+" on "+st.Resources[0])
+		h.add(findings.Low, fmt.Sprintf("%s still holds %s on %s.", who, b.Role, b.Scope), who+" holds "+b.Role+" on "+b.Scope)
 	})
 	return h.findings(r, s)
 }

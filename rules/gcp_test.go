@@ -27,25 +27,24 @@ func project(mods ...func(*inventory.Identity)) inventory.Identity {
 	return id
 }
 
-func bind(role, resource string, conds []inventory.Condition, actions ...string) func(*inventory.Identity) {
-	if actions == nil {
-		actions = []string{role}
-	}
+// bind binds role at scope to the service account; permissions are a
+// custom role's.
+func bind(role, scope string, cond *inventory.BindingCondition, permissions ...string) func(*inventory.Identity) {
 	return func(id *inventory.Identity) {
-		id.Grants = append(id.Grants, inventory.Grant{Source: inventory.SourceBinding, PolicyName: role, PolicyID: resource, Via: resource,
-			Statements: []inventory.Statement{{Effect: "Allow", Actions: actions, Resources: []string{resource}, Conditions: conds}}})
+		id.Bindings = append(id.Bindings, inventory.Binding{Role: role, Scope: scope, Members: []inventory.Principal{{Type: "serviceAccount", Value: id.ID}},
+			Condition: cond, Permissions: permissions})
 	}
 }
 
-func member(role, resource, typ, value string) func(*inventory.Identity) {
+func member(role, scope, typ, value string) func(*inventory.Identity) {
 	return func(id *inventory.Identity) {
-		id.Trust = append(id.Trust, inventory.Statement{Effect: "Allow", Actions: []string{role}, Resources: []string{resource}, Principals: []inventory.Principal{{Type: typ, Value: value}}})
+		id.ResourceBindings = append(id.ResourceBindings, inventory.Binding{Role: role, Scope: scope, Members: []inventory.Principal{{Type: typ, Value: value}}})
 	}
 }
 
-// withCond puts conditions on the last trust binding.
-func withCond(c []inventory.Condition) func(*inventory.Identity) {
-	return func(id *inventory.Identity) { id.Trust[len(id.Trust)-1].Conditions = c }
+// withCond puts a condition on the last resource binding.
+func withCond(c *inventory.BindingCondition) func(*inventory.Identity) {
+	return func(id *inventory.Identity) { id.ResourceBindings[len(id.ResourceBindings)-1].Condition = c }
 }
 
 func gkey(id string, status string, created int, expires *time.Time, lastUsed *time.Time, known bool) func(*inventory.Identity) {
@@ -57,9 +56,9 @@ func gkey(id string, status string, created int, expires *time.Time, lastUsed *t
 // until is a condition the scan cannot decide; expired and current are
 // decided against the as-of time (2026-06-01).
 var (
-	until   = cond("CEL", "buckets only", `resource.name.startsWith("projects/_/buckets/a") && request.time < timestamp("2027-01-01T00:00:00Z")`)
-	expired = cond("CEL", "temporary", `request.time < timestamp("2026-01-01T00:00:00Z")`)
-	current = cond("CEL", "temporary", `request.time < timestamp("2027-01-01T00:00:00Z")`)
+	until   = &inventory.BindingCondition{Title: "buckets only", Expression: `resource.name.startsWith("projects/_/buckets/a") && request.time < timestamp("2027-01-01T00:00:00Z")`}
+	expired = &inventory.BindingCondition{Title: "temporary", Expression: `request.time < timestamp("2026-01-01T00:00:00Z")`}
+	current = &inventory.BindingCondition{Title: "temporary", Expression: `request.time < timestamp("2027-01-01T00:00:00Z")`}
 )
 
 func TestGCPOverbroad(t *testing.T) {

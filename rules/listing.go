@@ -103,11 +103,11 @@ func List(inv *inventory.Inventory, cfg Config) []findings.IdentityRow {
 // role scoped.
 func gcpPrivilege(id *inventory.Identity, asOf time.Time) string {
 	best := "none"
-	gcpBindings(id, asOf, func(g *inventory.Grant, _ *inventory.Statement) {
+	gcpBindings(id, asOf, func(b *inventory.Binding) {
 		switch {
-		case paths.GCPAdminRoles[g.PolicyName]:
+		case paths.GCPAdminRoles[b.Role]:
 			best = "admin"
-		case (g.PolicyName == "roles/editor" || iamAdminRole(g.PolicyName)) && best != "admin":
+		case (b.Role == "roles/editor" || iamAdminRole(b.Role)) && best != "admin":
 			best = "wildcard"
 		case best == "none":
 			best = "scoped"

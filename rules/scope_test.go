@@ -25,11 +25,11 @@ func awsShaped(id *inventory.Identity) {
 }
 
 // gcpShaped gives an identity of any provider what GCP rules look for:
-// public and deleted members in its trust, owner and token-creator
-// bindings.
+// public and deleted members in its resource bindings, owner and
+// token-creator bindings.
 func gcpShaped(id *inventory.Identity) {
-	id.Trust = append(id.Trust, inventory.Statement{Effect: "Allow", Actions: []string{"roles/iam.serviceAccountTokenCreator"}, Resources: []string{id.ID},
-		Principals: []inventory.Principal{{Type: "allUsers", Value: "*"}, {Type: "deleted:serviceAccount", Value: "gone@p.iam.gserviceaccount.com"},
+	id.ResourceBindings = append(id.ResourceBindings, inventory.Binding{Role: "roles/iam.serviceAccountTokenCreator", Scope: id.ID,
+		Members: []inventory.Principal{{Type: "allUsers", Value: "*"}, {Type: "deleted:serviceAccount", Value: "gone@p.iam.gserviceaccount.com"},
 			{Type: "principalSet", Value: "principalSet://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/pool/*"}}})
 	bind("roles/owner", "projects/p", nil)(id)
 	bind("roles/iam.serviceAccountTokenCreator", "projects/p", nil)(id)

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nhiscan/nhiscan/rules/gcpcondition"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
 
@@ -77,20 +76,13 @@ var numericAsDate = map[string]string{
 
 // decideCondition evaluates one condition as of asOf. Decided are the date keys
 // (aws:CurrentTime, aws:EpochTime, aws:TokenIssueTime) under every date
-// operator and its IfExists form, and GCP conditions on request.time.
+// operator and its IfExists form. Other providers' conditions (GCP's CEL)
+// are not AWS conditions: they stay unknown.
 func decideCondition(c inventory.Condition, asOf time.Time, caller Caller) Truth {
 	if asOf.IsZero() {
 		return Unknown
 	}
 	op := strings.ToLower(c.Operator)
-	if op == "cel" {
-		// GCP rules decide their bindings with gcpcondition; this is
-		// kept while rules/paths decides GCP bindings through When.
-		if len(c.Values) != 1 {
-			return Unknown
-		}
-		return fromGCP(gcpcondition.Decide(c.Values[0], asOf))
-	}
 	op = strings.TrimPrefix(strings.TrimPrefix(op, "foranyvalue:"), "forallvalues:")
 	op, ifExists := strings.CutSuffix(op, "ifexists")
 	key := strings.ToLower(c.Key)
@@ -183,14 +175,4 @@ func parseDate(s string) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
-}
-
-func fromGCP(t gcpcondition.Truth) Truth {
-	switch t {
-	case gcpcondition.True:
-		return True
-	case gcpcondition.False:
-		return False
-	}
-	return Unknown
 }

@@ -24,25 +24,17 @@ const (
 	False
 )
 
-// When decides a binding's conditions as of asOf: False when some
-// condition cannot hold, True when every one holds (or there are none),
-// Unknown otherwise. A zero asOf decides nothing; a condition that is not
-// one CEL expression is unknown.
-func When(st *inventory.Statement, asOf time.Time) Truth {
-	out := True
-	for _, c := range st.Conditions {
-		t := Unknown
-		if !asOf.IsZero() && strings.EqualFold(c.Operator, "CEL") && len(c.Values) == 1 {
-			t = Decide(c.Values[0], asOf)
-		}
-		switch t {
-		case False:
-			return False
-		case Unknown:
-			out = Unknown
-		}
+// When decides a binding's condition as of asOf: True when there is
+// none, otherwise what Decide makes of its expression. A zero asOf
+// decides nothing.
+func When(c *inventory.BindingCondition, asOf time.Time) Truth {
+	switch {
+	case c == nil:
+		return True
+	case asOf.IsZero():
+		return Unknown
 	}
-	return out
+	return Decide(c.Expression, asOf)
 }
 
 // Decide decides a GCP IAM condition expression (CEL) as of asOf: comparisons of

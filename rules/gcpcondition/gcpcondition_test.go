@@ -26,28 +26,24 @@ func TestRequestTime(t *testing.T) {
 		{`request.time.getHours("Europe/Berlin") < 17`, Unknown},
 	}
 	for _, tt := range tests {
-		st := inventory.Statement{Effect: "Allow", Conditions: []inventory.Condition{{Operator: "CEL", Key: "title", Values: []string{tt.expr}}}}
-		if got := When(&st, asOf); got != tt.want {
+		c := inventory.BindingCondition{Title: "title", Expression: tt.expr}
+		if got := When(&c, asOf); got != tt.want {
 			t.Errorf("%s = %d, want %d", tt.expr, got, tt.want)
 		}
 	}
 }
 
-// Without a date, or on a condition that is not one CEL expression,
-// nothing is decided.
+// Without a date nothing is decided; without a condition the binding
+// always applies.
 func TestWhenUndecided(t *testing.T) {
-	past := inventory.Statement{Conditions: []inventory.Condition{{Operator: "CEL", Values: []string{`request.time < timestamp("2020-01-01T00:00:00Z")`}}}}
+	past := inventory.BindingCondition{Expression: `request.time < timestamp("2020-01-01T00:00:00Z")`}
 	if got := When(&past, time.Time{}); got != Unknown {
 		t.Errorf("zero asOf = %d, want unknown", got)
 	}
 	if got := When(&past, time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)); got != False {
 		t.Errorf("expired = %d, want false", got)
 	}
-	aws := inventory.Statement{Conditions: []inventory.Condition{{Operator: "DateLessThan", Key: "aws:CurrentTime", Values: []string{"2020-01-01T00:00:00Z"}}}}
-	if got := When(&aws, time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)); got != Unknown {
-		t.Errorf("AWS condition = %d, want unknown", got)
-	}
-	if got := When(&inventory.Statement{}, time.Time{}); got != True {
+	if got := When(nil, time.Time{}); got != True {
 		t.Errorf("no condition = %d, want true", got)
 	}
 }

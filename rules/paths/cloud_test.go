@@ -11,7 +11,7 @@ import (
 // toyCloud is a provider the graph does not know, written the way a
 // Kubernetes or Azure part would be: its accounts are administrator when
 // bound to "cluster-admin", and may act as the account an "impersonate"
-// binding names (in Via). It proves that a cloud is one implementation
+// binding names (its scope). It proves that a cloud is one implementation
 // of the interface and one entry in clouds, with nothing else to edit.
 type toyCloud struct {
 	g        *Graph
@@ -40,17 +40,17 @@ func (c *toyCloud) index(p principal) { c.accounts[p.id.ID] = p.n }
 func (c *toyCloud) prepare() {}
 
 func (c *toyCloud) admin(p principal) (edge, bool) {
-	for _, gr := range p.id.Grants {
-		if gr.PolicyName == "cluster-admin" {
-			return edge{via: "cluster-admin on " + gr.Via}, true
+	for _, b := range p.id.Bindings {
+		if b.Role == "cluster-admin" {
+			return edge{via: "cluster-admin on " + b.Scope}, true
 		}
 	}
 	return edge{}, false
 }
 
 func (c *toyCloud) edges(p principal, col *collector) {
-	for _, gr := range p.id.Grants {
-		if n, ok := c.accounts[gr.Via]; ok && gr.PolicyName == "impersonate" {
+	for _, b := range p.id.Bindings {
+		if n, ok := c.accounts[b.Scope]; ok && b.Role == "impersonate" {
 			col.link(n, edge{method: toyImpersonate})
 		}
 	}
@@ -60,11 +60,11 @@ func TestACloudIsOneImplementationAndOneEntry(t *testing.T) {
 	lowerMethods()
 	withToy := append(slices.Clip(clouds), cloudEntry{newToy, []Method{*toyImpersonate}})
 
-	toy := func(name string, grants ...inventory.Grant) inventory.Identity {
-		return inventory.Identity{ID: "toy:" + name, Provider: "toy", Kind: toyKind, Account: "c1", Name: name, Grants: grants}
+	toy := func(name string, bindings ...inventory.Binding) inventory.Identity {
+		return inventory.Identity{ID: "toy:" + name, Provider: "toy", Kind: toyKind, Account: "c1", Name: name, Bindings: bindings}
 	}
-	bind := func(role, via string) inventory.Grant {
-		return inventory.Grant{Source: inventory.SourceBinding, PolicyName: role, Via: via}
+	bind := func(role, scope string) inventory.Binding {
+		return inventory.Binding{Role: role, Scope: scope}
 	}
 	inv := inventory.Inventory{Identities: []inventory.Identity{
 		toy("ci", bind("impersonate", "toy:deployer")),
@@ -93,14 +93,17 @@ func TestACloudIsOneImplementationAndOneEntry(t *testing.T) {
 	if _, ok := g.ToAdmin(arn("user", "a")); ok {
 		t.Error("an AWS user reaches administrator through the toy cloud; want no path")
 	}
-	if g.Identity("toy:ci") == nil || g.Perms("toy:ci") == nil {
+	if g.Identity("toy:ci") == nil {
 		t.Error("the toy cloud's principals are not nodes of the graph")
+	}
+	if g.Perms("toy:ci") != nil || g.Perms(arn("user", "a")) == nil {
+		t.Error("the graph compiles AWS policies for a principal of another cloud, or not for an AWS one")
 	}
 }
 
 func TestACloudLeftOutOfTheListTakesNoPart(t *testing.T) {
 	inv := inventory.Inventory{Identities: []inventory.Identity{
-		{ID: "toy:deployer", Kind: toyKind, Grants: []inventory.Grant{{PolicyName: "cluster-admin"}}},
+		{ID: "toy:deployer", Kind: toyKind, Bindings: []inventory.Binding{{Role: "cluster-admin"}}},
 	}}
 	g := Build(&inv, asOf)
 	if g.Identity("toy:deployer") != nil || g.IsAdmin("toy:deployer") {

@@ -64,11 +64,11 @@ func (c *gcpGraph) admits(id *inventory.Identity) role {
 }
 
 // indexContext records the folders and organization above a project (its
-// trust lists their policies' bindings, resource in Resources[0]).
+// resource bindings include their policies' bindings, each at its scope).
 func (c *gcpGraph) indexContext(id *inventory.Identity) {
-	for _, st := range id.Trust {
-		if len(st.Resources) > 0 {
-			c.resProject[st.Resources[0]] = appendOnce(c.resProject[st.Resources[0]], id.Account)
+	for _, b := range id.ResourceBindings {
+		if b.Scope != "" {
+			c.resProject[b.Scope] = appendOnce(c.resProject[b.Scope], id.Account)
 		}
 	}
 }
@@ -87,19 +87,19 @@ func appendOnce(xs []string, x string) []string {
 func (c *gcpGraph) index(p principal) {
 	id := p.id
 	c.projectSAs[id.Account] = append(c.projectSAs[id.Account], p.n)
-	for _, st := range id.Trust {
-		if len(st.Actions) == 0 || !GCPImpersonationRoles[st.Actions[0]] {
+	for _, b := range id.ResourceBindings {
+		if !GCPImpersonationRoles[b.Role] {
 			continue
 		}
-		t := gcpcondition.When(&st, c.asOf)
+		t := gcpcondition.When(b.Condition, c.asOf)
 		if t == gcpcondition.False {
 			continue
 		}
-		for _, pr := range st.Principals {
+		for _, pr := range b.Members {
 			// "deleted:serviceAccount:" members are stale bindings, not
 			// principals: only live service accounts act.
 			if pr.Type == "serviceAccount" {
-				c.saTrust[pr.Value] = append(c.saTrust[pr.Value], saGrant{target: p.n, role: st.Actions[0], conditional: t == gcpcondition.Unknown})
+				c.saTrust[pr.Value] = append(c.saTrust[pr.Value], saGrant{target: p.n, role: b.Role, conditional: t == gcpcondition.Unknown})
 			}
 		}
 	}
@@ -110,44 +110,36 @@ func (c *gcpGraph) prepare() {}
 // admin: a service account bound to one of GCPAdminRoles, the binding's
 // condition not expired.
 func (c *gcpGraph) admin(p principal) (edge, bool) {
-	for _, gr := range p.id.Grants {
-		if gr.Source != inventory.SourceBinding || !GCPAdminRoles[gr.PolicyName] {
+	for _, b := range p.id.Bindings {
+		if !GCPAdminRoles[b.Role] {
 			continue
 		}
-		if t := c.bindingTruth(gr); t != gcpcondition.False {
-			return edge{via: gr.PolicyName + " on " + gr.Via, conditional: t == gcpcondition.Unknown}, true
+		if t := gcpcondition.When(b.Condition, c.asOf); t != gcpcondition.False {
+			return edge{via: b.Role + " on " + b.Scope, conditional: t == gcpcondition.Unknown}, true
 		}
 	}
 	return edge{}, false
-}
-
-// bindingTruth decides a GCP binding's condition as of the scan.
-func (c *gcpGraph) bindingTruth(gr inventory.Grant) gcpcondition.Truth {
-	if len(gr.Statements) == 0 {
-		return gcpcondition.True
-	}
-	return gcpcondition.When(&gr.Statements[0], c.asOf)
 }
 
 // edges: impersonation of every service account of the projects an
 // impersonation role is bound on, and of those naming it in their own
 // policy.
 func (c *gcpGraph) edges(p principal, col *collector) {
-	for _, gr := range p.id.Grants {
-		if gr.Source != inventory.SourceBinding || !GCPImpersonationRoles[gr.PolicyName] {
+	for _, b := range p.id.Bindings {
+		if !GCPImpersonationRoles[b.Role] {
 			continue
 		}
-		t := c.bindingTruth(gr)
+		t := gcpcondition.When(b.Condition, c.asOf)
 		if t == gcpcondition.False {
 			continue // expired: grants nothing
 		}
 		cond := t == gcpcondition.Unknown
-		projects := c.resProject[gr.Via] // folders and organizations: the projects under them
-		if proj, ok := strings.CutPrefix(gr.Via, "projects/"); ok {
+		projects := c.resProject[b.Scope] // folders and organizations: the projects under them
+		if proj, ok := strings.CutPrefix(b.Scope, "projects/"); ok {
 			projects = []string{proj}
 		}
 		for _, proj := range projects {
-			col.linkVirtual("gcp/"+proj, "service accounts of "+proj, func() []int { return c.projectSAs[proj] }, edge{method: gcpMethod, conditional: cond, via: gr.PolicyName + " on " + gr.Via})
+			col.linkVirtual("gcp/"+proj, "service accounts of "+proj, func() []int { return c.projectSAs[proj] }, edge{method: gcpMethod, conditional: cond, via: b.Role + " on " + b.Scope})
 		}
 	}
 	// Service accounts whose own policy lets this one act as them.

@@ -111,7 +111,7 @@ func (g *Graph) link(from, to int, e edge) {
 type principal struct {
 	n     int
 	id    *inventory.Identity
-	perms *policy.Set
+	perms *policy.Set // AWS identities only: their compiled policies
 	// member: the principal stands for any member of a group (memberOf).
 	member bool
 	part   cloud // the cloud that admitted it
@@ -189,8 +189,13 @@ func build(inv *inventory.Inventory, asOf time.Time, clouds []cloudEntry) *Graph
 			g.passive[n] = true
 		}
 		g.index[id.ID] = n
-		p := principal{n: n, id: id, perms: compiler.Compile(id), part: part}
-		g.perms[n] = p.perms
+		p := principal{n: n, id: id, part: part}
+		if id.Provider == inventory.AWS {
+			// Only AWS identities carry AWS policies: the other clouds'
+			// parts read their own bindings, never the AWS evaluator.
+			p.perms = compiler.Compile(id)
+			g.perms[n] = p.perms
+		}
 		part.index(p)
 		principals = append(principals, p)
 	}
@@ -502,8 +507,8 @@ func (g *Graph) Edges() []Edge {
 	})
 }
 
-// Perms returns the compiled permissions of an identity in the graph, so
-// rules need not compile them again.
+// Perms returns the compiled AWS permissions of an AWS identity in the
+// graph, so rules need not compile them again; nil for other identities.
 func (g *Graph) Perms(id string) *policy.Set {
 	if n, ok := g.index[id]; ok {
 		return g.perms[n]

@@ -249,16 +249,16 @@ func TestGCP(t *testing.T) {
 		}
 		return id
 	}
-	expired := []inventory.Condition{{Operator: "CEL", Key: "temporary", Values: []string{`request.time < timestamp("2026-01-01T00:00:00Z")`}}}
-	bindIf := func(role, via string, conds []inventory.Condition) opt {
+	expired := &inventory.BindingCondition{Title: "temporary", Expression: `request.time < timestamp("2026-01-01T00:00:00Z")`}
+	bindIf := func(role, scope string, cond *inventory.BindingCondition) opt {
 		return func(id *inventory.Identity) {
-			id.Grants = append(id.Grants, inventory.Grant{Source: inventory.SourceBinding, PolicyName: role, Via: via, Statements: []inventory.Statement{{Effect: "Allow", Actions: []string{role}, Resources: []string{via}, Conditions: conds}}})
+			id.Bindings = append(id.Bindings, inventory.Binding{Role: role, Scope: scope, Members: []inventory.Principal{{Type: "serviceAccount", Value: id.ID}}, Condition: cond})
 		}
 	}
 	bind := func(role, via string) opt { return bindIf(role, via, nil) }
-	letsAs := func(role, typ, member string, conds []inventory.Condition) opt {
+	letsAs := func(role, typ, member string, cond *inventory.BindingCondition) opt {
 		return func(id *inventory.Identity) {
-			id.Trust = append(id.Trust, inventory.Statement{Effect: "Allow", Actions: []string{role}, Resources: []string{"sa"}, Principals: []inventory.Principal{{Type: typ, Value: member}}, Conditions: conds})
+			id.ResourceBindings = append(id.ResourceBindings, inventory.Binding{Role: role, Scope: "sa", Members: []inventory.Principal{{Type: typ, Value: member}}, Condition: cond})
 		}
 	}
 	lets := func(role, member string) opt { return letsAs(role, "serviceAccount", member, nil) }

@@ -108,18 +108,18 @@ func TestLiveOrganization(t *testing.T) {
 	}
 	tidy := byID(t, inv, "tidy"+sfx)
 	found := false
-	for _, g := range tidy.Grants {
-		if g.PolicyName == "roles/owner" && g.Via == "organizations/555" {
+	for _, b := range tidy.Bindings {
+		if b.Role == "roles/owner" && b.Scope == "organizations/555" {
 			found = true
 		}
 	}
 	if !found {
-		t.Errorf("organization-level grant not inherited: %+v", tidy.Grants)
+		t.Errorf("organization-level grant not inherited: %+v", tidy.Bindings)
 	}
 	proj := byID(t, inv, "projects/acme-prod")
 	folder := false
-	for _, st := range proj.Trust {
-		if st.Resources[0] == "folders/777" {
+	for _, b := range proj.ResourceBindings {
+		if b.Scope == "folders/777" {
 			folder = true
 		}
 	}
@@ -141,7 +141,7 @@ func TestLiveVanishedAccount(t *testing.T) {
 		t.Errorf("source = %+v", inv.Sources[0])
 	}
 	dep := byID(t, inv, "deployer"+sfx)
-	if len(dep.Credentials) != 0 || len(dep.Trust) != 0 {
+	if len(dep.Credentials) != 0 || len(dep.ResourceBindings) != 0 {
 		t.Errorf("vanished account kept keys or policy: %+v", dep)
 	}
 }

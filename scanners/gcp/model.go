@@ -204,15 +204,17 @@ func member(m string) inventory.Principal {
 	return inventory.Principal{Type: t, Value: v}
 }
 
-func bindingStatement(b binding, resource string, actions []string) inventory.Statement {
-	st := inventory.Statement{Effect: "Allow", Actions: actions, Resources: []string{resource}}
+// neutral turns a policy binding on resource into the inventory's
+// binding, with a custom role's permissions when they are known.
+func neutral(b binding, resource string, perms []string) inventory.Binding {
+	nb := inventory.Binding{Role: b.Role, Scope: resource, Permissions: perms}
 	for _, m := range b.Members {
-		st.Principals = append(st.Principals, member(m))
+		nb.Members = append(nb.Members, member(m))
 	}
 	if c := b.Condition; c != nil && c.Expression != "" {
-		st.Conditions = []inventory.Condition{{Operator: "CEL", Key: c.Title, Values: []string{c.Expression}}}
+		nb.Condition = &inventory.BindingCondition{Title: c.Title, Expression: c.Expression}
 	}
-	return st
+	return nb
 }
 
 // policies lists the project's own policy and its ancestors'.
@@ -242,21 +244,17 @@ func (p *project) build(mode string) inventory.Inventory {
 		src.NotAssessed = append(src.NotAssessed, "project IAM policy")
 	}
 
-	// Grants per service account email, from every policy in scope.
-	grants := map[string][]inventory.Grant{}
+	// Bindings per service account email, from every policy in scope.
+	grants := map[string][]inventory.Binding{}
 	for _, rp := range p.policies() {
 		for _, b := range rp.policy.Bindings {
-			actions := []string{b.Role}
-			if perms, ok := p.roles[b.Role]; ok {
-				actions = perms
-			}
 			for _, m := range b.Members {
 				mp := member(m)
 				if mp.Type != "serviceAccount" {
 					continue
 				}
-				st := bindingStatement(binding{Role: b.Role, Members: []string{m}, Condition: b.Condition}, rp.resource, actions)
-				grants[mp.Value] = append(grants[mp.Value], inventory.Grant{Source: inventory.SourceBinding, PolicyName: b.Role, PolicyID: rp.resource, Via: rp.resource, Statements: []inventory.Statement{st}})
+				nb := neutral(binding{Role: b.Role, Members: []string{m}, Condition: b.Condition}, rp.resource, p.roles[b.Role])
+				grants[mp.Value] = append(grants[mp.Value], nb)
 			}
 		}
 	}
@@ -293,7 +291,7 @@ func (p *project) build(mode string) inventory.Inventory {
 	for _, e := range others {
 		id := inventory.Identity{
 			ID: e, Provider: inventory.GCP, Kind: inventory.KindGCPAccount, Account: p.ID, Name: localPart(e),
-			Grants: grants[e], Description: "granted roles in project " + p.ID + " but not a service account of it",
+			Bindings: grants[e], Description: "granted roles in project " + p.ID + " but not a service account of it",
 		}
 		if owner := emailProject(e); owner != "" {
 			id.Account = owner
@@ -307,7 +305,7 @@ func (p *project) build(mode string) inventory.Inventory {
 	proj := inventory.Identity{ID: "projects/" + p.ID, Provider: inventory.GCP, Kind: inventory.KindGCPProject, Account: p.ID, Name: p.ID, Owner: "-"}
 	for _, rp := range p.policies() {
 		for _, b := range rp.policy.Bindings {
-			proj.Trust = append(proj.Trust, bindingStatement(b, rp.resource, []string{b.Role}))
+			proj.ResourceBindings = append(proj.ResourceBindings, neutral(b, rp.resource, nil))
 		}
 	}
 	inv.Identities = append(inv.Identities, proj)
@@ -321,10 +319,10 @@ func localPart(email string) string {
 	return l
 }
 
-func (p *project) account(sa *serviceAccount, grants []inventory.Grant) inventory.Identity {
+func (p *project) account(sa *serviceAccount, bindings []inventory.Binding) inventory.Identity {
 	id := inventory.Identity{
 		ID: sa.Email, Provider: inventory.GCP, Kind: inventory.KindGCPAccount, Account: p.ID, Name: localPart(sa.Email),
-		Description: sa.Description, Disabled: sa.Disabled, Grants: grants,
+		Description: sa.Description, Disabled: sa.Disabled, Bindings: bindings,
 		Tags: map[string]string{}, LastUsedKnown: p.saActivityKnown || p.insightsKnown,
 	}
 	if sa.DisplayName != "" {
@@ -386,7 +384,7 @@ func (p *project) account(sa *serviceAccount, grants []inventory.Grant) inventor
 	if ok {
 		res := "projects/" + p.ID + "/serviceAccounts/" + sa.Email
 		for _, b := range pol.Bindings {
-			id.Trust = append(id.Trust, bindingStatement(b, res, []string{b.Role}))
+			id.ResourceBindings = append(id.ResourceBindings, neutral(b, res, nil))
 		}
 	}
 	return id

@@ -81,16 +81,16 @@ func TestGcloudExport(t *testing.T) {
 		t.Errorf("deployer activity (matched by unique id and by email) missing: %+v", dep.LastUsed)
 	}
 	var roles []string
-	for _, g := range dep.Grants {
-		roles = append(roles, g.PolicyName+"@"+g.Via)
+	for _, b := range dep.Bindings {
+		roles = append(roles, b.Role+"@"+b.Scope)
 	}
 	if d := cmp.Diff([]string{"roles/editor@projects/acme-prod"}, roles); d != "" {
 		t.Errorf("deployer grants:\n%s", d)
 	}
 	var trust []string
-	for _, st := range dep.Trust {
-		for _, p := range st.Principals {
-			trust = append(trust, st.Actions[0]+" "+p.Type)
+	for _, b := range dep.ResourceBindings {
+		for _, p := range b.Members {
+			trust = append(trust, b.Role+" "+p.Type)
 		}
 	}
 	if d := cmp.Diff([]string{"roles/iam.serviceAccountUser allAuthenticatedUsers", "roles/iam.workloadIdentityUser principalSet"}, trust); d != "" {
@@ -105,9 +105,9 @@ func TestGcloudExport(t *testing.T) {
 	if d := cmp.Diff([]string{"11112222 active", "99998888 active", "deadbeef inactive"}, statuses); d != "" {
 		t.Errorf("agent-runner keys:\n%s", d)
 	}
-	for _, g := range ar.Grants {
-		if g.PolicyName == "projects/acme-prod/roles/keyMinter" && !strings.Contains(strings.Join(g.Statements[0].Actions, " "), "iam.serviceAccountKeys.create") {
-			t.Errorf("custom role not expanded to its permissions: %+v", g.Statements[0].Actions)
+	for _, b := range ar.Bindings {
+		if b.Role == "projects/acme-prod/roles/keyMinter" && !strings.Contains(strings.Join(b.Permissions, " "), "iam.serviceAccountKeys.create") {
+			t.Errorf("custom role not expanded to its permissions: %+v", b.Permissions)
 		}
 	}
 
@@ -123,14 +123,14 @@ func TestGcloudExport(t *testing.T) {
 	if ds := byID(t, inv, "disabled-sa"+sfx); !ds.Disabled {
 		t.Error("disabled-sa not disabled")
 	}
-	if tidy := byID(t, inv, "tidy"+sfx); tidy.Disabled || len(tidy.Credentials) != 0 || len(tidy.Trust) != 0 {
+	if tidy := byID(t, inv, "tidy"+sfx); tidy.Disabled || len(tidy.Credentials) != 0 || len(tidy.ResourceBindings) != 0 {
 		t.Errorf("tidy = %+v", tidy)
 	}
 
 	proj := byID(t, inv, "projects/acme-prod")
 	stale := false
-	for _, st := range proj.Trust {
-		for _, p := range st.Principals {
+	for _, b := range proj.ResourceBindings {
+		for _, p := range b.Members {
 			if p.Type == "deleted:serviceAccount" {
 				stale = true
 			}
@@ -191,13 +191,13 @@ func TestCloudAssetExports(t *testing.T) {
 				t.Errorf("etl (proto-JSON without disabled) = %+v", etl)
 			}
 			ml := byID(t, inv, "ml-agent@acme-data.iam.gserviceaccount.com")
-			if len(ml.Grants) != 1 || ml.Grants[0].PolicyName != "roles/owner" || len(ml.Trust) != 1 || ml.Trust[0].Principals[0].Type != "allUsers" {
+			if len(ml.Bindings) != 1 || ml.Bindings[0].Role != "roles/owner" || len(ml.ResourceBindings) != 1 || ml.ResourceBindings[0].Members[0].Type != "allUsers" {
 				t.Errorf("ml-agent = %+v", ml)
 			}
 			proj := byID(t, inv, "projects/acme-data")
 			var from []string
-			for _, st := range proj.Trust {
-				from = append(from, st.Resources[0]+" "+st.Actions[0])
+			for _, b := range proj.ResourceBindings {
+				from = append(from, b.Scope+" "+b.Role)
 			}
 			want := []string{"projects/acme-data roles/owner", "projects/acme-data roles/bigquery.dataEditor", "folders/777 roles/iam.serviceAccountTokenCreator", "organizations/555 roles/iam.serviceAccountUser"}
 			if d := cmp.Diff(want, from); d != "" {
@@ -252,20 +252,20 @@ func TestCloudAssetExportSnakeCase(t *testing.T) {
 		if len(tr.Credentials) != 1 || tr.Credentials[0].ID != "5f1e2d3c4b5a69788796a5b4c3d2e1f001122334" || !tr.Credentials[0].CreatedAt.Equal(time.Date(2025, 4, 1, 0, 0, 0, 0, time.UTC)) {
 			t.Errorf("trainer keys (the nameless key, named by its asset; no system-managed key) = %+v", tr.Credentials)
 		}
-		if len(tr.Grants) != 1 || tr.Grants[0].PolicyName != "organizations/555/roles/tokenMinter" || strings.Join(tr.Grants[0].Statements[0].Actions, ",") != "iam.serviceAccounts.getAccessToken,iam.serviceAccounts.signJwt" {
-			t.Errorf("trainer grants (organization custom role expanded) = %+v", tr.Grants)
+		if len(tr.Bindings) != 1 || tr.Bindings[0].Role != "organizations/555/roles/tokenMinter" || strings.Join(tr.Bindings[0].Permissions, ",") != "iam.serviceAccounts.getAccessToken,iam.serviceAccounts.signJwt" {
+			t.Errorf("trainer grants (organization custom role expanded) = %+v", tr.Bindings)
 		}
-		if len(tr.Trust) != 1 || tr.Trust[0].Actions[0] != "roles/iam.serviceAccountTokenCreator" {
-			t.Errorf("trainer service account policy (named by unique id) = %+v", tr.Trust)
+		if len(tr.ResourceBindings) != 1 || tr.ResourceBindings[0].Role != "roles/iam.serviceAccountTokenCreator" {
+			t.Errorf("trainer service account policy (named by unique id) = %+v", tr.ResourceBindings)
 		}
 		sc := byID(t, inv, "scorer@acme-ml.iam.gserviceaccount.com")
-		if !sc.Disabled || len(sc.Grants) != 1 || sc.Grants[0].Statements[0].Actions[0] != "storage.objects.get" {
+		if !sc.Disabled || len(sc.Bindings) != 1 || len(sc.Bindings[0].Permissions) == 0 || sc.Bindings[0].Permissions[0] != "storage.objects.get" {
 			t.Errorf("scorer (project custom role) = %+v", sc)
 		}
 		proj := byID(t, inv, "projects/acme-ml")
 		var from []string
-		for _, st := range proj.Trust {
-			from = append(from, st.Resources[0]+" "+st.Actions[0])
+		for _, b := range proj.ResourceBindings {
+			from = append(from, b.Scope+" "+b.Role)
 		}
 		want := []string{"projects/acme-ml organizations/555/roles/tokenMinter", "projects/acme-ml projects/acme-ml/roles/bucketReader", "folders/4242 roles/iam.serviceAccountUser", "organizations/555 roles/resourcemanager.organizationAdmin"}
 		if d := cmp.Diff(want, from); d != "" {
@@ -288,8 +288,8 @@ func TestOrganizationCustomRoleInLayout(t *testing.T) {
 	}
 	inv, _ := o.Inventory()
 	a := byID(t, inv, "a@p2.iam.gserviceaccount.com")
-	if len(a.Grants) != 1 || a.Grants[0].Statements[0].Actions[0] != "iam.serviceAccountKeys.create" {
-		t.Errorf("grants = %+v", a.Grants)
+	if len(a.Bindings) != 1 || len(a.Bindings[0].Permissions) == 0 || a.Bindings[0].Permissions[0] != "iam.serviceAccountKeys.create" {
+		t.Errorf("bindings = %+v", a.Bindings)
 	}
 }
 
@@ -298,7 +298,7 @@ func TestOrganizationCustomRoleInLayout(t *testing.T) {
 func TestRESTShapesInLayout(t *testing.T) {
 	inv := load(t, "testdata/rest")
 	api := byID(t, inv, "api@acme-rest.iam.gserviceaccount.com")
-	if api.Account != "acme-rest" || len(api.Credentials) != 1 || api.Credentials[0].ID != "9d8c7b6a5f4e3d2c1b0a99887766554433221100" || len(api.Grants) != 1 {
+	if api.Account != "acme-rest" || len(api.Credentials) != 1 || api.Credentials[0].ID != "9d8c7b6a5f4e3d2c1b0a99887766554433221100" || len(api.Bindings) != 1 {
 		t.Errorf("api = %+v", api)
 	}
 	if idle := byID(t, inv, "idle@acme-rest.iam.gserviceaccount.com"); len(idle.Credentials) != 0 {

@@ -40,7 +40,6 @@ const (
 	SourceManaged  = "managed"
 	SourceGroup    = "group"
 	SourceBoundary = "boundary"
-	SourceBinding  = "binding"
 )
 
 // Inventory is everything a scan found: the identities, and one Source per
@@ -97,8 +96,11 @@ type Source struct {
 // non-human credential. A CreatedAt of zero means the provider does not
 // record creation (GCP service accounts). A GCP project appears as an
 // identity of kind gcp.project whose Trust holds the project's (and its
-// ancestors') bindings, so rules can judge who may act on every service
-// account in it.
+// ancestors') bindings in ResourceBindings, so rules can judge who may act
+// on every service account in it.
+//
+// Grants, Boundary and Trust are AWS policy documents; Bindings and
+// ResourceBindings are provider-neutral role bindings (GCP IAM bindings).
 type Identity struct {
 	ID       string   `json:"id"` // ARN, service account email
 	Provider Provider `json:"provider"`
@@ -143,6 +145,38 @@ type Identity struct {
 	Grants      []Grant      `json:"grants,omitempty"`
 	Boundary    *Grant       `json:"boundary,omitempty"`
 	Trust       []Statement  `json:"trust,omitempty"`
+
+	// Bindings are the roles bound to this identity: each binding's
+	// Members holds the identity's own member entry.
+	Bindings []Binding `json:"bindings,omitempty"`
+	// ResourceBindings are the bindings on this identity as a resource
+	// (a service account's own IAM policy), or on the scopes it stands
+	// for (a project's policy and its folders' and organization's): who
+	// may act on it.
+	ResourceBindings []Binding `json:"resource_bindings,omitempty"`
+}
+
+// Binding is a role bound to members at a scope, with an optional
+// condition: a GCP IAM policy binding (Kubernetes RoleBindings and Azure
+// role assignments have the same shape).
+type Binding struct {
+	Role string `json:"role"`
+	// Scope is the resource the binding is on ("projects/p",
+	// "folders/1", "projects/p/serviceAccounts/sa@...").
+	Scope   string      `json:"scope"`
+	Members []Principal `json:"members"`
+	// Condition limits the binding; nil when it always applies.
+	Condition *BindingCondition `json:"condition,omitempty"`
+	// Permissions are a custom role's permissions, when the source
+	// listed the role; empty for predefined roles.
+	Permissions []string `json:"permissions,omitempty"`
+}
+
+// BindingCondition is a binding's condition: an expression in the
+// provider's language (CEL for GCP IAM Conditions) and its title.
+type BindingCondition struct {
+	Title      string `json:"title,omitempty"`
+	Expression string `json:"expression"`
 }
 
 // Credential is a credential bound to an identity. It never holds secret
@@ -166,10 +200,10 @@ func (c Credential) Active() bool { return c.Status == CredentialActive }
 
 // Grant is a set of policy statements reaching an identity from one policy.
 type Grant struct {
-	Source     string      `json:"source"` // inline, managed, group, boundary, binding
+	Source     string      `json:"source"` // inline, managed, group, boundary
 	PolicyName string      `json:"policy_name"`
 	PolicyID   string      `json:"policy_id,omitempty"` // ARN of a managed policy, role name
-	Via        string      `json:"via,omitempty"`       // group name, resource the binding is on
+	Via        string      `json:"via,omitempty"`       // group name
 	Statements []Statement `json:"statements"`
 	// OtherVersions are a managed policy's versions that are not in force
 	// (iam:SetDefaultPolicyVersion can put one in force).
@@ -201,7 +235,9 @@ type Statement struct {
 func (s Statement) Conditional() bool { return len(s.Conditions) > 0 }
 
 // Principal is one principal in a trust statement: Type is AWS, Service,
-// Federated, CanonicalUser or "*" for the anonymous wildcard.
+// Federated, CanonicalUser or "*" for the anonymous wildcard. In a
+// binding it is one member: Type is the member's prefix (serviceAccount,
+// user, group, domain, principalSet, deleted:user, allUsers).
 type Principal struct {
 	Type  string `json:"type"`
 	Value string `json:"value"`
