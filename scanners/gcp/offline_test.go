@@ -87,6 +87,21 @@ func TestGcloudExport(t *testing.T) {
 	if d := cmp.Diff([]string{"roles/editor@projects/acme-prod"}, roles); d != "" {
 		t.Errorf("deployer grants:\n%s", d)
 	}
+	// A binding the service account holds keeps its scope, its member
+	// entry and its condition (title and CEL expression).
+	old := byID(t, inv, "old-batch"+sfx)
+	want := inventory.Binding{Role: "roles/iam.securityAdmin", Scope: "projects/acme-prod",
+		Members:   []inventory.Principal{{Type: "serviceAccount", Value: "old-batch" + sfx}},
+		Condition: &inventory.BindingCondition{Title: "until-2027", Expression: `request.time < timestamp("2027-01-01T00:00:00Z")`}}
+	var got inventory.Binding
+	for _, b := range old.Bindings {
+		if b.Role == want.Role {
+			got = b
+		}
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("old-batch conditional binding:\n%s", d)
+	}
 	var trust []string
 	for _, b := range dep.ResourceBindings {
 		for _, p := range b.Members {
