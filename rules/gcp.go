@@ -28,7 +28,7 @@ func gcpBindings(id *inventory.Identity, asOf time.Time, fn func(b *inventory.Bi
 	}
 }
 
-// eachMember calls fn for each member of each binding in the trust of a
+// eachMember calls fn for each member of each resource binding of a
 // service account or project whose condition can hold as of asOf (a zero
 // asOf: every binding).
 func eachMember(id *inventory.Identity, asOf time.Time, fn func(b *inventory.Binding, p inventory.Principal)) {

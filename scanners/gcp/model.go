@@ -245,7 +245,7 @@ func (p *project) build(mode string) inventory.Inventory {
 	}
 
 	// Bindings per service account email, from every policy in scope.
-	grants := map[string][]inventory.Binding{}
+	held := map[string][]inventory.Binding{}
 	for _, rp := range p.policies() {
 		for _, b := range rp.policy.Bindings {
 			for _, m := range b.Members {
@@ -254,7 +254,7 @@ func (p *project) build(mode string) inventory.Inventory {
 					continue
 				}
 				nb := neutral(binding{Role: b.Role, Members: []string{m}, Condition: b.Condition}, rp.resource, p.roles[b.Role])
-				grants[mp.Value] = append(grants[mp.Value], nb)
+				held[mp.Value] = append(held[mp.Value], nb)
 			}
 		}
 	}
@@ -265,8 +265,8 @@ func (p *project) build(mode string) inventory.Inventory {
 	}
 	sort.Strings(emails)
 	for _, e := range emails {
-		inv.Identities = append(inv.Identities, p.account(p.accounts[e], grants[e]))
-		delete(grants, e)
+		inv.Identities = append(inv.Identities, p.account(p.accounts[e], held[e]))
+		delete(held, e)
 	}
 	known := map[string]bool{}
 	for _, sa := range p.accounts {
@@ -283,15 +283,15 @@ func (p *project) build(mode string) inventory.Inventory {
 		p.warn("keys of %s were given, but not the service account: they were not assessed (add service-accounts.json)", strings.Join(orphans, ", "))
 	}
 	// Service accounts granted roles here but not listed in this project.
-	others := make([]string, 0, len(grants))
-	for e := range grants {
+	others := make([]string, 0, len(held))
+	for e := range held {
 		others = append(others, e)
 	}
 	sort.Strings(others)
 	for _, e := range others {
 		id := inventory.Identity{
 			ID: e, Provider: inventory.GCP, Kind: inventory.KindGCPAccount, Account: p.ID, Name: localPart(e),
-			Bindings: grants[e], Description: "granted roles in project " + p.ID + " but not a service account of it",
+			Bindings: held[e], Description: "granted roles in project " + p.ID + " but not a service account of it",
 		}
 		if owner := emailProject(e); owner != "" {
 			id.Account = owner
