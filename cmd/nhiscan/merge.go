@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
 	"sort"
 
 	"github.com/spf13/cobra"
@@ -36,16 +35,9 @@ a failed scope (exit 3).`,
 			}
 			var parts []*findings.Report
 			for _, name := range args {
-				data, err := os.ReadFile(name)
-				if err == nil {
-					data, err = decodeInput(data)
-				}
+				r, err := loadReport(name)
 				if err != nil {
-					return inputError{fmt.Errorf("%s: %w", name, unwrapPathError(err))}
-				}
-				r, err := readReport(data)
-				if err != nil {
-					return inputError{fmt.Errorf("%s: %w", name, err)}
+					return err
 				}
 				parts = append(parts, r)
 			}
@@ -58,19 +50,10 @@ a failed scope (exit 3).`,
 			}
 			r.Tool.Version = version
 			r.Invocation = findings.Invocation{CommandLine: env.commandLine, Start: env.now()}
-			for _, rule := range rules.All() {
-				r.Rules = append(r.Rules, rules.Describe(rule))
-			}
-			partialScan := false
-			for _, s := range r.Sources {
-				if s.Status != "ok" {
-					partialScan = true
-				}
-			}
-			return finish(env, r, f, outPath, &g, partialScan, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return finishSaved(env, r, f, outPath, &g, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "table", "output format: table, json or sarif")
+	cmd.Flags().StringVar(&format, "format", "table", "output format: table, json, sarif, csv, markdown, junit or html")
 	cmd.Flags().StringVar(&outPath, "output", "", "write the report to this file (written atomically) instead of stdout")
 	g.register(cmd)
 	return cmd

@@ -213,16 +213,9 @@ suppressions anew.`,
 			if in == "" {
 				return inputError{errors.New("--input: name the JSON report to re-render")}
 			}
-			data, err := os.ReadFile(in)
-			if err == nil {
-				data, err = decodeInput(data)
-			}
+			r, err := loadReport(in)
 			if err != nil {
-				return inputError{fmt.Errorf("%s: %w", in, unwrapPathError(err))}
-			}
-			r, err := readReport(data)
-			if err != nil {
-				return inputError{fmt.Errorf("%s: %w", in, err)}
+				return err
 			}
 			// The saved report's states, suppressions, times and tool
 			// version stand; only an explicit --baseline or --ignore-file
@@ -237,16 +230,7 @@ suppressions anew.`,
 			if r.Scan != nil {
 				r.Invocation.CommandLine = r.Scan.CommandLine
 			}
-			for _, rule := range rules.All() {
-				r.Rules = append(r.Rules, rules.Describe(rule))
-			}
-			partialScan := false
-			for _, s := range r.Sources {
-				if s.Status != "ok" {
-					partialScan = true
-				}
-			}
-			return finish(env, r, f, outPath, &g, partialScan, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return finishSaved(env, r, f, outPath, &g, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	cmd.Flags().StringVar(&in, "input", "", "the JSON report to re-render")
@@ -355,4 +339,37 @@ func checkFinding(f *findings.Finding, known map[string]bool, scan *findings.Sca
 		}
 	}
 	return nil
+}
+
+// loadReport reads a saved JSON report (schema 1 or 2; UTF-16 or gzipped
+// too): an input error naming the file when it cannot.
+func loadReport(name string) (*findings.Report, error) {
+	data, err := os.ReadFile(name)
+	if err == nil {
+		data, err = decodeInput(data)
+	}
+	if err != nil {
+		return nil, inputError{fmt.Errorf("%s: %w", name, unwrapPathError(err))}
+	}
+	r, err := readReport(data)
+	if err != nil {
+		return nil, inputError{fmt.Errorf("%s: %w", name, err)}
+	}
+	return r, nil
+}
+
+// finishSaved renders a report that was read rather than scanned (report,
+// merge): with the current rule catalogue, and partial when a saved scope
+// was not read completely.
+func finishSaved(env *environment, r *findings.Report, f output.Format, outPath string, g *gateOptions, stdout, stderr io.Writer) error {
+	for _, rule := range rules.All() {
+		r.Rules = append(r.Rules, rules.Describe(rule))
+	}
+	partialScan := false
+	for _, s := range r.Sources {
+		if s.Status != "ok" {
+			partialScan = true
+		}
+	}
+	return finish(env, r, f, outPath, g, partialScan, stdout, stderr)
 }
