@@ -7,10 +7,12 @@
 package awstest
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"html"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -113,6 +115,17 @@ func (f *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		action = r.Form.Get("Action")
+	} else {
+		// Read the JSON body now, as ParseForm does for the Query API:
+		// only then does net/http watch the connection and cancel the
+		// request's context when the client gives up (a Delay fault
+		// waits on it).
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), 400)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
 	f.mu.Lock()
 	f.calls[acct+" "+action]++
