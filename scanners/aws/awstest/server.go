@@ -17,6 +17,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -88,6 +89,23 @@ func (f *Server) Count(acct, action string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.calls[acct+" "+action]
+}
+
+// Actions returns the actions called, by any account, sorted.
+func (f *Server) Actions() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	seen := map[string]bool{}
+	var out []string
+	for k := range f.calls {
+		_, action, _ := strings.Cut(k, " ")
+		if !seen[action] {
+			seen[action] = true
+			out = append(out, action)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Regions returns how many signed requests were signed for each region.
