@@ -34,6 +34,9 @@ var layers = []layer{
 	{pkg: "scanners/aws/awstest", never: []string{"scanners", "rules", "findings", "cmd"}},
 	{pkg: "scanners/gcp/gcptest", external: []string{"cloud.google.com/", "google.golang.org/"},
 		never: []string{"scanners", "rules", "findings", "cmd"}},
+	// A real etcd and kube-apiserver for the Kubernetes tests.
+	{pkg: "scanners/k8s/k8stest", external: []string{"k8s.io/"},
+		never: []string{"scanners", "rules", "findings", "cmd"}},
 	{pkg: "scanners/aws", internal: []string{"scanners", "scanners/inventory"}, external: []string{"github.com/aws/"},
 		never: []string{"rules", "findings", "cmd", "scanners/gcp", "scanners/registry", "cloud.google.com/", "google.golang.org/", "github.com/spf13/"}},
 	{pkg: "scanners/gcp", internal: []string{"scanners", "scanners/inventory"}, external: []string{"cloud.google.com/", "google.golang.org/", "github.com/googleapis/"},
