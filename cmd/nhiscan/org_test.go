@@ -151,3 +151,14 @@ func TestOrgAccountsTimeout(t *testing.T) {
 		t.Errorf("--timeout 0s: exit %d, %q", r.code, r.stderr)
 	}
 }
+
+// A scope read only in part ends the run with exit 3 and a last line that
+// says so, rather than calling it failed.
+func TestPartialScopeLastLine(t *testing.T) {
+	f := awstest.New(t)
+	f.DenyAction["ListRoles"] = true
+	r := runCLI(t, liveEnv(), "scan", "aws", "--format", "json")
+	if r.code != exitPartial || !strings.HasSuffix(r.stderr, "nhiscan: the scan is partial: some scopes failed or were read only in part (see the errors above)\n") {
+		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+	}
+}
