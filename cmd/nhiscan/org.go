@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -41,6 +43,7 @@ func newOrgCmd(env *environment) *cobra.Command {
 	}
 	var matrix bool
 	var per, shard int
+	var timeout time.Duration
 	var live map[string]registry.Live
 	accounts := &cobra.Command{
 		Use:   "accounts " + strings.Join(providerNames(env.providers), "|"),
@@ -65,6 +68,9 @@ ARGS', which names the organization and the shard's projects) with
 			if per < 1 {
 				return inputError{errors.New("--per must be at least 1")}
 			}
+			if timeout <= 0 {
+				return inputError{errors.New("--timeout must be positive, such as 5m or 90s")}
+			}
 			if matrix && shard >= 0 {
 				return inputError{errors.New("give --matrix or --shard, not both")}
 			}
@@ -72,8 +78,20 @@ ARGS', which names the organization and the shard's projects) with
 				return err
 			}
 			l := live[args[0]]
-			found, err := l.Scopes(cmd.Context(), l.Scanner(registry.Common{}))
+			// The listing is bounded like a scan's: a call that never
+			// answers must not hold up the CI job that plans the shards.
+			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
+			defer cancel()
+			found, err := l.Scopes(ctx, l.Scanner(registry.Common{Timeout: timeout}))
 			if err != nil {
+				if in := interruption(cmd.Context()); in != nil {
+					return in
+				}
+				// The deadline may have passed before ctx's timer fired
+				// (gRPC reports the server's cancel as DeadlineExceeded).
+				if deadline, _ := ctx.Deadline(); ctx.Err() != nil || !time.Now().Before(deadline) {
+					return inputError{fmt.Errorf("%s: listing the organization: timed out after %s (--timeout)", args[0], timeout)}
+				}
 				return inputError{fmt.Errorf("%s: %w", args[0], err)}
 			}
 			list := scopeList{Provider: args[0], Scopes: []scope{}}
@@ -105,6 +123,7 @@ ARGS', which names the organization and the shard's projects) with
 	f := accounts.Flags()
 	f.BoolVar(&matrix, "matrix", false, "print a GitHub Actions matrix ({\"include\":[...]}, one line for $GITHUB_OUTPUT)")
 	f.IntVar(&per, "per", 1, "scopes per shard (matrix job or --shard)")
+	f.DurationVar(&timeout, "timeout", registry.DefaultTimeout, "time limit for listing the organization, retries included (exit 2 when passed)")
 	f.IntVar(&shard, "shard", -1, "print only the scan flags of this shard (0-based)")
 	org.AddCommand(accounts)
 	return org

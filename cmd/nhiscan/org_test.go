@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"cloud.google.com/go/iam/apiv1/iampb"
 
@@ -119,5 +120,45 @@ func TestOrgAccountsGCP(t *testing.T) {
 	r = runCLI(t, gcpEnv(srv), "org", "accounts", "gcp")
 	if r.code != exitUsage || !strings.Contains(r.stderr, "--organization") {
 		t.Errorf("no organization: exit %d, %q", r.code, r.stderr)
+	}
+}
+
+// Listing an organization whose API never answers ends after --timeout
+// with one line and exit 2, for AWS and GCP, rather than holding up the
+// CI job that plans the shards.
+func TestOrgAccountsTimeout(t *testing.T) {
+	f := awstest.New(t)
+	f.Faults = []awstest.Fault{{Kind: awstest.Delay, Action: "ListAccounts", Delay: time.Hour}}
+	start := time.Now()
+	r := runCLI(t, liveEnv(), "org", "accounts", "aws", "--timeout", "300ms")
+	if r.code != exitUsage || r.stderr != "nhiscan: aws: listing the organization: timed out after 300ms (--timeout)\n" || r.stdout != "" {
+		t.Errorf("aws: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("aws: took %s", d)
+	}
+
+	srv := gcptest.New(t, "demo/gcp")
+	srv.Org = &gcptest.Org{ID: "555", ProjectParent: map[string]string{"acme-prod": "organizations/555"}}
+	srv.Delay["ListProjects"] = time.Hour
+	r = runCLI(t, gcpEnv(srv), "org", "accounts", "gcp", "--organization", "555", "--matrix", "--timeout", "300ms")
+	if r.code != exitUsage || r.stderr != "nhiscan: gcp: listing the organization: timed out after 300ms (--timeout)\n" || r.stdout != "" {
+		t.Errorf("gcp: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+
+	r = runCLI(t, liveEnv(), "org", "accounts", "aws", "--timeout", "0s")
+	if r.code != exitUsage || !strings.Contains(r.stderr, "--timeout must be positive") {
+		t.Errorf("--timeout 0s: exit %d, %q", r.code, r.stderr)
+	}
+}
+
+// A scope read only in part ends the run with exit 3 and a last line that
+// says so, rather than calling it failed.
+func TestPartialScopeLastLine(t *testing.T) {
+	f := awstest.New(t)
+	f.DenyAction["ListRoles"] = true
+	r := runCLI(t, liveEnv(), "scan", "aws", "--format", "json")
+	if r.code != exitPartial || !strings.HasSuffix(r.stderr, "nhiscan: the scan is partial: some scopes failed or were read only in part (see the errors above)\n") {
+		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
 	}
 }

@@ -156,7 +156,7 @@ func finish(env *environment, r *findings.Report, format output.Format, outPath 
 		}
 	}
 	if partialScan {
-		fmt.Fprintln(stderr, "nhiscan: the scan is partial: some scopes failed (see the errors above)")
+		fmt.Fprintln(stderr, "nhiscan: the scan is partial: some scopes failed or were read only in part (see the errors above)")
 		return exitError{exitPartial}
 	}
 	return nil

@@ -1,8 +1,10 @@
 package output
 
 import (
+	"cmp"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
@@ -57,8 +59,9 @@ func writeTable(w io.Writer, r *findings.Report) error {
 			return err
 		}
 	}
-	rest := 0
+	rest, fewer := 0, ""
 	if len(shown) > tableMaxRows {
+		fewer = fewerHint(shown)
 		rest = len(shown) - tableMaxRows
 		shown = shown[:tableMaxRows]
 	}
@@ -103,7 +106,7 @@ func writeTable(w io.Writer, r *findings.Report) error {
 		}
 	}
 	if rest > 0 {
-		if _, err := fmt.Fprintf(w, "... and %d more findings not listed: the table shows the first %d, most severe first.\nEvery finding: --format json --output FILE (or --format sarif); fewer: --severity critical,high.\n", rest, tableMaxRows); err != nil {
+		if _, err := fmt.Fprintf(w, "... and %d more findings not listed: the table shows the first %d, most severe first.\nEvery finding: --format json --output FILE (or --format sarif)%s.\n", rest, tableMaxRows, fewer); err != nil {
 			return err
 		}
 	}
@@ -136,6 +139,34 @@ func writeTable(w io.Writer, r *findings.Report) error {
 		}
 	}
 	return nil
+}
+
+// fewerHint names the most severe severities whose findings fit in the
+// table, for a --severity that lists them all ("; fewer: --severity
+// critical,high"); when even the most severe alone do not fit, that one
+// severity, which still narrows the list; nothing when the findings are
+// all of one severity (--severity cannot narrow them).
+func fewerHint(shown []*findings.Finding) string {
+	count := map[findings.Severity]int{}
+	var present []findings.Severity
+	for _, f := range shown {
+		if count[f.Severity] == 0 {
+			present = append(present, f.Severity)
+		}
+		count[f.Severity]++
+	}
+	if len(present) < 2 {
+		return ""
+	}
+	slices.SortFunc(present, func(a, b findings.Severity) int { return cmp.Compare(b, a) })
+	keep, total := []string{present[0].String()}, count[present[0]]
+	for _, sev := range present[1 : len(present)-1] {
+		if total+count[sev] > tableMaxRows {
+			break
+		}
+		keep, total = append(keep, sev.String()), total+count[sev]
+	}
+	return "; fewer: --severity " + strings.Join(keep, ",")
 }
 
 // tableMaxRows is the most findings a table lists; the rest are counted

@@ -2,7 +2,9 @@ package output
 
 import (
 	"bytes"
+	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 
@@ -58,6 +60,44 @@ func BenchmarkTable(b *testing.B) {
 	for b.Loop() {
 		if err := Write(io.Discard, Table, r, SARIFOptions{}); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// The pointer under a cut table suggests a --severity that narrows what
+// is listed: never the severities already all there, and nothing when
+// every finding has one severity.
+func TestTableCutSuggestsANarrowerSeverity(t *testing.T) {
+	for _, c := range []struct {
+		sevs map[findings.Severity]int
+		want string
+	}{
+		{map[findings.Severity]int{findings.Critical: 300, findings.High: 600, findings.Medium: 900}, "(or --format sarif); fewer: --severity critical,high.\n"},
+		{map[findings.Severity]int{findings.Critical: 1200, findings.High: 100}, "(or --format sarif); fewer: --severity critical.\n"},
+		{map[findings.Severity]int{findings.High: 900, findings.Low: 900}, "(or --format sarif); fewer: --severity high.\n"},
+		{map[findings.Severity]int{findings.Critical: 1500}, "(or --format sarif).\n"},
+	} {
+		r := largeReport(4)
+		base := r.Findings[0]
+		r.Findings = nil
+		for sev, n := range c.sevs {
+			for i := 0; i < n; i++ {
+				f := base
+				f.Severity = sev
+				f.Identity.Name = fmt.Sprintf("%s-%d", sev, i)
+				f.Fingerprint = findings.Fingerprint(f.RuleID, "aws", "000000000001", f.Identity.Name, "")
+				r.Findings = append(r.Findings, f)
+			}
+		}
+		slices.SortStableFunc(r.Findings, func(a, b findings.Finding) int { return int(b.Severity) - int(a.Severity) })
+		r.Summary = findings.Summarize(r.Findings, 1)
+		var buf bytes.Buffer
+		if err := Write(&buf, Table, r, SARIFOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if out := buf.String(); !strings.Contains(out, c.want) {
+			i := strings.Index(out, "Every finding")
+			t.Errorf("%v: want %q, got %q", c.sevs, c.want, out[i:min(len(out), i+120)])
 		}
 	}
 }

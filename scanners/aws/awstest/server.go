@@ -7,14 +7,17 @@
 package awstest
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"html"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -88,6 +91,23 @@ func (f *Server) Count(acct, action string) int {
 	return f.calls[acct+" "+action]
 }
 
+// Actions returns the actions called, by any account, sorted.
+func (f *Server) Actions() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	seen := map[string]bool{}
+	var out []string
+	for k := range f.calls {
+		_, action, _ := strings.Cut(k, " ")
+		if !seen[action] {
+			seen[action] = true
+			out = append(out, action)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 // Regions returns how many signed requests were signed for each region.
 func (f *Server) Regions() map[string]int {
 	f.mu.Lock()
@@ -113,6 +133,17 @@ func (f *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		action = r.Form.Get("Action")
+	} else {
+		// Read the JSON body now, as ParseForm does for the Query API:
+		// only then does net/http watch the connection and cancel the
+		// request's context when the client gives up (a Delay fault
+		// waits on it).
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), 400)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
 	f.mu.Lock()
 	f.calls[acct+" "+action]++
