@@ -61,7 +61,7 @@ func (r longLivedKey) Check(s *Subject) []findings.Finding {
 	for _, c := range activeKeys(s.Identity) {
 		created, age := keyAge(c)
 		out = append(out, finding(r, s, findings.Medium, c, "",
-			fmt.Sprintf("%s has an active access key, a credential that never expires.", s.Identity.Name),
+			fmt.Sprintf("%s has an active access key %s, a credential that never expires.", s.Identity.Name, credentialLabel(s.Identity, c)),
 			ev("key_created_or_rotated", created), ev("key_age_days", fmt.Sprint(age(s)))))
 	}
 	return out
