@@ -94,8 +94,8 @@ type Subject struct {
 	// project) lacked as a whole.
 	sourceNotAssessed []string
 	// wildcards caches, for one Run, the services a shared policy's
-	// statements could grant whole (NHI-OVB-002).
-	wildcards *sync.Map
+	// statements could grant whole (NHI-OVB-002); each worker has its own.
+	wildcards map[statementsKey]wildcardSet
 }
 
 // Assessed reports whether the source carried what (one of the
@@ -308,7 +308,6 @@ func Run(ctx context.Context, inv *inventory.Inventory, catalogue []Rule, cfg Co
 	// Identities are independent: evaluate them on every core, each
 	// worker on its own stripe, then merge in identity order.
 	notAssessed := notAssessedBySource(inv)
-	var wildcards sync.Map
 	workers := runtime.GOMAXPROCS(0)
 	per := make([][]findings.Finding, len(inv.Identities))
 	var wg sync.WaitGroup
@@ -317,6 +316,7 @@ func Run(ctx context.Context, inv *inventory.Inventory, catalogue []Rule, cfg Co
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			wildcards := map[statementsKey]wildcardSet{}
 			for n, i := 0, w; i < len(inv.Identities); n, i = n+1, i+workers {
 				if n%256 == 0 && ctx.Err() != nil {
 					cancelled.Store(true)
@@ -327,7 +327,7 @@ func Run(ctx context.Context, inv *inventory.Inventory, catalogue []Rule, cfg Co
 					ps = perms[i]
 				}
 				id := &inv.Identities[i]
-				per[i] = check(id, enabled, &cfg, graph, ps, notAssessed[string(id.Provider)+"/"+id.Account], &wildcards)
+				per[i] = check(id, enabled, &cfg, graph, ps, notAssessed[string(id.Provider)+"/"+id.Account], wildcards)
 			}
 		}()
 	}
@@ -354,7 +354,7 @@ type scoped struct {
 
 // check runs the enabled rules on one identity, each only if it declares
 // the identity's provider.
-func check(id *inventory.Identity, enabled []scoped, cfg *Config, graph *paths.Graph, perms *awspolicy.Set, notAssessed []string, wildcards *sync.Map) []findings.Finding {
+func check(id *inventory.Identity, enabled []scoped, cfg *Config, graph *paths.Graph, perms *awspolicy.Set, notAssessed []string, wildcards map[statementsKey]wildcardSet) []findings.Finding {
 	if !InScope(id, cfg) {
 		return nil
 	}
