@@ -164,9 +164,19 @@ func (a *awsGraph) edges(p principal, col *collector) {
 	if !anyAllow(p) {
 		return
 	}
+	// Several methods share a target action (iam:PassRole): ask once per
+	// run of equal targets.
+	var last *Method
+	lastAllow := false
 	for i := range awsMethods {
 		m := &awsMethods[i]
-		if awsMethodEdges[m.kind] == nil || !hasAllow(p, m.target) {
+		if awsMethodEdges[m.kind] == nil {
+			continue
+		}
+		if last == nil || m.target != last.target {
+			last, lastAllow = m, hasAllow(p, m.target)
+		}
+		if !lastAllow {
 			continue
 		}
 		awsMethodEdges[m.kind](a, p, m, col)
