@@ -379,8 +379,10 @@ func check(id *inventory.Identity, enabled []scoped, cfg *Config, graph *paths.G
 }
 
 // Sort orders findings by severity (highest first), identity, rule and
-// fingerprint, keeping the given order among equals. It sorts indices and
-// moves each finding once.
+// fingerprint, keeping the given order among equals. It sorts fs in place
+// and returns it: it sorts indices, then moves each finding once along the
+// permutation's cycles (findings are large; a sorted copy would be another
+// slice the size of the report).
 func Sort(fs []findings.Finding) []findings.Finding {
 	idx := make([]int, len(fs))
 	for i := range idx {
@@ -399,11 +401,25 @@ func Sort(fs []findings.Finding) []findings.Finding {
 		}
 		return cmp.Compare(a.Fingerprint, b.Fingerprint)
 	})
-	out := make([]findings.Finding, len(fs))
-	for i, j := range idx {
-		out[i] = fs[j]
+	// idx[i] is the finding that belongs at i: follow each cycle once.
+	for i := range idx {
+		if idx[i] == i {
+			continue
+		}
+		tmp := fs[i]
+		j := i
+		for {
+			k := idx[j]
+			idx[j] = j
+			if k == i {
+				fs[j] = tmp
+				break
+			}
+			fs[j] = fs[k]
+			j = k
+		}
 	}
-	return out
+	return fs
 }
 
 // metas holds each rule's metadata, built once: Rule -> findings.Rule.
