@@ -317,6 +317,7 @@ func Run(ctx context.Context, inv *inventory.Inventory, catalogue []Rule, cfg Co
 		go func() {
 			defer wg.Done()
 			wildcards := map[statementsKey]wildcardSet{}
+			var buf []findings.Finding // one identity's findings, reused
 			for n, i := 0, w; i < len(inv.Identities); n, i = n+1, i+workers {
 				if n%256 == 0 && ctx.Err() != nil {
 					cancelled.Store(true)
@@ -327,7 +328,10 @@ func Run(ctx context.Context, inv *inventory.Inventory, catalogue []Rule, cfg Co
 					ps = perms[i]
 				}
 				id := &inv.Identities[i]
-				per[i] = check(id, enabled, &cfg, graph, ps, notAssessed[string(id.Provider)+"/"+id.Account], wildcards)
+				buf = check(buf[:0], id, enabled, &cfg, graph, ps, notAssessed[string(id.Provider)+"/"+id.Account], wildcards)
+				if len(buf) > 0 {
+					per[i] = slices.Clone(buf) // exactly sized
+				}
 			}
 		}()
 	}
@@ -353,13 +357,12 @@ type scoped struct {
 }
 
 // check runs the enabled rules on one identity, each only if it declares
-// the identity's provider.
-func check(id *inventory.Identity, enabled []scoped, cfg *Config, graph *paths.Graph, perms *awspolicy.Set, notAssessed []string, wildcards map[statementsKey]wildcardSet) []findings.Finding {
+// the identity's provider, and appends the findings to out.
+func check(out []findings.Finding, id *inventory.Identity, enabled []scoped, cfg *Config, graph *paths.Graph, perms *awspolicy.Set, notAssessed []string, wildcards map[statementsKey]wildcardSet) []findings.Finding {
 	if !InScope(id, cfg) {
-		return nil
+		return out
 	}
 	s := &Subject{Identity: id, Config: cfg, graph: graph, perms: perms, sourceNotAssessed: notAssessed, wildcards: wildcards}
-	var out []findings.Finding
 	for _, r := range enabled {
 		if !slices.Contains(r.providers, string(id.Provider)) {
 			continue
