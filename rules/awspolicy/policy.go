@@ -62,6 +62,8 @@ type segment struct {
 	allows map[string][]string
 	// anyService is whether allows has patterns for any service ("*").
 	anyService bool
+	// hasDeny is whether some statement is a Deny.
+	hasDeny bool
 }
 
 func newSegment(stmts []stmt) *segment {
@@ -70,6 +72,7 @@ func newSegment(stmts []stmt) *segment {
 		st := &stmts[i]
 		switch {
 		case st.deny:
+			sg.hasDeny = true
 		case st.notAction:
 			if !slices.Contains(sg.allows["*"], "*") {
 				sg.allows["*"] = append(sg.allows["*"], "*")
@@ -421,8 +424,17 @@ func decide(segs []*segment, action, resource string) Decision {
 	var d Decision
 	unconditionalAllow := false
 	conditionalDeny := false
+	// An Allow statement (other than NotAction) covers the action only
+	// through a pattern of the action's service or of a wildcard service:
+	// a segment with neither has only its Deny statements to decide.
+	svc, _, _ := strings.Cut(action, ":")
+	filter := wildcardAt(svc) < 0
 	for _, seg := range segs {
-		decideSegment(&d, seg.stmts, action, resource, &unconditionalAllow, &conditionalDeny)
+		allows := !filter || seg.anyService || len(seg.allows[svc]) > 0
+		if !allows && !seg.hasDeny {
+			continue
+		}
+		decideSegment(&d, seg.stmts, action, resource, allows, &unconditionalAllow, &conditionalDeny)
 	}
 	if len(d.DeniedBy) > 0 || len(d.AllowedBy) == 0 {
 		d.Allowed = false
@@ -433,9 +445,14 @@ func decide(segs []*segment, action, resource string) Decision {
 	return d
 }
 
-func decideSegment(d *Decision, stmts []stmt, action, resource string, unconditionalAllow, conditionalDeny *bool) {
+// decideSegment adds the segment's statements to d; with allows false it
+// reads only the Deny statements (no Allow statement can cover the action).
+func decideSegment(d *Decision, stmts []stmt, action, resource string, allows bool, unconditionalAllow, conditionalDeny *bool) {
 	for i := range stmts {
 		st := &stmts[i]
+		if !allows && !st.deny {
+			continue
+		}
 		if st.deny {
 			full, part := st.coversDeny(action, resource)
 			switch {
