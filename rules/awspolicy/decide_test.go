@@ -79,3 +79,29 @@ func TestDecideServiceFilter(t *testing.T) {
 		}
 	}
 }
+
+// TestAdminDecisionStored checks that the stored decision on "*" for "*"
+// is what evaluating gives, and that a caller appending to the lists of
+// one answer does not change the next.
+func TestAdminDecisionStored(t *testing.T) {
+	id := inventory.Identity{Kind: inventory.KindAWSRole, Grants: []inventory.Grant{
+		{Source: inventory.SourceInline, PolicyName: "all", Statements: []inventory.Statement{
+			{Effect: "Allow", Actions: []string{"*"}, Resources: []string{"*"}},
+			{Effect: "Allow", Actions: []string{"*:*"}, Resources: []string{"*"}},
+			{Effect: "Deny", Actions: []string{"iam:CreateUser"}, Resources: []string{"*"}},
+		}},
+	}}
+	set := Compile(&id)
+	want := set.evaluate("*", "*")
+	first := set.Evaluate("*", "*")
+	first.AllowedBy = append(first.AllowedBy, Ref{Policy: "appended"})
+	first.PartlyDeniedBy = append(first.PartlyDeniedBy, Ref{Policy: "appended"})
+	for _, action := range []string{"*", "*:*"} {
+		if got := set.Evaluate(action, "*"); !reflect.DeepEqual(got, want) {
+			t.Errorf("Evaluate(%q, *) = %+v, want %+v", action, got, want)
+		}
+	}
+	if len(want.AllowedBy) != 2 || len(want.PartlyDeniedBy) != 1 || !want.Allowed {
+		t.Errorf("decision %+v: want allowed by 2 statements, partly denied by 1", want)
+	}
+}

@@ -7,6 +7,7 @@ package awspolicy
 import (
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/nhiscan/nhiscan/findings"
@@ -51,6 +52,10 @@ type Set struct {
 	identity    []*segment
 	boundary    []*segment
 	hasBoundary bool
+	// admin is the decision on "*" for "*", asked by several rules and
+	// the graph for every identity: worked out once (a race only works it
+	// out twice).
+	admin atomic.Pointer[Decision]
 }
 
 // segment is one grant, compiled: its statements, and its Allow action
@@ -404,6 +409,23 @@ func (s *Set) Evaluate(action, resource string) Decision {
 	if action == "*:*" {
 		action = "*"
 	}
+	if action == "*" && resource == "*" {
+		if d := s.admin.Load(); d != nil {
+			return *d
+		}
+		d := s.evaluate(action, resource)
+		// Clipped, so that a caller appending to a list of the returned
+		// copy does not write into the stored one.
+		d.AllowedBy, d.DeniedBy, d.PartlyDeniedBy = slices.Clip(d.AllowedBy), slices.Clip(d.DeniedBy), slices.Clip(d.PartlyDeniedBy)
+		d.Statements = slices.Clip(d.Statements)
+		s.admin.Store(&d)
+		return d
+	}
+	return s.evaluate(action, resource)
+}
+
+// evaluate is Evaluate of a lower-cased action.
+func (s *Set) evaluate(action, resource string) Decision {
 	d := decide(s.identity, action, resource)
 	if !d.Allowed || !s.hasBoundary {
 		return d
