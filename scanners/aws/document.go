@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"net/url"
 	"runtime"
 	"sort"
@@ -108,7 +109,11 @@ func (d *document) parse() ([]inventory.Statement, error) {
 // once and share their statements, as identities holding one managed
 // policy do.
 func parseAll(docs []*document) {
-	byRaw := make(map[string]*document, len(docs)/2)
+	// Raw texts are found by their hash (a map keyed by the text would
+	// copy every distinct one) and compared in full; on a collision of
+	// different texts the later one is simply parsed on its own.
+	seed := maphash.MakeSeed()
+	byRaw := make(map[uint64]*document, len(docs)/2)
 	byAPI := map[string]*document{}
 	var same [][2]*document // (document, the first one with its text)
 	distinct := docs[:0:0]
@@ -121,8 +126,13 @@ func parseAll(docs []*document) {
 			if f = byAPI[d.api]; f == nil {
 				byAPI[d.api] = d
 			}
-		} else if f = byRaw[string(d.raw)]; f == nil { // no copy for the lookup
-			byRaw[string(d.raw)] = d
+		} else {
+			h := maphash.Bytes(seed, d.raw)
+			if f = byRaw[h]; f == nil {
+				byRaw[h] = d
+			} else if !bytes.Equal(f.raw, d.raw) {
+				f = nil
+			}
 		}
 		if f != nil {
 			same = append(same, [2]*document{d, f})
