@@ -2,10 +2,8 @@ package rules
 
 import (
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/nhiscan/nhiscan/findings"
 	"github.com/nhiscan/nhiscan/findings/controls"
@@ -67,15 +65,17 @@ func (r fullAdmin) Check(s *Subject) []findings.Finding {
 
 // sensitiveServices get a finding when a whole service is granted. The
 // high ones control identity, keys and the organization itself.
+// action is the service wildcard "<name>:*". At most 31 services (a
+// wildcardSet holds them).
 var sensitiveServices = []struct {
-	name string
-	sev  findings.Severity
+	name, action string
+	sev          findings.Severity
 }{
-	{"iam", findings.High}, {"sts", findings.High}, {"organizations", findings.High}, {"kms", findings.High},
-	{"secretsmanager", findings.High}, {"ssm", findings.High}, {"lambda", findings.Medium}, {"ec2", findings.Medium},
-	{"s3", findings.Medium}, {"cloudformation", findings.Medium}, {"cloudtrail", findings.High}, {"dynamodb", findings.Medium},
-	{"rds", findings.Medium}, {"ecs", findings.Medium}, {"eks", findings.Medium}, {"glue", findings.Medium},
-	{"sagemaker", findings.Medium}, {"bedrock", findings.Medium}, {"codebuild", findings.Medium}, {"logs", findings.Low},
+	{"iam", "iam:*", findings.High}, {"sts", "sts:*", findings.High}, {"organizations", "organizations:*", findings.High}, {"kms", "kms:*", findings.High},
+	{"secretsmanager", "secretsmanager:*", findings.High}, {"ssm", "ssm:*", findings.High}, {"lambda", "lambda:*", findings.Medium}, {"ec2", "ec2:*", findings.Medium},
+	{"s3", "s3:*", findings.Medium}, {"cloudformation", "cloudformation:*", findings.Medium}, {"cloudtrail", "cloudtrail:*", findings.High}, {"dynamodb", "dynamodb:*", findings.Medium},
+	{"rds", "rds:*", findings.Medium}, {"ecs", "ecs:*", findings.Medium}, {"eks", "eks:*", findings.Medium}, {"glue", "glue:*", findings.Medium},
+	{"sagemaker", "sagemaker:*", findings.Medium}, {"bedrock", "bedrock:*", findings.Medium}, {"codebuild", "codebuild:*", findings.Medium}, {"logs", "logs:*", findings.Low},
 }
 
 // serviceWildcard: "<service>:*" on "*" for a sensitive service.
@@ -99,18 +99,18 @@ func (r serviceWildcard) Check(s *Subject) []findings.Finding {
 		return nil // administrators are NHI-OVB-001's
 	}
 	candidates := wildcardCandidates(s.Identity, s.wildcards)
-	if len(candidates) == 0 {
+	if candidates == 0 {
 		return nil
 	}
 	var names, listed []string
 	var allowedBy, partly []awspolicy.Ref
 	var sev findings.Severity
 	allConditional := true
-	for _, svc := range sensitiveServices {
-		if !candidates[svc.name] && !candidates["*"] {
+	for i, svc := range sensitiveServices {
+		if !candidates.has(i) {
 			continue
 		}
-		d := s.Perms().Evaluate(svc.name+":*", "*")
+		d := s.Perms().Evaluate(svc.action, "*")
 		if !d.Allowed || !explicitWildcard(d.Statements) {
 			continue
 		}
@@ -150,30 +150,45 @@ func joinAnd(xs []string) string {
 	return strings.Join(xs[:len(xs)-1], ", ") + " and " + xs[len(xs)-1]
 }
 
-// wildcardCandidates names the services some Allow statement's Action
-// could grant whole ("*" when a pattern could grant any), so that only
-// those are evaluated.
-func wildcardCandidates(id *inventory.Identity, cache *sync.Map) map[string]bool {
-	var out map[string]bool
+// wildcardSet is a set of sensitiveServices by index (bit i for
+// sensitiveServices[i]), with anyServiceBit when a pattern could grant any
+// service whole.
+type wildcardSet uint32
+
+const anyServiceBit wildcardSet = 1 << 31
+
+// has reports whether service i, or any service, could be granted whole.
+func (w wildcardSet) has(i int) bool { return w&(1<<i|anyServiceBit) != 0 }
+
+// sensitiveIndex is the index of each of sensitiveServices by name.
+var sensitiveIndex = func() map[string]int {
+	m := make(map[string]int, len(sensitiveServices))
+	for i, svc := range sensitiveServices {
+		m[svc.name] = i
+	}
+	return m
+}()
+
+// wildcardCandidates names the sensitive services some Allow statement's
+// Action could grant whole (anyServiceBit when a pattern could grant any),
+// so that only those are evaluated.
+func wildcardCandidates(id *inventory.Identity, cache map[statementsKey]wildcardSet) wildcardSet {
+	var out wildcardSet
 	for gi := range id.Grants {
 		g := &id.Grants[gi]
-		var svcs []string
 		// A managed policy's statements are one slice shared by every
 		// identity holding it (group policies by every member): their
-		// services are worked out once per Run.
+		// services are worked out once per worker of a Run.
 		if shared := g.Source == inventory.SourceManaged || g.Source == inventory.SourceGroup; cache != nil && shared && len(g.Statements) > 0 {
 			k := statementsKey{&g.Statements[0], len(g.Statements)}
-			if v, ok := cache.Load(k); ok {
-				svcs = v.([]string)
-			} else {
-				svcs = grantWildcards(g.Statements)
-				cache.Store(k, svcs)
+			w, ok := cache[k]
+			if !ok {
+				w = grantWildcards(g.Statements)
+				cache[k] = w
 			}
+			out |= w
 		} else {
-			svcs = grantWildcards(g.Statements)
-		}
-		for _, svc := range svcs {
-			out = addCandidate(out, svc)
+			out |= grantWildcards(g.Statements)
 		}
 	}
 	return out
@@ -186,10 +201,10 @@ type statementsKey struct {
 	n     int
 }
 
-// grantWildcards names the services the statements' Allow actions could
-// grant whole ("*" when a pattern could grant any).
-func grantWildcards(stmts []inventory.Statement) []string {
-	var out []string
+// grantWildcards names the sensitive services the statements' Allow
+// actions could grant whole (anyServiceBit when a pattern could grant any).
+func grantWildcards(stmts []inventory.Statement) wildcardSet {
+	var out wildcardSet
 	for si := range stmts {
 		st := &stmts[si]
 		if len(st.NotActions) > 0 || !strings.EqualFold(st.Effect, "Allow") {
@@ -199,31 +214,18 @@ func grantWildcards(stmts []inventory.Statement) []string {
 			svc, rest, ok := strings.Cut(a, ":")
 			if !ok || strings.ContainsAny(svc, "*?") {
 				if strings.HasPrefix(a, "*") || strings.ContainsAny(svc, "*?") {
-					out = appendOnce(out, "*")
+					out |= anyServiceBit
 				}
 				continue
 			}
 			if strings.HasPrefix(rest, "*") || strings.HasPrefix(rest, "?") {
-				out = appendOnce(out, strings.ToLower(svc))
+				if i, ok := sensitiveIndex[strings.ToLower(svc)]; ok {
+					out |= 1 << i
+				}
 			}
 		}
 	}
 	return out
-}
-
-func appendOnce(xs []string, x string) []string {
-	if slices.Contains(xs, x) {
-		return xs
-	}
-	return append(xs, x)
-}
-
-func addCandidate(m map[string]bool, k string) map[string]bool {
-	if m == nil {
-		m = map[string]bool{}
-	}
-	m[k] = true
-	return m
 }
 
 // explicitWildcard reports whether one of the allowing statements names a

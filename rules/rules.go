@@ -94,8 +94,8 @@ type Subject struct {
 	// project) lacked as a whole.
 	sourceNotAssessed []string
 	// wildcards caches, for one Run, the services a shared policy's
-	// statements could grant whole (NHI-OVB-002).
-	wildcards *sync.Map
+	// statements could grant whole (NHI-OVB-002); each worker has its own.
+	wildcards map[statementsKey]wildcardSet
 }
 
 // Assessed reports whether the source carried what (one of the
@@ -308,7 +308,6 @@ func Run(ctx context.Context, inv *inventory.Inventory, catalogue []Rule, cfg Co
 	// Identities are independent: evaluate them on every core, each
 	// worker on its own stripe, then merge in identity order.
 	notAssessed := notAssessedBySource(inv)
-	var wildcards sync.Map
 	workers := runtime.GOMAXPROCS(0)
 	per := make([][]findings.Finding, len(inv.Identities))
 	var wg sync.WaitGroup
@@ -317,6 +316,8 @@ func Run(ctx context.Context, inv *inventory.Inventory, catalogue []Rule, cfg Co
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			wildcards := map[statementsKey]wildcardSet{}
+			var buf []findings.Finding // one identity's findings, reused
 			for n, i := 0, w; i < len(inv.Identities); n, i = n+1, i+workers {
 				if n%256 == 0 && ctx.Err() != nil {
 					cancelled.Store(true)
@@ -327,7 +328,10 @@ func Run(ctx context.Context, inv *inventory.Inventory, catalogue []Rule, cfg Co
 					ps = perms[i]
 				}
 				id := &inv.Identities[i]
-				per[i] = check(id, enabled, &cfg, graph, ps, notAssessed[string(id.Provider)+"/"+id.Account], &wildcards)
+				buf = check(buf[:0], id, enabled, &cfg, graph, ps, notAssessed[string(id.Provider)+"/"+id.Account], wildcards)
+				if len(buf) > 0 {
+					per[i] = slices.Clone(buf) // exactly sized
+				}
 			}
 		}()
 	}
@@ -353,13 +357,12 @@ type scoped struct {
 }
 
 // check runs the enabled rules on one identity, each only if it declares
-// the identity's provider.
-func check(id *inventory.Identity, enabled []scoped, cfg *Config, graph *paths.Graph, perms *awspolicy.Set, notAssessed []string, wildcards *sync.Map) []findings.Finding {
+// the identity's provider, and appends the findings to out.
+func check(out []findings.Finding, id *inventory.Identity, enabled []scoped, cfg *Config, graph *paths.Graph, perms *awspolicy.Set, notAssessed []string, wildcards map[statementsKey]wildcardSet) []findings.Finding {
 	if !InScope(id, cfg) {
-		return nil
+		return out
 	}
 	s := &Subject{Identity: id, Config: cfg, graph: graph, perms: perms, sourceNotAssessed: notAssessed, wildcards: wildcards}
-	var out []findings.Finding
 	for _, r := range enabled {
 		if !slices.Contains(r.providers, string(id.Provider)) {
 			continue
@@ -379,8 +382,10 @@ func check(id *inventory.Identity, enabled []scoped, cfg *Config, graph *paths.G
 }
 
 // Sort orders findings by severity (highest first), identity, rule and
-// fingerprint, keeping the given order among equals. It sorts indices and
-// moves each finding once.
+// fingerprint, keeping the given order among equals. It sorts fs in place
+// and returns it: it sorts indices, then moves each finding once along the
+// permutation's cycles (findings are large; a sorted copy would be another
+// slice the size of the report).
 func Sort(fs []findings.Finding) []findings.Finding {
 	idx := make([]int, len(fs))
 	for i := range idx {
@@ -399,11 +404,25 @@ func Sort(fs []findings.Finding) []findings.Finding {
 		}
 		return cmp.Compare(a.Fingerprint, b.Fingerprint)
 	})
-	out := make([]findings.Finding, len(fs))
-	for i, j := range idx {
-		out[i] = fs[j]
+	// idx[i] is the finding that belongs at i: follow each cycle once.
+	for i := range idx {
+		if idx[i] == i {
+			continue
+		}
+		tmp := fs[i]
+		j := i
+		for {
+			k := idx[j]
+			idx[j] = j
+			if k == i {
+				fs[j] = tmp
+				break
+			}
+			fs[j] = fs[k]
+			j = k
+		}
 	}
-	return out
+	return fs
 }
 
 // metas holds each rule's metadata, built once: Rule -> findings.Rule.

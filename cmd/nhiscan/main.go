@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -83,6 +84,13 @@ func main() {
 		signal.Stop(sigs)
 		cancel(interrupted{sig})
 	}()
+	if os.Getenv("GOGC") == "" {
+		// A scan allocates far more than it keeps: collecting at 150%
+		// heap growth instead of 100% saves about 7% of the CPU time of
+		// a 20,000-role account for about 70 MB more peak RSS (344 MB).
+		// GOGC in the environment still decides.
+		debug.SetGCPercent(150)
+	}
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, defaultEnv())
 	os.Exit(code)
 }

@@ -7,6 +7,7 @@ package awspolicy
 import (
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/nhiscan/nhiscan/findings"
@@ -51,6 +52,10 @@ type Set struct {
 	identity    []*segment
 	boundary    []*segment
 	hasBoundary bool
+	// admin is the decision on "*" for "*", asked by several rules and
+	// the graph for every identity: worked out once (a race only works it
+	// out twice).
+	admin atomic.Pointer[Decision]
 }
 
 // segment is one grant, compiled: its statements, and its Allow action
@@ -62,6 +67,8 @@ type segment struct {
 	allows map[string][]string
 	// anyService is whether allows has patterns for any service ("*").
 	anyService bool
+	// hasDeny is whether some statement is a Deny.
+	hasDeny bool
 }
 
 func newSegment(stmts []stmt) *segment {
@@ -70,6 +77,7 @@ func newSegment(stmts []stmt) *segment {
 		st := &stmts[i]
 		switch {
 		case st.deny:
+			sg.hasDeny = true
 		case st.notAction:
 			if !slices.Contains(sg.allows["*"], "*") {
 				sg.allows["*"] = append(sg.allows["*"], "*")
@@ -401,6 +409,23 @@ func (s *Set) Evaluate(action, resource string) Decision {
 	if action == "*:*" {
 		action = "*"
 	}
+	if action == "*" && resource == "*" {
+		if d := s.admin.Load(); d != nil {
+			return *d
+		}
+		d := s.evaluate(action, resource)
+		// Clipped, so that a caller appending to a list of the returned
+		// copy does not write into the stored one.
+		d.AllowedBy, d.DeniedBy, d.PartlyDeniedBy = slices.Clip(d.AllowedBy), slices.Clip(d.DeniedBy), slices.Clip(d.PartlyDeniedBy)
+		d.Statements = slices.Clip(d.Statements)
+		s.admin.Store(&d)
+		return d
+	}
+	return s.evaluate(action, resource)
+}
+
+// evaluate is Evaluate of a lower-cased action.
+func (s *Set) evaluate(action, resource string) Decision {
 	d := decide(s.identity, action, resource)
 	if !d.Allowed || !s.hasBoundary {
 		return d
@@ -421,8 +446,17 @@ func decide(segs []*segment, action, resource string) Decision {
 	var d Decision
 	unconditionalAllow := false
 	conditionalDeny := false
+	// An Allow statement (other than NotAction) covers the action only
+	// through a pattern of the action's service or of a wildcard service:
+	// a segment with neither has only its Deny statements to decide.
+	svc, _, _ := strings.Cut(action, ":")
+	filter := wildcardAt(svc) < 0
 	for _, seg := range segs {
-		decideSegment(&d, seg.stmts, action, resource, &unconditionalAllow, &conditionalDeny)
+		allows := !filter || seg.anyService || len(seg.allows[svc]) > 0
+		if !allows && !seg.hasDeny {
+			continue
+		}
+		decideSegment(&d, seg.stmts, action, resource, allows, &unconditionalAllow, &conditionalDeny)
 	}
 	if len(d.DeniedBy) > 0 || len(d.AllowedBy) == 0 {
 		d.Allowed = false
@@ -433,9 +467,14 @@ func decide(segs []*segment, action, resource string) Decision {
 	return d
 }
 
-func decideSegment(d *Decision, stmts []stmt, action, resource string, unconditionalAllow, conditionalDeny *bool) {
+// decideSegment adds the segment's statements to d; with allows false it
+// reads only the Deny statements (no Allow statement can cover the action).
+func decideSegment(d *Decision, stmts []stmt, action, resource string, allows bool, unconditionalAllow, conditionalDeny *bool) {
 	for i := range stmts {
 		st := &stmts[i]
+		if !allows && !st.deny {
+			continue
+		}
 		if st.deny {
 			full, part := st.coversDeny(action, resource)
 			switch {

@@ -32,6 +32,10 @@ type awsGraph struct {
 	passwordUnknown map[string]bool
 
 	assumableByAcct map[string]*assumableRoles
+	// listed holds each list of reachByPatterns (by its key) as targets,
+	// made once: only the virtual nodes' target functions use it, and they
+	// run while the graph is materialized, on one goroutine.
+	listed map[string][]target
 	// escapes caches escapesBoundary by node: 0 not yet known, 1 yes, -1
 	// no. Each principal's edges are read by one worker, which alone
 	// writes its entry.
@@ -45,7 +49,7 @@ type awsGraph struct {
 func newAWS(g *Graph, inv *inventory.Inventory, asOf time.Time) cloud {
 	a := &awsGraph{g: g, asOf: asOf, users: map[string][]int{}, byPassword: map[string]map[bool][]int{}, roles: map[string][]int{},
 		byService: map[string]map[string][]int{}, byName: map[string][]target{}, byAccount: map[string][]target{},
-		adminGroup: map[string][]int{}, groups: map[string][]int{}, passwordUnknown: map[string]bool{}, assumableByAcct: map[string]*assumableRoles{}}
+		adminGroup: map[string][]int{}, groups: map[string][]int{}, passwordUnknown: map[string]bool{}, assumableByAcct: map[string]*assumableRoles{}, listed: map[string][]target{}}
 	for _, src := range inv.Sources {
 		if src.Scanner == string(inventory.AWS) && slices.Contains(src.NotAssessed, inventory.NotAssessedUserCredentials) {
 			a.passwordUnknown[src.Scope] = true
@@ -164,9 +168,19 @@ func (a *awsGraph) edges(p principal, col *collector) {
 	if !anyAllow(p) {
 		return
 	}
+	// Several methods share a target action (iam:PassRole): ask once per
+	// run of equal targets.
+	var last *Method
+	lastAllow := false
 	for i := range awsMethods {
 		m := &awsMethods[i]
-		if awsMethodEdges[m.kind] == nil || !hasAllow(p, m.target) {
+		if awsMethodEdges[m.kind] == nil {
+			continue
+		}
+		if last == nil || m.target != last.target {
+			last, lastAllow = m, hasAllow(p, m.target)
+		}
+		if !lastAllow {
 			continue
 		}
 		awsMethodEdges[m.kind](a, p, m, col)
@@ -424,8 +438,13 @@ func (a *awsGraph) reachByPatterns(p principal, action, listKey string, targets 
 		pe := e
 		pe.conditional = e.conditional || pat.Conditional
 		col.linkVirtualTargets(listKey+"|"+pat.Resource, listKey+" matching "+pat.Resource, func() []target {
+			all, ok := a.listed[listKey]
+			if !ok {
+				all = targets()
+				a.listed[listKey] = all
+			}
 			var out []target
-			for _, t := range targets() {
+			for _, t := range all {
 				if policy.Match(pat.Resource, a.g.nodes[t.n].id.ID) {
 					out = append(out, t)
 				}

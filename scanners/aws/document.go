@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"net/url"
 	"runtime"
 	"sort"
@@ -103,8 +104,50 @@ func (d *document) parse() ([]inventory.Statement, error) {
 }
 
 // parseAll parses documents on every core; each document's result is kept
-// for its later Parse call.
+// for its later Parse call. Documents with the same text (a trust policy
+// that thousands of roles carry, a role listed in two exports) are parsed
+// once and share their statements, as identities holding one managed
+// policy do.
 func parseAll(docs []*document) {
+	// Raw texts are found by their hash (a map keyed by the text would
+	// copy every distinct one) and compared in full; on a collision of
+	// different texts the later one is simply parsed on its own.
+	seed := maphash.MakeSeed()
+	byRaw := make(map[uint64]*document, len(docs)/2)
+	byAPI := map[string]*document{}
+	var same [][2]*document // (document, the first one with its text)
+	distinct := docs[:0:0]
+	for _, d := range docs {
+		if d.done {
+			continue
+		}
+		var f *document
+		if d.hasAPI {
+			if f = byAPI[d.api]; f == nil {
+				byAPI[d.api] = d
+			}
+		} else {
+			h := maphash.Bytes(seed, d.raw)
+			if f = byRaw[h]; f == nil {
+				byRaw[h] = d
+			} else if !bytes.Equal(f.raw, d.raw) {
+				f = nil
+			}
+		}
+		if f != nil {
+			same = append(same, [2]*document{d, f})
+			continue
+		}
+		distinct = append(distinct, d)
+	}
+	parseEach(distinct)
+	for _, p := range same {
+		p[0].parsed, p[0].err, p[0].done = p[1].parsed, p[1].err, true
+	}
+}
+
+// parseEach parses the documents on every core.
+func parseEach(docs []*document) {
 	workers := runtime.GOMAXPROCS(0)
 	next := make(chan *document, 256)
 	var wg sync.WaitGroup

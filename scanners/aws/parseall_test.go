@@ -1,0 +1,40 @@
+package aws
+
+import "testing"
+
+// TestParseAllSharesSameText checks that parseAll parses a text once:
+// documents with the same text share one statement slice, other texts get
+// their own, and a bad document keeps its error.
+func TestParseAllSharesSameText(t *testing.T) {
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
+	other := `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}`
+	docs := []*document{
+		{raw: []byte(trust)}, {raw: []byte(other)}, {raw: []byte(trust)},
+		{raw: []byte(`{"Statement":[`)}, {raw: []byte(`{"Statement":[`)},
+		{api: "%7B%22Statement%22%3A%7B%22Effect%22%3A%22Deny%22%2C%22Action%22%3A%22%2A%22%2C%22Resource%22%3A%22%2A%22%7D%7D", hasAPI: true},
+	}
+	parseAll(docs)
+	for i, d := range docs {
+		if !d.done {
+			t.Fatalf("document %d not parsed", i)
+		}
+	}
+	if len(docs[0].parsed) != 1 || &docs[0].parsed[0] != &docs[2].parsed[0] {
+		t.Errorf("same text: statements %p and %p, want one shared slice of one statement", docs[0].parsed, docs[2].parsed)
+	}
+	if len(docs[1].parsed) != 1 || docs[1].parsed[0].Actions[0] != "s3:GetObject" {
+		t.Errorf("other text: %+v", docs[1].parsed)
+	}
+	if docs[3].err == nil || docs[4].err == nil || docs[4].err.Error() != docs[3].err.Error() {
+		t.Errorf("bad documents: errors %v and %v, want the same error", docs[3].err, docs[4].err)
+	}
+	if len(docs[5].parsed) != 1 || docs[5].parsed[0].Effect != "Deny" {
+		t.Errorf("URL-encoded document: %+v (%v)", docs[5].parsed, docs[5].err)
+	}
+	for _, d := range docs {
+		st, err := d.Parse()
+		if len(st) != len(d.parsed) || (err == nil) != (d.err == nil) {
+			t.Errorf("Parse after parseAll: %v, %v; kept %v, %v", st, err, d.parsed, d.err)
+		}
+	}
+}
