@@ -78,10 +78,10 @@ func TestProviderFromTheList(t *testing.T) {
 		{"scan cloud", "cloud: give --tenant"},
 		{"scan --demo --tenant acme", "--tenant applies to 'cloud'"},
 		{"inventory aws --tenant acme", "--tenant applies to 'cloud'"},
-		{"scan", "exactly one of 'aws', 'gcp', 'cloud', --input PATH or --demo"},
-		{"scan azure", `unknown provider "azure" (want aws or gcp or cloud)`},
+		{"scan", "exactly one of 'aws', 'gcp', 'k8s', 'cloud', --input PATH or --demo"},
+		{"scan azure", `unknown provider "azure" (want aws or gcp or k8s or cloud)`},
 		{"paths cloud", "cloud: give --tenant"},
-		{"scan --input ../../testdata/bad/unknown.json", "Cloud Asset Inventory JSON, a cloud tenant dump)"},
+		{"scan --input ../../testdata/bad/unknown.json", "(List), a cloud tenant dump)"},
 	} {
 		r := runCLI(t, env, strings.Fields(tc.args)...)
 		if r.code != exitUsage || !strings.Contains(r.stderr, tc.want) {
@@ -93,7 +93,7 @@ func TestProviderFromTheList(t *testing.T) {
 		t.Errorf("org accounts cloud: exit %d, %q %q", r.code, r.stdout, r.stderr)
 	}
 	r = runCLI(t, env, "scan", "--help")
-	if !strings.Contains(r.stdout, "nhiscan scan cloud --tenant T") || !strings.Contains(r.stdout, "scan [aws|gcp|cloud]") || !strings.Contains(r.stdout, "--tenant string") {
+	if !strings.Contains(r.stdout, "nhiscan scan cloud --tenant T") || !strings.Contains(r.stdout, "scan [aws|gcp|k8s|cloud]") || !strings.Contains(r.stdout, "--tenant string") {
 		t.Errorf("help lacks the provider:\n%s", r.stdout)
 	}
 	root := newRootCmd(env)
@@ -111,7 +111,35 @@ func TestProviderFromTheList(t *testing.T) {
 // The message for a scan without a target names every provider.
 func TestNoTargetNamesEveryProvider(t *testing.T) {
 	r := runCLI(t, testEnv(inventory.Inventory{}), "inventory")
-	if r.code != exitUsage || !strings.Contains(r.stderr, "exactly one of 'aws', 'gcp', --input PATH or --demo") {
+	if r.code != exitUsage || !strings.Contains(r.stderr, "exactly one of 'aws', 'gcp', 'k8s', --input PATH or --demo") {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+// Kubernetes exports are recognised by content in a directory (JSON and
+// YAML, split across files), the cluster named after the directory or by
+// --cluster-name; 'scan k8s' says there is no live scanner yet.
+func TestKubernetesOffline(t *testing.T) {
+	env := testEnv(inventory.Inventory{})
+	r := runCLI(t, env, "inventory", "--input", "../../scanners/k8s/testdata", "--format", "json")
+	if r.code != 0 {
+		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	for _, want := range []string{`"id": "system:serviceaccount:payments:payments-api"`, `"account": "prod-eks"`,
+		`"id": "system:serviceaccount:reports:reporter"`, `"account": "dev-gke"`, `"kind": "k8s.serviceaccount"`} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("inventory lacks %s", want)
+		}
+	}
+	if strings.Contains(r.stdout, "ZXlKaGJHY2lPaUpTVXpJMU5p") {
+		t.Error("token data in the inventory output")
+	}
+	r = runCLI(t, env, "inventory", "--input", "../../scanners/k8s/testdata/dev-gke", "--cluster-name", "staging", "--format", "json")
+	if r.code != 0 || !strings.Contains(r.stdout, `"account": "staging"`) || strings.Contains(r.stdout, `"account": "dev-gke"`) {
+		t.Errorf("--cluster-name: exit %d, stderr %q", r.code, r.stderr)
+	}
+	r = runCLI(t, env, "scan", "k8s")
+	if r.code != exitUsage || !strings.Contains(r.stderr, "no live Kubernetes scanner yet") {
+		t.Errorf("scan k8s: exit %d, stderr %q", r.code, r.stderr)
 	}
 }
