@@ -79,6 +79,7 @@ type group struct {
 var groups = []group{
 	{"aws", AWS},
 	{"gcp", GCP},
+	{"k8s", K8s},
 	{"neutral", Neutral},
 }
 
