@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -141,5 +142,58 @@ func TestKubernetesOffline(t *testing.T) {
 	r = runCLI(t, env, "scan", "k8s")
 	if r.code != exitUsage || !strings.Contains(r.stderr, "no live Kubernetes scanner yet") {
 		t.Errorf("scan k8s: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+// The K8s rules on the kubectl fixtures: the traps hold end to end (a
+// RoleBinding to cluster-admin stays in its namespace, resourceNames are
+// kept), and no format carries Secret data.
+func TestKubernetesOfflineFindings(t *testing.T) {
+	env := testEnv(inventory.Inventory{})
+	r := runCLI(t, env, "scan", "--input", "../../scanners/k8s/testdata", "--format", "json", "--as-of", "2026-01-01")
+	if r.code != 0 {
+		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	var rep struct {
+		Findings []struct {
+			RuleID   string `json:"rule_id"`
+			Severity string `json:"severity"`
+			Identity struct {
+				ID string `json:"id"`
+			} `json:"identity"`
+		} `json:"findings"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, f := range rep.Findings {
+		got[f.RuleID+" "+f.Severity+" "+f.Identity.ID] = true
+	}
+	for _, want := range []string{
+		"NHI-OVB-201 critical system:serviceaccount:ci:deployer",
+		"NHI-STA-201 high system:serviceaccount:payments:payments-api",
+		"NHI-STA-201 low system:serviceaccount:reports:reporter",
+		"NHI-OVB-202 medium system:serviceaccount:reports:reporter",
+		"NHI-OVB-203 high system:serviceaccount:reports:default", // everything-reader has wildcards
+		"NHI-OVB-203 medium system:serviceaccount:payments:default",
+		"NHI-DEL-201 high system:serviceaccount:reports:reporter",
+	} {
+		if !got[want] {
+			t.Errorf("missing finding %s; got %v", want, got)
+		}
+	}
+	for k := range got {
+		if strings.Contains(k, "kube-system") || strings.HasPrefix(k, "NHI-OVB-202") && strings.Contains(k, "payments-api") {
+			t.Errorf("unexpected finding %s", k)
+		}
+	}
+	for _, format := range []string{"table", "json", "sarif", "csv", "markdown", "junit", "html"} {
+		r := runCLI(t, env, "scan", "--input", "../../scanners/k8s/testdata", "--format", format)
+		for _, secret := range []string{"ZXlKaGJHY2lPaUpTVXpJMU5p", "aHVudGVyMg==", "cGF5bWVudHM="} {
+			if strings.Contains(r.stdout+r.stderr, secret) {
+				t.Errorf("%s output carries Secret data %s", format, secret)
+			}
+		}
 	}
 }
