@@ -232,3 +232,18 @@ func TestTokenDataNeverKept(t *testing.T) {
 		}
 	}
 }
+
+// An empty list, as older kubectl prints it (with selfLink), is a
+// Kubernetes export with nothing in it: the cluster is a source with a
+// warning, not an unknown file.
+func TestEmptyYAMLList(t *testing.T) {
+	o := NewOffline()
+	ok, err := o.Add("c9/deploy.yaml", []byte("apiVersion: v1\nitems: []\nkind: List\nmetadata:\n  resourceVersion: \"\"\n  selfLink: \"\"\n"))
+	if !ok || err != nil {
+		t.Fatal(ok, err)
+	}
+	inv, _ := o.Inventory()
+	if len(inv.Identities) != 0 || len(inv.Sources) != 1 || inv.Sources[0].Scope != "c9" || len(inv.Sources[0].Warnings) != 1 {
+		t.Errorf("%+v", inv)
+	}
+}
