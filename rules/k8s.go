@@ -72,6 +72,7 @@ func K8s() []Rule {
 		k8sWildcard{},
 		k8sDefaultAccount{},
 		k8sAuthenticatedGroup{},
+		k8sAnonymous{},
 		k8sLegacyToken{},
 	}
 }
@@ -284,4 +285,62 @@ func (r k8sLegacyToken) Check(s *Subject) []findings.Finding {
 			fmt.Sprintf("%s has a legacy token Secret %s, a token that never expires.", id.Name, c.ID), e...))
 	}
 	return out
+}
+
+// k8sAnonymous: a role bound to unauthenticated requests. The loader puts
+// these bindings on the cluster's own identity (kind k8s.cluster): no
+// service account holds them.
+type k8sAnonymous struct{}
+
+func (k8sAnonymous) Meta() findings.Rule {
+	return findings.Rule{
+		ID: "NHI-DEL-202", Title: "Role bound to anonymous requests", Category: findings.Delegation, Severity: findings.Critical,
+		Description: "A RoleBinding or ClusterRoleBinding grants a role to the group system:unauthenticated or the user system:anonymous: anyone who reaches the API server, without credentials, holds it.",
+		Rationale:   "Every request without a token gets the role; with anonymous authentication on (the default), that is anyone with network access to the API server.",
+		Remediation: "Delete the binding; bind the role to the service accounts or groups that need it.",
+		Defaults:    "Critical; high when the role only reads. The discovery roles the cluster binds itself (system:public-info-viewer, system:discovery, system:basic-user) are ignored. One finding per cluster, the bindings in evidence.bindings.",
+		References:  []string{"https://kubernetes.io/docs/reference/access-authn-authz/authentication/#anonymous-requests"},
+		Providers:   []string{"k8s"},
+		Controls:    controlIDs{controls.ASI: "ASI03", controls.ASITM: "T3 T9", controls.NHI: "NHI5 NHI4", controls.MAESTRO: "L4 L7/integration-risks", controls.NIST: "AC-3 AC-6 IA-2"}.list(),
+	}
+}
+
+func (r k8sAnonymous) Check(s *Subject) []findings.Finding {
+	if s.Identity.Kind != inventory.KindK8sCluster {
+		return nil
+	}
+	h := hits{key: "bindings", noun: "binding(s)"}
+	for i := range s.Identity.ResourceBindings {
+		b := &s.Identity.ResourceBindings[i]
+		if k8sDiscoveryRoles[b.Role] {
+			continue
+		}
+		sev := findings.Critical
+		if readOnly(b.RBACRules) {
+			sev = findings.High
+		}
+		who := make([]string, len(b.Members))
+		for j, m := range b.Members {
+			who[j] = m.Value
+		}
+		h.add(sev, fmt.Sprintf("%s is granted to unauthenticated requests (%s) on %s (%s).", b.Role, strings.Join(who, ", "), b.Scope, b.Name),
+			fmt.Sprintf("%s on %s (%s, %s)", b.Role, b.Scope, b.Name, strings.Join(who, ", ")))
+	}
+	return h.findings(r, s)
+}
+
+// readOnly reports whether rules only get, list or watch (a role the
+// export lacks, with no rules, is not known to be read-only).
+func readOnly(rules []inventory.RBACRule) bool {
+	if len(rules) == 0 {
+		return false
+	}
+	for _, rr := range rules {
+		for _, v := range rr.Verbs {
+			if v != "get" && v != "list" && v != "watch" {
+				return false
+			}
+		}
+	}
+	return true
 }

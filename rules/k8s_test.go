@@ -140,3 +140,19 @@ func TestK8sGroupAndControls(t *testing.T) {
 		t.Error("cluster-admin's own wildcards are reported by NHI-OVB-201 only")
 	}
 }
+
+func TestK8sAnonymous(t *testing.T) {
+	cluster := func(bs ...inventory.Binding) inventory.Identity {
+		return inventory.Identity{ID: "cluster:c1", Provider: inventory.K8s, Kind: inventory.KindK8sCluster, Account: "c1", Name: "c1", Owner: "-", ResourceBindings: bs}
+	}
+	anon := []inventory.Principal{{Type: "Group", Value: "system:unauthenticated"}}
+	runCases(t, k8sAnonymous{}, []ruleCase{
+		{name: "edit", id: cluster(inventory.Binding{Role: "ClusterRole/edit", Scope: "cluster", Members: anon, Name: "ClusterRoleBinding/x"}), want: []findings.Severity{C}},
+		{name: "read_only", id: cluster(inventory.Binding{Role: "ClusterRole/pods", Scope: "cluster", Members: anon, RBACRules: readPods, Name: "ClusterRoleBinding/x"}), want: []findings.Severity{H}},
+		{name: "bootstrap_public_info", id: cluster(inventory.Binding{Role: "ClusterRole/system:public-info-viewer", Scope: "cluster", Members: anon, Name: "ClusterRoleBinding/system:public-info-viewer"}), want: nil},
+		// The same binding on a service account is another rule's.
+		{name: "service_account", id: ksa("a", "b", func(i *inventory.Identity) {
+			i.ResourceBindings = []inventory.Binding{{Role: "ClusterRole/edit", Scope: "cluster", Members: anon}}
+		}), want: nil},
+	})
+}

@@ -178,6 +178,7 @@ func TestKubernetesOfflineFindings(t *testing.T) {
 		"NHI-OVB-203 high system:serviceaccount:reports:default", // everything-reader has wildcards
 		"NHI-OVB-203 medium system:serviceaccount:payments:default",
 		"NHI-DEL-201 high system:serviceaccount:reports:reporter",
+		"NHI-DEL-202 high cluster:dev-gke", // everything-reader only reads
 	} {
 		if !got[want] {
 			t.Errorf("missing finding %s; got %v", want, got)

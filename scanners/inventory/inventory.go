@@ -24,6 +24,7 @@ const (
 	KindGCPAccount = "gcp.service-account"
 	KindGCPProject = "gcp.project"
 	KindK8sAccount = "k8s.serviceaccount"
+	KindK8sCluster = "k8s.cluster"
 )
 
 // Credential kinds.

@@ -261,6 +261,9 @@ func (o *Offline) Inventory() (inventory.Inventory, error) {
 	for _, name := range o.order {
 		c := o.clusters[name]
 		inv.Identities = append(inv.Identities, c.identities(name)...)
+		if cl, ok := c.anonymous(name); ok {
+			inv.Identities = append(inv.Identities, cl)
+		}
 		src := inventory.Source{Scanner: "k8s", Scope: name, Mode: "offline", Status: inventory.StatusOK}
 		if len(c.accounts) == 0 {
 			src.Warnings = append(src.Warnings, "no ServiceAccount objects in the export")
@@ -472,4 +475,44 @@ func credential(s secret) inventory.Credential {
 		cr.Status = inventory.CredentialInactive
 	}
 	return cr
+}
+
+// anonymous returns the cluster as an identity of kind k8s.cluster whose
+// ResourceBindings are the bindings to unauthenticated requests (the group
+// system:unauthenticated, the user system:anonymous): no service account
+// holds them, yet they are the cluster's most open grants. There is no
+// such identity when no binding names them.
+func (c *cluster) anonymous(clusterName string) (inventory.Identity, bool) {
+	id := inventory.Identity{
+		ID: "cluster:" + clusterName, Provider: inventory.K8s, Kind: inventory.KindK8sCluster,
+		Account: clusterName, Name: clusterName, Owner: "-",
+	}
+	for _, b := range c.bindings {
+		var members []inventory.Principal
+		for _, s := range b.Subjects {
+			if s.Kind == "Group" && s.Name == "system:unauthenticated" || s.Kind == "User" && s.Name == "system:anonymous" {
+				members = append(members, inventory.Principal{Type: s.Kind, Value: s.Name})
+			}
+		}
+		if len(members) == 0 {
+			continue
+		}
+		bns := ""
+		if b.Kind == "RoleBinding" {
+			bns = b.Metadata.Namespace
+		}
+		rules, _ := c.rulesOf(b.RoleRef.Kind, bns, b.RoleRef.Name)
+		ib := inventory.Binding{Role: b.RoleRef.Kind + "/" + b.RoleRef.Name, Scope: "cluster", Members: members, Name: b.Kind + "/" + b.Metadata.Name}
+		if bns != "" {
+			ib.Scope, ib.Name = "namespaces/"+bns, b.Kind+"/"+bns+"/"+b.Metadata.Name
+		}
+		for _, r := range rules {
+			ib.RBACRules = append(ib.RBACRules, inventory.RBACRule{
+				Verbs: r.Verbs, APIGroups: r.APIGroups, Resources: r.Resources,
+				ResourceNames: r.ResourceNames, NonResourceURLs: r.NonResourceURLs,
+			})
+		}
+		id.ResourceBindings = append(id.ResourceBindings, ib)
+	}
+	return id, len(id.ResourceBindings) > 0
 }

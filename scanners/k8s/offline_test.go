@@ -123,8 +123,16 @@ func mapsEqual(a, b map[string]string) bool {
 
 func TestOfflineYAMLAndSplitFiles(t *testing.T) {
 	inv := load(t, NewOffline(), "dev-gke/rbac.json", "dev-gke/serviceaccounts.yaml")
-	if len(inv.Identities) != 2 || inv.Sources[0].Scope != "dev-gke" {
+	if len(inv.Identities) != 3 || inv.Sources[0].Scope != "dev-gke" {
 		t.Fatalf("identities %d, sources %+v", len(inv.Identities), inv.Sources)
+	}
+	// The bindings to unauthenticated requests sit on the cluster's identity.
+	cl := byID(inv, "cluster:dev-gke")
+	if cl == nil || cl.Kind != inventory.KindK8sCluster || len(cl.ResourceBindings) != 2 || len(cl.Bindings) != 0 {
+		t.Fatalf("cluster identity %+v", cl)
+	}
+	if b := cl.ResourceBindings[1]; b.Role != "ClusterRole/everything-reader" || b.Members[0] != (inventory.Principal{Type: "User", Value: "system:anonymous"}) || len(b.RBACRules) != 1 {
+		t.Errorf("anonymous binding %+v", b)
 	}
 	r := byID(inv, "system:serviceaccount:reports:reporter")
 	if r.Tags["iam.gke.io/gcp-service-account"] != "reporter@dev-project.iam.gserviceaccount.com" || r.Tags["team"] != "analytics" {
@@ -133,9 +141,10 @@ func TestOfflineYAMLAndSplitFiles(t *testing.T) {
 	if len(r.Credentials) != 1 || r.Credentials[0].Status != inventory.CredentialInactive || r.Credentials[0].LastUsedKnown {
 		t.Errorf("invalidated token: %+v", r.Credentials)
 	}
-	// The RoleBinding from the JSON file and the system:authenticated
-	// ClusterRoleBinding, whose role the export lacks.
-	if len(r.Bindings) != 2 || !slices.Contains(r.NotAssessed, inventory.NotAssessedPermissions) {
+	// The RoleBinding from the JSON file, the system:authenticated
+	// ClusterRoleBinding, whose role the export lacks, and the bootstrap
+	// public-info-viewer one.
+	if len(r.Bindings) != 3 || !slices.Contains(r.NotAssessed, inventory.NotAssessedPermissions) {
 		t.Errorf("bindings %+v, not assessed %v", r.Bindings, r.NotAssessed)
 	}
 	for _, b := range r.Bindings {
