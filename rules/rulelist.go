@@ -79,6 +79,7 @@ type group struct {
 var groups = []group{
 	{"aws", AWS},
 	{"gcp", GCP},
+	{"k8s", K8s},
 	{"neutral", Neutral},
 }
 
@@ -112,7 +113,7 @@ func catalogueOrder(rs []Rule) []Rule {
 	return rs
 }
 
-// FromNames resolves group names ("aws", "gcp", "neutral", "all") and rule
+// FromNames resolves group names ("aws", "gcp", "k8s", "neutral", "all") and rule
 // ids (case-insensitive) to rules, each once, in catalogue order.
 func FromNames(names []string) ([]Rule, error) {
 	seen := map[string]bool{}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -78,10 +79,10 @@ func TestProviderFromTheList(t *testing.T) {
 		{"scan cloud", "cloud: give --tenant"},
 		{"scan --demo --tenant acme", "--tenant applies to 'cloud'"},
 		{"inventory aws --tenant acme", "--tenant applies to 'cloud'"},
-		{"scan", "exactly one of 'aws', 'gcp', 'cloud', --input PATH or --demo"},
-		{"scan azure", `unknown provider "azure" (want aws or gcp or cloud)`},
+		{"scan", "exactly one of 'aws', 'gcp', 'k8s', 'cloud', --input PATH or --demo"},
+		{"scan azure", `unknown provider "azure" (want aws or gcp or k8s or cloud)`},
 		{"paths cloud", "cloud: give --tenant"},
-		{"scan --input ../../testdata/bad/unknown.json", "Cloud Asset Inventory JSON, a cloud tenant dump)"},
+		{"scan --input ../../testdata/bad/unknown.json", "(List), a cloud tenant dump)"},
 	} {
 		r := runCLI(t, env, strings.Fields(tc.args)...)
 		if r.code != exitUsage || !strings.Contains(r.stderr, tc.want) {
@@ -93,7 +94,7 @@ func TestProviderFromTheList(t *testing.T) {
 		t.Errorf("org accounts cloud: exit %d, %q %q", r.code, r.stdout, r.stderr)
 	}
 	r = runCLI(t, env, "scan", "--help")
-	if !strings.Contains(r.stdout, "nhiscan scan cloud --tenant T") || !strings.Contains(r.stdout, "scan [aws|gcp|cloud]") || !strings.Contains(r.stdout, "--tenant string") {
+	if !strings.Contains(r.stdout, "nhiscan scan cloud --tenant T") || !strings.Contains(r.stdout, "scan [aws|gcp|k8s|cloud]") || !strings.Contains(r.stdout, "--tenant string") {
 		t.Errorf("help lacks the provider:\n%s", r.stdout)
 	}
 	root := newRootCmd(env)
@@ -111,7 +112,89 @@ func TestProviderFromTheList(t *testing.T) {
 // The message for a scan without a target names every provider.
 func TestNoTargetNamesEveryProvider(t *testing.T) {
 	r := runCLI(t, testEnv(inventory.Inventory{}), "inventory")
-	if r.code != exitUsage || !strings.Contains(r.stderr, "exactly one of 'aws', 'gcp', --input PATH or --demo") {
+	if r.code != exitUsage || !strings.Contains(r.stderr, "exactly one of 'aws', 'gcp', 'k8s', --input PATH or --demo") {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+// Kubernetes exports are recognised by content in a directory (JSON and
+// YAML, split across files), the cluster named after the directory or by
+// --cluster-name; 'scan k8s' says there is no live scanner yet.
+func TestKubernetesOffline(t *testing.T) {
+	env := testEnv(inventory.Inventory{})
+	r := runCLI(t, env, "inventory", "--input", "../../scanners/k8s/testdata", "--format", "json")
+	if r.code != 0 {
+		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	for _, want := range []string{`"id": "system:serviceaccount:payments:payments-api"`, `"account": "prod-eks"`,
+		`"id": "system:serviceaccount:reports:reporter"`, `"account": "dev-gke"`, `"kind": "k8s.serviceaccount"`} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("inventory lacks %s", want)
+		}
+	}
+	if strings.Contains(r.stdout, "ZXlKaGJHY2lPaUpTVXpJMU5p") {
+		t.Error("token data in the inventory output")
+	}
+	r = runCLI(t, env, "inventory", "--input", "../../scanners/k8s/testdata/dev-gke", "--cluster-name", "staging", "--format", "json")
+	if r.code != 0 || !strings.Contains(r.stdout, `"account": "staging"`) || strings.Contains(r.stdout, `"account": "dev-gke"`) {
+		t.Errorf("--cluster-name: exit %d, stderr %q", r.code, r.stderr)
+	}
+	r = runCLI(t, env, "scan", "k8s")
+	if r.code != exitUsage || !strings.Contains(r.stderr, "no live Kubernetes scanner yet") {
+		t.Errorf("scan k8s: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+// The K8s rules on the kubectl fixtures: the traps hold end to end (a
+// RoleBinding to cluster-admin stays in its namespace, resourceNames are
+// kept), and no format carries Secret data.
+func TestKubernetesOfflineFindings(t *testing.T) {
+	env := testEnv(inventory.Inventory{})
+	r := runCLI(t, env, "scan", "--input", "../../scanners/k8s/testdata", "--format", "json", "--as-of", "2026-01-01")
+	if r.code != 0 {
+		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	var rep struct {
+		Findings []struct {
+			RuleID   string `json:"rule_id"`
+			Severity string `json:"severity"`
+			Identity struct {
+				ID string `json:"id"`
+			} `json:"identity"`
+		} `json:"findings"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, f := range rep.Findings {
+		got[f.RuleID+" "+f.Severity+" "+f.Identity.ID] = true
+	}
+	for _, want := range []string{
+		"NHI-OVB-201 critical system:serviceaccount:ci:deployer",
+		"NHI-STA-201 high system:serviceaccount:payments:payments-api",
+		"NHI-STA-201 low system:serviceaccount:reports:reporter",
+		"NHI-OVB-202 medium system:serviceaccount:reports:reporter",
+		"NHI-OVB-203 high system:serviceaccount:reports:default", // everything-reader has wildcards
+		"NHI-OVB-203 medium system:serviceaccount:payments:default",
+		"NHI-DEL-201 high system:serviceaccount:reports:reporter",
+		"NHI-DEL-202 high cluster:dev-gke", // everything-reader only reads
+	} {
+		if !got[want] {
+			t.Errorf("missing finding %s; got %v", want, got)
+		}
+	}
+	for k := range got {
+		if strings.Contains(k, "kube-system") || strings.HasPrefix(k, "NHI-OVB-202") && strings.Contains(k, "payments-api") {
+			t.Errorf("unexpected finding %s", k)
+		}
+	}
+	for _, format := range []string{"table", "json", "sarif", "csv", "markdown", "junit", "html"} {
+		r := runCLI(t, env, "scan", "--input", "../../scanners/k8s/testdata", "--format", format)
+		for _, secret := range []string{"ZXlKaGJHY2lPaUpTVXpJMU5p", "aHVudGVyMg==", "cGF5bWVudHM="} {
+			if strings.Contains(r.stdout+r.stderr, secret) {
+				t.Errorf("%s output carries Secret data %s", format, secret)
+			}
+		}
 	}
 }

@@ -255,7 +255,7 @@ func pathFiles(paths []string) ([]inputFile, error) {
 			if err != nil {
 				return err
 			}
-			if d.Type().IsRegular() && isExportName(path) {
+			if d.Type().IsRegular() && (isExportName(path) || isKubernetesYAML(path)) {
 				found = append(found, path)
 			}
 			return nil
@@ -264,7 +264,7 @@ func pathFiles(paths []string) ([]inputFile, error) {
 			return nil, inputError{fmt.Errorf("%s: %w", p, unwrapPathError(err))}
 		}
 		if len(found) == 0 {
-			return nil, inputError{fmt.Errorf("%s: no .json, .ndjson or .csv export (or .gz of one) in this directory", p)}
+			return nil, inputError{fmt.Errorf("%s: no .json, .ndjson, .csv or Kubernetes .yaml export (or .gz of one) in this directory", p)}
 		}
 		sort.Strings(found)
 		for _, f := range found {
@@ -321,6 +321,26 @@ func isExportName(p string) bool {
 		return !strings.HasPrefix(filepath.Base(p), ".")
 	}
 	return false
+}
+
+// isKubernetesYAML reports whether a .yaml or .yml file found in a
+// directory is a kubectl -o yaml export (its first key, in kubectl's
+// sorted order, is apiVersion), so that a directory holding configuration
+// files still scans.
+func isKubernetesYAML(p string) bool {
+	switch strings.ToLower(filepath.Ext(p)) {
+	case ".yaml", ".yml":
+	default:
+		return false
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, 64)
+	n, _ := io.ReadFull(f, head)
+	return !strings.HasPrefix(filepath.Base(p), ".") && bytes.HasPrefix(head[:n], []byte("apiVersion:"))
 }
 
 func unwrapPathError(err error) error {

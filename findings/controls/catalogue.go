@@ -42,6 +42,7 @@ const (
 	CISAWS3 = "cis-aws-3.0.0"
 	CISAWS5 = "cis-aws-5.0.0"
 	CISGCP3 = "cis-gcp-3.0.0"
+	CISK8S  = "cis-kubernetes-1.10.0"
 	NIST    = "nist-sp800-53-r5"
 )
 
@@ -52,6 +53,7 @@ const (
 	maestroURL = "https://cloudsecurityalliance.org/blog/2025/02/06/agentic-ai-threat-modeling-framework-maestro"
 	cisAWSURL  = "https://www.cisecurity.org/benchmark/amazon_web_services"
 	cisGCPURL  = "https://www.cisecurity.org/benchmark/google_cloud_computing_platform"
+	cisK8sURL  = "https://www.cisecurity.org/benchmark/kubernetes"
 	nistURL    = "https://csrc.nist.gov/pubs/sp/800/53/r5/upd1/final"
 )
 
@@ -63,6 +65,7 @@ var frameworks = []Framework{
 	{ID: CISAWS3, Name: "CIS Amazon Web Services Foundations Benchmark", Version: "3.0.0", Organization: "Center for Internet Security", URL: cisAWSURL, Provider: "aws"},
 	{ID: CISAWS5, Name: "CIS Amazon Web Services Foundations Benchmark", Version: "5.0.0", Organization: "Center for Internet Security", URL: cisAWSURL, Provider: "aws"},
 	{ID: CISGCP3, Name: "CIS Google Cloud Platform Foundation Benchmark", Version: "3.0.0", Organization: "Center for Internet Security", URL: cisGCPURL, Provider: "gcp"},
+	{ID: CISK8S, Name: "CIS Kubernetes Benchmark", Version: "1.10.0", Organization: "Center for Internet Security", URL: cisK8sURL, Provider: "k8s"},
 	{ID: NIST, Name: "NIST SP 800-53 Security and Privacy Controls", Version: "Revision 5", Organization: "NIST", URL: nistURL},
 }
 
@@ -155,6 +158,16 @@ var catalogue = concat(
 		"1.6", "Ensure That IAM Users Are Not Assigned the Service Account User or Service Account Token Creator Roles at Project Level",
 		"1.7", "Ensure User-Managed/External Keys for Service Accounts Are Rotated Every 90 Days or Fewer",
 		"1.8", "Ensure That Separation of Duties Is Enforced While Assigning Service Account Related Roles to Users",
+	),
+	list(CISK8S, cisK8sURL,
+		"5.1.1", "Ensure that the cluster-admin role is only used where required",
+		"5.1.2", "Minimize access to secrets",
+		"5.1.3", "Minimize wildcard use in Roles and ClusterRoles",
+		"5.1.4", "Minimize access to create pods",
+		"5.1.5", "Ensure that default service accounts are not actively used",
+		"5.1.6", "Ensure that Service Account Tokens are only mounted where necessary",
+		"5.1.8", "Limit use of the Bind, Impersonate and Escalate permissions in the Kubernetes cluster",
+		"5.1.13", "Minimize access to the service account token creation",
 	),
 	list(NIST, nistURL,
 		"AC-2", "Account Management",

@@ -12,6 +12,7 @@ type Provider string
 const (
 	AWS Provider = "aws"
 	GCP Provider = "gcp"
+	K8s Provider = "k8s"
 )
 
 // Identity kinds. The kind is "<provider>.<service>.<type>".
@@ -22,6 +23,8 @@ const (
 	KindAWSGroup   = "aws.iam.group"
 	KindGCPAccount = "gcp.service-account"
 	KindGCPProject = "gcp.project"
+	KindK8sAccount = "k8s.serviceaccount"
+	KindK8sCluster = "k8s.cluster"
 )
 
 // Credential kinds.
@@ -29,6 +32,7 @@ const (
 	CredAWSAccessKey   = "aws.access-key"
 	CredAWSPassword    = "aws.console-password"
 	CredGCPUserKey     = "gcp.user-managed-key"
+	CredK8sLegacyToken = "k8s.legacy-token"
 	CredentialActive   = "active"
 	CredentialInactive = "inactive"
 	CredentialExpired  = "expired"
@@ -170,6 +174,23 @@ type Binding struct {
 	// Permissions are a custom role's permissions, when the source
 	// listed the role; empty for predefined roles.
 	Permissions []string `json:"permissions,omitempty"`
+	// Name is the binding object's own name, when the provider names
+	// bindings (a Kubernetes RoleBinding "namespace/name").
+	Name string `json:"name,omitempty"`
+	// RBACRules are the rules of a Kubernetes Role or ClusterRole, kept
+	// as tuples: flattening them into Permissions would lose which
+	// resourceNames restrict which verbs.
+	RBACRules []RBACRule `json:"rbac_rules,omitempty"`
+}
+
+// RBACRule is one Kubernetes PolicyRule: verbs on resources of API
+// groups, optionally only the named objects, or on non-resource URLs.
+type RBACRule struct {
+	Verbs           []string `json:"verbs"`
+	APIGroups       []string `json:"api_groups,omitempty"`
+	Resources       []string `json:"resources,omitempty"`
+	ResourceNames   []string `json:"resource_names,omitempty"`
+	NonResourceURLs []string `json:"non_resource_urls,omitempty"`
 }
 
 // BindingCondition is a binding's condition: an expression in the

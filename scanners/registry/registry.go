@@ -21,6 +21,7 @@ func All() []Provider {
 	return []Provider{
 		AWS(nil),
 		GCP(nil),
+		K8s(),
 	}
 }
 

@@ -1,0 +1,346 @@
+package rules
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/nhiscan/nhiscan/findings"
+	"github.com/nhiscan/nhiscan/findings/controls"
+	"github.com/nhiscan/nhiscan/scanners/inventory"
+)
+
+// Kubernetes rules read the RBAC bindings a service account holds
+// (Bindings: Role "ClusterRole/NAME" or "Role/NAME", Scope "cluster" or
+// "namespaces/NS", the role's rules in RBACRules, the subject that reaches
+// the account in Members) and its legacy token Secrets (Credentials).
+
+func isK8sAccount(id *inventory.Identity) bool { return id.Kind == inventory.KindK8sAccount }
+
+// k8sDiscoveryRoles are the ClusterRoles the cluster binds to
+// system:authenticated (and system:unauthenticated) itself: every
+// identity holds them, and they grant nothing beyond discovery.
+var k8sDiscoveryRoles = map[string]bool{
+	"ClusterRole/system:discovery":          true,
+	"ClusterRole/system:basic-user":         true,
+	"ClusterRole/system:public-info-viewer": true,
+}
+
+// k8sAdminRoles are the default user-facing ClusterRoles that administer
+// what they are bound on, by severity when bound cluster-wide.
+var k8sAdminRoles = map[string]findings.Severity{
+	"ClusterRole/cluster-admin": findings.Critical,
+	"ClusterRole/admin":         findings.High,
+	"ClusterRole/edit":          findings.High,
+}
+
+func clusterWide(b *inventory.Binding) bool { return b.Scope == "cluster" }
+
+// via names the subject through which a binding reaches the account.
+func via(b *inventory.Binding) string {
+	if len(b.Members) == 0 || b.Members[0].Type == "ServiceAccount" {
+		return "directly"
+	}
+	return "through " + strings.ToLower(b.Members[0].Type) + " " + b.Members[0].Value
+}
+
+func k8sBindingItem(b *inventory.Binding) string {
+	return fmt.Sprintf("%s on %s (%s, %s)", b.Role, b.Scope, b.Name, via(b))
+}
+
+// wildcardRule reports whether an RBAC rule uses "*" for its verbs,
+// resources or API groups, and which.
+func wildcardRule(r inventory.RBACRule) []string {
+	var w []string
+	if slices.Contains(r.Verbs, "*") {
+		w = append(w, "verbs")
+	}
+	if slices.Contains(r.Resources, "*") {
+		w = append(w, "resources")
+	}
+	if slices.Contains(r.APIGroups, "*") {
+		w = append(w, "apiGroups")
+	}
+	return w
+}
+
+// K8s returns the rules written for Kubernetes RBAC and service account
+// tokens.
+func K8s() []Rule {
+	return []Rule{
+		k8sAdminBinding{},
+		k8sWildcard{},
+		k8sDefaultAccount{},
+		k8sAuthenticatedGroup{},
+		k8sAnonymous{},
+		k8sLegacyToken{},
+	}
+}
+
+// k8sAdminBinding: cluster-admin, or admin/edit cluster-wide.
+type k8sAdminBinding struct{}
+
+func (k8sAdminBinding) Meta() findings.Rule {
+	return findings.Rule{
+		ID: "NHI-OVB-201", Title: "Service account bound to cluster-admin, admin or edit", Category: findings.Overbroad, Severity: findings.Critical,
+		Description: "A ClusterRoleBinding gives the service account cluster-admin, admin or edit across the cluster, or a RoleBinding gives it cluster-admin in a namespace.",
+		Rationale:   "Every pod that runs as the service account (and anyone who can read its token or create pods in its namespace) then administers the cluster, or every namespace, including their Secrets.",
+		Remediation: "Bind a Role with the verbs and resources the workload needs, in its own namespace; keep cluster-admin for break-glass humans.",
+		Defaults:    "Critical for cluster-admin cluster-wide, high for admin or edit cluster-wide, medium for cluster-admin through a RoleBinding (confined to that namespace). One finding per service account, the bindings in evidence.bindings.",
+		References:  []string{"https://kubernetes.io/docs/reference/access-authn-authz/rbac/#user-facing-roles", "https://kubernetes.io/docs/concepts/security/rbac-good-practices/"},
+		Providers:   []string{"k8s"},
+		Controls:    controlIDs{controls.ASI: "ASI03", controls.ASITM: "T3", controls.NHI: "NHI5", controls.MAESTRO: "L4 cross-layer/privilege-escalation", controls.CISK8S: "5.1.1", controls.NIST: "AC-6 AC-6(5)"}.list(),
+	}
+}
+
+func (r k8sAdminBinding) Check(s *Subject) []findings.Finding {
+	if !isK8sAccount(s.Identity) {
+		return nil
+	}
+	h := hits{key: "bindings", noun: "binding(s)"}
+	for i := range s.Identity.Bindings {
+		b := &s.Identity.Bindings[i]
+		sev, ok := k8sAdminRoles[b.Role]
+		switch {
+		case !ok:
+			continue
+		case clusterWide(b):
+		case b.Role == "ClusterRole/cluster-admin":
+			sev = findings.Medium // a RoleBinding: administrator of its namespace only
+		default:
+			continue // admin or edit in one namespace is what they are for
+		}
+		h.add(sev, fmt.Sprintf("%s holds %s on %s %s.", s.Identity.Name, b.Role, b.Scope, via(b)), k8sBindingItem(b))
+	}
+	return h.findings(r, s)
+}
+
+// k8sWildcard: a bound role uses "*" for verbs, resources or API groups.
+type k8sWildcard struct{}
+
+func (k8sWildcard) Meta() findings.Rule {
+	return findings.Rule{
+		ID: "NHI-OVB-202", Title: "RBAC role with wildcard verbs, resources or API groups", Category: findings.Overbroad, Severity: findings.High,
+		Description: "A Role or ClusterRole bound to the service account has a rule with \"*\" in its verbs, resources or apiGroups.",
+		Rationale:   "A wildcard grants every present and future verb, resource or API group, including ones added later by CRDs (and escalate, bind and impersonate for verbs).",
+		Remediation: "List the verbs, resources and API groups the workload uses.",
+		Defaults:    "High for a cluster-wide binding, medium within a namespace, low when the rule is restricted to named objects (resourceNames). cluster-admin itself is NHI-OVB-201's. One finding per service account, the rules in evidence.rules.",
+		References:  []string{"https://kubernetes.io/docs/concepts/security/rbac-good-practices/#minimize-wildcard-use"},
+		Providers:   []string{"k8s"},
+		Controls:    controlIDs{controls.ASI: "ASI03", controls.ASITM: "T3", controls.NHI: "NHI5", controls.MAESTRO: "L4", controls.CISK8S: "5.1.3", controls.NIST: "AC-6"}.list(),
+	}
+}
+
+func (r k8sWildcard) Check(s *Subject) []findings.Finding {
+	if !isK8sAccount(s.Identity) {
+		return nil
+	}
+	h := hits{key: "rules", noun: "rule(s)"}
+	for i := range s.Identity.Bindings {
+		b := &s.Identity.Bindings[i]
+		if b.Role == "ClusterRole/cluster-admin" {
+			continue
+		}
+		for _, rr := range b.RBACRules {
+			w := wildcardRule(rr)
+			if len(w) == 0 {
+				continue
+			}
+			sev := findings.Medium
+			if clusterWide(b) {
+				sev = findings.High
+			}
+			item := fmt.Sprintf("%s on %s: * in %s", b.Role, b.Scope, strings.Join(w, ", "))
+			if len(rr.ResourceNames) > 0 {
+				sev = findings.Low
+				item += " (only " + strings.Join(rr.ResourceNames, ", ") + ")"
+			}
+			h.add(sev, fmt.Sprintf("%s holds %s on %s, whose rules use * in %s.", s.Identity.Name, b.Role, b.Scope, strings.Join(w, ", ")), item)
+		}
+	}
+	return h.findings(r, s)
+}
+
+// k8sDefaultAccount: a namespace's default service account holds a
+// binding (every pod that names no service account runs as it).
+type k8sDefaultAccount struct{}
+
+func (k8sDefaultAccount) Meta() findings.Rule {
+	return findings.Rule{
+		ID: "NHI-OVB-203", Title: "Default service account holds RBAC permissions", Category: findings.Overbroad, Severity: findings.Medium,
+		Description: "The namespace's default service account is bound to a role, directly or through a group (system:serviceaccounts, system:serviceaccounts:NS, system:authenticated).",
+		Rationale:   "Every pod in the namespace that names no service account runs as default, so every such workload gets the permissions, whether it needs them or not.",
+		Remediation: "Remove the bindings from default (and set automountServiceAccountToken: false on it); give each workload its own service account with the roles it needs.",
+		Defaults:    "Medium; high when the role is cluster-admin, admin or edit or uses wildcards. The discovery roles every identity holds are ignored. One finding per service account, the bindings in evidence.bindings.",
+		References:  []string{"https://kubernetes.io/docs/concepts/security/service-accounts/#default-service-accounts"},
+		Providers:   []string{"k8s"},
+		Controls:    controlIDs{controls.ASI: "ASI03", controls.ASITM: "T3", controls.NHI: "NHI5 NHI9", controls.MAESTRO: "L4", controls.CISK8S: "5.1.5", controls.NIST: "AC-6 IA-4"}.list(),
+	}
+}
+
+func (r k8sDefaultAccount) Check(s *Subject) []findings.Finding {
+	id := s.Identity
+	if !isK8sAccount(id) || !strings.HasSuffix(id.Name, "/default") {
+		return nil
+	}
+	h := hits{key: "bindings", noun: "binding(s)"}
+	for i := range id.Bindings {
+		b := &id.Bindings[i]
+		if k8sDiscoveryRoles[b.Role] {
+			continue
+		}
+		sev := findings.Medium
+		if _, admin := k8sAdminRoles[b.Role]; admin || slices.ContainsFunc(b.RBACRules, func(rr inventory.RBACRule) bool { return len(wildcardRule(rr)) > 0 }) {
+			sev = findings.High
+		}
+		h.add(sev, fmt.Sprintf("The default service account of namespace %s holds %s on %s %s.", id.Path, b.Role, b.Scope, via(b)), k8sBindingItem(b))
+	}
+	return h.findings(r, s)
+}
+
+// k8sAuthenticatedGroup: a role bound to system:authenticated reaches
+// every service account (and every user) of the cluster.
+type k8sAuthenticatedGroup struct{}
+
+func (k8sAuthenticatedGroup) Meta() findings.Rule {
+	return findings.Rule{
+		ID: "NHI-DEL-201", Title: "Role bound to every authenticated identity", Category: findings.Delegation, Severity: findings.High,
+		Description: "A RoleBinding or ClusterRoleBinding grants a role to the group system:authenticated, so the service account (like every other identity of the cluster) holds it.",
+		Rationale:   "Any workload or person who can authenticate to the cluster, including a compromised pod of any namespace, gets the role.",
+		Remediation: "Bind the role to the service accounts or groups that need it, not to system:authenticated.",
+		Defaults:    "High; critical when the role is cluster-admin, admin or edit or uses wildcards. The discovery roles the cluster itself binds to system:authenticated are ignored. One finding per service account, the bindings in evidence.bindings.",
+		References:  []string{"https://kubernetes.io/docs/reference/access-authn-authz/rbac/#discovery-roles"},
+		Providers:   []string{"k8s"},
+		Controls:    controlIDs{controls.ASI: "ASI03", controls.ASITM: "T3 T9", controls.NHI: "NHI5", controls.MAESTRO: "L7/integration-risks cross-layer/lateral-movement", controls.NIST: "AC-3 AC-6"}.list(),
+	}
+}
+
+func (r k8sAuthenticatedGroup) Check(s *Subject) []findings.Finding {
+	if !isK8sAccount(s.Identity) {
+		return nil
+	}
+	h := hits{key: "bindings", noun: "binding(s)"}
+	for i := range s.Identity.Bindings {
+		b := &s.Identity.Bindings[i]
+		if k8sDiscoveryRoles[b.Role] || !slices.Contains(b.Members, inventory.Principal{Type: "Group", Value: "system:authenticated"}) {
+			continue
+		}
+		sev := findings.High
+		if _, admin := k8sAdminRoles[b.Role]; admin || slices.ContainsFunc(b.RBACRules, func(rr inventory.RBACRule) bool { return len(wildcardRule(rr)) > 0 }) {
+			sev = findings.Critical
+		}
+		h.add(sev, fmt.Sprintf("%s is granted to every authenticated identity on %s (%s).", b.Role, b.Scope, b.Name), k8sBindingItem(b))
+	}
+	return h.findings(r, s)
+}
+
+// k8sLegacyToken: every legacy service account token Secret.
+type k8sLegacyToken struct{}
+
+func (k8sLegacyToken) Meta() findings.Rule {
+	return findings.Rule{
+		ID: "NHI-STA-201", Title: "Legacy service account token Secret", Category: findings.Static, Severity: findings.Medium,
+		Description: "A Secret of type kubernetes.io/service-account-token holds a token for the service account that never expires.",
+		Rationale:   "Anyone who can read Secrets in the namespace, or a copy of the token anywhere, acts as the service account until the Secret is deleted. Pods get short-lived projected tokens since Kubernetes 1.22; these Secrets are leftovers or hand-made.",
+		Remediation: "Delete the Secret; use projected service account tokens (TokenRequest, kubectl create token) for anything outside a pod.",
+		Defaults:    "Medium; high when older than the key rotation threshold (90 days) or the service account is cluster-admin, admin or edit cluster-wide; low when the cluster marked it invalid (kubernetes.io/legacy-token-invalid-since). One finding per Secret.",
+		References:  []string{"https://kubernetes.io/docs/concepts/configuration/secret/#serviceaccount-token-secrets", "https://kubernetes.io/docs/reference/access-authn-authz/service-accounts-admin/#auto-generated-legacy-serviceaccount-token-clean-up"},
+		Providers:   []string{"k8s"},
+		Controls:    controlIDs{controls.ASI: "ASI03", controls.ASITM: "T3 T9", controls.NHI: "NHI7", controls.MAESTRO: "L7/agent-identity-attack L4", controls.NIST: "IA-5 IA-9"}.list(),
+	}
+}
+
+func (r k8sLegacyToken) Check(s *Subject) []findings.Finding {
+	id := s.Identity
+	if !isK8sAccount(id) {
+		return nil
+	}
+	admin := slices.ContainsFunc(id.Bindings, func(b inventory.Binding) bool {
+		_, ok := k8sAdminRoles[b.Role]
+		return ok && clusterWide(&b)
+	})
+	var out []findings.Finding
+	for i := range id.Credentials {
+		c := &id.Credentials[i]
+		if c.Kind != inventory.CredK8sLegacyToken {
+			continue
+		}
+		age := int(s.Config.AsOf.Sub(c.CreatedAt).Hours() / 24)
+		sev := findings.Medium
+		switch {
+		case !c.Active():
+			sev = findings.Low
+		case admin || !c.CreatedAt.IsZero() && age > s.Config.KeyRotationDays:
+			sev = findings.High
+		}
+		used := "never since tracking began"
+		if c.LastUsed != nil {
+			used = date(*c.LastUsed)
+		}
+		e := []findings.Evidence{ev("secret", c.ID), ev("status", c.Status), ev("last_used", used)}
+		if !c.CreatedAt.IsZero() {
+			e = append(e, ev("created", date(c.CreatedAt)), ev("age_days", fmt.Sprint(age)))
+		}
+		out = append(out, finding(r, s, sev, c, "",
+			fmt.Sprintf("%s has a legacy token Secret %s, a token that never expires.", id.Name, c.ID), e...))
+	}
+	return out
+}
+
+// k8sAnonymous: a role bound to unauthenticated requests. The loader puts
+// these bindings on the cluster's own identity (kind k8s.cluster): no
+// service account holds them.
+type k8sAnonymous struct{}
+
+func (k8sAnonymous) Meta() findings.Rule {
+	return findings.Rule{
+		ID: "NHI-DEL-202", Title: "Role bound to anonymous requests", Category: findings.Delegation, Severity: findings.Critical,
+		Description: "A RoleBinding or ClusterRoleBinding grants a role to the group system:unauthenticated or the user system:anonymous: anyone who reaches the API server, without credentials, holds it.",
+		Rationale:   "Every request without a token gets the role; with anonymous authentication on (the default), that is anyone with network access to the API server.",
+		Remediation: "Delete the binding; bind the role to the service accounts or groups that need it.",
+		Defaults:    "Critical; high when the role only reads. The discovery roles the cluster binds itself (system:public-info-viewer, system:discovery, system:basic-user) are ignored. One finding per cluster, the bindings in evidence.bindings.",
+		References:  []string{"https://kubernetes.io/docs/reference/access-authn-authz/authentication/#anonymous-requests"},
+		Providers:   []string{"k8s"},
+		Controls:    controlIDs{controls.ASI: "ASI03", controls.ASITM: "T3 T9", controls.NHI: "NHI5 NHI4", controls.MAESTRO: "L4 L7/integration-risks", controls.NIST: "AC-3 AC-6 IA-2"}.list(),
+	}
+}
+
+func (r k8sAnonymous) Check(s *Subject) []findings.Finding {
+	if s.Identity.Kind != inventory.KindK8sCluster {
+		return nil
+	}
+	h := hits{key: "bindings", noun: "binding(s)"}
+	for i := range s.Identity.ResourceBindings {
+		b := &s.Identity.ResourceBindings[i]
+		if k8sDiscoveryRoles[b.Role] {
+			continue
+		}
+		sev := findings.Critical
+		if readOnly(b.RBACRules) {
+			sev = findings.High
+		}
+		who := make([]string, len(b.Members))
+		for j, m := range b.Members {
+			who[j] = m.Value
+		}
+		h.add(sev, fmt.Sprintf("%s is granted to unauthenticated requests (%s) on %s (%s).", b.Role, strings.Join(who, ", "), b.Scope, b.Name),
+			fmt.Sprintf("%s on %s (%s, %s)", b.Role, b.Scope, b.Name, strings.Join(who, ", ")))
+	}
+	return h.findings(r, s)
+}
+
+// readOnly reports whether rules only get, list or watch (a role the
+// export lacks, with no rules, is not known to be read-only).
+func readOnly(rules []inventory.RBACRule) bool {
+	if len(rules) == 0 {
+		return false
+	}
+	for _, rr := range rules {
+		for _, v := range rr.Verbs {
+			if v != "get" && v != "list" && v != "watch" {
+				return false
+			}
+		}
+	}
+	return true
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Export what nhiscan reads from Kubernetes clusters, with kubectl, into the
+# layout 'nhiscan scan --input OUTDIR' expects: one directory per cluster,
+# whose name becomes the cluster's name in the report.
+#
+#   OUTDIR/<cluster>/k8s.json   kubectl get serviceaccounts,secrets,roles,... -A -o json
+#
+# Usage: scripts/export-k8s.sh OUTDIR [CONTEXT...]
+# Without CONTEXT, exports the current context into OUTDIR/<its cluster name>.
+# Secret data is removed before the file is written (with jq when present;
+# nhiscan ignores it in any case and never stores it). Needs read access to
+# the listed resources in every namespace (see README, "Scanning Kubernetes
+# offline").
+set -euo pipefail
+
+if [ $# -lt 1 ]; then
+  echo "usage: $0 OUTDIR [CONTEXT...]" >&2
+  exit 2
+fi
+out=$1
+shift
+
+resources=serviceaccounts,secrets,roles,rolebindings,clusterroles,clusterrolebindings,pods,deployments,statefulsets,daemonsets,jobs,cronjobs,namespaces
+
+export_context() { # export_context CONTEXT|"": one cluster
+  local ctx=$1 args=() cluster
+  if [ -n "$ctx" ]; then
+    args=(--context "$ctx")
+  fi
+  cluster=$(kubectl "${args[@]}" config view --minify -o jsonpath='{.clusters[0].name}')
+  cluster=${cluster//[^A-Za-z0-9._-]/_} # an EKS ARN or a GKE name becomes a directory name
+  mkdir -p "$out/$cluster"
+  if command -v jq > /dev/null; then
+    kubectl "${args[@]}" get "$resources" -A -o json | jq 'del(.items[].data, .items[].stringData)' > "$out/$cluster/k8s.json.tmp"
+  else
+    kubectl "${args[@]}" get "$resources" -A -o json > "$out/$cluster/k8s.json.tmp"
+  fi
+  mv "$out/$cluster/k8s.json.tmp" "$out/$cluster/k8s.json"
+  echo "$out/$cluster/k8s.json"
+}
+
+if [ $# -eq 0 ]; then
+  export_context ""
+else
+  for ctx in "$@"; do
+    export_context "$ctx"
+  done
+fi
