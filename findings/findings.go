@@ -240,6 +240,9 @@ type Rule struct {
 	References  []string  `json:"references"`
 	Providers   []string  `json:"providers"`
 	Controls    []Control `json:"controls"`
+	// Needs lists the data a source must have read for the rule to judge
+	// (the sources' not_assessed values that leave it blind).
+	Needs []string `json:"-"`
 }
 
 // Tool names the program that wrote a report.

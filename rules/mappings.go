@@ -6,6 +6,7 @@ import (
 
 	"github.com/nhiscan/nhiscan/findings"
 	"github.com/nhiscan/nhiscan/findings/controls"
+	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
 
 // controlIDs is a rule's control mapping, written in its Meta: framework
@@ -80,5 +81,18 @@ func controlsOf(m findings.Rule, provider string) []findings.Control {
 func Describe(r Rule) findings.Rule {
 	m := r.Meta()
 	m.Controls = controlsOf(m, "")
+	m.Needs = needs[m.Category]
 	return m
+}
+
+// needs maps a rule category to the sources' not_assessed values that
+// leave its rules without data: a scope that did not read permissions
+// cannot pass an overbroad control.
+var needs = map[string][]string{
+	findings.Overbroad:  {inventory.NotAssessedPermissions},
+	findings.Escalation: {inventory.NotAssessedPermissions},
+	findings.Delegation: {inventory.NotAssessedTrust, inventory.NotAssessedProjectPolicy},
+	findings.Ownerless:  {inventory.NotAssessedTags},
+	findings.Dormant:    {inventory.NotAssessedUserCredentials, inventory.NotAssessedAccountDormancy, inventory.NotAssessedKeyDormancy},
+	findings.Static:     {inventory.NotAssessedUserCredentials},
 }

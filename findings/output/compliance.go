@@ -271,18 +271,6 @@ func complianceMarkdown(c Compliance, level string) string {
 	return b.String()
 }
 
-// needs maps a rule category to the sources' not_assessed values that
-// leave it without data: a scope that did not read permissions cannot
-// pass an overbroad control.
-var needs = map[string][]string{
-	"overbroad":  {"permissions"},
-	"escalation": {"permissions"},
-	"delegation": {"trust", "project IAM policy"},
-	"ownerless":  {"tags"},
-	"dormant":    {"user credentials", "service account dormancy", "key dormancy"},
-	"static":     {"user credentials"},
-}
-
 // unassessed says, for a control its enabled rules would pass, whether
 // the scanned scopes lacked the data those rules need: lacking when every
 // scope of the rules' providers lacked it (the control was not tested),
@@ -300,7 +288,7 @@ func unassessed(sources []findings.Source, rules []findings.Rule, scan *findings
 				continue
 			}
 			covered = true
-			for _, n := range needs[rule.Category] {
+			for _, n := range rule.Needs {
 				if slices.Contains(s.NotAssessed, n) && !slices.Contains(missing, n) {
 					missing = append(missing, n)
 				}

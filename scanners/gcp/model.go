@@ -234,14 +234,14 @@ func (p *project) build(mode string) inventory.Inventory {
 	src := inventory.Source{Scanner: "gcp", Scope: p.ID, Mode: mode, Status: inventory.StatusOK}
 	if !p.saActivityKnown && !p.insightsKnown {
 		p.warn("no service account activity or insights for this project: dormancy of service accounts was not assessed")
-		src.NotAssessed = append(src.NotAssessed, "service account dormancy")
+		src.NotAssessed = append(src.NotAssessed, inventory.NotAssessedAccountDormancy)
 	}
 	if !p.keyActivityKnown {
-		src.NotAssessed = append(src.NotAssessed, "key dormancy")
+		src.NotAssessed = append(src.NotAssessed, inventory.NotAssessedKeyDormancy)
 	}
 	if p.policy == nil {
 		p.warn("no IAM policy for this project: role grants at project level were not assessed")
-		src.NotAssessed = append(src.NotAssessed, "project IAM policy")
+		src.NotAssessed = append(src.NotAssessed, inventory.NotAssessedProjectPolicy)
 	}
 
 	// Bindings per service account email, from every policy in scope.

@@ -81,6 +81,14 @@ const (
 	NotAssessedTags        = "tags"
 )
 
+// NotAssessed entries of a GCP project whose export lacked activity data
+// (service accounts', keys') or the project's own IAM policy.
+const (
+	NotAssessedAccountDormancy = "service account dormancy"
+	NotAssessedKeyDormancy     = "key dormancy"
+	NotAssessedProjectPolicy   = "project IAM policy"
+)
+
 // Source records one scanned scope (an AWS account, a GCP project).
 type Source struct {
 	Scanner  string   `json:"scanner"`
