@@ -17,12 +17,7 @@ func decideAll(segs []*segment, action, resource string) Decision {
 	for _, seg := range segs {
 		decideSegment(&d, seg.stmts, action, resource, true, &unconditionalAllow, &conditionalDeny)
 	}
-	if len(d.DeniedBy) > 0 || len(d.AllowedBy) == 0 {
-		d.Allowed = false
-		return d
-	}
-	d.Allowed = true
-	d.Conditional = !unconditionalAllow || conditionalDeny
+	d.settle(unconditionalAllow, conditionalDeny)
 	return d
 }
 

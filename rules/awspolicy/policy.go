@@ -458,13 +458,20 @@ func decide(segs []*segment, action, resource string) Decision {
 		}
 		decideSegment(&d, seg.stmts, action, resource, allows, &unconditionalAllow, &conditionalDeny)
 	}
+	d.settle(unconditionalAllow, conditionalDeny)
+	return d
+}
+
+// settle decides d from the statements read: allowed when some Allow and
+// no Deny covered the request, conditional unless an Allow held without a
+// condition and no Deny hung on one.
+func (d *Decision) settle(unconditionalAllow, conditionalDeny bool) {
 	if len(d.DeniedBy) > 0 || len(d.AllowedBy) == 0 {
 		d.Allowed = false
-		return d
+		return
 	}
 	d.Allowed = true
 	d.Conditional = !unconditionalAllow || conditionalDeny
-	return d
 }
 
 // decideSegment adds the segment's statements to d; with allows false it
