@@ -10,9 +10,10 @@ type Provider string
 
 // Known providers.
 const (
-	AWS Provider = "aws"
-	GCP Provider = "gcp"
-	K8s Provider = "k8s"
+	AWS   Provider = "aws"
+	GCP   Provider = "gcp"
+	K8s   Provider = "k8s"
+	Azure Provider = "azure"
 )
 
 // Identity kinds. The kind is "<provider>.<service>.<type>".
@@ -25,6 +26,10 @@ const (
 	KindGCPProject = "gcp.project"
 	KindK8sAccount = "k8s.serviceaccount"
 	KindK8sCluster = "k8s.cluster"
+	// Azure / Entra ID service principals by what backs them.
+	KindAzureApplication     = "azure.application"
+	KindAzureManagedIdentity = "azure.managed-identity"
+	KindAzureAgentIdentity   = "azure.agent-identity"
 )
 
 // Credential kinds.
@@ -33,6 +38,9 @@ const (
 	CredAWSPassword    = "aws.console-password"
 	CredGCPUserKey     = "gcp.user-managed-key"
 	CredK8sLegacyToken = "k8s.legacy-token"
+	CredAzureSecret    = "azure.client-secret"
+	CredAzureCert      = "azure.certificate"
+	CredAzureFederated = "azure.federated-credential"
 	CredentialActive   = "active"
 	CredentialInactive = "inactive"
 	CredentialExpired  = "expired"
@@ -166,6 +174,54 @@ type Identity struct {
 	// for (a project's policy and its folders' and organization's): who
 	// may act on it.
 	ResourceBindings []Binding `json:"resource_bindings,omitempty"`
+
+	// CloudLinks are the identities of other providers this one is set up
+	// to become by workload identity federation (a Kubernetes service
+	// account annotated with an IAM role or a GCP service account). A link
+	// is a claim of the configuring side; whether the other side admits
+	// it is for rules to check against that side's trust.
+	CloudLinks []CloudLink `json:"cloud_links,omitempty"`
+	// Workloads are what runs as the identity (Kubernetes pods and
+	// workload templates); nil when the source does not say.
+	Workloads []Workload `json:"workloads,omitempty"`
+}
+
+// CloudLink is one federation link from an identity to an identity of
+// another provider.
+type CloudLink struct {
+	Provider Provider `json:"provider"`
+	// Target is the other side's identity id (role ARN, service account
+	// email, Entra application client id).
+	Target string `json:"target"`
+	// Issuer is the token issuer the other side must trust (the cluster's
+	// service account issuer URL), when known.
+	Issuer string `json:"issuer,omitempty"`
+	// Subject is the subject the tokens carry
+	// ("system:serviceaccount:ns:name").
+	Subject string `json:"subject"`
+}
+
+// Workload is one thing that runs as an identity: a pod or a workload
+// controller's pod template.
+type Workload struct {
+	Kind      string `json:"kind"` // Pod, Deployment, CronJob, ...
+	Namespace string `json:"namespace,omitempty"`
+	Name      string `json:"name"`
+	// Automount is false when the workload does not mount the identity's
+	// token (automountServiceAccountToken: false).
+	Automount bool `json:"automount"`
+	// Labels are the workload's labels (agent markers, owners).
+	Labels map[string]string `json:"labels,omitempty"`
+}
+
+// Federation is what a federated credential admits: tokens from Issuer
+// whose subject equals Subject, or that satisfy ClaimsExpression (Entra
+// flexible federated identity credentials), for Audiences.
+type Federation struct {
+	Issuer           string   `json:"issuer"`
+	Subject          string   `json:"subject,omitempty"`
+	ClaimsExpression string   `json:"claims_expression,omitempty"`
+	Audiences        []string `json:"audiences,omitempty"`
 }
 
 // Binding is a role bound to members at a scope, with an optional
@@ -222,6 +278,9 @@ type Credential struct {
 	LastUsedKnown bool `json:"last_used_known"`
 	// Slot is a provider-specific position ("1" or "2" for AWS keys).
 	Slot string `json:"slot,omitempty"`
+	// Federation is set on federated credentials (no secret at all):
+	// which external tokens it admits.
+	Federation *Federation `json:"federation,omitempty"`
 }
 
 // Active reports whether the credential can currently authenticate.

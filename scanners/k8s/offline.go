@@ -125,6 +125,9 @@ type cluster struct {
 	roles        map[string]role // "namespace/name"
 	clusterRoles map[string]role
 	bindings     []roleBinding // RoleBindings and ClusterRoleBindings
+	// issuer is the cluster's service account token issuer (from its
+	// /.well-known/openid-configuration), when known.
+	issuer string
 }
 
 // kinds the loader reads; the rest of a kubectl dump (pods, workloads,
