@@ -18,8 +18,8 @@ type ruleSelection struct {
 
 func (s *ruleSelection) register(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringSliceVar(&s.check, "check", nil, "run only these rules: ids or globs such as NHI-OVB-* (repeatable or comma-separated; replaces the config's rules.enable/disable)")
-	f.StringSliceVar(&s.skip, "skip-check", nil, "do not run these rules: ids or globs (repeatable or comma-separated; added to the config's rules.disable)")
+	f.StringSliceVar(&s.check, "check", nil, "run only these rules: ids, globs such as NHI-OVB-*, or provider groups such as aws (repeatable or comma-separated; replaces the config's rules.enable/disable)")
+	f.StringSliceVar(&s.skip, "skip-check", nil, "do not run these rules: ids, globs or provider groups (repeatable or comma-separated; added to the config's rules.disable)")
 }
 
 // matching returns the catalogue's rule ids that pattern matches, in any
@@ -27,6 +27,15 @@ func (s *ruleSelection) register(cmd *cobra.Command) {
 func matching(flag, pattern string) (map[string]bool, error) {
 	p := strings.ToUpper(strings.TrimSpace(pattern))
 	out := map[string]bool{}
+	if !strings.ContainsAny(p, "*?[") {
+		// A group name ("aws", "k8s", "neutral") or one id.
+		if rs, err := rules.FromNames([]string{p}); err == nil {
+			for _, r := range rs {
+				out[r.Meta().ID] = true
+			}
+			return out, nil
+		}
+	}
 	for _, r := range rules.All() {
 		if id := r.Meta().ID; findings.MatchGlob(p, id) {
 			out[id] = true

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nhiscan/nhiscan/rules"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
 
@@ -29,6 +30,15 @@ func ruleSet(t *testing.T, args ...string) []string {
 	return out
 }
 
+func groupHas(rs []rules.Rule, id string) bool {
+	for _, r := range rs {
+		if r.Meta().ID == id {
+			return true
+		}
+	}
+	return false
+}
+
 func TestCheckAndSkipCheck(t *testing.T) {
 	all := ruleSet(t)
 	for _, tc := range []struct {
@@ -39,6 +49,8 @@ func TestCheckAndSkipCheck(t *testing.T) {
 		{"glob", []string{"--check", "NHI-OVB-*"}, func(id string) bool { return strings.HasPrefix(id, "NHI-OVB-") }},
 		{"ids in any case, repeated", []string{"--check", "nhi-ovb-001", "--check", "NHI-STA-002"}, func(id string) bool { return id == "NHI-OVB-001" || id == "NHI-STA-002" }},
 		{"skip, comma-separated", []string{"--skip-check", "NHI-STA-*,NHI-DOR-004"}, func(id string) bool { return !strings.HasPrefix(id, "NHI-STA-") && id != "NHI-DOR-004" }},
+		{"provider group", []string{"--check", "gcp"}, func(id string) bool { return groupHas(rules.GCP(), id) }},
+		{"skip a provider group", []string{"--skip-check", "AWS"}, func(id string) bool { return !groupHas(rules.AWS(), id) }},
 		{"check then skip", []string{"--check", "NHI-OVB-*", "--skip-check", "NHI-OVB-001"}, func(id string) bool { return strings.HasPrefix(id, "NHI-OVB-") && id != "NHI-OVB-001" }},
 	} {
 		var want []string
