@@ -71,6 +71,12 @@ func adminPath(s *Subject) (paths.Path, bool) {
 	if g == nil || !escalates(s.Identity) || g.IsAdmin(s.Identity.ID) {
 		return paths.Path{}, false
 	}
+	if g.Identity(s.Identity.ID) != s.Identity {
+		// Another identity of the same id holds the node (the same
+		// service account name in two clusters): its path is not this
+		// one's.
+		return paths.Path{}, false
+	}
 	return g.ToAdmin(s.Identity.ID)
 }
 

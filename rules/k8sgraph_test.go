@@ -46,3 +46,25 @@ func TestK8sEscalationIntoAWS(t *testing.T) {
 		t.Errorf("findings without an admitting trust: %v", fs)
 	}
 }
+
+// Service accounts of two clusters share their ids: the path of one is
+// never reported for the other.
+func TestK8sSameAccountInTwoClusters(t *testing.T) {
+	createPods := []inventory.RBACRule{{Verbs: []string{"create"}, APIGroups: []string{""}, Resources: []string{"pods"}}}
+	inCluster := func(c string, id inventory.Identity) inventory.Identity {
+		id.Account = c
+		return id
+	}
+	ids := []inventory.Identity{
+		inCluster("prod", ksa("ci", "runner", kbind("Role/pods", "ci", createPods, nil))),
+		inCluster("prod", ksa("ci", "admin", kbind("ClusterRole/cluster-admin", "cluster", clusterAdminRules, nil))),
+		inCluster("dev", ksa("ci", "runner")),
+	}
+	var got []string
+	for _, f := range escalationFindings(t, ids...) {
+		got = append(got, f.RuleID+" "+f.Identity.Account+" "+f.Identity.Name)
+	}
+	if strings.Join(got, "\n") != "NHI-ESC-001 prod ci/runner" {
+		t.Errorf("got:\n%s\nwant only prod's ci/runner", strings.Join(got, "\n"))
+	}
+}
