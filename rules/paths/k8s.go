@@ -191,7 +191,7 @@ func ruleCovers(r inventory.RBACRule, verb, group, resource string) bool {
 	return false
 }
 
-// allows reports whether any grant holds for an unnamed request (a
+// allowsUnnamed reports whether any grant holds for an unnamed request (a
 // create, a list of everything) in the namespace ns ("" for cluster-wide
 // or a cluster-scoped resource), and how.
 func allowsUnnamed(gs []grant, ns string) (string, bool) {
