@@ -1,6 +1,7 @@
 package paths
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -375,6 +376,57 @@ func TestK8sGKEWorkloadIdentity(t *testing.T) {
 			if got, _ := k8sPath(saID("reports", "reporter"), tt.ids...); got != tt.want {
 				t.Errorf("path %q, want %q", got, tt.want)
 			}
+		})
+	}
+}
+
+// syntheticCluster makes namespaces of service accounts as a busy cluster
+// has them: every account holds the discovery roles and a namespace role,
+// some create deployments or read Secrets, some keep a legacy token, a
+// few controllers hold wide cluster roles and one in each hundred is
+// cluster-admin.
+func syntheticCluster(namespaces, perNamespace int) inventory.Inventory {
+	discovery := crb("system:discovery", inventory.RBACRule{Verbs: []string{"get"}, NonResourceURLs: []string{"/api", "/api/*", "/apis", "/apis/*", "/version"}})
+	var inv inventory.Inventory
+	for n := range namespaces {
+		ns := fmt.Sprintf("ns%d", n)
+		for i := range perNamespace {
+			opts := []opt{discovery, rb(ns, "app", rule("get,list,watch", "", "pods,configmaps,services"), rule("get", "", "secrets", "app-config"))}
+			switch {
+			case i == 0:
+				opts = append(opts, rb(ns, "deployer", rule("create,update,patch", "apps", "deployments"), rule("get,list", "", "secrets")))
+			case i%5 == 0:
+				opts = append(opts, legacyToken(fmt.Sprintf("sa%d-token", i), true))
+			}
+			if n%10 == 0 && i == 1 {
+				opts = append(opts, crb("controller", rule("get,list,watch", "*", "*"), rule("create", "", "serviceaccounts/token")))
+			}
+			if (n*perNamespace+i)%100 == 99 {
+				opts = append(opts, clusterAdmin)
+			}
+			inv.Identities = append(inv.Identities, sa(ns, fmt.Sprintf("sa%d", i), opts...))
+		}
+	}
+	return inv
+}
+
+// BenchmarkBuildK8s measures building the graph of a cluster and finding
+// every service account's path to administrator.
+func BenchmarkBuildK8s(b *testing.B) {
+	for _, size := range []struct{ namespaces, per int }{{100, 20}, {500, 20}, {1000, 20}} {
+		inv := syntheticCluster(size.namespaces, size.per)
+		b.Run(fmt.Sprintf("accounts=%d", len(inv.Identities)), func(b *testing.B) {
+			reached := 0
+			for b.Loop() {
+				g := Build(&inv, asOf)
+				reached = 0
+				for i := range inv.Identities {
+					if _, ok := g.ToAdmin(inv.Identities[i].ID); ok {
+						reached++
+					}
+				}
+			}
+			b.ReportMetric(float64(reached), "paths")
 		})
 	}
 }
