@@ -40,7 +40,7 @@ func hasStaticKey(id *inventory.Identity) bool { return len(activeKeys(id)) > 0 
 
 func escalates(id *inventory.Identity) bool {
 	switch id.Kind {
-	case inventory.KindAWSRole, inventory.KindAWSUser, inventory.KindGCPAccount:
+	case inventory.KindAWSRole, inventory.KindAWSUser, inventory.KindGCPAccount, inventory.KindK8sAccount:
 		return true
 	}
 	return false
@@ -54,13 +54,13 @@ func (toAdmin) needsGraph() {}
 func (toAdmin) Meta() findings.Rule {
 	return findings.Rule{
 		ID: "NHI-ESC-001", Title: "Identity can escalate to administrator", Category: findings.Escalation, Severity: findings.High,
-		Description: "The identity is not an administrator, but a chain of documented escalation methods leads from it to one: rewriting its own policies (CreatePolicyVersion, SetDefaultPolicyVersion, Attach/Put policies, AddUserToGroup), obtaining another user's credentials (CreateAccessKey, login profiles), assuming or re-trusting roles, passing a role to a service that runs code (EC2, Lambda, Glue, CloudFormation, Data Pipeline, CodeBuild, SageMaker, ECS), taking over existing functions, stacks, endpoints or instances (UpdateFunctionCode, SSM, EC2 Instance Connect), or GCP service account impersonation.",
+		Description: "The identity is not an administrator, but a chain of documented escalation methods leads from it to one: rewriting its own policies (CreatePolicyVersion, SetDefaultPolicyVersion, Attach/Put policies, AddUserToGroup), obtaining another user's credentials (CreateAccessKey, login profiles), assuming or re-trusting roles, passing a role to a service that runs code (EC2, Lambda, Glue, CloudFormation, Data Pipeline, CodeBuild, SageMaker, ECS), taking over existing functions, stacks, endpoints or instances (UpdateFunctionCode, SSM, EC2 Instance Connect), GCP service account impersonation, or Kubernetes RBAC (reading legacy token Secrets, creating pods or workload controllers, serviceaccounts/token, impersonate, bind/escalate with role bindings, nodes/proxy, CSR approval, admission webhook configurations) and the workload identity federation (EKS IRSA, GKE Workload Identity) that takes a service account into an AWS role or GCP service account whose trust admits it.",
 		Rationale:   "Permissions lists hide what a credential can become. An agent or workload one hop from administrator is an administrator to anyone who steals its credentials or steers its tools.",
 		Remediation: "Break the first hop of the path: remove the listed action, scope its Resource away from the target, or add a permissions boundary that the identity cannot remove. Run 'nhiscan paths --from ID' to see every hop.",
 		Defaults:    "High for one or two hops, medium for longer paths; one step more when the identity is an agent or holds a static key; one step less when a hop depends on an undecided condition or on a resource the scan cannot see.",
-		References:  []string{"https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation/", "https://github.com/BishopFox/iam-vulnerable", "https://pathfinding.cloud", "https://cloud.google.com/iam/docs/service-account-permissions"},
-		Providers:   []string{"aws", "gcp"},
-		Controls:    controlIDs{controls.ASI: "ASI03", controls.ASITM: "T3 T14", controls.NHI: "NHI5", controls.MAESTRO: "cross-layer/privilege-escalation", controls.CISGCP3: "1.6", controls.NIST: "AC-6 AC-5 AC-3"}.list(),
+		References:  []string{"https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation/", "https://github.com/BishopFox/iam-vulnerable", "https://pathfinding.cloud", "https://cloud.google.com/iam/docs/service-account-permissions", "https://kubernetes.io/docs/concepts/security/rbac-good-practices/#privilege-escalation-risks"},
+		Providers:   []string{"aws", "gcp", "k8s"},
+		Controls:    controlIDs{controls.ASI: "ASI03", controls.ASITM: "T3 T14", controls.NHI: "NHI5", controls.MAESTRO: "cross-layer/privilege-escalation", controls.CISGCP3: "1.6", controls.CISK8S: "5.1.8 5.1.13", controls.NIST: "AC-6 AC-5 AC-3"}.list(),
 	}
 }
 
@@ -69,6 +69,12 @@ func (toAdmin) Meta() findings.Rule {
 func adminPath(s *Subject) (paths.Path, bool) {
 	g := s.Graph()
 	if g == nil || !escalates(s.Identity) || g.IsAdmin(s.Identity.ID) {
+		return paths.Path{}, false
+	}
+	if g.Identity(s.Identity.ID) != s.Identity {
+		// Another identity of the same id holds the node (the same
+		// service account name in two clusters): its path is not this
+		// one's.
 		return paths.Path{}, false
 	}
 	return g.ToAdmin(s.Identity.ID)
@@ -115,12 +121,12 @@ func (chainDelegation) needsGraph() {}
 func (chainDelegation) Meta() findings.Rule {
 	return findings.Rule{
 		ID: "NHI-DEL-006", Title: "Delegation chain crosses accounts or passes through an agent", Category: findings.Delegation, Severity: findings.High,
-		Description: "The identity's path to administrator goes through another account or project, or through an AI agent's identity: accountability for what happens at the end of the chain is blurred.",
+		Description: "The identity's path to administrator goes through another account or project (a Kubernetes service account's into a cloud account), or through an AI agent's identity: accountability for what happens at the end of the chain is blurred.",
 		Rationale:   "Tool chaining and delegation make the accountable identity unclear: a compromise in one account or one agent becomes administrator elsewhere.",
 		Remediation: "Cut the cross-account or agent hop: pin trust policies to specific principals with external ids or conditions, and keep agents' roles out of other identities' reach.",
 		Defaults:    "High when the chain crosses accounts, medium when it passes through an agent in the same account.",
 		References:  []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_common-scenarios_aws-accounts.html", "https://genai.owasp.org/resource/owasp-top-10-for-agentic-applications-for-2026/"},
-		Providers:   []string{"aws", "gcp"},
+		Providers:   []string{"aws", "gcp", "k8s"},
 		Controls:    controlIDs{controls.ASI: "ASI03 ASI07", controls.ASITM: "T3 T8", controls.NHI: "NHI5 NHI9", controls.MAESTRO: "cross-layer/lateral-movement L7/integration-risks", controls.NIST: "AC-20 AC-6 AU-10"}.list(),
 	}
 }

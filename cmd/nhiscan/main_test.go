@@ -190,7 +190,7 @@ func TestInputDirectoryMatchesDemo(t *testing.T) {
 	if dir.code != 0 || demo.stdout != dir.stdout {
 		t.Errorf("--input demo (exit %d, %q) differs from --demo", dir.code, dir.stderr)
 	}
-	files := runCLI(t, env, "scan", "--input", "demo/aws/get-account-authorization-details.json", "--input", "demo/aws/credential-report.csv", "--input", "demo/aws/list-roles.json", "--input", "demo/gcp", "--as-of", "2026-11-01T00:00:00Z", "--format", "json")
+	files := runCLI(t, env, "scan", "--input", "demo/aws/get-account-authorization-details.json", "--input", "demo/aws/credential-report.csv", "--input", "demo/aws/list-roles.json", "--input", "demo/gcp", "--input", "demo/k8s", "--as-of", "2026-11-01T00:00:00Z", "--format", "json")
 	if files.stdout != demo.stdout {
 		t.Error("--input per file differs from --demo")
 	}

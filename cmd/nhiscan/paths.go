@@ -35,7 +35,7 @@ JSON, or a picture for Graphviz (--format dot) or Mermaid (--format mermaid).
 	}
 	o.register(cmd, env.providers)
 	cmd.Flags().Lookup("format").Usage = "output format: table, json, dot or mermaid"
-	cmd.Flags().StringVar(&from, "from", "", "only paths starting at this identity (ARN or service account email)")
+	cmd.Flags().StringVar(&from, "from", "", "only paths starting at this identity (ARN, service account email or system:serviceaccount:NS:NAME)")
 	cmd.Flags().StringVar(&to, "to", "", "paths ending at this identity instead of administrator")
 	return cmd
 }
@@ -49,7 +49,7 @@ func runPaths(ctx context.Context, env *environment, o *inputOptions, args []str
 	g := paths.Build(&p.inv, p.cfg.AsOf)
 	for _, id := range []string{from, to} {
 		if id != "" && g.Identity(id) == nil {
-			return inputError{fmt.Errorf("no identity %q in the scan (give its ARN or service account email)", id)}
+			return inputError{fmt.Errorf("no identity %q in the scan (give its ARN, service account email or system:serviceaccount:NS:NAME)", id)}
 		}
 	}
 	found := map[string]paths.Path{}

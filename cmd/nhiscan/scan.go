@@ -26,9 +26,9 @@ import (
 	"github.com/nhiscan/nhiscan/scanners/registry"
 )
 
-// demoFS is a small AWS account exported with the AWS CLI and a GCP
-// project exported with gcloud, with at least one finding in every
-// category.
+// demoFS is a small AWS account exported with the AWS CLI, a GCP project
+// exported with gcloud and an EKS cluster exported with kubectl, with at
+// least one finding in every category.
 //
 //go:embed demo
 var demoFS embed.FS

@@ -209,7 +209,10 @@ func testedMethods() []string {
 		"aws-ec2-run-instances", "aws-lambda-create-invoke", "aws-lambda-create-event-source", "aws-glue-create-dev-endpoint", "aws-cloudformation-create-stack",
 		"aws-datapipeline-create", "aws-codebuild-create-project", "aws-sagemaker-notebook", "aws-sagemaker-training-job", "aws-sagemaker-processing-job",
 		"aws-ecs-run-task", "aws-lambda-update-function-code", "aws-glue-update-dev-endpoint", "aws-cloudformation-update-stack", "aws-cloudformation-change-set",
-		"aws-codebuild-start-build", "aws-sagemaker-presigned-url", "aws-ssm-send-command", "aws-ssm-start-session", "aws-ec2-instance-connect", "gcp-impersonate"}
+		"aws-codebuild-start-build", "aws-sagemaker-presigned-url", "aws-ssm-send-command", "aws-ssm-start-session", "aws-ec2-instance-connect", "gcp-impersonate",
+		// Kubernetes: TestK8sMethods, TestK8sIRSA, TestK8sGKEWorkloadIdentity (k8s_test.go)
+		"k8s-read-token-secrets", "k8s-create-workload", "k8s-create-token", "k8s-impersonate", "k8s-escalate-bind", "k8s-nodes-proxy",
+		"k8s-csr-approve", "k8s-admission-webhook", "k8s-eks-irsa", "k8s-gke-workload-identity"}
 }
 
 func TestPathDetails(t *testing.T) {

@@ -374,6 +374,7 @@ func (c *cluster) identities(clusterName string) []inventory.Identity {
 			Tags:      tags(sa.Metadata),
 		}
 		id.Owner = fallbackOwner(sa.Metadata)
+		id.CloudLinks = cloudLinks(sa.Metadata.Annotations, ns, name, c.issuer)
 		if ns == SystemNamespace {
 			id.Excluded = "Kubernetes system controller (kube-system)"
 		}

@@ -1,0 +1,125 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/nhiscan/nhiscan/findings"
+	"github.com/nhiscan/nhiscan/scanners/inventory"
+)
+
+// A GKE cluster's kubectl export scanned with the demo's gcloud export:
+// the service account that GKE Workload Identity admits into agent-runner
+// reaches the project's administrator, drawn across both by paths and
+// reported by scan; the one the service account's policy does not admit
+// reaches nothing.
+func TestGKEWorkloadIdentityChainAcrossExports(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(filepath.Join(dir, "gcp"), os.DirFS("demo/gcp")); err != nil {
+		t.Fatal(err)
+	}
+	policy := filepath.Join(dir, "gcp/acme-prod/sa-policies/agent-runner@acme-prod.iam.gserviceaccount.com.json")
+	data, err := os.ReadFile(policy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p map[string]any
+	if err := json.Unmarshal(data, &p); err != nil {
+		t.Fatal(err)
+	}
+	p["bindings"] = append(p["bindings"].([]any), map[string]any{
+		"members": []string{"serviceAccount:acme-prod.svc.id.goog[agents/runner]"},
+		"role":    "roles/iam.workloadIdentityUser",
+	})
+	if data, err = json.MarshalIndent(p, "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(policy, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "k8s/dev-gke"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cluster := `apiVersion: v1
+items:
+- apiVersion: v1
+  kind: ServiceAccount
+  metadata:
+    annotations:
+      iam.gke.io/gcp-service-account: agent-runner@acme-prod.iam.gserviceaccount.com
+    creationTimestamp: "2026-05-10T08:30:00Z"
+    name: runner
+    namespace: agents
+    resourceVersion: "4411"
+    uid: 3f0d9a52-6c1e-4b8f-9d2a-7e5b1c0a4f11
+- apiVersion: v1
+  kind: ServiceAccount
+  metadata:
+    annotations:
+      iam.gke.io/gcp-service-account: agent-runner@acme-prod.iam.gserviceaccount.com
+    creationTimestamp: "2026-05-10T08:31:00Z"
+    name: evaluator
+    namespace: agents
+    resourceVersion: "4415"
+    uid: 8b2e7c14-0f3a-4d6e-a1b9-52c7d8e9f022
+kind: List
+metadata:
+  resourceVersion: ""
+`
+	if err := os.WriteFile(filepath.Join(dir, "k8s/dev-gke/serviceaccounts.yaml"), []byte(cluster), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := testEnv(inventory.Inventory{})
+
+	r := runCLI(t, env, "paths", "--input", dir, "--as-of", "2026-11-01T00:00:00Z", "--format", "json")
+	if r.code != 0 {
+		t.Fatalf("paths: exit %d: %s", r.code, r.stderr)
+	}
+	var rep findings.PathReport
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	var runner *findings.Path
+	for i := range rep.Paths {
+		switch rep.Paths[i].From {
+		case "system:serviceaccount:agents:runner":
+			runner = &rep.Paths[i]
+		case "system:serviceaccount:agents:evaluator":
+			t.Errorf("agents/evaluator has a path, yet no binding admits it: %+v", rep.Paths[i])
+		}
+	}
+	if runner == nil {
+		t.Fatalf("no path from agents/runner:\n%s", r.stdout)
+	}
+	var hops []string
+	for _, s := range runner.Steps {
+		hops = append(hops, s.Method+">"+s.ToName)
+	}
+	want := "k8s-gke-workload-identity>agent-runner gcp-impersonate>old-batch >administrator"
+	if strings.Join(hops, " ") != want || runner.Provider != "k8s" || runner.Account != "dev-gke" {
+		t.Errorf("agents/runner's path %q (%s %s), want %q", strings.Join(hops, " "), runner.Provider, runner.Account, want)
+	}
+
+	r = runCLI(t, env, "scan", "--input", dir, "--as-of", "2026-11-01T00:00:00Z", "--format", "json", "--fail-on", "none")
+	var scan findings.Report
+	if err := json.Unmarshal([]byte(r.stdout), &scan); err != nil {
+		t.Fatalf("scan: exit %d %s: %v", r.code, r.stderr, err)
+	}
+	got := map[string]bool{}
+	for _, f := range scan.Findings {
+		if f.Identity.Provider == "k8s" {
+			got[f.RuleID+" "+f.Identity.Name] = true
+		}
+	}
+	for _, w := range []string{"NHI-ESC-001 agents/runner", "NHI-DEL-006 agents/runner"} {
+		if !got[w] {
+			t.Errorf("scan lacks %s: %v", w, got)
+		}
+	}
+	if got["NHI-ESC-001 agents/evaluator"] {
+		t.Error("scan reports agents/evaluator, which no binding admits")
+	}
+}

@@ -1,0 +1,70 @@
+package rules
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/nhiscan/nhiscan/scanners/inventory"
+)
+
+// A Kubernetes service account whose chain runs through another one and
+// its IRSA role into an AWS administrator is reported by the graph rules,
+// with the path across both.
+func TestK8sEscalationIntoAWS(t *testing.T) {
+	const provider = "oidc.eks.eu-west-1.amazonaws.com/id/5C9E3A1F0B7D4E2A8C6B1D0E9F3A2B4C"
+	createDeployments := []inventory.RBACRule{{Verbs: []string{"create"}, APIGroups: []string{"apps"}, Resources: []string{"deployments"}}}
+	irsa := func(id *inventory.Identity) {
+		id.CloudLinks = []inventory.CloudLink{{Provider: inventory.AWS, Target: "arn:aws:iam::111122223333:role/eks-platform-ops", Subject: id.ID}}
+	}
+	webIdentity := inventory.Statement{Effect: "Allow", Actions: []string{"sts:AssumeRoleWithWebIdentity"},
+		Principals: []inventory.Principal{{Type: "Federated", Value: "arn:aws:iam::111122223333:oidc-provider/" + provider}},
+		Conditions: cond("StringEquals", provider+":sub", "system:serviceaccount:platform:ops-bot")}
+	ids := []inventory.Identity{
+		ksa("ci", "runner", kbind("Role/deployer", "platform", createDeployments, nil)),
+		ksa("platform", "ops-bot", irsa),
+		awsAdminRole("eks-platform-ops", trust(webIdentity)),
+	}
+	var got []string
+	paths := map[string]string{}
+	for _, f := range escalationFindings(t, ids...) {
+		got = append(got, f.RuleID+" "+f.Severity.String()+" "+f.Identity.Name)
+		if f.RuleID == "NHI-ESC-001" {
+			paths[f.Identity.Name] = f.Evidence[0].Value
+		}
+	}
+	want := "NHI-DEL-006 high ci/runner\nNHI-ESC-001 high ci/runner\nNHI-DEL-006 high platform/ops-bot\nNHI-ESC-001 high platform/ops-bot"
+	if strings.Join(got, "\n") != want {
+		t.Errorf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), want)
+	}
+	if p := paths["ci/runner"]; !strings.HasPrefix(p, "ci/runner -[create pods or workload controllers") || !strings.Contains(p, "-> platform/ops-bot -[EKS IAM role for service accounts") || !strings.HasSuffix(p, "-> eks-platform-ops -[full administrator]-> administrator") {
+		t.Errorf("path evidence %q", p)
+	}
+
+	// A trust pinned to another account admits no one here.
+	ids[2].Trust[0].Conditions = cond("StringEquals", provider+":sub", "system:serviceaccount:platform:other")
+	if fs := escalationFindings(t, ids...); len(fs) != 0 {
+		t.Errorf("findings without an admitting trust: %v", fs)
+	}
+}
+
+// Service accounts of two clusters share their ids: the path of one is
+// never reported for the other.
+func TestK8sSameAccountInTwoClusters(t *testing.T) {
+	createPods := []inventory.RBACRule{{Verbs: []string{"create"}, APIGroups: []string{""}, Resources: []string{"pods"}}}
+	inCluster := func(c string, id inventory.Identity) inventory.Identity {
+		id.Account = c
+		return id
+	}
+	ids := []inventory.Identity{
+		inCluster("prod", ksa("ci", "runner", kbind("Role/pods", "ci", createPods, nil))),
+		inCluster("prod", ksa("ci", "admin", kbind("ClusterRole/cluster-admin", "cluster", clusterAdminRules, nil))),
+		inCluster("dev", ksa("ci", "runner")),
+	}
+	var got []string
+	for _, f := range escalationFindings(t, ids...) {
+		got = append(got, f.RuleID+" "+f.Identity.Account+" "+f.Identity.Name)
+	}
+	if strings.Join(got, "\n") != "NHI-ESC-001 prod ci/runner" {
+		t.Errorf("got:\n%s\nwant only prod's ci/runner", strings.Join(got, "\n"))
+	}
+}
