@@ -14,6 +14,7 @@ import (
 var clouds = []cloudEntry{
 	{newAWS, awsMethods},
 	{newGCP, gcpMethods},
+	{newAzure, azureMethods},
 }
 
 // Build makes the graph of an inventory as of a time (date conditions are

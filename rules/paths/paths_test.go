@@ -201,7 +201,7 @@ func TestEveryMethodIsTested(t *testing.T) {
 }
 
 // testedMethods lists the methods the positive cases above exercise (the
-// GCP one is exercised in TestGCP).
+// GCP one is exercised in TestGCP, the Azure ones in TestAzure).
 func testedMethods() []string {
 	return []string{"aws-iam-create-policy-version", "aws-iam-set-default-policy-version", "aws-iam-attach-user-policy", "aws-iam-put-user-policy",
 		"aws-iam-attach-role-policy", "aws-iam-put-role-policy", "aws-iam-attach-group-policy", "aws-iam-put-group-policy", "aws-iam-add-user-to-group",
@@ -209,7 +209,9 @@ func testedMethods() []string {
 		"aws-ec2-run-instances", "aws-lambda-create-invoke", "aws-lambda-create-event-source", "aws-glue-create-dev-endpoint", "aws-cloudformation-create-stack",
 		"aws-datapipeline-create", "aws-codebuild-create-project", "aws-sagemaker-notebook", "aws-sagemaker-training-job", "aws-sagemaker-processing-job",
 		"aws-ecs-run-task", "aws-lambda-update-function-code", "aws-glue-update-dev-endpoint", "aws-cloudformation-update-stack", "aws-cloudformation-change-set",
-		"aws-codebuild-start-build", "aws-sagemaker-presigned-url", "aws-ssm-send-command", "aws-ssm-start-session", "aws-ec2-instance-connect", "gcp-impersonate"}
+		"aws-codebuild-start-build", "aws-sagemaker-presigned-url", "aws-ssm-send-command", "aws-ssm-start-session", "aws-ec2-instance-connect", "gcp-impersonate",
+		"azure-owner-add-secret", "azure-app-admin-add-secret", "azure-graph-add-secret", "azure-graph-grant-app-role",
+		"azure-graph-grant-directory-role", "azure-privileged-role-admin", "azure-rbac-assign-owner", "azure-blueprint-agent"}
 }
 
 func TestPathDetails(t *testing.T) {
