@@ -31,7 +31,9 @@ func azGrant(role, scope string) func(*inventory.Identity) {
 	}
 }
 
-func dirRole(name string) func(*inventory.Identity) { return azGrant("directoryRole:"+name, "directory/") }
+func dirRole(name string) func(*inventory.Identity) {
+	return azGrant("directoryRole:"+name, "directory/")
+}
 
 func graphPerm(value string) func(*inventory.Identity) {
 	return azGrant("appRole:Microsoft Graph/"+value, "servicePrincipals/graph-sp")
@@ -50,7 +52,9 @@ func spOwner(name string) inventory.Principal {
 
 func azKind(k string) func(*inventory.Identity) { return func(id *inventory.Identity) { id.Kind = k } }
 
-func inTenant(t string) func(*inventory.Identity) { return func(id *inventory.Identity) { id.Account = t } }
+func inTenant(t string) func(*inventory.Identity) {
+	return func(id *inventory.Identity) { id.Account = t }
+}
 
 func withCondition(id *inventory.Identity) {
 	id.Bindings[len(id.Bindings)-1].Condition = &inventory.BindingCondition{Expression: "@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidNotEquals {8e3af657-a8ff-443c-a75c-2fe8c4bcb635}"}
