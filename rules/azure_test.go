@@ -42,7 +42,9 @@ func azCondition(id *inventory.Identity) {
 	id.Bindings[len(id.Bindings)-1].Condition = &inventory.BindingCondition{Expression: "((!(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})) OR (@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {ba92f5b4-2d11-453d-a403-e96b0029c9fe}))"}
 }
 
-func dirRoleOf(name string) func(*inventory.Identity) { return assign("directoryRole:"+name, "directory/") }
+func dirRoleOf(name string) func(*inventory.Identity) {
+	return assign("directoryRole:"+name, "directory/")
+}
 
 func graphApp(value string) func(*inventory.Identity) {
 	return assign("appRole:Microsoft Graph/"+value, "servicePrincipals/graph-sp")
@@ -234,7 +236,9 @@ func TestAzureMultiTenant(t *testing.T) {
 		{name: "multi_tenant_tenant_control", id: asp("x", multi, graphApp("RoleManagement.ReadWrite.Directory")), want: []findings.Severity{C}},
 		{name: "multi_tenant_contributor", id: asp("x", multi, assign("Contributor", azSub)), want: []findings.Severity{H}},
 		{name: "personal_accounts_too", id: asp("x", func(id *inventory.Identity) { id.Tags["azure.signInAudience"] = "AzureADandPersonalMicrosoftAccount" }, dirRoleOf("Application Administrator")), want: []findings.Severity{H}},
-		{name: "third_party_app", id: asp("x", func(id *inventory.Identity) { id.Tags["azure.appOwnerOrganizationId"] = "9e8d7c6b-5a49-4382-b1a0-f9e8d7c6b5a4" }, dirRoleOf("Application Administrator")), want: []findings.Severity{H}},
+		{name: "third_party_app", id: asp("x", func(id *inventory.Identity) {
+			id.Tags["azure.appOwnerOrganizationId"] = "9e8d7c6b-5a49-4382-b1a0-f9e8d7c6b5a4"
+		}, dirRoleOf("Application Administrator")), want: []findings.Severity{H}},
 		{name: "single_tenant", id: asp("x", dirRoleOf("Global Administrator")), want: nil},
 		{name: "multi_tenant_unprivileged", id: asp("x", multi, graphApp("User.Read.All")), want: nil},
 		{name: "first_party", id: asp("x", multi, firstParty, graphApp("RoleManagement.ReadWrite.Directory")), want: nil},
