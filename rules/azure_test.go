@@ -387,3 +387,13 @@ func evidence(f findings.Finding, key string) string {
 	}
 	return ""
 }
+
+// A federated credential records no creation: it counts as a credential
+// without an age.
+func TestAzureListingFederatedCredentialHasNoAge(t *testing.T) {
+	inv := inventory.Inventory{Identities: []inventory.Identity{asp("x", fic("f", ghIssuer, "repo:acme/app:environment:production", ""))}}
+	rows := List(&inv, DefaultConfig(asOf))
+	if len(rows) != 1 || rows[0].Credentials != 1 || rows[0].OldestCredentialDays != -1 {
+		t.Errorf("rows = %+v; want one credential without an age", rows)
+	}
+}
