@@ -1,6 +1,7 @@
 package paths
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -193,6 +194,7 @@ const (
 	bhOwns        = "https://bloodhound.specterops.io/resources/edges/az-owns"
 	msAgentID     = "https://learn.microsoft.com/en-us/entra/agent-id/agent-identities"
 	msRBACDeleg   = "https://learn.microsoft.com/en-us/azure/role-based-access-control/delegate-role-assignments-overview"
+	bhManagedID   = "https://bloodhound.specterops.io/resources/edges/az-managed-identity"
 )
 
 // azureMethods are the Azure methods the graph names.
@@ -205,6 +207,7 @@ var azureMethods = []Method{
 	{ID: "azure-privileged-role-admin", Name: "Privileged Role Administrator assigns itself Global Administrator", Sources: []string{bhGrantRole}},
 	{ID: "azure-rbac-assign-owner", Name: "User Access Administrator or RBAC Administrator assigns itself Owner", Sources: []string{msRBACDeleg}},
 	{ID: "azure-blueprint-agent", Name: "agent identity blueprint acts as its agent identities", Sources: []string{msAgentID}},
+	{ID: "azure-resource-managed-identity", Name: "Owner or Contributor of a resource runs code as its managed identity", Sources: []string{bhManagedID}},
 }
 
 var (
@@ -216,7 +219,27 @@ var (
 	azPrivRoleAdmin   = &azureMethods[5]
 	azRBACAssignOwner = &azureMethods[6]
 	azBlueprintAgent  = &azureMethods[7]
+	azResourceMI      = &azureMethods[8]
 )
+
+// azureCodeResources are the resource types whose Owner or Contributor
+// runs code on them (run command, deployments, runbooks, workflows) and so
+// obtains the managed identity's tokens; on other types the hop is
+// conditional.
+var azureCodeResources = []string{
+	"/providers/microsoft.compute/virtualmachines/", "/providers/microsoft.compute/virtualmachinescalesets/",
+	"/providers/microsoft.web/sites/", "/providers/microsoft.automation/automationaccounts/",
+	"/providers/microsoft.logic/workflows/", "/providers/microsoft.containerinstance/containergroups/",
+	"/providers/microsoft.app/containerapps/",
+}
+
+// azureMI is a system-assigned managed identity and the resource it
+// belongs to.
+type azureMI struct {
+	n        int
+	resource string // lower case
+	code     bool
+}
 
 // azureGraph is the Azure part of the graph.
 type azureGraph struct {
@@ -231,10 +254,13 @@ type azureGraph struct {
 	apps map[string][]int
 	// agents maps tenant + "/" + blueprint app id to its agent identities.
 	agents map[string][]int
+	// mis are the system-assigned managed identities whose resource is
+	// known, by tenant.
+	mis map[string][]azureMI
 }
 
 func newAzure(g *Graph, _ *inventory.Inventory, _ time.Time) cloud {
-	return &azureGraph{g: g, objects: map[string]int{}, owned: map[string][]int{}, apps: map[string][]int{}, agents: map[string][]int{}}
+	return &azureGraph{g: g, objects: map[string]int{}, owned: map[string][]int{}, apps: map[string][]int{}, agents: map[string][]int{}, mis: map[string][]azureMI{}}
 }
 
 func (c *azureGraph) admits(id *inventory.Identity) role {
@@ -274,6 +300,15 @@ func (c *azureGraph) index(p principal) {
 	switch id.Kind {
 	case inventory.KindAzureApplication:
 		c.apps[id.Account] = append(c.apps[id.Account], p.n)
+	case inventory.KindAzureManagedIdentity:
+		for _, r := range id.AttachedTo {
+			r = strings.ToLower(r)
+			code := false
+			for _, t := range azureCodeResources {
+				code = code || strings.Contains(r, t)
+			}
+			c.mis[id.Account] = append(c.mis[id.Account], azureMI{n: p.n, resource: r, code: code})
+		}
 	case inventory.KindAzureAgentIdentity:
 		if bp := id.Tags["azure.blueprint"]; bp != "" {
 			k := id.Account + "/" + strings.ToLower(bp)
@@ -341,14 +376,52 @@ func (c *azureGraph) edges(p principal, col *collector) {
 			}
 			continue
 		}
-		if name, ok := AzureRBACRole(b); ok && (name == "User Access Administrator" || name == "Role Based Access Control Administrator") &&
-			AzureScopeOf(b.Scope, id.Account) == AzureScopeRoot {
-			col.link(sink, edge{method: azRBACAssignOwner, via: name + " on " + b.Scope, conditional: b.Condition != nil})
+		name, ok := AzureRBACRole(b)
+		if !ok {
+			continue
+		}
+		switch name {
+		case "User Access Administrator", "Role Based Access Control Administrator":
+			if AzureScopeOf(b.Scope, id.Account) == AzureScopeRoot {
+				col.link(sink, edge{method: azRBACAssignOwner, via: name + " on " + b.Scope, conditional: b.Condition != nil})
+			} else {
+				// Owner there, then the managed identities of its resources.
+				c.managedIdentities(id.Account, b, col, edge{method: azRBACAssignOwner, via: name + " on " + b.Scope + ", then Owner of the resource", conditional: b.Condition != nil})
+			}
+		case "Owner", "Contributor":
+			c.managedIdentities(id.Account, b, col, edge{method: azResourceMI, via: name + " on " + b.Scope, conditional: b.Condition != nil})
 		}
 	}
 	if appID := id.Tags["azure.appId"]; appID != "" && id.Kind == inventory.KindAzureApplication {
 		for _, t := range c.agents[id.Account+"/"+strings.ToLower(appID)] {
 			col.link(t, edge{method: azBlueprintAgent, via: "blueprint of " + c.g.nodes[t].id.Name})
 		}
+	}
+}
+
+// managedIdentities links to the system-assigned managed identities of
+// the resources under the binding's scope: unconditional for resources
+// that run code, conditional for the others.
+func (c *azureGraph) managedIdentities(tenant string, b *inventory.Binding, col *collector, e edge) {
+	scope := strings.ToLower(strings.TrimSuffix(b.Scope, "/"))
+	under := func(code bool) func() []int {
+		return func() []int {
+			var out []int
+			for _, mi := range c.mis[tenant] {
+				if mi.code == code && (scope == "" || mi.resource == scope || strings.HasPrefix(mi.resource, scope+"/")) {
+					out = append(out, mi.n)
+				}
+			}
+			return out
+		}
+	}
+	if strings.HasPrefix(scope, "/providers/microsoft.management/managementgroups/") {
+		return // which subscriptions a management group holds is not in the inventory
+	}
+	for _, code := range []bool{true, false} {
+		ec := e
+		ec.conditional = e.conditional || !code // whether the resource runs code is not known
+		key := fmt.Sprintf("azure/mi/%s/%s/%v", tenant, scope, code)
+		col.linkVirtual(key, "managed identities of resources under "+b.Scope, under(code), ec)
 	}
 }

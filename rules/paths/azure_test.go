@@ -60,6 +60,16 @@ func withCondition(id *inventory.Identity) {
 	id.Bindings[len(id.Bindings)-1].Condition = &inventory.BindingCondition{Expression: "@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidNotEquals {8e3af657-a8ff-443c-a75c-2fe8c4bcb635}"}
 }
 
+// vmIdentity is a system-assigned managed identity holding Global
+// Administrator, of the resource given.
+func vmIdentity(resource string) inventory.Identity {
+	return azSP("mi", azKind(inventory.KindAzureManagedIdentity), dirRole("Global Administrator"), func(id *inventory.Identity) {
+		id.Path, id.AttachedTo = "system-assigned", []string{resource}
+	})
+}
+
+const sub = "/subscriptions/1f0e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
+
 func TestAzure(t *testing.T) {
 	gaApp := azSP("tenant-admin", dirRole("Global Administrator"))
 	tests := []struct {
@@ -95,6 +105,12 @@ func TestAzure(t *testing.T) {
 		{"blueprint_acts_as_agent", []inventory.Identity{azSP("blueprint"), azSP("agent", azKind(inventory.KindAzureAgentIdentity), dirRole("Global Administrator"), func(id *inventory.Identity) { id.Tags["azure.blueprint"] = "APPID-blueprint" })},
 			"azure-blueprint-agent"},
 		{"trap_blueprint_of_other_agent", []inventory.Identity{azSP("blueprint"), azSP("agent", azKind(inventory.KindAzureAgentIdentity), dirRole("Global Administrator"), func(id *inventory.Identity) { id.Tags["azure.blueprint"] = "appid-other" })}, ""},
+		{"contributor_runs_code_as_vm_identity", []inventory.Identity{azSP("deploy", azGrant("Contributor", sub)), vmIdentity(sub + "/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1")}, "azure-resource-managed-identity"},
+		{"owner_of_resource_group", []inventory.Identity{azSP("deploy", azGrant("Owner", sub+"/resourceGroups/RG")), vmIdentity(sub + "/resourceGroups/rg/providers/Microsoft.Web/sites/fn1")}, "azure-resource-managed-identity"},
+		{"uaa_at_subscription_owner_there", []inventory.Identity{azSP("deploy", azGrant("User Access Administrator", sub)), vmIdentity(sub + "/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1")}, "azure-rbac-assign-owner"},
+		{"trap_contributor_other_resource_group", []inventory.Identity{azSP("deploy", azGrant("Contributor", sub+"/resourceGroups/rg2")), vmIdentity(sub + "/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1")}, ""},
+		{"trap_resource_group_name_prefix", []inventory.Identity{azSP("deploy", azGrant("Contributor", sub+"/resourceGroups/r")), vmIdentity(sub + "/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1")}, ""},
+		{"trap_reader_of_subscription", []inventory.Identity{azSP("deploy", azGrant("Reader", sub)), vmIdentity(sub + "/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1")}, ""},
 		{"three_hops", []inventory.Identity{
 			azSP("pipeline"),
 			azSP("deployer", ownedBy(spOwner("pipeline")), dirRole("Application Administrator")),
@@ -122,7 +138,6 @@ func TestAzure(t *testing.T) {
 }
 
 func TestAzureAdministrator(t *testing.T) {
-	sub := "/subscriptions/1f0e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
 	inv := inventory.Inventory{Identities: []inventory.Identity{
 		azSP("ga", dirRole("Global Administrator")),
 		azSP("ga-template", dirRole(gaTemplate)),
@@ -161,5 +176,19 @@ func TestAzureAdministrator(t *testing.T) {
 	}
 	if n != len(inv.Identities)-1 {
 		t.Errorf("app-admin has %d add-secret edges, want %d (every other application)", n, len(inv.Identities)-1)
+	}
+}
+
+// A managed identity of a resource that may not run code is a
+// conditional hop.
+func TestAzureManagedIdentityOfOtherResources(t *testing.T) {
+	inv := inventory.Inventory{Identities: []inventory.Identity{
+		azSP("deploy", azGrant("Contributor", sub)),
+		vmIdentity(sub + "/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st1"),
+	}}
+	g := Build(&inv, asOf)
+	p, ok := g.ToAdmin("sp-deploy")
+	if !ok || len(p.Steps) != 2 || !p.Steps[0].Conditional || p.Steps[0].To != "sp-mi" || p.Steps[0].Via != "Contributor on "+sub {
+		t.Errorf("path %+v, %v; want a conditional hop to the storage account's identity", p, ok)
 	}
 }

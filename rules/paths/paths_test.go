@@ -211,7 +211,8 @@ func testedMethods() []string {
 		"aws-ecs-run-task", "aws-lambda-update-function-code", "aws-glue-update-dev-endpoint", "aws-cloudformation-update-stack", "aws-cloudformation-change-set",
 		"aws-codebuild-start-build", "aws-sagemaker-presigned-url", "aws-ssm-send-command", "aws-ssm-start-session", "aws-ec2-instance-connect", "gcp-impersonate",
 		"azure-owner-add-secret", "azure-app-admin-add-secret", "azure-graph-add-secret", "azure-graph-grant-app-role",
-		"azure-graph-grant-directory-role", "azure-privileged-role-admin", "azure-rbac-assign-owner", "azure-blueprint-agent"}
+		"azure-graph-grant-directory-role", "azure-privileged-role-admin", "azure-rbac-assign-owner", "azure-blueprint-agent",
+		"azure-resource-managed-identity"}
 }
 
 func TestPathDetails(t *testing.T) {
