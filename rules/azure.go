@@ -41,8 +41,10 @@ func azureFirstParty(id *inventory.Identity) bool {
 
 // azureHit is one privileged grant of a service principal.
 type azureHit struct {
-	sev       findings.Severity
-	msg, item string
+	sev  findings.Severity
+	msg  string
+	item string // for evidence: what, with the assignment and its condition
+	what string // the role or permission and where
 }
 
 // azureRBACBase are the Azure RBAC roles NHI-OVB-301 reports, by severity
@@ -88,7 +90,8 @@ func azureRBACHits(id *inventory.Identity) []azureHit {
 		case paths.AzureScopeResource:
 			sev = lowerBy(sev, 2)
 		}
-		item := name + " on " + b.Scope
+		what := name + " on " + b.Scope
+		item := what
 		if b.Name != "" {
 			item += " (" + b.Name + ")"
 		}
@@ -98,7 +101,7 @@ func azureRBACHits(id *inventory.Identity) []azureHit {
 				sev = lowerBy(sev, 1)
 			}
 		}
-		out = append(out, azureHit{sev, fmt.Sprintf("%s holds %s on %s (%s).", id.Name, name, b.Scope, azureScopeNames[level]), item})
+		out = append(out, azureHit{sev, fmt.Sprintf("%s holds %s on %s (%s).", id.Name, name, b.Scope, azureScopeNames[level]), item, what})
 	}
 	return out
 }
@@ -136,7 +139,7 @@ func azureDirectoryHits(id *inventory.Identity) []azureHit {
 			sev = lowerBy(sev, 1)
 			where = strings.TrimPrefix(b.Scope, "directory")
 		}
-		out = append(out, azureHit{sev, fmt.Sprintf("%s holds the directory role %s on %s.", id.Name, name, where), name + " on " + where})
+		out = append(out, azureHit{sev, fmt.Sprintf("%s holds the directory role %s on %s.", id.Name, name, where), name + " on " + where, "directory role " + name + " on " + where})
 	}
 	return out
 }
@@ -164,7 +167,7 @@ func azureGraphHits(id *inventory.Identity) []azureHit {
 		if !ok || !paths.AzureTenantControl[perm] {
 			continue
 		}
-		out = append(out, azureHit{azureGraphSeverity[perm], fmt.Sprintf("%s holds the Microsoft Graph application permission %s.", id.Name, perm), "Microsoft Graph " + perm})
+		out = append(out, azureHit{azureGraphSeverity[perm], fmt.Sprintf("%s holds the Microsoft Graph application permission %s.", id.Name, perm), "Microsoft Graph " + perm, "Microsoft Graph " + perm})
 	}
 	return out
 }
@@ -703,7 +706,7 @@ func (r azureMultiTenant) Check(s *Subject) []findings.Finding {
 		if x.sev == findings.Critical {
 			sev = findings.Critical
 		}
-		h.add(sev, fmt.Sprintf("Multi-tenant application %s (%s) holds %s.", id.Name, why, x.item), x.item)
+		h.add(sev, fmt.Sprintf("Multi-tenant application %s (%s) holds %s.", id.Name, why, x.what), x.item)
 	}
 	fs := h.findings(r, s)
 	for i := range fs {

@@ -56,7 +56,7 @@ func (r noOwner) Check(s *Subject) []findings.Finding {
 			e = append(e, ev("owners", strings.Join(sps, ", ")))
 		}
 		if id.Kind == inventory.KindAzureAgentIdentity {
-			msg = strings.TrimSuffix(msg, ".") + " and has no sponsor."
+			msg = fmt.Sprintf("Agent identity %s has no sponsor and no user owner.", id.Name)
 		}
 	}
 	if s.Admin().Allowed || gcpAdmin(id, s.Config.AsOf) || id.Provider == inventory.Azure && azureTier0(id) {
