@@ -59,9 +59,13 @@ func (r noOwner) Check(s *Subject) []findings.Finding {
 			msg = fmt.Sprintf("Agent identity %s has no sponsor and no user owner.", id.Name)
 		}
 	}
-	if s.Admin().Allowed || gcpAdmin(id, s.Config.AsOf) || id.Provider == inventory.Azure && azureTier0(id) {
+	switch {
+	case s.Admin().Allowed || gcpAdmin(id, s.Config.AsOf):
 		sev = findings.Medium
 		e = append(e, ev("admin", "identity is a full administrator"))
+	case id.Provider == inventory.Azure && azureTier0(id):
+		sev = findings.Medium
+		e = append(e, ev("admin", "identity holds a critical grant (tenant control, or Owner-equivalent on a subscription or above)"))
 	}
 	return []findings.Finding{finding(r, s, sev, nil, "", msg, e...)}
 }
