@@ -36,11 +36,25 @@ func PathText(p paths.Path) string {
 	return b.String()
 }
 
-func hasStaticKey(id *inventory.Identity) bool { return len(activeKeys(id)) > 0 }
+// hasStaticKey reports whether the identity holds an active long-lived
+// key: an access key, a user-managed service account key, or an Azure
+// client secret or certificate.
+func hasStaticKey(id *inventory.Identity) bool {
+	if len(activeKeys(id)) > 0 {
+		return true
+	}
+	for i := range id.Credentials {
+		if c := &id.Credentials[i]; (c.Kind == inventory.CredAzureSecret || c.Kind == inventory.CredAzureCert) && c.Active() {
+			return true
+		}
+	}
+	return false
+}
 
 func escalates(id *inventory.Identity) bool {
 	switch id.Kind {
-	case inventory.KindAWSRole, inventory.KindAWSUser, inventory.KindGCPAccount, inventory.KindK8sAccount:
+	case inventory.KindAWSRole, inventory.KindAWSUser, inventory.KindGCPAccount, inventory.KindK8sAccount,
+		inventory.KindAzureApplication, inventory.KindAzureManagedIdentity, inventory.KindAzureAgentIdentity:
 		return true
 	}
 	return false
@@ -54,12 +68,12 @@ func (toAdmin) needsGraph() {}
 func (toAdmin) Meta() findings.Rule {
 	return findings.Rule{
 		ID: "NHI-ESC-001", Title: "Identity can escalate to administrator", Category: findings.Escalation, Severity: findings.High,
-		Description: "The identity is not an administrator, but a chain of documented escalation methods leads from it to one: rewriting its own policies (CreatePolicyVersion, SetDefaultPolicyVersion, Attach/Put policies, AddUserToGroup), obtaining another user's credentials (CreateAccessKey, login profiles), assuming or re-trusting roles, passing a role to a service that runs code (EC2, Lambda, Glue, CloudFormation, Data Pipeline, CodeBuild, SageMaker, ECS), taking over existing functions, stacks, endpoints or instances (UpdateFunctionCode, SSM, EC2 Instance Connect), GCP service account impersonation, or Kubernetes RBAC (reading legacy token Secrets, creating pods or workload controllers, serviceaccounts/token, impersonate, bind/escalate with role bindings, nodes/proxy, CSR approval, admission webhook configurations) and the workload identity federation (EKS IRSA, GKE Workload Identity) that takes a service account into an AWS role or GCP service account whose trust admits it.",
+		Description: "The identity is not an administrator, but a chain of documented escalation methods leads from it to one: rewriting its own policies (CreatePolicyVersion, SetDefaultPolicyVersion, Attach/Put policies, AddUserToGroup), obtaining another user's credentials (CreateAccessKey, login profiles), assuming or re-trusting roles, passing a role to a service that runs code (EC2, Lambda, Glue, CloudFormation, Data Pipeline, CodeBuild, SageMaker, ECS), taking over existing functions, stacks, endpoints or instances (UpdateFunctionCode, SSM, EC2 Instance Connect), GCP service account impersonation, on Azure adding a secret to an application it owns or administers (Application Administrator, Cloud Application Administrator, Application.ReadWrite.All), granting itself Global Administrator or any app role (Privileged Role Administrator, RoleManagement.ReadWrite.Directory, AppRoleAssignment.ReadWrite.All), assigning itself Owner of the root (User Access Administrator, RBAC Administrator) and acting as a blueprint's agents, or Kubernetes RBAC (reading legacy token Secrets, creating pods or workload controllers, serviceaccounts/token, impersonate, bind/escalate with role bindings, nodes/proxy, CSR approval, admission webhook configurations) and the workload identity federation (EKS IRSA, GKE Workload Identity) that takes a service account into an AWS role or GCP service account whose trust admits it.",
 		Rationale:   "Permissions lists hide what a credential can become. An agent or workload one hop from administrator is an administrator to anyone who steals its credentials or steers its tools.",
 		Remediation: "Break the first hop of the path: remove the listed action, scope its Resource away from the target, or add a permissions boundary that the identity cannot remove. Run 'nhiscan paths --from ID' to see every hop.",
 		Defaults:    "High for one or two hops, medium for longer paths; one step more when the identity is an agent or holds a static key; one step less when a hop depends on an undecided condition or on a resource the scan cannot see.",
-		References:  []string{"https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation/", "https://github.com/BishopFox/iam-vulnerable", "https://pathfinding.cloud", "https://cloud.google.com/iam/docs/service-account-permissions", "https://kubernetes.io/docs/concepts/security/rbac-good-practices/#privilege-escalation-risks"},
-		Providers:   []string{"aws", "gcp", "k8s"},
+		References:  []string{"https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation/", "https://github.com/BishopFox/iam-vulnerable", "https://pathfinding.cloud", "https://cloud.google.com/iam/docs/service-account-permissions", "https://kubernetes.io/docs/concepts/security/rbac-good-practices/#privilege-escalation-risks", "https://bloodhound.specterops.io/resources/edges/az-add-secret"},
+		Providers:   []string{"aws", "gcp", "k8s", "azure"},
 		Controls:    controlIDs{controls.ASI: "ASI03", controls.ASITM: "T3 T14", controls.NHI: "NHI5", controls.MAESTRO: "cross-layer/privilege-escalation", controls.CISGCP3: "1.6", controls.CISK8S: "5.1.8 5.1.13", controls.NIST: "AC-6 AC-5 AC-3"}.list(),
 	}
 }
@@ -126,7 +140,7 @@ func (chainDelegation) Meta() findings.Rule {
 		Remediation: "Cut the cross-account or agent hop: pin trust policies to specific principals with external ids or conditions, and keep agents' roles out of other identities' reach.",
 		Defaults:    "High when the chain crosses accounts, medium when it passes through an agent in the same account.",
 		References:  []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_common-scenarios_aws-accounts.html", "https://genai.owasp.org/resource/owasp-top-10-for-agentic-applications-for-2026/"},
-		Providers:   []string{"aws", "gcp", "k8s"},
+		Providers:   []string{"aws", "gcp", "k8s", "azure"},
 		Controls:    controlIDs{controls.ASI: "ASI03 ASI07", controls.ASITM: "T3 T8", controls.NHI: "NHI5 NHI9", controls.MAESTRO: "cross-layer/lateral-movement L7/integration-risks", controls.NIST: "AC-20 AC-6 AU-10"}.list(),
 	}
 }

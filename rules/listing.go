@@ -21,6 +21,8 @@ func Privilege(s *Subject) string {
 		return awsPrivilege(s)
 	case inventory.GCP:
 		return gcpPrivilege(s.Identity, s.Config.AsOf)
+	case inventory.Azure:
+		return azurePrivilege(s)
 	}
 	return "unknown"
 }
@@ -88,7 +90,9 @@ func List(inv *inventory.Inventory, cfg Config) []findings.IdentityRow {
 				continue
 			}
 			row.Credentials++
-			if d := s.Days(c.CreatedAt); d > row.OldestCredentialDays {
+			// A credential whose source records no creation (an Azure
+			// federated credential) has no age.
+			if d := s.Days(c.CreatedAt); !c.CreatedAt.IsZero() && d > row.OldestCredentialDays {
 				row.OldestCredentialDays = d
 			}
 		}
@@ -114,4 +118,25 @@ func gcpPrivilege(id *inventory.Identity, asOf time.Time) string {
 		}
 	})
 	return best
+}
+
+// azurePrivilege grades a service principal's grants as the Azure rules
+// and graph do: administrator of the tenant (paths.AzureAdminVia) is
+// admin, any grant the overbroad rules report is wildcard, any other
+// grant scoped.
+func azurePrivilege(s *Subject) string {
+	id := s.Identity
+	if _, _, ok := paths.AzureAdminVia(id); ok {
+		return "admin"
+	}
+	if !s.Assessed(inventory.NotAssessedPermissions) {
+		return "unknown"
+	}
+	switch {
+	case len(azurePrivilegedHits(id)) > 0:
+		return "wildcard"
+	case len(id.Bindings) > 0:
+		return "scoped"
+	}
+	return "none"
 }

@@ -29,6 +29,14 @@ func TestPrivilegeAgreesWithRules(t *testing.T) {
 		{name: "gcp_owner_expired", id: gsa("a", bind("roles/owner", "projects/p", expired)), want: "none"},
 		{name: "gcp_editor", id: gsa("a", bind("roles/editor", "projects/p", nil)), want: "wildcard"},
 		{name: "gcp_service_account_admin_not_admin", id: gsa("a", bind("roles/iam.serviceAccountAdmin", "projects/p", nil)), want: "wildcard"},
+		{name: "azure_global_admin", id: asp("x", dirRoleOf("Global Administrator")), want: "admin"},
+		{name: "azure_root_owner", id: asp("x", assign("Owner", "/")), want: "admin"},
+		{name: "azure_root_owner_conditional", id: asp("x", assign("Owner", "/"), azCondition), want: "admin"},
+		{name: "azure_subscription_owner", id: asp("x", assign("Owner", azSub)), want: "wildcard"},
+		{name: "azure_tenant_control_permission", id: asp("x", graphApp("RoleManagement.ReadWrite.Directory")), want: "wildcard"},
+		{name: "azure_reader", id: asp("x", assign("Reader", azSub)), want: "scoped"},
+		{name: "azure_nothing", id: asp("x"), want: "none"},
+		{name: "azure_not_assessed", id: asp("x", func(i *inventory.Identity) { i.NotAssessed = []string{inventory.NotAssessedPermissions} }), want: "unknown"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := DefaultConfig(asOf)
@@ -38,7 +46,7 @@ func TestPrivilegeAgreesWithRules(t *testing.T) {
 				t.Fatalf("privilege = %+v, want %s", rows, tt.want)
 			}
 			var ruleAdmin bool
-			if tt.id.Provider == inventory.GCP {
+			if tt.id.Provider == inventory.GCP || tt.id.Provider == inventory.Azure {
 				ruleAdmin = paths.Build(&inv, asOf).IsAdmin(tt.id.ID)
 			} else {
 				fs, err := Run(context.Background(), &inv, []Rule{fullAdmin{}}, cfg)

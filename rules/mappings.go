@@ -92,7 +92,7 @@ var needs = map[string][]string{
 	findings.Overbroad:  {inventory.NotAssessedPermissions},
 	findings.Escalation: {inventory.NotAssessedPermissions},
 	findings.Delegation: {inventory.NotAssessedTrust, inventory.NotAssessedProjectPolicy},
-	findings.Ownerless:  {inventory.NotAssessedTags},
+	findings.Ownerless:  {inventory.NotAssessedTags, inventory.NotAssessedOwners},
 	findings.Dormant:    {inventory.NotAssessedUserCredentials, inventory.NotAssessedAccountDormancy, inventory.NotAssessedKeyDormancy},
 	findings.Static:     {inventory.NotAssessedUserCredentials},
 }

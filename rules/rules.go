@@ -39,6 +39,13 @@ type Config struct {
 	KeyRotationDays int
 	// MaxSessionHours above which a role's session length is reported.
 	MaxSessionHours int
+	// SecretMaxValidityDays is the longest total validity, and remaining
+	// lifetime, of an Azure client secret or certificate before
+	// NHI-STA-301 raises its severity.
+	SecretMaxValidityDays int
+	// TrustedIssuers are the token issuers (patterns, see
+	// DefaultTrustedIssuers) an Azure federated credential may name.
+	TrustedIssuers []string
 	// OwnerTags are the tag keys that name an owner, in order of preference.
 	OwnerTags []string
 	// OwnerDescription finds an owner in an identity's description (GCP
@@ -67,15 +74,17 @@ type Config struct {
 // DefaultConfig returns the documented defaults, as of now.
 func DefaultConfig(asOf time.Time) Config {
 	return Config{
-		AsOf:             asOf,
-		RoleUnusedDays:   90,
-		UserUnusedDays:   90,
-		KeyUnusedDays:    45,
-		KeyRotationDays:  90,
-		MaxSessionHours:  1,
-		OwnerTags:        []string{"owner", "Owner", "team", "owner-email", "contact"},
-		OwnerDescription: DefaultOwnerDescription,
-		AgentTags:        map[string]string{"nhiscan:agent": "true"},
+		AsOf:                  asOf,
+		RoleUnusedDays:        90,
+		UserUnusedDays:        90,
+		KeyUnusedDays:         45,
+		KeyRotationDays:       90,
+		MaxSessionHours:       1,
+		SecretMaxValidityDays: 365,
+		TrustedIssuers:        DefaultTrustedIssuers,
+		OwnerTags:             []string{"owner", "Owner", "team", "owner-email", "contact"},
+		OwnerDescription:      DefaultOwnerDescription,
+		AgentTags:             map[string]string{"nhiscan:agent": "true"},
 	}
 }
 

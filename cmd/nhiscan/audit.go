@@ -22,11 +22,12 @@ func scanInfo(cfg *rules.Config, catalogue []rules.Rule, commandLine string, fai
 		Exclude:                append([]string{}, cfg.Exclude...),
 		IncludeProviderManaged: cfg.IncludeProviderManaged,
 		Thresholds: map[string]int{
-			"role_unused_days":  cfg.RoleUnusedDays,
-			"user_unused_days":  cfg.UserUnusedDays,
-			"key_unused_days":   cfg.KeyUnusedDays,
-			"key_rotation_days": cfg.KeyRotationDays,
-			"max_session_hours": cfg.MaxSessionHours,
+			"role_unused_days":         cfg.RoleUnusedDays,
+			"user_unused_days":         cfg.UserUnusedDays,
+			"key_unused_days":          cfg.KeyUnusedDays,
+			"key_rotation_days":        cfg.KeyRotationDays,
+			"max_session_hours":        cfg.MaxSessionHours,
+			"secret_max_validity_days": cfg.SecretMaxValidityDays,
 		},
 		FailOn: "none",
 	}

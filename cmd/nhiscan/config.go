@@ -27,12 +27,15 @@ type fileConfig struct {
 		KeyUnusedDays   *int `yaml:"key_unused_days"`
 		KeyRotationDays *int `yaml:"key_rotation_days"`
 		MaxSessionHours *int `yaml:"max_session_hours"`
+		// Azure client secrets and certificates.
+		SecretMaxValidityDays *int `yaml:"secret_max_validity_days"`
 	} `yaml:"thresholds"`
 	OwnerTags               []string          `yaml:"owner_tags"`
 	OwnerDescriptionPattern *string           `yaml:"owner_description_pattern"`
 	Owners                  map[string]string `yaml:"owners"`
 	AgentTags               map[string]string `yaml:"agent_tags"`
 	Agents                  []string          `yaml:"agents"`
+	TrustedIssuers          []string          `yaml:"trusted_issuers"`
 	Rules                   struct {
 		Enable   []string          `yaml:"enable"`
 		Disable  []string          `yaml:"disable"`
@@ -93,6 +96,7 @@ func applyConfig(data []byte, cfg *rules.Config) error {
 		{&cfg.KeyUnusedDays, t.KeyUnusedDays, "key_unused_days"},
 		{&cfg.KeyRotationDays, t.KeyRotationDays, "key_rotation_days"},
 		{&cfg.MaxSessionHours, t.MaxSessionHours, "max_session_hours"},
+		{&cfg.SecretMaxValidityDays, t.SecretMaxValidityDays, "secret_max_validity_days"},
 	} {
 		if err := set(s.dst, s.v, s.name); err != nil {
 			return err
@@ -113,6 +117,14 @@ func applyConfig(data []byte, cfg *rules.Config) error {
 			return fmt.Errorf("owner_description_pattern needs a group that captures the owner, such as owner:\\s*(\\S+)")
 		}
 		cfg.OwnerDescription = re
+	}
+	if fc.TrustedIssuers != nil {
+		for _, p := range fc.TrustedIssuers {
+			if !strings.HasPrefix(p, "https://") {
+				return fmt.Errorf("trusted_issuers: %q is not an https:// issuer URL", p)
+			}
+		}
+		cfg.TrustedIssuers = fc.TrustedIssuers
 	}
 	cfg.Owners = fc.Owners
 	cfg.Agents = fc.Agents

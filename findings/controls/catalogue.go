@@ -43,6 +43,7 @@ const (
 	CISAWS5 = "cis-aws-5.0.0"
 	CISGCP3 = "cis-gcp-3.0.0"
 	CISK8S  = "cis-kubernetes-1.10.0"
+	CISAZ5  = "cis-azure-5.0.0"
 	NIST    = "nist-sp800-53-r5"
 )
 
@@ -54,6 +55,7 @@ const (
 	cisAWSURL  = "https://www.cisecurity.org/benchmark/amazon_web_services"
 	cisGCPURL  = "https://www.cisecurity.org/benchmark/google_cloud_computing_platform"
 	cisK8sURL  = "https://www.cisecurity.org/benchmark/kubernetes"
+	cisAzURL   = "https://www.cisecurity.org/benchmark/azure"
 	nistURL    = "https://csrc.nist.gov/pubs/sp/800/53/r5/upd1/final"
 )
 
@@ -66,6 +68,7 @@ var frameworks = []Framework{
 	{ID: CISAWS5, Name: "CIS Amazon Web Services Foundations Benchmark", Version: "5.0.0", Organization: "Center for Internet Security", URL: cisAWSURL, Provider: "aws"},
 	{ID: CISGCP3, Name: "CIS Google Cloud Platform Foundation Benchmark", Version: "3.0.0", Organization: "Center for Internet Security", URL: cisGCPURL, Provider: "gcp"},
 	{ID: CISK8S, Name: "CIS Kubernetes Benchmark", Version: "1.10.0", Organization: "Center for Internet Security", URL: cisK8sURL, Provider: "k8s"},
+	{ID: CISAZ5, Name: "CIS Microsoft Azure Foundations Benchmark", Version: "5.0.0", Organization: "Center for Internet Security", URL: cisAzURL, Provider: "azure"},
 	{ID: NIST, Name: "NIST SP 800-53 Security and Privacy Controls", Version: "Revision 5", Organization: "NIST", URL: nistURL},
 }
 
@@ -168,6 +171,12 @@ var catalogue = concat(
 		"5.1.6", "Ensure that Service Account Tokens are only mounted where necessary",
 		"5.1.8", "Limit use of the Bind, Impersonate and Escalate permissions in the Kubernetes cluster",
 		"5.1.13", "Minimize access to the service account token creation",
+	),
+	list(CISAZ5, cisAzURL,
+		"5.3.3", "Ensure that use of the 'User Access Administrator' role is restricted",
+		"5.3.4", "Ensure that all 'privileged' role assignments are periodically reviewed",
+		"5.23", "Ensure that no custom subscription administrator roles exist",
+		"5.27", "Ensure there are between 2 and 3 subscription owners",
 	),
 	list(NIST, nistURL,
 		"AC-2", "Account Management",

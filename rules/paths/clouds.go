@@ -15,6 +15,7 @@ var clouds = []cloudEntry{
 	{newAWS, awsMethods},
 	{newGCP, gcpMethods},
 	{newK8s, k8sMethods},
+	{newAzure, azureMethods},
 }
 
 // Build makes the graph of an inventory as of a time (date conditions are

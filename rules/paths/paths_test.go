@@ -201,7 +201,7 @@ func TestEveryMethodIsTested(t *testing.T) {
 }
 
 // testedMethods lists the methods the positive cases above exercise (the
-// GCP one is exercised in TestGCP).
+// GCP one is exercised in TestGCP, the Azure ones in TestAzure).
 func testedMethods() []string {
 	return []string{"aws-iam-create-policy-version", "aws-iam-set-default-policy-version", "aws-iam-attach-user-policy", "aws-iam-put-user-policy",
 		"aws-iam-attach-role-policy", "aws-iam-put-role-policy", "aws-iam-attach-group-policy", "aws-iam-put-group-policy", "aws-iam-add-user-to-group",
@@ -212,7 +212,10 @@ func testedMethods() []string {
 		"aws-codebuild-start-build", "aws-sagemaker-presigned-url", "aws-ssm-send-command", "aws-ssm-start-session", "aws-ec2-instance-connect", "gcp-impersonate",
 		// Kubernetes: TestK8sMethods, TestK8sIRSA, TestK8sGKEWorkloadIdentity (k8s_test.go)
 		"k8s-read-token-secrets", "k8s-create-workload", "k8s-create-token", "k8s-impersonate", "k8s-escalate-bind", "k8s-nodes-proxy",
-		"k8s-csr-approve", "k8s-admission-webhook", "k8s-eks-irsa", "k8s-gke-workload-identity"}
+		"k8s-csr-approve", "k8s-admission-webhook", "k8s-eks-irsa", "k8s-gke-workload-identity",
+		"azure-owner-add-secret", "azure-app-admin-add-secret", "azure-graph-add-secret", "azure-graph-grant-app-role",
+		"azure-graph-grant-directory-role", "azure-privileged-role-admin", "azure-rbac-assign-owner", "azure-blueprint-agent",
+		"azure-resource-managed-identity"}
 }
 
 func TestPathDetails(t *testing.T) {

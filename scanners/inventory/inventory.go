@@ -97,6 +97,10 @@ const (
 	NotAssessedProjectPolicy   = "project IAM policy"
 )
 
+// NotAssessedOwners is the NotAssessed entry of an Azure tenant whose
+// export lacked the owners of applications and service principals.
+const NotAssessedOwners = "owners"
+
 // Source records one scanned scope (an AWS account, a GCP project).
 type Source struct {
 	Scanner  string   `json:"scanner"`

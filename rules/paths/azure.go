@@ -1,0 +1,427 @@
+package paths
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/nhiscan/nhiscan/scanners/inventory"
+)
+
+// The Azure part reads the inventory as the Azure scanner fills it (one
+// identity per service principal; Bindings: Azure RBAC role assignments,
+// "directoryRole:NAME" directory role assignments and "appRole:RESOURCE/VALUE"
+// application permissions; ResourceBindings: the "owner" binding listing
+// the owners of the service principal or its application).
+//
+// Administrator, for Azure, is control of the tenant: the Global
+// Administrator directory role, or Owner of the whole Azure RBAC hierarchy
+// (the root scope "/" or the tenant root management group, whose name is
+// the tenant id), from which every subscription and, through the managed
+// identities of its resources, their identities are reached. Owner of one
+// subscription or of a lower management group is not administrator: it
+// cannot add credentials to the tenant's applications nor grant directory
+// roles (NHI-OVB-301 reports it).
+
+// Directory role template ids (agents-azure.md §6.4), for assignments whose
+// role name the export did not carry.
+var azureRoleTemplates = map[string]string{
+	"62e90394-69f5-4237-9190-012177145e10": "Global Administrator",
+	"e8611ab8-c189-46e8-94e1-60213ab1f814": "Privileged Role Administrator",
+	"7be44c8a-adaf-4e2a-84d6-ab2649e08a13": "Privileged Authentication Administrator",
+	"9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3": "Application Administrator",
+	"158c047a-c907-4556-b7ef-446551a6b5f7": "Cloud Application Administrator",
+	"8ac3fc64-6eca-42ea-9e69-59f4c7b60eb2": "Hybrid Identity Administrator",
+	"fe930be7-5e62-47db-91af-98c3a49a38b1": "User Administrator",
+	"194ae4cb-b126-40b2-bd5b-6091b380977d": "Security Administrator",
+	"d29b2b05-8046-44ba-8758-1e26182fcf32": "Directory Synchronization Accounts",
+	"db506228-d27e-4b7d-95e5-295956d6615f": "Agent ID Administrator",
+}
+
+// Azure RBAC built-in role definition ids (agents-azure.md §8), for
+// assignments whose role name the export did not carry.
+var azureRBACRoles = map[string]string{
+	"8e3af657-a8ff-443c-a75c-2fe8c4bcb635": "Owner",
+	"b24988ac-6180-42a0-ab88-20f7382dd24c": "Contributor",
+	"18d7d88d-d35e-4fb5-a5c3-7773c20a72d9": "User Access Administrator",
+	"f58310d9-a9f6-439a-9e8d-f62e7b41a168": "Role Based Access Control Administrator",
+}
+
+// Microsoft Graph application permission ids (agents-azure.md §7), for
+// assignments whose permission value the export did not carry.
+var azureGraphPermissionIDs = map[string]string{
+	"1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9": "Application.ReadWrite.All",
+	"06b708a9-e830-4db3-a914-8e69da51d44f": "AppRoleAssignment.ReadWrite.All",
+	"19dbc75e-c2e2-444c-a770-ec69d8559fc7": "Directory.ReadWrite.All",
+	"62a82d76-70ea-41e2-9197-370581804d09": "Group.ReadWrite.All",
+	"dbaae8cf-10b5-4b86-a4a1-f871c94c6695": "GroupMember.ReadWrite.All",
+	"9e3f62cf-ca93-4989-b6ce-bf83c28f9fe8": "RoleManagement.ReadWrite.Directory",
+	"89c8469c-83ad-45f7-8ff2-6e3d4285709e": "ServicePrincipalEndpoint.ReadWrite.All",
+	"dd199f4a-f148-40a4-a2ec-f0069cc799ec": "RoleAssignmentSchedule.ReadWrite.Directory",
+}
+
+// AzureTenantControl are the Microsoft Graph application permissions that
+// amount to control of the tenant (BloodHound's AZMG* edges,
+// agents-azure.md §7): each lets its holder grant itself a directory role,
+// any app role, or credentials or owners on other principals. The one
+// list the graph and the rules share.
+var AzureTenantControl = map[string]bool{
+	"RoleManagement.ReadWrite.Directory":         true,
+	"RoleAssignmentSchedule.ReadWrite.Directory": true,
+	"AppRoleAssignment.ReadWrite.All":            true,
+	"Application.ReadWrite.All":                  true,
+	"Directory.ReadWrite.All":                    true,
+	"Group.ReadWrite.All":                        true,
+	"GroupMember.ReadWrite.All":                  true,
+	"ServicePrincipalEndpoint.ReadWrite.All":     true,
+}
+
+// AzureDirectoryRole returns the display name of a directory role
+// assignment's role ("directoryRole:NAME" or "directoryRole:TEMPLATE-ID"),
+// and false for a binding that is no directory role.
+func AzureDirectoryRole(b *inventory.Binding) (string, bool) {
+	name, ok := strings.CutPrefix(b.Role, "directoryRole:")
+	if !ok {
+		return "", false
+	}
+	if n, known := azureRoleTemplates[strings.ToLower(name)]; known {
+		return n, true
+	}
+	return name, true
+}
+
+// AzureTenantWide reports whether a directory role assignment applies to
+// the whole tenant (directoryScopeId "/").
+func AzureTenantWide(b *inventory.Binding) bool {
+	return b.Scope == "directory/" || b.Scope == "directory" || b.Scope == "directory//"
+}
+
+// AzureRBACRole returns an Azure RBAC role assignment's role name (built-in
+// role ids resolved), and false for a binding that is a directory role or
+// an application permission.
+func AzureRBACRole(b *inventory.Binding) (string, bool) {
+	if strings.HasPrefix(b.Role, "directoryRole:") || strings.HasPrefix(b.Role, "appRole:") || !strings.HasPrefix(b.Scope, "/") {
+		return "", false
+	}
+	id := strings.ToLower(b.Role[strings.LastIndex(b.Role, "/")+1:])
+	if n, ok := azureRBACRoles[id]; ok {
+		return n, true
+	}
+	return b.Role, true
+}
+
+// AzureGraphPermission returns the Microsoft Graph application permission
+// an app role assignment grants ("appRole:Microsoft Graph/VALUE"), and
+// false for any other binding.
+func AzureGraphPermission(b *inventory.Binding) (string, bool) {
+	rest, ok := strings.CutPrefix(b.Role, "appRole:")
+	if !ok {
+		return "", false
+	}
+	i := strings.LastIndex(rest, "/")
+	if i < 0 || !strings.EqualFold(rest[:i], "Microsoft Graph") {
+		return "", false
+	}
+	v := rest[i+1:]
+	if n, known := azureGraphPermissionIDs[strings.ToLower(v)]; known {
+		return n, true
+	}
+	return v, true
+}
+
+// AzureScope says how much of the Azure RBAC hierarchy a scope covers.
+type AzureScope int
+
+// Azure RBAC scope levels, broadest first.
+const (
+	AzureScopeRoot AzureScope = iota // "/" or the tenant root management group
+	AzureScopeManagementGroup
+	AzureScopeSubscription
+	AzureScopeResourceGroup
+	AzureScopeResource
+)
+
+// AzureScopeOf classifies an assignment scope as ARM prints it; tenant is
+// the tenant id (the tenant root management group's name).
+func AzureScopeOf(scope, tenant string) AzureScope {
+	s := strings.ToLower(strings.TrimSuffix(scope, "/"))
+	if s == "" {
+		return AzureScopeRoot
+	}
+	if mg, ok := strings.CutPrefix(s, "/providers/microsoft.management/managementgroups/"); ok {
+		if tenant != "" && mg == strings.ToLower(tenant) {
+			return AzureScopeRoot
+		}
+		return AzureScopeManagementGroup
+	}
+	parts := strings.Split(strings.TrimPrefix(s, "/"), "/")
+	switch {
+	case len(parts) == 2 && parts[0] == "subscriptions":
+		return AzureScopeSubscription
+	case len(parts) == 4 && parts[0] == "subscriptions" && parts[2] == "resourcegroups":
+		return AzureScopeResourceGroup
+	}
+	return AzureScopeResource
+}
+
+// AzureAdminVia returns how an Azure identity is administrator by itself
+// (Global Administrator, or Owner of the whole RBAC hierarchy), and
+// whether that holds only under a condition.
+func AzureAdminVia(id *inventory.Identity) (via string, conditional, ok bool) {
+	for i := range id.Bindings {
+		b := &id.Bindings[i]
+		if name, dir := AzureDirectoryRole(b); dir {
+			if name == "Global Administrator" {
+				return "directory role Global Administrator", false, true
+			}
+			continue
+		}
+		if name, rbac := AzureRBACRole(b); rbac && name == "Owner" && AzureScopeOf(b.Scope, id.Account) == AzureScopeRoot {
+			via, conditional, ok = "Owner on "+b.Scope, b.Condition != nil, true
+			if !conditional {
+				return via, false, true
+			}
+		}
+	}
+	return via, conditional, ok
+}
+
+const (
+	bhAddSecret   = "https://bloodhound.specterops.io/resources/edges/az-add-secret"
+	bhMGAddSecret = "https://bloodhound.specterops.io/resources/edges/az-mg-add-secret"
+	bhGrantApp    = "https://bloodhound.specterops.io/resources/edges/az-mg-grant-app-roles"
+	bhGrantRole   = "https://bloodhound.specterops.io/resources/edges/az-mg-grant-role"
+	bhOwns        = "https://bloodhound.specterops.io/resources/edges/az-owns"
+	msAgentID     = "https://learn.microsoft.com/en-us/entra/agent-id/agent-identities"
+	msRBACDeleg   = "https://learn.microsoft.com/en-us/azure/role-based-access-control/delegate-role-assignments-overview"
+	bhManagedID   = "https://bloodhound.specterops.io/resources/edges/az-managed-identity"
+)
+
+// azureMethods are the Azure methods the graph names.
+var azureMethods = []Method{
+	{ID: "azure-owner-add-secret", Name: "owner of the application or service principal adds a secret", Sources: []string{bhOwns, bhAddSecret}},
+	{ID: "azure-app-admin-add-secret", Name: "Application Administrator or Cloud Application Administrator adds a secret", Sources: []string{bhAddSecret}},
+	{ID: "azure-graph-add-secret", Name: "Application.ReadWrite.All adds a secret", Sources: []string{bhMGAddSecret}},
+	{ID: "azure-graph-grant-app-role", Name: "AppRoleAssignment.ReadWrite.All grants itself any app role", Sources: []string{bhGrantApp}},
+	{ID: "azure-graph-grant-directory-role", Name: "RoleManagement.ReadWrite.Directory grants itself Global Administrator", Sources: []string{bhGrantRole}},
+	{ID: "azure-privileged-role-admin", Name: "Privileged Role Administrator assigns itself Global Administrator", Sources: []string{bhGrantRole}},
+	{ID: "azure-rbac-assign-owner", Name: "User Access Administrator or RBAC Administrator assigns itself Owner", Sources: []string{msRBACDeleg}},
+	{ID: "azure-blueprint-agent", Name: "agent identity blueprint acts as its agent identities", Sources: []string{msAgentID}},
+	{ID: "azure-resource-managed-identity", Name: "Owner or Contributor of a resource runs code as its managed identity", Sources: []string{bhManagedID}},
+}
+
+var (
+	azOwnerAddSecret  = &azureMethods[0]
+	azAppAdminSecret  = &azureMethods[1]
+	azGraphAddSecret  = &azureMethods[2]
+	azGrantAppRole    = &azureMethods[3]
+	azGrantDirRole    = &azureMethods[4]
+	azPrivRoleAdmin   = &azureMethods[5]
+	azRBACAssignOwner = &azureMethods[6]
+	azBlueprintAgent  = &azureMethods[7]
+	azResourceMI      = &azureMethods[8]
+)
+
+// azureCodeResources are the resource types whose Owner or Contributor
+// runs code on them (run command, deployments, runbooks, workflows) and so
+// obtains the managed identity's tokens; on other types the hop is
+// conditional.
+var azureCodeResources = []string{
+	"/providers/microsoft.compute/virtualmachines/", "/providers/microsoft.compute/virtualmachinescalesets/",
+	"/providers/microsoft.web/sites/", "/providers/microsoft.automation/automationaccounts/",
+	"/providers/microsoft.logic/workflows/", "/providers/microsoft.containerinstance/containergroups/",
+	"/providers/microsoft.app/containerapps/",
+}
+
+// azureMI is a system-assigned managed identity and the resource it
+// belongs to.
+type azureMI struct {
+	n        int
+	resource string // lower case
+	code     bool
+}
+
+// azureGraph is the Azure part of the graph.
+type azureGraph struct {
+	g *Graph
+	// objects maps an object id (service principal, or application
+	// through its owner binding's scope) to the service principal's node.
+	objects map[string]int
+	// owned maps an owner's object id to the service principals it owns.
+	owned map[string][]int
+	// apps are the application service principals of each tenant: the
+	// targets of tenant-wide secret adding.
+	apps map[string][]int
+	// agents maps tenant + "/" + blueprint app id to its agent identities.
+	agents map[string][]int
+	// mis are the system-assigned managed identities whose resource is
+	// known, by tenant.
+	mis map[string][]azureMI
+}
+
+func newAzure(g *Graph, _ *inventory.Inventory, _ time.Time) cloud {
+	return &azureGraph{g: g, objects: map[string]int{}, owned: map[string][]int{}, apps: map[string][]int{}, agents: map[string][]int{}, mis: map[string][]azureMI{}}
+}
+
+func (c *azureGraph) admits(id *inventory.Identity) role {
+	switch id.Kind {
+	case inventory.KindAzureApplication, inventory.KindAzureManagedIdentity, inventory.KindAzureAgentIdentity:
+		return actor
+	}
+	return notMine
+}
+
+func (c *azureGraph) indexContext(*inventory.Identity) {}
+
+// index files a service principal by its object ids, by its owners, as a
+// target of secret adding (applications only: a managed identity's
+// credentials cannot be edited, an agent identity has none of its own), and
+// under its blueprint (agent identities).
+func (c *azureGraph) index(p principal) {
+	id := p.id
+	c.objects[strings.ToLower(id.ID)] = p.n
+	for _, b := range id.ResourceBindings {
+		if b.Role != "owner" {
+			continue
+		}
+		if _, obj, ok := strings.Cut(b.Scope, "/"); ok {
+			c.objects[strings.ToLower(obj)] = p.n
+		}
+		if id.Kind != inventory.KindAzureApplication {
+			continue
+		}
+		for _, m := range b.Members {
+			if m.Type == "servicePrincipal" {
+				k := strings.ToLower(m.Value)
+				c.owned[k] = appendNode(c.owned[k], p.n)
+			}
+		}
+	}
+	switch id.Kind {
+	case inventory.KindAzureApplication:
+		c.apps[id.Account] = append(c.apps[id.Account], p.n)
+	case inventory.KindAzureManagedIdentity:
+		for _, r := range id.AttachedTo {
+			r = strings.ToLower(r)
+			code := false
+			for _, t := range azureCodeResources {
+				code = code || strings.Contains(r, t)
+			}
+			c.mis[id.Account] = append(c.mis[id.Account], azureMI{n: p.n, resource: r, code: code})
+		}
+	case inventory.KindAzureAgentIdentity:
+		if bp := id.Tags["azure.blueprint"]; bp != "" {
+			k := id.Account + "/" + strings.ToLower(bp)
+			c.agents[k] = append(c.agents[k], p.n)
+		}
+	}
+}
+
+func appendNode(ns []int, n int) []int {
+	for _, x := range ns {
+		if x == n {
+			return ns
+		}
+	}
+	return append(ns, n)
+}
+
+func (c *azureGraph) prepare() {}
+
+func (c *azureGraph) admin(p principal) (edge, bool) {
+	via, conditional, ok := AzureAdminVia(p.id)
+	return edge{via: via, conditional: conditional}, ok
+}
+
+// edges: the service principals it owns, every application's service
+// principal (tenant-wide Application Administrator, Cloud Application
+// Administrator or Application.ReadWrite.All) or the ones a scoped role
+// names, administrator through the permissions and roles that grant
+// Global Administrator, Owner of the root through User Access
+// Administrator or RBAC Administrator there, and a blueprint's agents.
+func (c *azureGraph) edges(p principal, col *collector) {
+	id := p.id
+	for _, t := range c.owned[strings.ToLower(id.ID)] {
+		col.link(t, edge{method: azOwnerAddSecret, via: "owner of " + c.g.nodes[t].id.Name})
+	}
+	allApps := func(e edge) {
+		tenant := id.Account
+		col.linkVirtual("azure/apps/"+tenant, "application service principals of tenant "+tenant, func() []int { return c.apps[tenant] }, e)
+	}
+	for i := range id.Bindings {
+		b := &id.Bindings[i]
+		if name, ok := AzureDirectoryRole(b); ok {
+			switch name {
+			case "Application Administrator", "Cloud Application Administrator":
+				e := edge{method: azAppAdminSecret, via: "directory role " + name}
+				if AzureTenantWide(b) {
+					allApps(e)
+				} else if t, ok := c.objects[strings.ToLower(b.Scope[strings.LastIndex(b.Scope, "/")+1:])]; ok && c.g.nodes[t].id.Kind == inventory.KindAzureApplication {
+					e.via += " on " + c.g.nodes[t].id.Name
+					col.link(t, e)
+				}
+			case "Privileged Role Administrator":
+				col.link(sink, edge{method: azPrivRoleAdmin, via: "directory role " + name})
+			}
+			continue
+		}
+		if perm, ok := AzureGraphPermission(b); ok {
+			switch perm {
+			case "RoleManagement.ReadWrite.Directory", "RoleAssignmentSchedule.ReadWrite.Directory":
+				col.link(sink, edge{method: azGrantDirRole, via: "Microsoft Graph " + perm})
+			case "AppRoleAssignment.ReadWrite.All":
+				col.link(sink, edge{method: azGrantAppRole, via: "Microsoft Graph " + perm})
+			case "Application.ReadWrite.All":
+				allApps(edge{method: azGraphAddSecret, via: "Microsoft Graph " + perm})
+			}
+			continue
+		}
+		name, ok := AzureRBACRole(b)
+		if !ok {
+			continue
+		}
+		switch name {
+		case "User Access Administrator", "Role Based Access Control Administrator":
+			if AzureScopeOf(b.Scope, id.Account) == AzureScopeRoot {
+				col.link(sink, edge{method: azRBACAssignOwner, via: name + " on " + b.Scope, conditional: b.Condition != nil})
+			} else {
+				// Owner there, then the managed identities of its resources.
+				c.managedIdentities(id.Account, b, col, edge{method: azRBACAssignOwner, via: name + " on " + b.Scope + ", then Owner of the resource", conditional: b.Condition != nil})
+			}
+		case "Owner", "Contributor":
+			c.managedIdentities(id.Account, b, col, edge{method: azResourceMI, via: name + " on " + b.Scope, conditional: b.Condition != nil})
+		}
+	}
+	if appID := id.Tags["azure.appId"]; appID != "" && id.Kind == inventory.KindAzureApplication {
+		for _, t := range c.agents[id.Account+"/"+strings.ToLower(appID)] {
+			col.link(t, edge{method: azBlueprintAgent, via: "blueprint of " + c.g.nodes[t].id.Name})
+		}
+	}
+}
+
+// managedIdentities links to the system-assigned managed identities of
+// the resources under the binding's scope: unconditional for resources
+// that run code, conditional for the others.
+func (c *azureGraph) managedIdentities(tenant string, b *inventory.Binding, col *collector, e edge) {
+	scope := strings.ToLower(strings.TrimSuffix(b.Scope, "/"))
+	under := func(code bool) func() []int {
+		return func() []int {
+			var out []int
+			for _, mi := range c.mis[tenant] {
+				if mi.code == code && (scope == "" || mi.resource == scope || strings.HasPrefix(mi.resource, scope+"/")) {
+					out = append(out, mi.n)
+				}
+			}
+			return out
+		}
+	}
+	if strings.HasPrefix(scope, "/providers/microsoft.management/managementgroups/") {
+		return // which subscriptions a management group holds is not in the inventory
+	}
+	for _, code := range []bool{true, false} {
+		ec := e
+		ec.conditional = e.conditional || !code // whether the resource runs code is not known
+		key := fmt.Sprintf("azure/mi/%s/%s/%v", tenant, scope, code)
+		col.linkVirtual(key, "managed identities of resources under "+b.Scope, under(code), ec)
+	}
+}
