@@ -7,6 +7,7 @@ import (
 
 	"github.com/nhiscan/nhiscan/scanners/aws"
 	"github.com/nhiscan/nhiscan/scanners/gcp"
+	"github.com/nhiscan/nhiscan/scanners/k8s"
 )
 
 // recorder is a FlagSet that records the names declared on it.
@@ -62,8 +63,8 @@ func TestProviders(t *testing.T) {
 			}
 		}
 	}
-	if aws.DefaultTimeout != DefaultTimeout || gcp.DefaultTimeout != DefaultTimeout {
-		t.Errorf("DefaultTimeout %v differs from a scanner's (aws %v, gcp %v)", DefaultTimeout, aws.DefaultTimeout, gcp.DefaultTimeout)
+	if aws.DefaultTimeout != DefaultTimeout || gcp.DefaultTimeout != DefaultTimeout || k8s.DefaultTimeout != DefaultTimeout {
+		t.Errorf("DefaultTimeout %v differs from a scanner's (aws %v, gcp %v, k8s %v)", DefaultTimeout, aws.DefaultTimeout, gcp.DefaultTimeout, k8s.DefaultTimeout)
 	}
 }
 
