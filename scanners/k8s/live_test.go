@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -81,6 +82,10 @@ func seed(t *testing.T, cs kubernetes.Interface) {
 		{ObjectMeta: metav1.ObjectMeta{Namespace: "team-b", Name: "default-token", Annotations: map[string]string{saNameKey: "default"}},
 			Type: corev1.SecretTypeServiceAccountToken, Data: map[string][]byte{"token": []byte(canary)}},
 		{ObjectMeta: om("team-a", "app-config"), Data: map[string][]byte{"password": []byte(canary)}},
+		// Not a token Secret, though annotated like one: only the type
+		// makes a legacy token.
+		{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "lookalike", Annotations: map[string]string{saNameKey: "builder"}},
+			Data: map[string][]byte{"token": []byte(canary)}},
 	} {
 		_, err := cs.CoreV1().Secrets(s.Namespace).Create(ctx, &s, metav1.CreateOptions{})
 		must("secret", err)
@@ -682,5 +687,52 @@ func TestLiveConfigErrors(t *testing.T) {
 	// An explicit kubeconfig or context is never replaced by the pod's.
 	if _, err := NewLive(LiveOptions{Contexts: []string{"x"}}).Scan(context.Background()); err == nil || strings.Contains(err.Error(), "in-cluster") {
 		t.Errorf("--context in a pod without kubeconfig: %v", err)
+	}
+}
+
+// TestLiveTimeout: a server that accepts connections and never answers
+// fails its cluster after Timeout, with the step, and the scan returns.
+func TestLiveTimeout(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var conns []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	defer func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
+	cfg := "apiVersion: v1\nkind: Config\ncurrent-context: silent\nclusters:\n- name: silent\n  cluster:\n    server: https://" + ln.Addr().String() + "\n    insecure-skip-tls-verify: true\ncontexts:\n- name: silent\n  context:\n    cluster: silent\n    user: u\nusers:\n- name: u\n  user:\n    token: not-a-secret\n"
+	if err := os.WriteFile(kubeconfig, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	began := time.Now()
+	inv, err := NewLive(LiveOptions{Kubeconfig: kubeconfig, Timeout: 500 * time.Millisecond}).Scan(context.Background())
+	if err != nil || len(inv.Sources) != 1 {
+		t.Fatalf("%+v, %v", inv.Sources, err)
+	}
+	want := "timed out after 500ms (--timeout) during listing; the cluster was not assessed"
+	if s := inv.Sources[0]; s.Scope != "silent" || s.Status != inventory.StatusFailed || s.Error != want {
+		t.Errorf("source = %+v, want error %q", s, want)
+	}
+	if d := time.Since(began); d > 10*time.Second {
+		t.Errorf("the scan took %s", d)
 	}
 }

@@ -78,6 +78,7 @@ func TestShardArgs(t *testing.T) {
 	}{
 		{AWS(nil).NewLive(), "--account 1 --account 2"},
 		{g, "--organization 555 --project 1 --project 2"},
+		{K8s().NewLive(), "--context 1 --context 2"},
 	} {
 		if got := tc.l.ShardArgs([]string{"1", "2"}); got != tc.want {
 			t.Errorf("ShardArgs = %q, want %q", got, tc.want)
