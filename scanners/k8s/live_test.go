@@ -736,3 +736,44 @@ func TestLiveTimeout(t *testing.T) {
 		t.Errorf("the scan took %s", d)
 	}
 }
+
+// TestLiveLoadingRules: without --kubeconfig, the files of KUBECONFIG are
+// merged (the first names the current context); --kubeconfig reads its
+// file alone. (~/.kube/config is client-go's default, fixed when the
+// process starts, so it is not tested here.)
+func TestLiveLoadingRules(t *testing.T) {
+	kc := func(current, name, server string) string {
+		return "apiVersion: v1\nkind: Config\ncurrent-context: " + current + "\nclusters:\n- name: " + name + "-cluster\n  cluster:\n    server: " + server +
+			"\ncontexts:\n- name: " + name + "\n  context:\n    cluster: " + name + "-cluster\n    user: u\nusers:\n- name: u\n  user:\n    token: x\n"
+	}
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+	for path, data := range map[string]string{a: kc("one", "one", "https://127.0.0.1:1"), b: kc("two", "two", "https://127.0.0.1:2")} {
+		if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("KUBERNETES_SERVICE_HOST", "")
+	t.Setenv("KUBECONFIG", a+string(os.PathListSeparator)+b)
+	names := func(o LiveOptions) string {
+		t.Helper()
+		ts, err := NewLive(o).targets()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, tg := range ts {
+			out = append(out, tg.context+"="+tg.cluster+"@"+tg.config.Host)
+		}
+		return strings.Join(out, ",")
+	}
+	if got := names(LiveOptions{}); got != "one=one-cluster@https://127.0.0.1:1" {
+		t.Errorf("current context of KUBECONFIG = %s", got)
+	}
+	if got := names(LiveOptions{AllContexts: true}); got != "one=one-cluster@https://127.0.0.1:1,two=two-cluster@https://127.0.0.1:2" {
+		t.Errorf("all contexts of KUBECONFIG = %s", got)
+	}
+	if got := names(LiveOptions{Kubeconfig: b}); got != "two=two-cluster@https://127.0.0.1:2" {
+		t.Errorf("--kubeconfig = %s", got)
+	}
+}
