@@ -468,10 +468,7 @@ func (l *Live) issuer(ctx context.Context, cs kubernetes.Interface) (string, err
 		return "", err
 	}
 	issuer, ok, err := discovery(body)
-	if err != nil {
-		return "", err
-	}
-	if !ok {
+	if err != nil || !ok {
 		return "", errNoIssuer
 	}
 	return issuer, nil
