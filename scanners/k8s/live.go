@@ -426,13 +426,35 @@ func qualified(k kind) string {
 }
 
 // each lists one kind page by page (Limit, Continue) and adds every
-// object, as the JSON kubectl would print for it, to c.
+// object, as the JSON kubectl would print for it, to c. A continue token
+// that outlived etcd's compaction (410 Expired) restarts the kind as one
+// unpaged list, as client-go's pager does; the objects of a kind are added
+// once it is read whole, so none is added twice.
 func (l *Live) each(ctx context.Context, k kind, c *cluster) error {
-	opts := metav1.ListOptions{Limit: l.opts.PageSize}
+	raws, err := l.pages(ctx, k, metav1.ListOptions{Limit: l.opts.PageSize})
+	if apierrors.IsResourceExpired(err) {
+		l.progress("listing %s again in one request: its continue token expired", qualified(k))
+		raws, err = l.pages(ctx, k, metav1.ListOptions{})
+	}
+	if err != nil {
+		return err
+	}
+	for _, raw := range raws {
+		if err := c.add(raw, k.kind); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pages lists one kind from opts on, following continue tokens, and
+// returns its objects as JSON.
+func (l *Live) pages(ctx context.Context, k kind, opts metav1.ListOptions) ([]json.RawMessage, error) {
+	var raws []json.RawMessage
 	for {
 		items, cont, err := k.list(ctx, opts)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, it := range items {
 			// The typed client leaves apiVersion and kind empty; kubectl
@@ -442,14 +464,12 @@ func (l *Live) each(ctx context.Context, k kind, c *cluster) error {
 			}
 			raw, err := json.Marshal(it)
 			if err != nil {
-				return fmt.Errorf("%s: %w", k.kind, err)
+				return nil, fmt.Errorf("%s: %w", k.kind, err)
 			}
-			if err := c.add(raw, k.kind); err != nil {
-				return err
-			}
+			raws = append(raws, raw)
 		}
 		if cont == "" {
-			return nil
+			return raws, nil
 		}
 		opts.Continue = cont
 	}
