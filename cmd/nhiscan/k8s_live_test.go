@@ -7,7 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	authzv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -47,10 +49,27 @@ func TestK8sLiveScanEndToEnd(t *testing.T) {
 		Subjects: []rbacv1.Subject{{Kind: "ServiceAccount", Name: "deployer", Namespace: "ci"}}}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	// A user who may list everything the scanner reads but Secrets.
+	list := []string{"list"}
+	if _, err := cs.RbacV1().ClusterRoles().Create(ctx, &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "no-secrets"}, Rules: []rbacv1.PolicyRule{
+		{APIGroups: []string{""}, Resources: []string{"serviceaccounts", "pods", "namespaces"}, Verbs: list},
+		{APIGroups: []string{rbacv1.GroupName}, Resources: []string{"roles", "rolebindings", "clusterroles", "clusterrolebindings"}, Verbs: list},
+		{APIGroups: []string{"apps"}, Resources: []string{"deployments", "statefulsets", "daemonsets", "replicasets"}, Verbs: list},
+		{APIGroups: []string{"batch"}, Resources: []string{"jobs", "cronjobs"}, Verbs: list},
+		{NonResourceURLs: []string{"/.well-known/openid-configuration"}, Verbs: []string{"get"}},
+	}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.RbacV1().ClusterRoleBindings().Create(ctx, &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "viewer"},
+		RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "no-secrets"},
+		Subjects: []rbacv1.Subject{{Kind: "User", Name: "viewer", APIGroup: rbacv1.GroupName}}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	kubeconfig, err := env.WriteKubeconfig("cmd.kubeconfig",
 		k8stest.Context{Name: "a", Cluster: "alpha"},
 		k8stest.Context{Name: "b", Cluster: "beta"},
 		k8stest.Context{Name: "down", Cluster: "gone", Server: "https://127.0.0.1:1"},
+		k8stest.Context{Name: "viewer", Cluster: "viewed", As: "viewer"},
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -107,6 +126,41 @@ func TestK8sLiveScanEndToEnd(t *testing.T) {
 				t.Errorf("%s: token data in the output", format)
 			}
 		}
+	}
+
+	// The viewer may not list Secrets: a warning, tokens not assessed,
+	// the scan completes (exit 0) with the service account and no static
+	// finding. The authorizer learns of the binding through a watch.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		sar, err := cs.AuthorizationV1().SubjectAccessReviews().Create(ctx, &authzv1.SubjectAccessReview{Spec: authzv1.SubjectAccessReviewSpec{
+			User: "viewer", ResourceAttributes: &authzv1.ResourceAttributes{Verb: "list", Resource: "serviceaccounts"}}}, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sar.Status.Allowed {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the viewer binding never took effect")
+		}
+	}
+	r = runCLI(t, real, "scan", "k8s", "--kubeconfig", kubeconfig, "--context", "viewer", "--format", "json")
+	if r.code != 0 || strings.TrimSpace(r.stderr) != "warning: k8s viewed: not allowed to list secrets: legacy service account token Secrets not assessed" ||
+		!strings.Contains(r.stdout, `"service account tokens"`) {
+		t.Errorf("viewer without Secrets: exit %d, stderr %q", r.code, r.stderr)
+	}
+	report.Findings = nil
+	if err := json.Unmarshal([]byte(r.stdout), &report); err != nil {
+		t.Fatal(err)
+	}
+	rules := map[string]bool{}
+	for _, f := range report.Findings {
+		if f.Identity.ID == "system:serviceaccount:ci:deployer" {
+			rules[f.RuleID] = true
+		}
+	}
+	if !rules["NHI-OVB-201"] || rules["NHI-STA-201"] {
+		t.Errorf("viewer without Secrets: findings of ci/deployer %v, want NHI-OVB-201 and no NHI-STA-201", rules)
 	}
 
 	r = runCLI(t, real, "scan", "k8s", "--kubeconfig", filepath.Join(t.TempDir(), "absent"))
