@@ -4,13 +4,17 @@
 # whose name becomes the cluster's name in the report.
 #
 #   OUTDIR/<cluster>/k8s.json   kubectl get serviceaccounts,secrets,roles,... -A -o json
+#   OUTDIR/<cluster>/openid-configuration.json
+#                               kubectl get --raw /.well-known/openid-configuration
+#                               (the service account issuer; skipped with a warning
+#                               when the API server does not serve it to you)
 #
 # Usage: scripts/export-k8s.sh OUTDIR [CONTEXT...]
 # Without CONTEXT, exports the current context into OUTDIR/<its cluster name>.
 # Secret data is removed before the file is written (with jq when present;
 # nhiscan ignores it in any case and never stores it). Needs read access to
-# the listed resources in every namespace (see README, "Scanning Kubernetes
-# offline").
+# the listed resources in every namespace (see README, "Kubernetes
+# permissions").
 set -euo pipefail
 
 if [ $# -lt 1 ]; then
@@ -37,6 +41,13 @@ export_context() { # export_context CONTEXT|"": one cluster
   fi
   mv "$out/$cluster/k8s.json.tmp" "$out/$cluster/k8s.json"
   echo "$out/$cluster/k8s.json"
+  if kubectl "${args[@]}" get --raw /.well-known/openid-configuration > "$out/$cluster/openid-configuration.json.tmp"; then
+    mv "$out/$cluster/openid-configuration.json.tmp" "$out/$cluster/openid-configuration.json"
+    echo "$out/$cluster/openid-configuration.json"
+  else
+    rm -f "$out/$cluster/openid-configuration.json.tmp"
+    echo "warning: $cluster: no service account issuer discovery document (see README, \"Kubernetes permissions\")" >&2
+  fi
 }
 
 if [ $# -eq 0 ]; then

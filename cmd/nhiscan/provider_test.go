@@ -119,7 +119,7 @@ func TestNoTargetNamesEveryProvider(t *testing.T) {
 
 // Kubernetes exports are recognised by content in a directory (JSON and
 // YAML, split across files), the cluster named after the directory or by
-// --cluster-name; 'scan k8s' says there is no live scanner yet.
+// --cluster-name; the live flags are checked.
 func TestKubernetesOffline(t *testing.T) {
 	env := testEnv(inventory.Inventory{})
 	r := runCLI(t, env, "inventory", "--input", "../../scanners/k8s/testdata", "--format", "json")
@@ -139,9 +139,16 @@ func TestKubernetesOffline(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, `"account": "staging"`) || strings.Contains(r.stdout, `"account": "dev-gke"`) {
 		t.Errorf("--cluster-name: exit %d, stderr %q", r.code, r.stderr)
 	}
-	r = runCLI(t, env, "scan", "k8s")
-	if r.code != exitUsage || !strings.Contains(r.stderr, "no live Kubernetes scanner yet") {
-		t.Errorf("scan k8s: exit %d, stderr %q", r.code, r.stderr)
+	for _, tc := range []struct{ args, want string }{
+		{"scan k8s --context a --all-contexts", "give --context (repeatable) or --all-contexts, not both"},
+		{"scan k8s --context a --context b --cluster-name c", "--cluster-name names one cluster: scan one --context with it"},
+		{"scan --input ../../scanners/k8s/testdata --context a", "--kubeconfig, --context and --all-contexts apply to a live 'k8s' scan"},
+		{"org accounts k8s", "k8s has no organization to list"},
+	} {
+		r = runCLI(t, env, strings.Fields(tc.args)...)
+		if r.code != exitUsage || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("%s: exit %d, stderr %q", tc.args, r.code, r.stderr)
+		}
 	}
 }
 

@@ -101,6 +101,14 @@ const (
 // export lacked the owners of applications and service principals.
 const NotAssessedOwners = "owners"
 
+// NotAssessed entries of a Kubernetes cluster whose caller may not list
+// Secrets (its legacy token Secrets) or pods and workloads (which service
+// accounts they run as).
+const (
+	NotAssessedK8sTokens = "service account tokens"
+	NotAssessedK8sUsage  = "service account usage"
+)
+
 // Source records one scanned scope (an AWS account, a GCP project).
 type Source struct {
 	Scanner  string   `json:"scanner"`

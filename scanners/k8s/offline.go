@@ -162,7 +162,7 @@ func (o *Offline) Add(name string, data []byte) (bool, error) {
 		Items      []json.RawMessage `json:"items"`
 	}
 	if json.Unmarshal(trimmed, &head) != nil || head.APIVersion == "" {
-		return false, nil
+		return o.addDiscovery(name, trimmed)
 	}
 	var items []json.RawMessage
 	switch {
@@ -181,6 +181,40 @@ func (o *Offline) Add(name string, data []byte) (bool, error) {
 		}
 	}
 	return true, nil
+}
+
+// addDiscovery reads the service account issuer discovery document
+// (kubectl get --raw /.well-known/openid-configuration) into the issuer
+// of the file's cluster; it returns false for any other file.
+func (o *Offline) addDiscovery(name string, data []byte) (bool, error) {
+	issuer, ok, err := discovery(data)
+	if !ok || err != nil {
+		return ok, err
+	}
+	c := o.cluster(o.clusterOf(name))
+	if c.issuer != "" && c.issuer != issuer {
+		return true, fmt.Errorf("issuer %q differs from the issuer %q of another discovery document of cluster %s", issuer, c.issuer, o.clusterOf(name))
+	}
+	c.issuer = issuer
+	return true, nil
+}
+
+// discovery reads the issuer of a Kubernetes API server's OpenID discovery
+// document: JSON with issuer and jwks_uri and, unlike a full OpenID
+// provider's, no authorization_endpoint. ok is false for anything else.
+func discovery(data []byte) (issuer string, ok bool, err error) {
+	var d struct {
+		Issuer                *string `json:"issuer"`
+		JWKSURI               string  `json:"jwks_uri"`
+		AuthorizationEndpoint string  `json:"authorization_endpoint"`
+	}
+	if json.Unmarshal(data, &d) != nil || d.Issuer == nil || d.JWKSURI == "" || d.AuthorizationEndpoint != "" {
+		return "", false, nil
+	}
+	if strings.TrimSpace(*d.Issuer) == "" {
+		return "", true, errors.New("OpenID discovery document: issuer is empty")
+	}
+	return *d.Issuer, true, nil
 }
 
 func (o *Offline) clusterOf(name string) string {

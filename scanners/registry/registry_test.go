@@ -7,6 +7,7 @@ import (
 
 	"github.com/nhiscan/nhiscan/scanners/aws"
 	"github.com/nhiscan/nhiscan/scanners/gcp"
+	"github.com/nhiscan/nhiscan/scanners/k8s"
 )
 
 // recorder is a FlagSet that records the names declared on it.
@@ -62,8 +63,8 @@ func TestProviders(t *testing.T) {
 			}
 		}
 	}
-	if aws.DefaultTimeout != DefaultTimeout || gcp.DefaultTimeout != DefaultTimeout {
-		t.Errorf("DefaultTimeout %v differs from a scanner's (aws %v, gcp %v)", DefaultTimeout, aws.DefaultTimeout, gcp.DefaultTimeout)
+	if aws.DefaultTimeout != DefaultTimeout || gcp.DefaultTimeout != DefaultTimeout || k8s.DefaultTimeout != DefaultTimeout {
+		t.Errorf("DefaultTimeout %v differs from a scanner's (aws %v, gcp %v, k8s %v)", DefaultTimeout, aws.DefaultTimeout, gcp.DefaultTimeout, k8s.DefaultTimeout)
 	}
 }
 
@@ -77,6 +78,7 @@ func TestShardArgs(t *testing.T) {
 	}{
 		{AWS(nil).NewLive(), "--account 1 --account 2"},
 		{g, "--organization 555 --project 1 --project 2"},
+		{K8s().NewLive(), "--context 1 --context 2"},
 	} {
 		if got := tc.l.ShardArgs([]string{"1", "2"}); got != tc.want {
 			t.Errorf("ShardArgs = %q, want %q", got, tc.want)
