@@ -81,13 +81,52 @@ func TestK8sDefaultAccount(t *testing.T) {
 	})
 }
 
+// k8sCluster is a cluster's own identity holding bindings.
+func k8sCluster(bs ...inventory.Binding) inventory.Identity {
+	return inventory.Identity{ID: "cluster:c1", Provider: inventory.K8s, Kind: inventory.KindK8sCluster, Account: "c1", Name: "c1", Owner: "-", ResourceBindings: bs}
+}
+
 func TestK8sAuthenticatedGroup(t *testing.T) {
+	authn := []inventory.Principal{*authenticated}
+	both := []inventory.Principal{*authenticated, {Type: "Group", Value: "system:unauthenticated"}}
 	runCases(t, k8sAuthenticatedGroup{}, []ruleCase{
-		{name: "view", id: ksa("a", "b", kbind("ClusterRole/view", "cluster", nil, authenticated)), want: []findings.Severity{H}},
-		{name: "wildcard", id: ksa("a", "b", kbind("ClusterRole/x", "cluster", []inventory.RBACRule{{Verbs: []string{"*"}, APIGroups: []string{""}, Resources: []string{"pods"}}}, authenticated)), want: []findings.Severity{C}},
-		{name: "bootstrap_discovery", id: ksa("a", "b", kbind("ClusterRole/system:basic-user", "cluster", nil, authenticated), kbind("ClusterRole/system:public-info-viewer", "cluster", nil, authenticated)), want: nil},
-		{name: "direct_binding", id: ksa("a", "b", kbind("ClusterRole/view", "cluster", nil, nil)), want: nil},
+		{name: "view", id: k8sCluster(inventory.Binding{Role: "ClusterRole/view", Scope: "cluster", Members: authn, Name: "ClusterRoleBinding/v"}), want: []findings.Severity{H}},
+		{name: "wildcard", id: k8sCluster(inventory.Binding{Role: "ClusterRole/x", Scope: "cluster", Members: authn, Name: "ClusterRoleBinding/x",
+			RBACRules: []inventory.RBACRule{{Verbs: []string{"*"}, APIGroups: []string{""}, Resources: []string{"pods"}}}}), want: []findings.Severity{C}},
+		// One finding per binding, each keyed by its own name.
+		{name: "two_bindings", id: k8sCluster(inventory.Binding{Role: "ClusterRole/view", Scope: "cluster", Members: authn, Name: "ClusterRoleBinding/a"},
+			inventory.Binding{Role: "ClusterRole/edit", Scope: "namespaces/n", Members: both, Name: "RoleBinding/n/b"}), want: []findings.Severity{C, H}},
+		{name: "bootstrap_discovery", id: k8sCluster(inventory.Binding{Role: "ClusterRole/system:basic-user", Scope: "cluster", Members: authn},
+			inventory.Binding{Role: "ClusterRole/system:public-info-viewer", Scope: "cluster", Members: both}), want: nil},
+		{name: "unauthenticated_only", id: k8sCluster(inventory.Binding{Role: "ClusterRole/view", Scope: "cluster", Members: both[1:], Name: "ClusterRoleBinding/v"}), want: nil},
+		// A service account reached through the group is not reported
+		// itself: the cluster's finding covers every account.
+		{name: "service_account", id: ksa("a", "b", kbind("ClusterRole/view", "cluster", nil, authenticated)), want: nil},
 	})
+}
+
+// NHI-DEL-201's fingerprint is the binding's: stable when the role's
+// rules change, distinct per binding.
+func TestK8sAuthenticatedFingerprint(t *testing.T) {
+	cfg := DefaultConfig(asOf)
+	fp := func(b inventory.Binding) string {
+		id := k8sCluster(b)
+		fs := k8sAuthenticatedGroup{}.Check(&Subject{Identity: &id, Config: &cfg})
+		if len(fs) != 1 || fs[0].Evidence[0].Key != "binding" || !strings.Contains(fs[0].Evidence[0].Value, b.Name) {
+			t.Fatalf("findings %+v", fs)
+		}
+		return fs[0].Fingerprint
+	}
+	b := inventory.Binding{Role: "ClusterRole/view", Scope: "cluster", Members: []inventory.Principal{*authenticated}, Name: "ClusterRoleBinding/v"}
+	a := fp(b)
+	b.RBACRules = readPods
+	if fp(b) != a {
+		t.Error("fingerprint changed with the role's rules")
+	}
+	b.Name = "ClusterRoleBinding/w"
+	if fp(b) == a {
+		t.Error("two bindings share a fingerprint")
+	}
 }
 
 func TestK8sLegacyToken(t *testing.T) {
@@ -142,13 +181,13 @@ func TestK8sGroupAndControls(t *testing.T) {
 }
 
 func TestK8sAnonymous(t *testing.T) {
-	cluster := func(bs ...inventory.Binding) inventory.Identity {
-		return inventory.Identity{ID: "cluster:c1", Provider: inventory.K8s, Kind: inventory.KindK8sCluster, Account: "c1", Name: "c1", Owner: "-", ResourceBindings: bs}
-	}
+	cluster := k8sCluster
 	anon := []inventory.Principal{{Type: "Group", Value: "system:unauthenticated"}}
 	runCases(t, k8sAnonymous{}, []ruleCase{
 		{name: "edit", id: cluster(inventory.Binding{Role: "ClusterRole/edit", Scope: "cluster", Members: anon, Name: "ClusterRoleBinding/x"}), want: []findings.Severity{C}},
 		{name: "read_only", id: cluster(inventory.Binding{Role: "ClusterRole/pods", Scope: "cluster", Members: anon, RBACRules: readPods, Name: "ClusterRoleBinding/x"}), want: []findings.Severity{H}},
+		// system:authenticated is NHI-DEL-201's, even on the same binding.
+		{name: "authenticated_only", id: cluster(inventory.Binding{Role: "ClusterRole/edit", Scope: "cluster", Members: []inventory.Principal{*authenticated}, Name: "ClusterRoleBinding/x"}), want: nil},
 		{name: "bootstrap_public_info", id: cluster(inventory.Binding{Role: "ClusterRole/system:public-info-viewer", Scope: "cluster", Members: anon, Name: "ClusterRoleBinding/system:public-info-viewer"}), want: nil},
 		// The same binding on a service account is another rule's.
 		{name: "service_account", id: ksa("a", "b", func(i *inventory.Identity) {

@@ -93,6 +93,6 @@ var needs = map[string][]string{
 	findings.Escalation: {inventory.NotAssessedPermissions},
 	findings.Delegation: {inventory.NotAssessedTrust, inventory.NotAssessedProjectPolicy},
 	findings.Ownerless:  {inventory.NotAssessedTags},
-	findings.Dormant:    {inventory.NotAssessedUserCredentials, inventory.NotAssessedAccountDormancy, inventory.NotAssessedKeyDormancy},
+	findings.Dormant:    {inventory.NotAssessedUserCredentials, inventory.NotAssessedAccountDormancy, inventory.NotAssessedKeyDormancy, inventory.NotAssessedUsage},
 	findings.Static:     {inventory.NotAssessedUserCredentials},
 }

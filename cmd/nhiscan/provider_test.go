@@ -177,15 +177,19 @@ func TestKubernetesOfflineFindings(t *testing.T) {
 		"NHI-OVB-202 medium system:serviceaccount:reports:reporter",
 		"NHI-OVB-203 high system:serviceaccount:reports:default", // everything-reader has wildcards
 		"NHI-OVB-203 medium system:serviceaccount:payments:default",
-		"NHI-DEL-201 high system:serviceaccount:reports:reporter",
-		"NHI-DEL-202 high cluster:dev-gke", // everything-reader only reads
+		"NHI-DEL-201 high cluster:dev-gke",                               // once per binding, on the cluster
+		"NHI-DOR-002 medium system:serviceaccount:payments:payments-api", // token last used 60 days ago
+		"NHI-OWN-001 low system:serviceaccount:reports:default",          // no owner anywhere, its namespace unlisted
+		"NHI-DEL-202 high cluster:dev-gke",                               // everything-reader only reads
 	} {
 		if !got[want] {
 			t.Errorf("missing finding %s; got %v", want, got)
 		}
 	}
 	for k := range got {
-		if strings.Contains(k, "kube-system") || strings.HasPrefix(k, "NHI-OVB-202") && strings.Contains(k, "payments-api") {
+		if strings.Contains(k, "kube-system") || strings.HasPrefix(k, "NHI-OVB-202") && strings.Contains(k, "payments-api") ||
+			strings.HasPrefix(k, "NHI-DEL-201") && strings.Contains(k, "serviceaccount") ||
+			strings.HasPrefix(k, "NHI-OWN-001") && strings.Contains(k, "payments:default") { // owned through its namespace's team label
 			t.Errorf("unexpected finding %s", k)
 		}
 	}

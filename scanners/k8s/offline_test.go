@@ -95,8 +95,10 @@ func TestOfflineJSONList(t *testing.T) {
 	if !mapsEqual(scopes, want) {
 		t.Errorf("deployer bindings %v, want %v", scopes, want)
 	}
-	if dep.Owner != "ci-runner" && dep.Owner != "Helm" {
-		t.Errorf("deployer owner %q, want the Helm release or manager", dep.Owner)
+	// Owners are classification's: the loader lists the conventions'
+	// owners in order, the managing tool before the Helm release.
+	if len(dep.OwnerHints) < 1 || dep.OwnerHints[0] != (inventory.OwnerHint{Value: "Helm", From: "label app.kubernetes.io/managed-by"}) || dep.Owner != "" {
+		t.Errorf("deployer owner %q, hints %+v", dep.Owner, dep.OwnerHints)
 	}
 	if api.Owner != "" {
 		t.Errorf("an owner annotation is left to classification, got %q", api.Owner)
@@ -128,10 +130,14 @@ func TestOfflineYAMLAndSplitFiles(t *testing.T) {
 	}
 	// The bindings to unauthenticated requests sit on the cluster's identity.
 	cl := byID(inv, "cluster:dev-gke")
-	if cl == nil || cl.Kind != inventory.KindK8sCluster || len(cl.ResourceBindings) != 2 || len(cl.Bindings) != 0 {
+	// The bindings to every authenticated identity too, each once.
+	if cl == nil || cl.Kind != inventory.KindK8sCluster || len(cl.ResourceBindings) != 3 || len(cl.Bindings) != 0 {
 		t.Fatalf("cluster identity %+v", cl)
 	}
-	if b := cl.ResourceBindings[1]; b.Role != "ClusterRole/everything-reader" || b.Members[0] != (inventory.Principal{Type: "User", Value: "system:anonymous"}) || len(b.RBACRules) != 1 {
+	if b := cl.ResourceBindings[0]; b.Name != "ClusterRoleBinding/authenticated-view" || !slices.Equal(b.Members, []inventory.Principal{{Type: "Group", Value: "system:authenticated"}}) {
+		t.Errorf("authenticated binding %+v", b)
+	}
+	if b := cl.ResourceBindings[2]; b.Role != "ClusterRole/everything-reader" || b.Members[0] != (inventory.Principal{Type: "User", Value: "system:anonymous"}) || len(b.RBACRules) != 1 {
 		t.Errorf("anonymous binding %+v", b)
 	}
 	r := byID(inv, "system:serviceaccount:reports:reporter")
