@@ -106,8 +106,12 @@ func (r keyUnused) Check(s *Subject) []findings.Finding {
 				text = "was not used since the cluster began tracking token use (by " + date(from) + ")"
 			}
 		}
+		noun := "Key"
+		if c.Kind == inventory.CredK8sLegacyToken {
+			noun = "Legacy token"
+		}
 		out = append(out, finding(r, s, findings.Medium, c, "",
-			fmt.Sprintf("Key %s of %s %s.", credentialLabel(s.Identity, c), s.Identity.Name, text), e...))
+			fmt.Sprintf("%s %s of %s %s.", noun, credentialLabel(s.Identity, c), s.Identity.Name, text), e...))
 	}
 	return out
 }

@@ -75,7 +75,9 @@ func DefaultConfig(asOf time.Time) Config {
 		MaxSessionHours:  1,
 		OwnerTags:        []string{"owner", "Owner", "team", "owner-email", "contact"},
 		OwnerDescription: DefaultOwnerDescription,
-		AgentTags:        map[string]string{"nhiscan:agent": "true"},
+		// nhiscan.io/agent is the same marker where ':' may not appear in
+		// a key (Kubernetes labels and annotations).
+		AgentTags: map[string]string{"nhiscan:agent": "true", "nhiscan.io/agent": "true"},
 	}
 }
 

@@ -415,24 +415,29 @@ func (c *cluster) rulesOf(kind, ns, name string) ([]policyRule, bool) {
 		r, ok := c.roles[ns+"/"+name]
 		return r.Rules, ok
 	}
-	r, ok := c.clusterRoles[name]
-	if !ok || r.AggregationRule == nil || len(r.Rules) > 0 {
-		return r.Rules, ok
+	_, ok := c.clusterRoles[name]
+	return c.aggregated(name, map[string]bool{}), ok
+}
+
+// aggregated returns a ClusterRole's rules, or, for an aggregated one the
+// export left empty, the rules of the ClusterRoles its selectors pick,
+// themselves aggregated when they are (seen stops a cycle).
+func (c *cluster) aggregated(name string, seen map[string]bool) []policyRule {
+	r := c.clusterRoles[name]
+	if r.AggregationRule == nil || len(r.Rules) > 0 || seen[name] {
+		return r.Rules
 	}
+	seen[name] = true
 	var out []policyRule
 	for _, n := range sortedKeys(c.clusterRoles) {
-		other := c.clusterRoles[n]
 		if n == name {
 			continue
 		}
-		for _, sel := range r.AggregationRule.ClusterRoleSelectors {
-			if sel.selects(other.Metadata.Labels) {
-				out = append(out, other.Rules...)
-				break
-			}
+		if slices.ContainsFunc(r.AggregationRule.ClusterRoleSelectors, func(sel labelSelector) bool { return sel.selects(c.clusterRoles[n].Metadata.Labels) }) {
+			out = append(out, c.aggregated(n, seen)...)
 		}
 	}
-	return out, true
+	return out
 }
 
 func matches(sel, labels map[string]string) bool {

@@ -371,6 +371,38 @@ func TestAggregationExpressions(t *testing.T) {
 	if !slices.Equal(res, []string{"nodes", "pods"}) {
 		t.Errorf("monitoring aggregates %v, want nodes and pods (not billing's secrets)", res)
 	}
+	// Aggregation nests (top picks mid, itself aggregated and left
+	// empty, which picks leaf), and a cycle ends.
+	o := NewOffline()
+	nested := `apiVersion: v1
+kind: List
+items:
+- apiVersion: rbac.authorization.k8s.io/v1
+  kind: ClusterRole
+  metadata: {name: top}
+  aggregationRule:
+    clusterRoleSelectors:
+    - matchExpressions: [{key: agg-top, operator: Exists}]
+  rules: null
+- apiVersion: rbac.authorization.k8s.io/v1
+  kind: ClusterRole
+  metadata: {name: mid, labels: {agg-top: "true", agg-mid: "x"}}
+  aggregationRule:
+    clusterRoleSelectors:
+    - matchExpressions: [{key: agg-mid, operator: In, values: ["yes"]}]
+    - matchLabels: {agg-mid: "x"}
+- apiVersion: rbac.authorization.k8s.io/v1
+  kind: ClusterRole
+  metadata: {name: leaf, labels: {agg-mid: "yes"}}
+  rules:
+  - {apiGroups: [""], resources: [pods], verbs: [create]}
+`
+	if ok, err := o.Add("c/roles.yaml", []byte(nested)); !ok || err != nil {
+		t.Fatal(ok, err)
+	}
+	if rs, ok := o.clusters["c"].rulesOf("ClusterRole", "", "top"); !ok || len(rs) != 1 || rs[0].Resources[0] != "pods" {
+		t.Errorf("nested aggregation: %+v", rs)
+	}
 	labels := map[string]string{"tier": "a", "env": "prod"}
 	expr := func(key, op string, values ...string) labelSelector {
 		var s labelSelector
