@@ -150,9 +150,12 @@ type cluster struct {
 	// automountServiceAccountToken ("namespace/name"), when set.
 	automount map[string]bool
 	// workloads are the pods and workload controllers; usageSeen is set
-	// once the export showed any (or an empty typed list of them).
+	// once the export showed any (or an empty typed list of them). A live
+	// scan that listed pods sets it too, even when none came back.
 	workloads []workload
 	usageSeen bool
+	// tracked caches tokenTracking: since, and whether it was computed.
+	tracked *time.Time
 	// namespaces are the Namespace objects, by name.
 	namespaces map[string]meta
 }
@@ -324,6 +327,7 @@ func (c *cluster) add(raw json.RawMessage, listKind string) error {
 		if s.Type == tokenSecretType {
 			s.Kind = obj.Kind
 			c.secrets = append(c.secrets, s)
+			c.tracked = nil
 		}
 	case "Role", "ClusterRole":
 		var r role
@@ -879,7 +883,11 @@ func (c *cluster) ownerHints(m meta) []inventory.OwnerHint {
 // any token of the cluster shows tracking is on, since the earliest such
 // date at the latest. A token without the label was not used since then.
 func (c *cluster) tokenTracking() (time.Time, bool) {
+	if c.tracked != nil {
+		return *c.tracked, !c.tracked.IsZero()
+	}
 	var since time.Time
+	defer func() { c.tracked = &since }()
 	for _, s := range c.secrets {
 		v, ok := s.Metadata.Labels[lastUsedKey]
 		if !ok {
