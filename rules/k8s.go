@@ -399,7 +399,7 @@ type k8sAutomount struct{}
 func (k8sAutomount) Meta() findings.Rule {
 	return findings.Rule{
 		ID: "NHI-OVB-204", Title: "Privileged service account token mounted into pods", Category: findings.Overbroad, Severity: findings.High,
-		Description: "Pods or workload templates run as a privileged service account (cluster-admin, admin or edit cluster-wide, or a cluster-wide role with wildcards) and mount its token: automountServiceAccountToken is not false on the pod nor on the service account.",
+		Description: "Pods or workload templates run as a privileged service account (cluster-admin, admin or edit cluster-wide, or a cluster-wide role with wildcards) and mount its token: automountServiceAccountToken is not false on the pod spec, nor, when the pod spec leaves it unset, on the service account.",
 		Rationale:   "Every process in those pods, and anyone who gets a shell in one, can read the token from /var/run/secrets/kubernetes.io/serviceaccount and administer the cluster with it. Most workloads never call the API server.",
 		Remediation: "Set automountServiceAccountToken: false on the pod template (or on the service account) of workloads that do not call the API server; give the ones that do a service account with only the permissions they use.",
 		Defaults:    "High. Needs the export's pods or workloads. One finding per service account, the workloads in evidence.workloads (each with the pods of the export that run from it).",
