@@ -360,10 +360,13 @@ func TestClassifyK8sAgentWorkloads(t *testing.T) {
 	inv := inventory.Inventory{Identities: []inventory.Identity{
 		ksa("a", "planner", runs("Deployment", "web", true, nil), runs("Deployment", "planner", true, map[string]string{"nhiscan.io/agent": "yes"})),
 		ksa("a", "web", runs("Deployment", "web", true, map[string]string{"app": "web"})),
+		ksa("a", "annotated", runs("Deployment", "annotated", true, nil), func(i *inventory.Identity) {
+			i.Workloads[0].Annotations = map[string]string{"nhiscan.io/agent": "true"}
+		}),
 	}}
 	Classify(&inv, &cfg)
-	if !inv.Identities[0].Agent || inv.Identities[1].Agent {
-		t.Errorf("agents: planner %v, web %v", inv.Identities[0].Agent, inv.Identities[1].Agent)
+	if !inv.Identities[0].Agent || inv.Identities[1].Agent || !inv.Identities[2].Agent {
+		t.Errorf("agents: planner %v, web %v, annotated %v", inv.Identities[0].Agent, inv.Identities[1].Agent, inv.Identities[2].Agent)
 	}
 }
 

@@ -224,9 +224,9 @@ func Classify(inv *inventory.Inventory, cfg *Config) {
 			id.Agent = true
 		}
 		// A Kubernetes service account runs agents when its pods carry
-		// the agent labels.
+		// the agent markers, as labels or annotations.
 		for _, w := range id.Workloads {
-			if agentTagged(w.Labels, cfg.AgentTags) {
+			if agentTagged(w.Labels, cfg.AgentTags) || agentTagged(w.Annotations, cfg.AgentTags) {
 				id.Agent = true
 			}
 		}

@@ -237,6 +237,8 @@ type Workload struct {
 	Automount bool `json:"automount"`
 	// Labels are the workload's labels (agent markers, owners).
 	Labels map[string]string `json:"labels,omitempty"`
+	// Annotations are the workload's short annotations (agent markers).
+	Annotations map[string]string `json:"annotations,omitempty"`
 	// Pods counts the pods of the source that run from this workload
 	// (folded into it rather than listed one by one); a Pod entry of its
 	// own counts itself.

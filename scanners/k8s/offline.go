@@ -194,7 +194,7 @@ type workload struct {
 	kind, namespace, name string
 	account               string
 	automount             *bool
-	labels                map[string]string
+	labels, annotations   map[string]string
 	owners                []ownerRef
 }
 
@@ -533,17 +533,8 @@ func appendOnce(s []string, v string) []string {
 // Helm's release, cloud links, agent markers are all read from them),
 // except kubectl's own (last-applied-configuration) and long payloads.
 func tags(m meta) map[string]string {
-	t := map[string]string{}
-	for k, v := range m.Annotations {
-		if !strings.HasPrefix(k, "kubectl.kubernetes.io/") && len(v) <= maxTagValue {
-			t[k] = v
-		}
-	}
-	maps.Copy(t, m.Labels) // a label wins over an annotation of the same key
-	if len(t) == 0 {
-		return nil
-	}
-	return t
+	// A label wins over an annotation of the same key.
+	return merged(shortAnnotations(m.Annotations), maps.Clone(m.Labels))
 }
 
 // credential is a legacy token Secret as a credential. Without a
@@ -632,12 +623,12 @@ func newWorkload(obj object, w *workloadObject) workload {
 	case obj.Kind != "Pod":
 		tmpl = w.Spec.Template
 	}
+	annotations := shortAnnotations(obj.Metadata.Annotations)
 	if tmpl != nil {
 		spec = tmpl.Spec
-		if labels == nil && len(tmpl.Metadata.Labels) > 0 {
-			labels = map[string]string{}
-		}
-		maps.Copy(labels, tmpl.Metadata.Labels) // the labels its pods get
+		// What its pods get: the template's labels and annotations.
+		labels = merged(labels, tmpl.Metadata.Labels)
+		annotations = merged(annotations, shortAnnotations(tmpl.Metadata.Annotations))
 	} else if obj.Kind != "Pod" {
 		spec = podSpec{}
 	}
@@ -645,8 +636,36 @@ func newWorkload(obj object, w *workloadObject) workload {
 	return workload{
 		kind: obj.Kind, namespace: obj.Metadata.Namespace, name: obj.Metadata.Name,
 		account: account, automount: spec.AutomountServiceAccountToken,
-		labels: labels, owners: obj.Metadata.OwnerReferences,
+		labels: labels, annotations: annotations, owners: obj.Metadata.OwnerReferences,
 	}
+}
+
+// merged returns a with b's entries added (b wins), nil when both are
+// empty.
+func merged(a, b map[string]string) map[string]string {
+	if len(b) == 0 {
+		return a
+	}
+	if a == nil {
+		a = map[string]string{}
+	}
+	maps.Copy(a, b)
+	return a
+}
+
+// shortAnnotations are the annotations a rule may read (markers, owners):
+// not kubectl's own (last-applied-configuration) nor long payloads.
+func shortAnnotations(m map[string]string) map[string]string {
+	var out map[string]string
+	for k, v := range m {
+		if !strings.HasPrefix(k, "kubectl.kubernetes.io/") && len(v) <= maxTagValue {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // controllerOf returns the workload of the export that controls w (a
@@ -711,7 +730,7 @@ func (c *cluster) usage() map[string][]inventory.Workload {
 		k := key{w.account, top.kind, top.namespace, top.name, automount}
 		e := entries[k]
 		if e == nil {
-			e = &inventory.Workload{Kind: top.kind, Namespace: top.namespace, Name: top.name, Automount: automount, Labels: top.labels}
+			e = &inventory.Workload{Kind: top.kind, Namespace: top.namespace, Name: top.name, Automount: automount, Labels: top.labels, Annotations: top.annotations}
 			entries[k] = e
 			order = append(order, k)
 		}

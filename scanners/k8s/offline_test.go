@@ -498,3 +498,23 @@ func TestTokenTracking(t *testing.T) {
 		t.Errorf("untracked cluster: %+v", c)
 	}
 }
+
+// A workload's annotations (its own and its template's) are kept short:
+// kubectl's last-applied-configuration is not.
+func TestWorkloadAnnotations(t *testing.T) {
+	o := NewOffline()
+	list := `{"apiVersion":"v1","kind":"List","items":[
+	 {"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"bot","namespace":"n"}},
+	 {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"bot","namespace":"n","annotations":{
+	   "kubectl.kubernetes.io/last-applied-configuration":"{\"apiVersion\":\"apps/v1\"}","deployment.kubernetes.io/revision":"3"}},
+	  "spec":{"template":{"metadata":{"annotations":{"nhiscan.io/agent":"true"}},"spec":{"serviceAccountName":"bot"}}}}]}`
+	if ok, err := o.Add("c/k8s.json", []byte(list)); !ok || err != nil {
+		t.Fatal(ok, err)
+	}
+	inv, _ := o.Inventory()
+	w := inv.Identities[0].Workloads
+	want := map[string]string{"deployment.kubernetes.io/revision": "3", "nhiscan.io/agent": "true"}
+	if len(w) != 1 || !mapsEqual(w[0].Annotations, want) || w[0].Labels != nil {
+		t.Errorf("workloads %+v", w)
+	}
+}
