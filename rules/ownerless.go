@@ -44,9 +44,12 @@ func (r noOwner) Check(s *Subject) []findings.Finding {
 		e = []findings.Evidence{ev("owner_looked_for", "labels and annotations "+strings.Join(s.Config.OwnerTags, ", ")+
 			" of the service account, app.kubernetes.io/managed-by and part-of, the Helm release, the same owner keys on its namespace, and the owners map")}
 	}
-	if s.Admin().Allowed || gcpAdmin(id, s.Config.AsOf) || id.Provider == inventory.K8s && k8sPrivileged(id) != "" {
+	if s.Admin().Allowed || gcpAdmin(id, s.Config.AsOf) {
 		sev = findings.Medium
 		e = append(e, ev("admin", "identity is a full administrator"))
+	} else if why := k8sPrivileged(id); id.Provider == inventory.K8s && why != "" {
+		sev = findings.Medium
+		e = append(e, ev("privileged", why))
 	}
 	return []findings.Finding{finding(r, s, sev, nil, "", fmt.Sprintf("%s has no owner.", id.Name), e...)}
 }
