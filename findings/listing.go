@@ -10,7 +10,10 @@ type IdentityRow struct {
 	Name     string `json:"name"`
 	ID       string `json:"id"`
 	Owner    string `json:"owner"`
-	Agent    bool   `json:"agent"`
+	// OwnerSource says where the owner came from ("tag owner",
+	// "namespace apps label team"), when it was found.
+	OwnerSource string `json:"owner_source,omitempty"`
+	Agent       bool   `json:"agent"`
 	// Created is absent when the provider does not record it (GCP).
 	Created     *time.Time `json:"created,omitempty"`
 	LastUsed    *time.Time `json:"last_used"`

@@ -72,12 +72,12 @@ type keyUnused struct{}
 func (keyUnused) Meta() findings.Rule {
 	return findings.Rule{
 		ID: "NHI-DOR-002", Title: "Key unused", Category: findings.Dormant, Severity: findings.Medium,
-		Description: "An active access key (AWS) or user-managed service account key (GCP) was not used within the threshold, or was never used and is older than the threshold.",
+		Description: "An active access key (AWS), user-managed service account key (GCP) or legacy service account token Secret (Kubernetes) was not used within the threshold, or was never used and is older than the threshold.",
 		Rationale:   "An unused key is pure risk: nothing depends on it, yet anyone holding a copy can use it. Keys that were created and never used are the ones most scanners miss.",
 		Remediation: "Deactivate the key, wait for anything that breaks, then delete it.",
-		Defaults:    "threshold 45 days (key_unused_days); keys younger than the threshold are not judged, nor keys whose use the source does not record (GCP without key activity data).",
-		References:  []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html", "https://cloud.google.com/iam/docs/service-account-recent-usage"},
-		Providers:   []string{"aws", "gcp"},
+		Defaults:    "threshold 45 days (key_unused_days); keys younger than the threshold are not judged, nor keys whose use the source does not record (GCP without key activity data; Kubernetes clusters where no token carries the kubernetes.io/legacy-token-last-used label, so token use tracking is not known to be on). A Kubernetes token without that label on a cluster that tracks use was not used since tracking began: it is judged from the earliest last-used date of the cluster's tokens, a date by which tracking had begun.",
+		References:  []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html", "https://cloud.google.com/iam/docs/service-account-recent-usage", "https://kubernetes.io/docs/reference/access-authn-authz/service-accounts-admin/#legacy-serviceaccount-token-tracking-controller"},
+		Providers:   []string{"aws", "gcp", "k8s"},
 		Controls:    controlIDs{controls.ASI: "ASI03", controls.ASITM: "T3", controls.NHI: "NHI1 NHI7", controls.MAESTRO: "L4", controls.CISAWS3: "1.12", controls.CISAWS5: "1.11", controls.NIST: "AC-2(3) IA-5"}.list(),
 	}
 }
@@ -87,13 +87,43 @@ func (r keyUnused) Check(s *Subject) []findings.Finding {
 		return nil
 	}
 	var out []findings.Finding
-	for _, c := range activeKeys(s.Identity) {
-		ok, e := unused(s, c.CreatedAt, c.LastUsed, c.LastUsedKnown, s.Config.KeyUnusedDays)
+	for _, c := range dormancyKeys(s.Identity) {
+		// A key whose use was recorded only from some date on is judged
+		// from that date: never used since then, not since its creation.
+		from := c.CreatedAt
+		if c.UsageTrackedSince != nil && c.UsageTrackedSince.After(from) {
+			from = *c.UsageTrackedSince
+		}
+		ok, e := unused(s, from, c.LastUsed, c.LastUsedKnown, s.Config.KeyUnusedDays)
 		if !ok {
 			continue
 		}
+		text := lastUseText(e)
+		if !from.Equal(c.CreatedAt) {
+			e[0] = ev("usage_tracked_since", date(from))
+			e = append([]findings.Evidence{ev("created", date(c.CreatedAt))}, e...)
+			if c.LastUsed == nil {
+				text = "was not used since the cluster began tracking token use (by " + date(from) + ")"
+			}
+		}
+		noun := "Key"
+		if c.Kind == inventory.CredK8sLegacyToken {
+			noun = "Legacy token"
+		}
 		out = append(out, finding(r, s, findings.Medium, c, "",
-			fmt.Sprintf("Key %s of %s %s.", credentialLabel(s.Identity, c), s.Identity.Name, lastUseText(e)), e...))
+			fmt.Sprintf("%s %s of %s %s.", noun, credentialLabel(s.Identity, c), s.Identity.Name, text), e...))
+	}
+	return out
+}
+
+// dormancyKeys are the active keys and legacy Kubernetes tokens of an
+// identity: long-lived secrets whose use is judged for dormancy.
+func dormancyKeys(id *inventory.Identity) []*inventory.Credential {
+	out := activeKeys(id)
+	for i := range id.Credentials {
+		if c := &id.Credentials[i]; c.Kind == inventory.CredK8sLegacyToken && c.Active() {
+			out = append(out, c)
+		}
 	}
 	return out
 }

@@ -64,6 +64,41 @@ func wildcardRule(r inventory.RBACRule) []string {
 	return w
 }
 
+// k8sPrivileged returns why a service account is privileged, or "": it
+// holds cluster-admin, admin or edit cluster-wide, or a cluster-wide role
+// whose rules use wildcards on every object (not only named ones).
+func k8sPrivileged(id *inventory.Identity) string {
+	for i := range id.Bindings {
+		b := &id.Bindings[i]
+		if !clusterWide(b) {
+			continue
+		}
+		if _, ok := k8sAdminRoles[b.Role]; ok {
+			return b.Role + " cluster-wide (" + b.Name + ")"
+		}
+		for _, rr := range b.RBACRules {
+			if len(wildcardRule(rr)) > 0 && len(rr.ResourceNames) == 0 {
+				return b.Role + " cluster-wide with * in " + strings.Join(wildcardRule(rr), ", ") + " (" + b.Name + ")"
+			}
+		}
+	}
+	return ""
+}
+
+// directBindings are the bindings that name the service account itself
+// (not a group it is in), other than the discovery roles.
+func directBindings(id *inventory.Identity) []*inventory.Binding {
+	var out []*inventory.Binding
+	for i := range id.Bindings {
+		b := &id.Bindings[i]
+		if k8sDiscoveryRoles[b.Role] || len(b.Members) == 0 || b.Members[0].Type == "Group" {
+			continue
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
 // K8s returns the rules written for Kubernetes RBAC and service account
 // tokens.
 func K8s() []Rule {
@@ -71,9 +106,11 @@ func K8s() []Rule {
 		k8sAdminBinding{},
 		k8sWildcard{},
 		k8sDefaultAccount{},
+		k8sAutomount{},
 		k8sAuthenticatedGroup{},
 		k8sAnonymous{},
 		k8sLegacyToken{},
+		k8sAccountUnused{},
 	}
 }
 
@@ -199,16 +236,20 @@ func (r k8sDefaultAccount) Check(s *Subject) []findings.Finding {
 }
 
 // k8sAuthenticatedGroup: a role bound to system:authenticated reaches
-// every service account (and every user) of the cluster.
+// every service account (and every user) of the cluster. The loader puts
+// such bindings on the cluster's own identity, so each is reported once,
+// not once per service account.
 type k8sAuthenticatedGroup struct{}
+
+var authenticatedGroup = inventory.Principal{Type: "Group", Value: "system:authenticated"}
 
 func (k8sAuthenticatedGroup) Meta() findings.Rule {
 	return findings.Rule{
 		ID: "NHI-DEL-201", Title: "Role bound to every authenticated identity", Category: findings.Delegation, Severity: findings.High,
-		Description: "A RoleBinding or ClusterRoleBinding grants a role to the group system:authenticated, so the service account (like every other identity of the cluster) holds it.",
+		Description: "A RoleBinding or ClusterRoleBinding grants a role to the group system:authenticated, so every service account (like every other identity of the cluster) holds it.",
 		Rationale:   "Any workload or person who can authenticate to the cluster, including a compromised pod of any namespace, gets the role.",
 		Remediation: "Bind the role to the service accounts or groups that need it, not to system:authenticated.",
-		Defaults:    "High; critical when the role is cluster-admin, admin or edit or uses wildcards. The discovery roles the cluster itself binds to system:authenticated are ignored. One finding per service account, the bindings in evidence.bindings.",
+		Defaults:    "High; critical when the role is cluster-admin, admin or edit or uses wildcards. The discovery roles the cluster itself binds to system:authenticated are ignored. One finding per binding, reported on the cluster (kind k8s.cluster), the binding in evidence.binding.",
 		References:  []string{"https://kubernetes.io/docs/reference/access-authn-authz/rbac/#discovery-roles"},
 		Providers:   []string{"k8s"},
 		Controls:    controlIDs{controls.ASI: "ASI03", controls.ASITM: "T3 T9", controls.NHI: "NHI5", controls.MAESTRO: "L7/integration-risks cross-layer/lateral-movement", controls.NIST: "AC-3 AC-6"}.list(),
@@ -216,22 +257,26 @@ func (k8sAuthenticatedGroup) Meta() findings.Rule {
 }
 
 func (r k8sAuthenticatedGroup) Check(s *Subject) []findings.Finding {
-	if !isK8sAccount(s.Identity) {
+	if s.Identity.Kind != inventory.KindK8sCluster {
 		return nil
 	}
-	h := hits{key: "bindings", noun: "binding(s)"}
-	for i := range s.Identity.Bindings {
-		b := &s.Identity.Bindings[i]
-		if k8sDiscoveryRoles[b.Role] || !slices.Contains(b.Members, inventory.Principal{Type: "Group", Value: "system:authenticated"}) {
+	var out []findings.Finding
+	for i := range s.Identity.ResourceBindings {
+		b := &s.Identity.ResourceBindings[i]
+		if k8sDiscoveryRoles[b.Role] || !slices.Contains(b.Members, authenticatedGroup) {
 			continue
 		}
 		sev := findings.High
 		if _, admin := k8sAdminRoles[b.Role]; admin || slices.ContainsFunc(b.RBACRules, func(rr inventory.RBACRule) bool { return len(wildcardRule(rr)) > 0 }) {
 			sev = findings.Critical
 		}
-		h.add(sev, fmt.Sprintf("%s is granted to every authenticated identity on %s (%s).", b.Role, b.Scope, b.Name), k8sBindingItem(b))
+		// The binding's name keys the fingerprint: it stays while the
+		// binding does, whatever its role's rules become.
+		out = append(out, finding(r, s, sev, nil, b.Name,
+			fmt.Sprintf("%s is granted to every authenticated identity on %s (%s).", b.Role, b.Scope, b.Name),
+			ev("binding", fmt.Sprintf("%s on %s (%s, group system:authenticated)", b.Role, b.Scope, b.Name))))
 	}
-	return h.findings(r, s)
+	return out
 }
 
 // k8sLegacyToken: every legacy service account token Secret.
@@ -243,7 +288,7 @@ func (k8sLegacyToken) Meta() findings.Rule {
 		Description: "A Secret of type kubernetes.io/service-account-token holds a token for the service account that never expires.",
 		Rationale:   "Anyone who can read Secrets in the namespace, or a copy of the token anywhere, acts as the service account until the Secret is deleted. Pods get short-lived projected tokens since Kubernetes 1.22; these Secrets are leftovers or hand-made.",
 		Remediation: "Delete the Secret; use projected service account tokens (TokenRequest, kubectl create token) for anything outside a pod.",
-		Defaults:    "Medium; high when older than the key rotation threshold (90 days) or the service account is cluster-admin, admin or edit cluster-wide; low when the cluster marked it invalid (kubernetes.io/legacy-token-invalid-since). One finding per Secret.",
+		Defaults:    "Medium; high when older than the key rotation threshold (90 days, key_rotation_days) or the service account is privileged (cluster-admin, admin or edit cluster-wide, or a cluster-wide role with wildcards); low when the cluster marked it invalid (kubernetes.io/legacy-token-invalid-since). One finding per Secret.",
 		References:  []string{"https://kubernetes.io/docs/concepts/configuration/secret/#serviceaccount-token-secrets", "https://kubernetes.io/docs/reference/access-authn-authz/service-accounts-admin/#auto-generated-legacy-serviceaccount-token-clean-up"},
 		Providers:   []string{"k8s"},
 		Controls:    controlIDs{controls.ASI: "ASI03", controls.ASITM: "T3 T9", controls.NHI: "NHI7", controls.MAESTRO: "L7/agent-identity-attack L4", controls.NIST: "IA-5 IA-9"}.list(),
@@ -255,10 +300,7 @@ func (r k8sLegacyToken) Check(s *Subject) []findings.Finding {
 	if !isK8sAccount(id) {
 		return nil
 	}
-	admin := slices.ContainsFunc(id.Bindings, func(b inventory.Binding) bool {
-		_, ok := k8sAdminRoles[b.Role]
-		return ok && clusterWide(&b)
-	})
+	privileged := k8sPrivileged(id)
 	var out []findings.Finding
 	for i := range id.Credentials {
 		c := &id.Credentials[i]
@@ -270,7 +312,7 @@ func (r k8sLegacyToken) Check(s *Subject) []findings.Finding {
 		switch {
 		case !c.Active():
 			sev = findings.Low
-		case admin || !c.CreatedAt.IsZero() && age > s.Config.KeyRotationDays:
+		case privileged != "" || !c.CreatedAt.IsZero() && age > s.Config.KeyRotationDays:
 			sev = findings.High
 		}
 		used := "never since tracking began"
@@ -279,7 +321,10 @@ func (r k8sLegacyToken) Check(s *Subject) []findings.Finding {
 		}
 		e := []findings.Evidence{ev("secret", c.ID), ev("status", c.Status), ev("last_used", used)}
 		if !c.CreatedAt.IsZero() {
-			e = append(e, ev("created", date(c.CreatedAt)), ev("age_days", fmt.Sprint(age)))
+			e = append(e, ev("created", date(c.CreatedAt)), ev("age_days", fmt.Sprint(age)), ev("rotation_threshold_days", fmt.Sprint(s.Config.KeyRotationDays)))
+		}
+		if privileged != "" {
+			e = append(e, ev("privileged", privileged))
 		}
 		out = append(out, finding(r, s, sev, c, "",
 			fmt.Sprintf("%s has a legacy token Secret %s, a token that never expires.", id.Name, c.ID), e...))
@@ -312,16 +357,18 @@ func (r k8sAnonymous) Check(s *Subject) []findings.Finding {
 	h := hits{key: "bindings", noun: "binding(s)"}
 	for i := range s.Identity.ResourceBindings {
 		b := &s.Identity.ResourceBindings[i]
-		if k8sDiscoveryRoles[b.Role] {
+		var who []string
+		for _, m := range b.Members {
+			if m != authenticatedGroup { // NHI-DEL-201's
+				who = append(who, m.Value)
+			}
+		}
+		if k8sDiscoveryRoles[b.Role] || len(who) == 0 {
 			continue
 		}
 		sev := findings.Critical
 		if readOnly(b.RBACRules) {
 			sev = findings.High
-		}
-		who := make([]string, len(b.Members))
-		for j, m := range b.Members {
-			who[j] = m.Value
 		}
 		h.add(sev, fmt.Sprintf("%s is granted to unauthenticated requests (%s) on %s (%s).", b.Role, strings.Join(who, ", "), b.Scope, b.Name),
 			fmt.Sprintf("%s on %s (%s, %s)", b.Role, b.Scope, b.Name, strings.Join(who, ", ")))
@@ -343,4 +390,100 @@ func readOnly(rules []inventory.RBACRule) bool {
 		}
 	}
 	return true
+}
+
+// k8sAutomount: a privileged service account's token is mounted into the
+// pods that run as it.
+type k8sAutomount struct{}
+
+func (k8sAutomount) Meta() findings.Rule {
+	return findings.Rule{
+		ID: "NHI-OVB-204", Title: "Privileged service account token mounted into pods", Category: findings.Overbroad, Severity: findings.High,
+		Description: "Pods or workload templates run as a privileged service account (cluster-admin, admin or edit cluster-wide, or a cluster-wide role with wildcards) and mount its token: automountServiceAccountToken is not false on the pod spec, nor, when the pod spec leaves it unset, on the service account.",
+		Rationale:   "Every process in those pods, and anyone who gets a shell in one, can read the token from /var/run/secrets/kubernetes.io/serviceaccount and administer the cluster with it. Most workloads never call the API server.",
+		Remediation: "Set automountServiceAccountToken: false on the pod template (or on the service account) of workloads that do not call the API server; give the ones that do a service account with only the permissions they use.",
+		Defaults:    "High. Needs the export's pods or workloads. One finding per service account, the workloads in evidence.workloads (each with the pods of the export that run from it).",
+		References:  []string{"https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/#opt-out-of-api-credential-automounting", "https://kubernetes.io/docs/concepts/security/rbac-good-practices/"},
+		Providers:   []string{"k8s"},
+		Controls:    controlIDs{controls.ASI: "ASI03 ASI02", controls.ASITM: "T3 T2", controls.NHI: "NHI5", controls.MAESTRO: "L4 cross-layer/privilege-escalation", controls.CISK8S: "5.1.6", controls.NIST: "AC-6 IA-5"}.list(),
+	}
+}
+
+func (r k8sAutomount) Check(s *Subject) []findings.Finding {
+	id := s.Identity
+	if !isK8sAccount(id) {
+		return nil
+	}
+	why := k8sPrivileged(id)
+	if why == "" {
+		return nil
+	}
+	h := hits{key: "workloads", noun: "workload(s)"}
+	for _, w := range id.Workloads {
+		if !w.Automount {
+			continue
+		}
+		item := w.Kind + " " + w.Namespace + "/" + w.Name
+		if w.Pods > 0 {
+			item += fmt.Sprintf(" (%d pod(s))", w.Pods)
+		}
+		h.add(findings.High, fmt.Sprintf("%s %s/%s mounts the token of %s, which holds %s.", w.Kind, w.Namespace, w.Name, id.Name, why), item, ev("privileged", why))
+	}
+	return h.findings(r, s)
+}
+
+// k8sAccountUnused: a service account holds permissions of its own but
+// nothing runs as it.
+type k8sAccountUnused struct{}
+
+func (k8sAccountUnused) Meta() findings.Rule {
+	return findings.Rule{
+		ID: "NHI-DOR-201", Title: "Service account with permissions that nothing runs as", Category: findings.Dormant, Severity: findings.Medium,
+		Description: "The service account is bound to roles (directly, not only through a group) but no pod and no workload template of the export (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob) runs as it, and no legacy token of it was used within the threshold.",
+		Rationale:   "An account nothing runs as keeps its permissions for whoever can mint a token for it (serviceaccounts/token) or create a pod with it: a dormant foothold, often left behind by a removed application.",
+		Remediation: "Confirm with the owner that nothing outside the cluster uses it (kubectl create token, CI systems), then delete its bindings and the account.",
+		Defaults:    "Medium; high when the account is privileged (cluster-admin, admin or edit cluster-wide, or a cluster-wide role with wildcards). Accounts younger than role_unused_days (90) are not judged; nor any account when the export holds no pods or workloads (the cluster's source says workload usage was not assessed), nor accounts with an active legacy token whose use is unknown. Tokens minted with the TokenRequest API leave no trace in an export.",
+		References:  []string{"https://kubernetes.io/docs/concepts/security/service-accounts/", "https://owasp.org/www-project-non-human-identities-top-10/2025/top-10-2025"},
+		Providers:   []string{"k8s"},
+		Controls:    controlIDs{controls.ASI: "ASI03", controls.ASITM: "T3", controls.NHI: "NHI1", controls.MAESTRO: "L4/lateral-movement L6", controls.NIST: "AC-2(3) AC-2"}.list(),
+	}
+}
+
+func (r k8sAccountUnused) Check(s *Subject) []findings.Finding {
+	id := s.Identity
+	if !isK8sAccount(id) || len(id.Workloads) > 0 || !s.Assessed(inventory.NotAssessedUsage) {
+		return nil
+	}
+	limit := s.Config.RoleUnusedDays
+	if !id.CreatedAt.IsZero() && s.Days(id.CreatedAt) <= limit {
+		return nil
+	}
+	bs := directBindings(id)
+	if len(bs) == 0 {
+		return nil
+	}
+	for i := range id.Credentials {
+		c := &id.Credentials[i]
+		if c.Kind != inventory.CredK8sLegacyToken || !c.Active() {
+			continue
+		}
+		if !c.LastUsedKnown || c.LastUsed != nil && s.Days(*c.LastUsed) <= limit {
+			return nil // used outside pods through its token, or maybe
+		}
+	}
+	items := make([]string, len(bs))
+	for i, b := range bs {
+		items[i] = k8sBindingItem(b)
+	}
+	sev := findings.Medium
+	e := []findings.Evidence{ev("bindings", strings.Join(items, "; ")), ev("workloads", "none in the export"), ev("threshold_days", fmt.Sprint(limit))}
+	if !id.CreatedAt.IsZero() {
+		e = append(e, ev("created", date(id.CreatedAt)))
+	}
+	if why := k8sPrivileged(id); why != "" {
+		sev = findings.High
+		e = append(e, ev("privileged", why))
+	}
+	return []findings.Finding{finding(r, s, sev, nil, "",
+		fmt.Sprintf("%s holds %d binding(s) but no pod or workload runs as it.", id.Name, len(bs)), e...)}
 }

@@ -78,7 +78,7 @@ func List(inv *inventory.Inventory, cfg Config) []findings.IdentityRow {
 		}
 		row := findings.IdentityRow{
 			Provider: string(id.Provider), Account: id.Account, Kind: id.Kind, Name: id.Name, ID: id.ID,
-			Owner: id.Owner, Agent: id.Agent, LastUsed: id.LastUsed,
+			Owner: id.Owner, OwnerSource: id.OwnerSource, Agent: id.Agent, LastUsed: id.LastUsed,
 			OldestCredentialDays: -1, Privilege: Privilege(s), Excluded: id.Excluded,
 		}
 		if !id.CreatedAt.IsZero() {

@@ -84,7 +84,9 @@ func DefaultConfig(asOf time.Time) Config {
 		TrustedIssuers:        DefaultTrustedIssuers,
 		OwnerTags:             []string{"owner", "Owner", "team", "owner-email", "contact"},
 		OwnerDescription:      DefaultOwnerDescription,
-		AgentTags:             map[string]string{"nhiscan:agent": "true"},
+		// nhiscan.io/agent is the same marker where ':' may not appear in
+		// a key (Kubernetes labels and annotations).
+		AgentTags: map[string]string{"nhiscan:agent": "true", "nhiscan.io/agent": "true"},
 	}
 }
 
@@ -204,26 +206,36 @@ func Classify(inv *inventory.Inventory, cfg *Config) {
 		if id.Owner == "" {
 			for _, k := range cfg.OwnerTags {
 				if v := strings.TrimSpace(id.Tags[k]); v != "" {
-					id.Owner = v
+					id.Owner, id.OwnerSource = v, "tag "+k
 					break
 				}
 			}
 		}
 		if id.Owner == "" && cfg.OwnerDescription != nil {
 			if m := cfg.OwnerDescription.FindStringSubmatch(id.Description); len(m) > 1 {
-				id.Owner = m[1]
+				id.Owner, id.OwnerSource = m[1], "description"
+			}
+		}
+		if id.Owner == "" {
+			if h, ok := ownerHint(id.OwnerHints, cfg.OwnerTags); ok {
+				id.Owner, id.OwnerSource = h.Value, h.From
 			}
 		}
 		if id.Owner == "" {
 			for _, pat := range owners {
 				if findings.MatchGlob(pat, id.ID) || findings.MatchGlob(pat, id.Name) {
-					id.Owner = cfg.Owners[pat]
+					id.Owner, id.OwnerSource = cfg.Owners[pat], "owners "+pat
 					break
 				}
 			}
 		}
-		for k, want := range cfg.AgentTags {
-			if v, ok := id.Tags[k]; ok && (want == "" || strings.EqualFold(v, want)) {
+		if agentTagged(id.Tags, cfg.AgentTags) {
+			id.Agent = true
+		}
+		// A Kubernetes service account runs agents when its pods carry
+		// the agent markers, as labels or annotations.
+		for _, w := range id.Workloads {
+			if agentTagged(w.Labels, cfg.AgentTags) || agentTagged(w.Annotations, cfg.AgentTags) {
 				id.Agent = true
 			}
 		}
@@ -233,6 +245,36 @@ func Classify(inv *inventory.Inventory, cfg *Config) {
 			}
 		}
 	}
+}
+
+// ownerHint picks the owner a convention names: the first hint that
+// needs no owner key, else the namespace-level hint under the most
+// preferred configured owner key.
+func ownerHint(hints []inventory.OwnerHint, ownerKeys []string) (inventory.OwnerHint, bool) {
+	for _, h := range hints {
+		if h.Key == "" {
+			return h, true
+		}
+	}
+	for _, k := range ownerKeys {
+		for _, h := range hints {
+			if h.Key == k {
+				return h, true
+			}
+		}
+	}
+	return inventory.OwnerHint{}, false
+}
+
+// agentTagged reports whether tags (or labels) carry one of the agent
+// markers: key -> value, an empty value matching any.
+func agentTagged(tags, markers map[string]string) bool {
+	for k, want := range markers {
+		if v, ok := tags[k]; ok && (want == "" || strings.EqualFold(v, want)) {
+			return true
+		}
+	}
+	return false
 }
 
 func sortedKeys(m map[string]string) []string {

@@ -24,7 +24,7 @@ fi
 out=$1
 shift
 
-resources=serviceaccounts,secrets,roles,rolebindings,clusterroles,clusterrolebindings,pods,deployments,statefulsets,daemonsets,jobs,cronjobs,namespaces
+resources=serviceaccounts,secrets,roles,rolebindings,clusterroles,clusterrolebindings,pods,deployments,statefulsets,daemonsets,replicasets,jobs,cronjobs,namespaces
 
 export_context() { # export_context CONTEXT|"": one cluster
   local ctx=$1 args=() cluster

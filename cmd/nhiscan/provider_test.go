@@ -184,15 +184,27 @@ func TestKubernetesOfflineFindings(t *testing.T) {
 		"NHI-OVB-202 medium system:serviceaccount:reports:reporter",
 		"NHI-OVB-203 high system:serviceaccount:reports:default", // everything-reader has wildcards
 		"NHI-OVB-203 medium system:serviceaccount:payments:default",
-		"NHI-DEL-201 high system:serviceaccount:reports:reporter",
-		"NHI-DEL-202 high cluster:dev-gke", // everything-reader only reads
+		"NHI-DEL-201 high cluster:dev-gke",                               // once per binding, on the cluster
+		"NHI-DOR-002 medium system:serviceaccount:payments:payments-api", // token last used 60 days ago
+		"NHI-OWN-001 low system:serviceaccount:reports:default",          // no owner anywhere, its namespace unlisted
+		"NHI-DEL-202 high cluster:dev-gke",                               // everything-reader only reads
+		// apps-kind carries pods and workloads: usage is assessed there.
+		"NHI-OVB-204 high system:serviceaccount:tools:node-agent",  // a cluster-admin DaemonSet mounts its token
+		"NHI-DOR-201 medium system:serviceaccount:tools:cleaner",   // bound, nothing runs as it
+		"NHI-DOR-002 medium system:serviceaccount:tools:cleaner",   // untouched since tracking began
+		"NHI-DOR-201 medium system:serviceaccount:apps:custom-sys", // its own binding to a system: role
 	} {
 		if !got[want] {
 			t.Errorf("missing finding %s; got %v", want, got)
 		}
 	}
 	for k := range got {
-		if strings.Contains(k, "kube-system") || strings.HasPrefix(k, "NHI-OVB-202") && strings.Contains(k, "payments-api") {
+		if strings.Contains(k, "kube-system") || strings.HasPrefix(k, "NHI-OVB-202") && strings.Contains(k, "payments-api") ||
+			strings.HasPrefix(k, "NHI-DEL-201") && strings.Contains(k, "serviceaccount") ||
+			strings.HasPrefix(k, "NHI-OWN-001") && strings.Contains(k, "payments:default") || // owned through its namespace's team label
+			strings.HasPrefix(k, "NHI-DOR-201") && !strings.Contains(k, "cleaner") && !strings.Contains(k, "custom-sys") || // prod-eks and dev-gke have no pods: not assessed
+			strings.Contains(k, "metrics-reader") || strings.Contains(k, "gke-managed-system") || // provider-managed
+			strings.HasPrefix(k, "NHI-OVB-204") && !strings.Contains(k, "node-agent") {
 			t.Errorf("unexpected finding %s", k)
 		}
 	}
@@ -203,5 +215,24 @@ func TestKubernetesOfflineFindings(t *testing.T) {
 				t.Errorf("%s output carries Secret data %s", format, secret)
 			}
 		}
+	}
+}
+
+// --include-provider-managed judges the accounts excluded by default, as
+// the config's include_provider_managed does.
+func TestIncludeProviderManagedFlag(t *testing.T) {
+	env := testEnv(inventory.Inventory{})
+	scan := func(args ...string) string {
+		r := runCLI(t, env, append([]string{"scan", "--input", "../../scanners/k8s/testdata/apps-kind", "--as-of", "2026-01-01", "--format", "json"}, args...)...)
+		if r.code != 0 {
+			t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+		}
+		return r.stdout
+	}
+	if out := scan(); strings.Contains(out, `"name": "gke-managed-system/gke-metrics-agent"`) || !strings.Contains(out, `"include_provider_managed": false`) {
+		t.Error("a managed add-on's account judged by default")
+	}
+	if out := scan("--include-provider-managed"); !strings.Contains(out, `"name": "gke-managed-system/gke-metrics-agent"`) || !strings.Contains(out, `"include_provider_managed": true`) {
+		t.Error("--include-provider-managed: the managed add-on's account was not judged, or the scan record does not say so")
 	}
 }

@@ -46,6 +46,9 @@ type inputOptions struct {
 	asOf        string
 	config      string
 	concurrency int
+	// includeManaged is --include-provider-managed, over the config's
+	// include_provider_managed.
+	includeManaged bool
 	// rules is --check/--skip-check (scan only), applied over the config.
 	rules   *ruleSelection
 	timeout time.Duration
@@ -64,6 +67,7 @@ func (o *inputOptions) register(cmd *cobra.Command, providers []registry.Provide
 	f.StringVar(&o.asOf, "as-of", "", "date (2026-11-01, midnight UTC) or RFC 3339 time used as \"now\" for every age (default: now; the demo's export day with --demo)")
 	f.StringVar(&o.config, "config", "", "config file (default .nhiscan.yaml when present)")
 	f.IntVar(&o.concurrency, "concurrency", 4, "live scans: scopes (accounts, projects) scanned at once")
+	f.BoolVar(&o.includeManaged, "include-provider-managed", false, "also judge provider-managed identities (AWS service-linked and SSO roles, Google-managed service agents, Kubernetes system and managed add-on service accounts), as include_provider_managed: true in the config does")
 	f.DurationVar(&o.timeout, "timeout", registry.DefaultTimeout, "live scans: time limit per scope (account, project), retries included; a scope that takes longer fails (exit 3) and the rest completes")
 	o.live = liveFlags(cmd, providers, registry.Scan)
 }
@@ -178,6 +182,9 @@ func prepareWith(ctx context.Context, env *environment, o *inputOptions, args []
 	p := &prepared{cfg: rules.DefaultConfig(asOf), format: format}
 	if err := loadConfig(o.config, &p.cfg); err != nil {
 		return nil, err
+	}
+	if o.includeManaged {
+		p.cfg.IncludeProviderManaged = true
 	}
 	if o.rules != nil {
 		if err := o.rules.apply(&p.cfg); err != nil {

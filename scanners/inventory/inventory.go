@@ -106,8 +106,12 @@ const NotAssessedOwners = "owners"
 // accounts they run as).
 const (
 	NotAssessedK8sTokens = "service account tokens"
-	NotAssessedK8sUsage  = "service account usage"
 )
+
+// NotAssessedUsage is the NotAssessed entry of a Kubernetes cluster whose
+// export held no pods and no workloads: which service accounts run
+// anything is unknown, so none is judged unused.
+const NotAssessedUsage = "workload usage"
 
 // Source records one scanned scope (an AWS account, a GCP project).
 type Source struct {
@@ -148,6 +152,14 @@ type Identity struct {
 	Tags        map[string]string `json:"tags,omitempty"`
 	// Owner is filled by classification from tags or other conventions.
 	Owner string `json:"owner,omitempty"`
+	// OwnerSource says where Owner came from ("tag owner", "label
+	// app.kubernetes.io/managed-by", "namespace payments label team").
+	OwnerSource string `json:"owner_source,omitempty"`
+	// OwnerHints are owners that conventions below the identity's own
+	// owner tags name, in order of preference (a Kubernetes service
+	// account's managing tool or Helm release, then its namespace's
+	// labels): classification takes one when no owner tag names an owner.
+	OwnerHints []OwnerHint `json:"owner_hints,omitempty"`
 	// Agent is true when the identity is used by an AI agent.
 	Agent bool `json:"agent"`
 	// Disabled identities cannot authenticate.
@@ -213,6 +225,18 @@ type CloudLink struct {
 	Subject string `json:"subject"`
 }
 
+// OwnerHint is an owner a convention names. A hint with a Key counts
+// only when Key is one of the configured owner keys (a namespace's label
+// "team"); one without counts whatever the configuration (the Helm
+// release that installed the account).
+type OwnerHint struct {
+	Value string `json:"value"`
+	// From says where the value was found ("annotation
+	// meta.helm.sh/release-name", "namespace payments label team").
+	From string `json:"from"`
+	Key  string `json:"key,omitempty"`
+}
+
 // Workload is one thing that runs as an identity: a pod or a workload
 // controller's pod template.
 type Workload struct {
@@ -224,6 +248,12 @@ type Workload struct {
 	Automount bool `json:"automount"`
 	// Labels are the workload's labels (agent markers, owners).
 	Labels map[string]string `json:"labels,omitempty"`
+	// Annotations are the workload's short annotations (agent markers).
+	Annotations map[string]string `json:"annotations,omitempty"`
+	// Pods counts the pods of the source that run from this workload
+	// (folded into it rather than listed one by one); a Pod entry of its
+	// own counts itself.
+	Pods int `json:"pods,omitempty"`
 }
 
 // Federation is what a federated credential admits: tokens from Issuer
@@ -288,6 +318,11 @@ type Credential struct {
 	ExpiresAt   *time.Time `json:"expires,omitempty"`
 	// LastUsedKnown is false when the source carried no usage data.
 	LastUsedKnown bool `json:"last_used_known"`
+	// UsageTrackedSince is when the provider began recording the
+	// credential's use, when that is later than its creation: a
+	// credential without a recorded use is unused since then, not since
+	// it was created (Kubernetes legacy tokens, tracked from 1.26 on).
+	UsageTrackedSince *time.Time `json:"usage_tracked_since,omitempty"`
 	// Slot is a provider-specific position ("1" or "2" for AWS keys).
 	Slot string `json:"slot,omitempty"`
 	// Federation is set on federated credentials (no secret at all):

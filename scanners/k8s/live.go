@@ -302,7 +302,7 @@ type kind struct {
 // kind.
 const (
 	NotAssessedTokens = inventory.NotAssessedK8sTokens
-	NotAssessedUsage  = inventory.NotAssessedK8sUsage
+	NotAssessedUsage  = inventory.NotAssessedUsage
 )
 
 // pager adapts a typed client's List to kind.list.
@@ -438,6 +438,9 @@ func (l *Live) each(ctx context.Context, k kind, c *cluster) error {
 	}
 	if err != nil {
 		return err
+	}
+	if workloadKinds[k.kind] {
+		c.usageSeen = true // listed, even when nothing runs: usage is known
 	}
 	for _, raw := range raws {
 		if err := c.add(raw, k.kind); err != nil {

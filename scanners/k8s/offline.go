@@ -10,9 +10,11 @@ package k8s
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -37,13 +39,10 @@ const (
 // Workload Identity); the loader keeps them in the identity's Tags.
 var CloudLinkKeys = []string{"eks.amazonaws.com/role-arn", "iam.gke.io/gcp-service-account", "azure.workload.identity/client-id"}
 
-// ownerKeys are the annotations kept in Tags for the owner classification
-// (labels are kept whole); fallbackOwnerKeys name an owner only when none
-// of ownerKeys is set.
-var (
-	ownerKeys         = []string{"owner", "Owner", "team", "owner-email", "contact"}
-	fallbackOwnerKeys = []string{"app.kubernetes.io/managed-by", "app.kubernetes.io/part-of", "meta.helm.sh/release-name"}
-)
+// maxTagValue is the longest annotation value kept in Tags: owner names,
+// role ARNs and release names are short; longer values are payloads
+// (configuration, certificates) no rule reads.
+const maxTagValue = 512
 
 // SystemNamespace holds the cluster's own controllers, excluded by
 // default like AWS service-linked roles.
@@ -72,6 +71,16 @@ type meta struct {
 	CreationTimestamp string            `json:"creationTimestamp"`
 	Labels            map[string]string `json:"labels"`
 	Annotations       map[string]string `json:"annotations"`
+	OwnerReferences   []ownerRef        `json:"ownerReferences"`
+}
+
+// ownerRef is one metadata.ownerReferences entry: the object that
+// created this one (a ReplicaSet for a Pod, a Deployment for a
+// ReplicaSet, a CronJob for a Job).
+type ownerRef struct {
+	Kind       string `json:"kind"`
+	Name       string `json:"name"`
+	Controller *bool  `json:"controller"`
 }
 
 type object struct {
@@ -98,10 +107,19 @@ type role struct {
 	object
 	Rules           []policyRule `json:"rules"`
 	AggregationRule *struct {
-		ClusterRoleSelectors []struct {
-			MatchLabels map[string]string `json:"matchLabels"`
-		} `json:"clusterRoleSelectors"`
+		ClusterRoleSelectors []labelSelector `json:"clusterRoleSelectors"`
 	} `json:"aggregationRule"`
+}
+
+// labelSelector is a metav1.LabelSelector: every matchLabels pair and
+// every matchExpressions requirement must hold.
+type labelSelector struct {
+	MatchLabels      map[string]string `json:"matchLabels"`
+	MatchExpressions []struct {
+		Key      string   `json:"key"`
+		Operator string   `json:"operator"`
+		Values   []string `json:"values"`
+	} `json:"matchExpressions"`
 }
 
 type subject struct {
@@ -128,6 +146,62 @@ type cluster struct {
 	// issuer is the cluster's service account token issuer (from its
 	// /.well-known/openid-configuration), when known.
 	issuer string
+	// automount is each service account's own
+	// automountServiceAccountToken ("namespace/name"), when set.
+	automount map[string]bool
+	// workloads are the pods and workload controllers; usageSeen is set
+	// once the export showed any (or an empty typed list of them). A live
+	// scan that listed pods sets it too, even when none came back.
+	workloads []workload
+	usageSeen bool
+	// tracked caches tokenTracking: since, and whether it was computed.
+	tracked *time.Time
+	// namespaces are the Namespace objects, by name.
+	namespaces map[string]meta
+}
+
+// podSpec is what a pod spec says about its service account.
+type podSpec struct {
+	ServiceAccountName string `json:"serviceAccountName"`
+	// ServiceAccount is the deprecated alias of ServiceAccountName.
+	ServiceAccount               string `json:"serviceAccount"`
+	AutomountServiceAccountToken *bool  `json:"automountServiceAccountToken"`
+}
+
+type podTemplate struct {
+	Metadata meta    `json:"metadata"`
+	Spec     podSpec `json:"spec"`
+}
+
+// workloadObject reads a Pod (spec is a pod spec), a controller
+// (spec.template) or a CronJob (spec.jobTemplate.spec.template).
+type workloadObject struct {
+	object
+	Spec struct {
+		podSpec
+		Template    *podTemplate `json:"template"`
+		JobTemplate *struct {
+			Spec struct {
+				Template podTemplate `json:"template"`
+			} `json:"spec"`
+		} `json:"jobTemplate"`
+	} `json:"spec"`
+}
+
+// workload is one pod or workload controller of the export, with the
+// service account its pods run as.
+type workload struct {
+	kind, namespace, name string
+	account               string
+	automount             *bool
+	labels, annotations   map[string]string
+	owners                []ownerRef
+}
+
+// workloadKinds are the objects that run pods as a service account.
+var workloadKinds = map[string]bool{
+	"Pod": true, "Deployment": true, "StatefulSet": true, "DaemonSet": true,
+	"ReplicaSet": true, "Job": true, "CronJob": true,
 }
 
 // kinds the loader reads; the rest of a kubectl dump (pods, workloads,
@@ -175,6 +249,9 @@ func (o *Offline) Add(name string, data []byte) (bool, error) {
 	}
 	c := o.cluster(o.clusterOf(name))
 	listKind := strings.TrimSuffix(head.Kind, "List")
+	if workloadKinds[listKind] {
+		c.usageSeen = true // a typed list of pods, even empty, says which pods there are
+	}
 	for i, raw := range items {
 		if err := c.add(raw, listKind); err != nil {
 			return true, fmt.Errorf("items[%d]: %w", i, err)
@@ -231,7 +308,7 @@ func (o *Offline) clusterOf(name string) string {
 func (o *Offline) cluster(name string) *cluster {
 	c := o.clusters[name]
 	if c == nil {
-		c = &cluster{roles: map[string]role{}, clusterRoles: map[string]role{}}
+		c = &cluster{roles: map[string]role{}, clusterRoles: map[string]role{}, automount: map[string]bool{}, namespaces: map[string]meta{}}
 		o.clusters[name] = c
 		o.order = append(o.order, name)
 	}
@@ -257,7 +334,25 @@ func (c *cluster) add(raw json.RawMessage, listKind string) error {
 	}
 	switch obj.Kind {
 	case "ServiceAccount":
+		var sa struct {
+			Automount *bool `json:"automountServiceAccountToken"`
+		}
+		if err := decode(&sa); err != nil {
+			return err
+		}
+		if sa.Automount != nil {
+			c.automount[obj.Metadata.Namespace+"/"+obj.Metadata.Name] = *sa.Automount
+		}
 		c.accounts = append(c.accounts, obj)
+	case "Namespace":
+		c.namespaces[obj.Metadata.Name] = obj.Metadata
+	case "Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob":
+		var w workloadObject
+		if err := decode(&w); err != nil {
+			return err
+		}
+		c.usageSeen = true
+		c.workloads = append(c.workloads, newWorkload(obj, &w))
 	case "Secret":
 		var s secret
 		if err := decode(&s); err != nil {
@@ -266,6 +361,7 @@ func (c *cluster) add(raw json.RawMessage, listKind string) error {
 		if s.Type == tokenSecretType {
 			s.Kind = obj.Kind
 			c.secrets = append(c.secrets, s)
+			c.tracked = nil
 		}
 	case "Role", "ClusterRole":
 		var r role
@@ -304,6 +400,9 @@ func (o *Offline) Inventory() (inventory.Inventory, error) {
 		src := inventory.Source{Scanner: "k8s", Scope: name, Mode: "offline", Status: inventory.StatusOK}
 		if len(c.accounts) == 0 {
 			src.Warnings = append(src.Warnings, "no ServiceAccount objects in the export")
+		}
+		if !c.usageSeen {
+			src.NotAssessed = append(src.NotAssessed, inventory.NotAssessedUsage)
 		}
 		inv.Sources = append(inv.Sources, src)
 	}
@@ -348,30 +447,35 @@ func member(subjects []subject, bindingNS, ns, name string) (inventory.Principal
 
 // rulesOf returns a role's rules; an aggregated ClusterRole whose rules
 // the export left empty gets the rules of the ClusterRoles its selectors
-// match (matchLabels only).
+// match (matchLabels and matchExpressions).
 func (c *cluster) rulesOf(kind, ns, name string) ([]policyRule, bool) {
 	if kind == "Role" {
 		r, ok := c.roles[ns+"/"+name]
 		return r.Rules, ok
 	}
-	r, ok := c.clusterRoles[name]
-	if !ok || r.AggregationRule == nil || len(r.Rules) > 0 {
-		return r.Rules, ok
+	_, ok := c.clusterRoles[name]
+	return c.aggregated(name, map[string]bool{}), ok
+}
+
+// aggregated returns a ClusterRole's rules, or, for an aggregated one the
+// export left empty, the rules of the ClusterRoles its selectors pick,
+// themselves aggregated when they are (seen stops a cycle).
+func (c *cluster) aggregated(name string, seen map[string]bool) []policyRule {
+	r := c.clusterRoles[name]
+	if r.AggregationRule == nil || len(r.Rules) > 0 || seen[name] {
+		return r.Rules
 	}
+	seen[name] = true
 	var out []policyRule
 	for _, n := range sortedKeys(c.clusterRoles) {
-		other := c.clusterRoles[n]
 		if n == name {
 			continue
 		}
-		for _, sel := range r.AggregationRule.ClusterRoleSelectors {
-			if len(sel.MatchLabels) > 0 && matches(sel.MatchLabels, other.Metadata.Labels) {
-				out = append(out, other.Rules...)
-				break
-			}
+		if slices.ContainsFunc(r.AggregationRule.ClusterRoleSelectors, func(sel labelSelector) bool { return sel.selects(c.clusterRoles[n].Metadata.Labels) }) {
+			out = append(out, c.aggregated(n, seen)...)
 		}
 	}
-	return out, true
+	return out
 }
 
 func matches(sel, labels map[string]string) bool {
@@ -398,6 +502,7 @@ func (c *cluster) identities(clusterName string) []inventory.Identity {
 		return strings.Compare(a.Metadata.Namespace+"/"+a.Metadata.Name, b.Metadata.Namespace+"/"+b.Metadata.Name)
 	})
 	out := make([]inventory.Identity, 0, len(accounts))
+	usage := c.usage()
 	for _, sa := range accounts {
 		ns, name := sa.Metadata.Namespace, sa.Metadata.Name
 		id := inventory.Identity{
@@ -407,14 +512,13 @@ func (c *cluster) identities(clusterName string) []inventory.Identity {
 			CreatedAt: parseTime(sa.Metadata.CreationTimestamp),
 			Tags:      tags(sa.Metadata),
 		}
-		id.Owner = fallbackOwner(sa.Metadata)
+		id.OwnerHints = c.ownerHints(sa.Metadata)
 		id.CloudLinks = cloudLinks(sa.Metadata.Annotations, ns, name, c.issuer)
-		if ns == SystemNamespace {
-			id.Excluded = "Kubernetes system controller (kube-system)"
-		}
+		id.Excluded = c.providerManaged(ns, name)
+		id.Workloads = usage[ns+"/"+name]
 		for _, s := range c.secrets {
 			if s.Metadata.Namespace == ns && s.Metadata.Annotations[saNameKey] == name {
-				id.Credentials = append(id.Credentials, credential(s))
+				id.Credentials = append(id.Credentials, c.credential(s))
 			}
 		}
 		for _, b := range c.bindings {
@@ -460,40 +564,18 @@ func appendOnce(s []string, v string) []string {
 	return append(s, v)
 }
 
+// tags are a service account's labels and its annotations (owner keys,
+// Helm's release, cloud links, agent markers are all read from them),
+// except kubectl's own (last-applied-configuration) and long payloads.
 func tags(m meta) map[string]string {
-	t := map[string]string{}
-	for k, v := range m.Labels {
-		t[k] = v
-	}
-	for _, k := range slices.Concat(ownerKeys, fallbackOwnerKeys, CloudLinkKeys) {
-		if v, ok := m.Annotations[k]; ok {
-			t[k] = v
-		}
-	}
-	if len(t) == 0 {
-		return nil
-	}
-	return t
+	// A label wins over an annotation of the same key.
+	return merged(shortAnnotations(m.Annotations), maps.Clone(m.Labels))
 }
 
-// fallbackOwner is the owner a managing tool or Helm release names, when
-// no owner key is set.
-func fallbackOwner(m meta) string {
-	t := tags(m)
-	for _, k := range ownerKeys {
-		if strings.TrimSpace(t[k]) != "" {
-			return ""
-		}
-	}
-	for _, k := range fallbackOwnerKeys {
-		if v := strings.TrimSpace(t[k]); v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
-func credential(s secret) inventory.Credential {
+// credential is a legacy token Secret as a credential. Without a
+// last-used label on a cluster that tracks token use, the token was not
+// used since tracking began.
+func (c *cluster) credential(s secret) inventory.Credential {
 	get := func(k string) string {
 		if v, ok := s.Metadata.Labels[k]; ok {
 			return v
@@ -509,6 +591,12 @@ func credential(s secret) inventory.Credential {
 			cr.LastUsed, cr.LastUsedKnown = &t, true
 		}
 	}
+	if since, tracked := c.tokenTracking(); tracked && !cr.LastUsedKnown {
+		cr.LastUsedKnown = true
+		if since.After(cr.CreatedAt) {
+			cr.UsageTrackedSince = &since
+		}
+	}
 	if v := get(invalidSinceKey); v != "" {
 		cr.Status = inventory.CredentialInactive
 	}
@@ -517,9 +605,11 @@ func credential(s secret) inventory.Credential {
 
 // anonymous returns the cluster as an identity of kind k8s.cluster whose
 // ResourceBindings are the bindings to unauthenticated requests (the group
-// system:unauthenticated, the user system:anonymous): no service account
-// holds them, yet they are the cluster's most open grants. There is no
-// such identity when no binding names them.
+// system:unauthenticated, the user system:anonymous) and to every
+// authenticated identity (the group system:authenticated), each binding
+// once with the members of those three it names: no service account
+// holds these grants alone, yet they are the cluster's most open. There
+// is no such identity when no binding names them.
 func (c *cluster) anonymous(clusterName string) (inventory.Identity, bool) {
 	id := inventory.Identity{
 		ID: "cluster:" + clusterName, Provider: inventory.K8s, Kind: inventory.KindK8sCluster,
@@ -528,7 +618,7 @@ func (c *cluster) anonymous(clusterName string) (inventory.Identity, bool) {
 	for _, b := range c.bindings {
 		var members []inventory.Principal
 		for _, s := range b.Subjects {
-			if s.Kind == "Group" && s.Name == "system:unauthenticated" || s.Kind == "User" && s.Name == "system:anonymous" {
+			if s.Kind == "Group" && (s.Name == "system:unauthenticated" || s.Name == "system:authenticated") || s.Kind == "User" && s.Name == "system:anonymous" {
 				members = append(members, inventory.Principal{Type: s.Kind, Value: s.Name})
 			}
 		}
@@ -553,4 +643,313 @@ func (c *cluster) anonymous(clusterName string) (inventory.Identity, bool) {
 		id.ResourceBindings = append(id.ResourceBindings, ib)
 	}
 	return id, len(id.ResourceBindings) > 0
+}
+
+// newWorkload reads the service account settings of a pod or of a
+// controller's pod template: serviceAccountName (else the deprecated
+// serviceAccount, else "default") and automountServiceAccountToken.
+func newWorkload(obj object, w *workloadObject) workload {
+	spec := w.Spec.podSpec
+	labels := maps.Clone(obj.Metadata.Labels)
+	var tmpl *podTemplate
+	switch {
+	case obj.Kind == "CronJob" && w.Spec.JobTemplate != nil:
+		tmpl = &w.Spec.JobTemplate.Spec.Template
+	case obj.Kind != "Pod":
+		tmpl = w.Spec.Template
+	}
+	annotations := shortAnnotations(obj.Metadata.Annotations)
+	if tmpl != nil {
+		spec = tmpl.Spec
+		// What its pods get: the template's labels and annotations.
+		labels = merged(labels, tmpl.Metadata.Labels)
+		annotations = merged(annotations, shortAnnotations(tmpl.Metadata.Annotations))
+	} else if obj.Kind != "Pod" {
+		spec = podSpec{}
+	}
+	account := cmp.Or(spec.ServiceAccountName, spec.ServiceAccount, "default")
+	return workload{
+		kind: obj.Kind, namespace: obj.Metadata.Namespace, name: obj.Metadata.Name,
+		account: account, automount: spec.AutomountServiceAccountToken,
+		labels: labels, annotations: annotations, owners: obj.Metadata.OwnerReferences,
+	}
+}
+
+// merged returns a with b's entries added (b wins), nil when both are
+// empty.
+func merged(a, b map[string]string) map[string]string {
+	if len(b) == 0 {
+		return a
+	}
+	if a == nil {
+		a = map[string]string{}
+	}
+	maps.Copy(a, b)
+	return a
+}
+
+// shortAnnotations are the annotations a rule may read (markers, owners):
+// not kubectl's own (last-applied-configuration) nor long payloads.
+func shortAnnotations(m map[string]string) map[string]string {
+	var out map[string]string
+	for k, v := range m {
+		if !strings.HasPrefix(k, "kubectl.kubernetes.io/") && len(v) <= maxTagValue {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// controllerOf returns the workload of the export that controls w (a
+// Pod's ReplicaSet or Job, a ReplicaSet's Deployment, a Job's CronJob),
+// or nil. A ReplicaSet the export lacks (kubectl get deployments,pods
+// lists none) is recognised by its name, the Deployment's name and the
+// pod's pod-template-hash label.
+func controllerOf(w *workload, byKey map[string]*workload) *workload {
+	refs := w.owners
+	if i := slices.IndexFunc(refs, func(r ownerRef) bool { return r.Controller != nil && *r.Controller }); i >= 0 {
+		refs = refs[i : i+1]
+	} else if len(refs) != 1 {
+		return nil
+	}
+	r := refs[0]
+	if up := byKey[r.Kind+"/"+w.namespace+"/"+r.Name]; up != nil && up != w {
+		return up
+	}
+	if h := w.labels["pod-template-hash"]; r.Kind == "ReplicaSet" && h != "" && strings.HasSuffix(r.Name, "-"+h) {
+		return byKey["Deployment/"+w.namespace+"/"+strings.TrimSuffix(r.Name, "-"+h)]
+	}
+	return nil
+}
+
+// usage returns what runs as each service account ("namespace/name").
+// Every pod and controller is folded into the top-most controller of the
+// export that owns it (a Pod into its ReplicaSet and that into its
+// Deployment, a Job into its CronJob), so a Deployment with three
+// replicas is one entry whose Pods is 3, not five entries. Objects that
+// differ in service account or in automount stay apart: the ReplicaSet
+// of an older rollout that ran as another account is that account's.
+func (c *cluster) usage() map[string][]inventory.Workload {
+	byKey := make(map[string]*workload, len(c.workloads))
+	for i := range c.workloads {
+		w := &c.workloads[i]
+		byKey[w.kind+"/"+w.namespace+"/"+w.name] = w
+	}
+	type key struct {
+		account, kind, namespace, name string
+		automount                      bool
+	}
+	entries := map[key]*inventory.Workload{}
+	out := map[string][]inventory.Workload{}
+	var order []key
+	for i := range c.workloads {
+		w := &c.workloads[i]
+		top := w
+		for range 3 { // Pod -> ReplicaSet -> Deployment, Pod -> Job -> CronJob
+			up := controllerOf(top, byKey)
+			if up == nil {
+				break
+			}
+			top = up
+		}
+		automount := true
+		if v, ok := c.automount[w.namespace+"/"+w.account]; ok {
+			automount = v
+		}
+		if w.automount != nil {
+			automount = *w.automount // the pod's own setting wins over its account's
+		}
+		k := key{w.account, top.kind, top.namespace, top.name, automount}
+		e := entries[k]
+		if e == nil {
+			e = &inventory.Workload{Kind: top.kind, Namespace: top.namespace, Name: top.name, Automount: automount, Labels: top.labels, Annotations: top.annotations}
+			entries[k] = e
+			order = append(order, k)
+		}
+		if w.kind == "Pod" {
+			e.Pods++
+		}
+	}
+	slices.SortFunc(order, func(a, b key) int {
+		return cmp.Or(cmp.Compare(a.namespace, b.namespace), cmp.Compare(a.kind, b.kind), cmp.Compare(a.name, b.name), cmp.Compare(a.account, b.account), boolCompare(a.automount, b.automount))
+	})
+	for _, k := range order {
+		sa := k.namespace + "/" + k.account
+		out[sa] = append(out[sa], *entries[k])
+	}
+	return out
+}
+
+func boolCompare(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case !a:
+		return -1
+	}
+	return 1
+}
+
+// selects reports whether a label selector picks an object with labels.
+// An empty selector selects nothing here: an aggregation rule's empty
+// selector is not a request for every ClusterRole.
+func (sel labelSelector) selects(labels map[string]string) bool {
+	if len(sel.MatchLabels) == 0 && len(sel.MatchExpressions) == 0 {
+		return false
+	}
+	if !matches(sel.MatchLabels, labels) {
+		return false
+	}
+	for _, e := range sel.MatchExpressions {
+		v, has := labels[e.Key]
+		switch e.Operator {
+		case "In":
+			if !has || !slices.Contains(e.Values, v) {
+				return false
+			}
+		case "NotIn":
+			if has && slices.Contains(e.Values, v) {
+				return false
+			}
+		case "Exists":
+			if !has {
+				return false
+			}
+		case "DoesNotExist":
+			if has {
+				return false
+			}
+		default:
+			return false // an operator the API server would reject selects nothing
+		}
+	}
+	return true
+}
+
+// managedNamespaces hold the cluster's own controllers and the add-ons a
+// managed Kubernetes service installs and runs itself. Their service
+// accounts are provider-managed: excluded by default, like AWS
+// service-linked roles.
+var managedNamespaces = map[string]string{
+	"kube-system":      "Kubernetes system controllers (kube-system)",
+	"kube-public":      "Kubernetes system namespace (kube-public)",
+	"kube-node-lease":  "Kubernetes system namespace (kube-node-lease)",
+	"gke-gmp-system":   "GKE managed add-on (gke-gmp-system: Managed Service for Prometheus)",
+	"amazon-guardduty": "EKS managed add-on (amazon-guardduty: GuardDuty runtime monitoring)",
+}
+
+// managedNamespacePrefixes are namespace prefixes a managed service
+// reserves for its components.
+var managedNamespacePrefixes = map[string]string{
+	"gke-managed-": "GKE managed component",
+}
+
+// bootstrapLabel marks the RBAC objects the API server creates and keeps
+// up to date itself (the default roles and bindings).
+const bootstrapLabel = "kubernetes.io/bootstrapping"
+
+// providerManaged returns why the service account ns/name is managed by
+// the cluster or its provider, or "": it lives in a managed namespace, or
+// every binding that names it is one the API server bootstrapped to a
+// system: ClusterRole (a controller's account).
+func (c *cluster) providerManaged(ns, name string) string {
+	if why, ok := managedNamespaces[ns]; ok {
+		return why
+	}
+	for p, why := range managedNamespacePrefixes {
+		if strings.HasPrefix(ns, p) {
+			return why + " (" + ns + ")"
+		}
+	}
+	direct := 0
+	for _, b := range c.bindings {
+		bns := ""
+		if b.Kind == "RoleBinding" {
+			bns = b.Metadata.Namespace
+		}
+		p, ok := member(b.Subjects, bns, ns, name)
+		if !ok || p.Type == "Group" {
+			continue
+		}
+		if b.Metadata.Labels[bootstrapLabel] != "rbac-defaults" || b.RoleRef.Kind != "ClusterRole" || !strings.HasPrefix(b.RoleRef.Name, "system:") {
+			return ""
+		}
+		direct++
+	}
+	if direct == 0 {
+		return ""
+	}
+	return "bound only by the cluster's bootstrap RBAC to system: ClusterRoles"
+}
+
+// Owner conventions below the configured owner keys, in order: the tool
+// that manages the account, the application it is part of, the Helm
+// release that installed it.
+var ownerConventions = []struct{ key, what string }{
+	{"app.kubernetes.io/managed-by", "label"},
+	{"app.kubernetes.io/part-of", "label"},
+	{"meta.helm.sh/release-name", "annotation"},
+}
+
+// ownerHints lists, in order of preference, the owners that conventions
+// name for a service account (its own owner labels and annotations are
+// in its Tags): the managing tool, the application, the Helm release
+// (with its namespace when another), then its namespace's labels and
+// annotations, which count only under a configured owner key.
+func (c *cluster) ownerHints(m meta) []inventory.OwnerHint {
+	var out []inventory.OwnerHint
+	for _, conv := range ownerConventions {
+		v, from := strings.TrimSpace(m.Labels[conv.key]), "label "+conv.key
+		if v == "" {
+			v, from = strings.TrimSpace(m.Annotations[conv.key]), "annotation "+conv.key
+		}
+		if v == "" {
+			continue
+		}
+		if rns := m.Annotations["meta.helm.sh/release-namespace"]; conv.key == "meta.helm.sh/release-name" && rns != "" && rns != m.Namespace {
+			v = rns + "/" + v
+		}
+		out = append(out, inventory.OwnerHint{Value: v, From: from})
+	}
+	ns, ok := c.namespaces[m.Namespace]
+	if !ok {
+		return out
+	}
+	for _, kind := range []struct {
+		what string
+		kv   map[string]string
+	}{{"label", ns.Labels}, {"annotation", ns.Annotations}} {
+		for _, k := range sortedKeys(kind.kv) {
+			if v := strings.TrimSpace(kind.kv[k]); v != "" && !strings.HasPrefix(k, "kubectl.kubernetes.io/") && !strings.HasPrefix(k, "kubernetes.io/") {
+				out = append(out, inventory.OwnerHint{Value: v, From: "namespace " + m.Namespace + " " + kind.what + " " + k, Key: k})
+			}
+		}
+	}
+	return out
+}
+
+// tokenTracking returns since when the cluster records the use of legacy
+// tokens, and whether it does: the API server (1.26 and later) labels a
+// token with kubernetes.io/legacy-token-last-used on use, so a label on
+// any token of the cluster shows tracking is on, since the earliest such
+// date at the latest. A token without the label was not used since then.
+func (c *cluster) tokenTracking() (time.Time, bool) {
+	if c.tracked != nil {
+		return *c.tracked, !c.tracked.IsZero()
+	}
+	var since time.Time
+	defer func() { c.tracked = &since }()
+	for _, s := range c.secrets {
+		v, ok := s.Metadata.Labels[lastUsedKey]
+		if !ok {
+			v, ok = s.Metadata.Annotations[lastUsedKey]
+		}
+		if t := parseTime(v); ok && !t.IsZero() && (since.IsZero() || t.Before(since)) {
+			since = t
+		}
+	}
+	return since, !since.IsZero()
 }

@@ -2,11 +2,13 @@ package k8s
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
@@ -95,8 +97,10 @@ func TestOfflineJSONList(t *testing.T) {
 	if !mapsEqual(scopes, want) {
 		t.Errorf("deployer bindings %v, want %v", scopes, want)
 	}
-	if dep.Owner != "ci-runner" && dep.Owner != "Helm" {
-		t.Errorf("deployer owner %q, want the Helm release or manager", dep.Owner)
+	// Owners are classification's: the loader lists the conventions'
+	// owners in order, the managing tool before the Helm release.
+	if len(dep.OwnerHints) < 1 || dep.OwnerHints[0] != (inventory.OwnerHint{Value: "Helm", From: "label app.kubernetes.io/managed-by"}) || dep.Owner != "" {
+		t.Errorf("deployer owner %q, hints %+v", dep.Owner, dep.OwnerHints)
 	}
 	if api.Owner != "" {
 		t.Errorf("an owner annotation is left to classification, got %q", api.Owner)
@@ -128,10 +132,14 @@ func TestOfflineYAMLAndSplitFiles(t *testing.T) {
 	}
 	// The bindings to unauthenticated requests sit on the cluster's identity.
 	cl := byID(inv, "cluster:dev-gke")
-	if cl == nil || cl.Kind != inventory.KindK8sCluster || len(cl.ResourceBindings) != 2 || len(cl.Bindings) != 0 {
+	// The bindings to every authenticated identity too, each once.
+	if cl == nil || cl.Kind != inventory.KindK8sCluster || len(cl.ResourceBindings) != 3 || len(cl.Bindings) != 0 {
 		t.Fatalf("cluster identity %+v", cl)
 	}
-	if b := cl.ResourceBindings[1]; b.Role != "ClusterRole/everything-reader" || b.Members[0] != (inventory.Principal{Type: "User", Value: "system:anonymous"}) || len(b.RBACRules) != 1 {
+	if b := cl.ResourceBindings[0]; b.Name != "ClusterRoleBinding/authenticated-view" || !slices.Equal(b.Members, []inventory.Principal{{Type: "Group", Value: "system:authenticated"}}) {
+		t.Errorf("authenticated binding %+v", b)
+	}
+	if b := cl.ResourceBindings[2]; b.Role != "ClusterRole/everything-reader" || b.Members[0] != (inventory.Principal{Type: "User", Value: "system:anonymous"}) || len(b.RBACRules) != 1 {
 		t.Errorf("anonymous binding %+v", b)
 	}
 	r := byID(inv, "system:serviceaccount:reports:reporter")
@@ -254,5 +262,259 @@ func TestEmptyYAMLList(t *testing.T) {
 	inv, _ := o.Inventory()
 	if len(inv.Identities) != 0 || len(inv.Sources) != 1 || inv.Sources[0].Scope != "c9" || len(inv.Sources[0].Warnings) != 1 {
 		t.Errorf("%+v", inv)
+	}
+}
+
+// workloadsOf returns an account's workloads as "Kind ns/name pods automount".
+func workloadsOf(id *inventory.Identity) []string {
+	var out []string
+	for _, w := range id.Workloads {
+		out = append(out, fmt.Sprintf("%s %s/%s %d %v", w.Kind, w.Namespace, w.Name, w.Pods, w.Automount))
+	}
+	return out
+}
+
+// TestWorkloads reads pods and every workload controller of a kubectl
+// export (JSON and a -o yaml file of pods) into the workloads of the
+// accounts they run as, each pod folded into its top-most controller.
+func TestWorkloads(t *testing.T) {
+	inv := load(t, NewOffline(), "apps-kind/k8s.json", "apps-kind/pods.yaml")
+	if slices.Contains(inv.Sources[0].NotAssessed, inventory.NotAssessedUsage) {
+		t.Fatalf("usage was in the export: %+v", inv.Sources[0])
+	}
+	for sa, want := range map[string][]string{
+		// The Deployment, its ReplicaSet and two pods are one entry.
+		"apps:web": {"Deployment apps/web 2 true"},
+		// The old rollout's ReplicaSet named no account: default's.
+		"apps:default": {"Deployment apps/web 0 true"},
+		// automountServiceAccountToken: false on the template and pod.
+		"apps:db": {"StatefulSet apps/db 1 false"},
+		// The account opts out; the CronJob's template opts back in.
+		"tools:backup":     {"CronJob tools/backup 1 true"},
+		"tools:node-agent": {"DaemonSet tools/node-agent 2 true"},
+		// The ReplicaSet is not in the export: the pod joins its
+		// Deployment through the pod-template-hash.
+		"agents:planner": {"Deployment agents/planner 1 true"},
+		// Only the deprecated serviceAccount field names the account.
+		"agents:legacy-runner": {"Pod agents/debug 1 true"},
+		"tools:cleaner":        nil,
+	} {
+		id := byID(inv, "system:serviceaccount:"+sa)
+		if id == nil {
+			t.Fatalf("no %s", sa)
+		}
+		if got := workloadsOf(id); !slices.Equal(got, want) {
+			t.Errorf("%s runs %q, want %q", sa, got, want)
+		}
+	}
+	// The template's labels are the workload's (agent markers).
+	if p := byID(inv, "system:serviceaccount:agents:planner"); p.Workloads[0].Labels["nhiscan.io/agent"] != "true" {
+		t.Errorf("planner labels %v", p.Workloads[0].Labels)
+	}
+}
+
+// An account's own automountServiceAccountToken: false holds for a bare
+// pod that says nothing; the pod's own setting wins either way.
+func TestAutomountPrecedence(t *testing.T) {
+	o := NewOffline()
+	list := `{"apiVersion":"v1","kind":"List","items":[
+	 {"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"quiet","namespace":"n"},"automountServiceAccountToken":false},
+	 {"apiVersion":"v1","kind":"Pod","metadata":{"name":"a","namespace":"n"},"spec":{"serviceAccountName":"quiet"}},
+	 {"apiVersion":"v1","kind":"Pod","metadata":{"name":"b","namespace":"n"},"spec":{"serviceAccountName":"quiet","automountServiceAccountToken":true}},
+	 {"apiVersion":"batch/v1","kind":"Job","metadata":{"name":"j","namespace":"n"},"spec":{"template":{"spec":{"serviceAccountName":"quiet"}}}}]}`
+	if ok, err := o.Add("c/k8s.json", []byte(list)); !ok || err != nil {
+		t.Fatal(ok, err)
+	}
+	inv, _ := o.Inventory()
+	want := []string{"Job n/j 0 false", "Pod n/a 1 false", "Pod n/b 1 true"}
+	if got := workloadsOf(&inv.Identities[0]); !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// Without any pod or workload in the export, usage is not assessed (no
+// account is judged unused); an empty typed PodList does tell that there
+// are no pods.
+func TestUsageNotAssessed(t *testing.T) {
+	inv := load(t, NewOffline(), "prod-eks/k8s.json")
+	if !slices.Contains(inv.Sources[0].NotAssessed, inventory.NotAssessedUsage) {
+		t.Errorf("source %+v", inv.Sources[0])
+	}
+	o := NewOffline()
+	for i, d := range []string{
+		`{"apiVersion":"v1","kind":"List","items":[{"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"a","namespace":"n"}}]}`,
+		`{"apiVersion":"v1","kind":"PodList","metadata":{"resourceVersion":"9"},"items":[]}`,
+	} {
+		if ok, err := o.Add(fmt.Sprintf("c/f%d.json", i), []byte(d)); !ok || err != nil {
+			t.Fatal(ok, err)
+		}
+	}
+	inv, _ = o.Inventory()
+	if len(inv.Sources[0].NotAssessed) != 0 || inv.Identities[0].Workloads != nil {
+		t.Errorf("an empty PodList assesses usage: %+v", inv)
+	}
+}
+
+// Aggregated ClusterRoles select by matchExpressions too; the export's
+// "rules: null" (the controller had not filled it) takes the selected
+// roles' rules.
+func TestAggregationExpressions(t *testing.T) {
+	inv := load(t, NewOffline(), "apps-kind/k8s.json")
+	web := byID(inv, "system:serviceaccount:apps:web")
+	var res []string
+	for _, b := range web.Bindings {
+		for _, r := range b.RBACRules {
+			res = append(res, r.Resources...)
+		}
+	}
+	slices.Sort(res)
+	if !slices.Equal(res, []string{"nodes", "pods"}) {
+		t.Errorf("monitoring aggregates %v, want nodes and pods (not billing's secrets)", res)
+	}
+	// Aggregation nests (top picks mid, itself aggregated and left
+	// empty, which picks leaf), and a cycle ends.
+	o := NewOffline()
+	nested := `apiVersion: v1
+kind: List
+items:
+- apiVersion: rbac.authorization.k8s.io/v1
+  kind: ClusterRole
+  metadata: {name: top}
+  aggregationRule:
+    clusterRoleSelectors:
+    - matchExpressions: [{key: agg-top, operator: Exists}]
+  rules: null
+- apiVersion: rbac.authorization.k8s.io/v1
+  kind: ClusterRole
+  metadata: {name: mid, labels: {agg-top: "true", agg-mid: "x"}}
+  aggregationRule:
+    clusterRoleSelectors:
+    - matchExpressions: [{key: agg-mid, operator: In, values: ["yes"]}]
+    - matchLabels: {agg-mid: "x"}
+- apiVersion: rbac.authorization.k8s.io/v1
+  kind: ClusterRole
+  metadata: {name: leaf, labels: {agg-mid: "yes"}}
+  rules:
+  - {apiGroups: [""], resources: [pods], verbs: [create]}
+`
+	if ok, err := o.Add("c/roles.yaml", []byte(nested)); !ok || err != nil {
+		t.Fatal(ok, err)
+	}
+	if rs, ok := o.clusters["c"].rulesOf("ClusterRole", "", "top"); !ok || len(rs) != 1 || rs[0].Resources[0] != "pods" {
+		t.Errorf("nested aggregation: %+v", rs)
+	}
+	labels := map[string]string{"tier": "a", "env": "prod"}
+	expr := func(key, op string, values ...string) labelSelector {
+		var s labelSelector
+		s.MatchExpressions = append(s.MatchExpressions, struct {
+			Key      string   `json:"key"`
+			Operator string   `json:"operator"`
+			Values   []string `json:"values"`
+		}{key, op, values})
+		return s
+	}
+	for _, c := range []struct {
+		sel  labelSelector
+		want bool
+	}{
+		{expr("tier", "In", "a", "b"), true},
+		{expr("tier", "In", "b"), false},
+		{expr("missing", "In", "a"), false},
+		{expr("tier", "NotIn", "b"), true},
+		{expr("tier", "NotIn", "a"), false},
+		{expr("missing", "NotIn", "a"), true},
+		{expr("env", "Exists"), true},
+		{expr("missing", "Exists"), false},
+		{expr("missing", "DoesNotExist"), true},
+		{expr("env", "DoesNotExist"), false},
+		{expr("env", "Gt", "1"), false},
+		{labelSelector{}, false},
+		{labelSelector{MatchLabels: map[string]string{"env": "prod"}}, true},
+	} {
+		if got := c.sel.selects(labels); got != c.want {
+			t.Errorf("%+v selects %v, want %v", c.sel, got, c.want)
+		}
+	}
+}
+
+// Provider-managed: managed namespaces, and accounts that only the API
+// server's bootstrap RBAC binds to system: roles; a user's own binding to
+// a system: role is not.
+func TestProviderManaged(t *testing.T) {
+	inv := load(t, NewOffline(), "apps-kind/k8s.json")
+	for sa, excluded := range map[string]bool{
+		"gke-managed-system:gke-metrics-agent": true,
+		"apps:metrics-reader":                  true,
+		"apps:custom-sys":                      false,
+		"apps:default":                         false, // no binding at all
+		"tools:node-agent":                     false,
+	} {
+		if id := byID(inv, "system:serviceaccount:"+sa); (id.Excluded != "") != excluded {
+			t.Errorf("%s excluded %q, want %v", sa, id.Excluded, excluded)
+		}
+	}
+}
+
+// Owner hints: the managing tool and the application before the Helm
+// release, then the namespace's labels and annotations under their keys.
+func TestOwnerHints(t *testing.T) {
+	inv := load(t, NewOffline(), "apps-kind/k8s.json", "prod-eks/k8s.json")
+	web := byID(inv, "system:serviceaccount:apps:web")
+	want := []inventory.OwnerHint{
+		{Value: "shop", From: "label app.kubernetes.io/part-of"},
+		{Value: "apps-team", From: "namespace apps label team", Key: "team"},
+	}
+	if !slices.Equal(web.OwnerHints, want) {
+		t.Errorf("web hints %+v", web.OwnerHints)
+	}
+	cl := byID(inv, "system:serviceaccount:tools:cleaner")
+	if !slices.Equal(cl.OwnerHints, []inventory.OwnerHint{{Value: "ops@example.com", From: "namespace tools annotation contact", Key: "contact"}}) {
+		t.Errorf("cleaner hints %+v", cl.OwnerHints)
+	}
+	if na := byID(inv, "system:serviceaccount:tools:node-agent"); na.Tags["owner"] != "platform-team" {
+		t.Errorf("owner annotation not a tag: %v", na.Tags)
+	}
+	// The namespace metadata.name label is no owner.
+	if pl := byID(inv, "system:serviceaccount:agents:planner"); len(pl.OwnerHints) != 0 {
+		t.Errorf("planner hints %+v", pl.OwnerHints)
+	}
+	dep := byID(inv, "system:serviceaccount:ci:deployer")
+	if len(dep.OwnerHints) != 2 || dep.OwnerHints[1].From != "annotation meta.helm.sh/release-name" {
+		t.Errorf("deployer hints %+v", dep.OwnerHints)
+	}
+}
+
+// Token use tracking: a cluster where a token carries the last-used label
+// tracks use, so a token without it was not used since the earliest such
+// date; where none does, use stays unknown.
+func TestTokenTracking(t *testing.T) {
+	inv := load(t, NewOffline(), "apps-kind/k8s.json")
+	c := byID(inv, "system:serviceaccount:tools:cleaner").Credentials[0]
+	if !c.LastUsedKnown || c.LastUsed != nil || c.UsageTrackedSince == nil || c.UsageTrackedSince.Format(time.DateOnly) != "2025-06-01" {
+		t.Errorf("cleaner token %+v", c)
+	}
+	inv = load(t, NewOffline(), "dev-gke/serviceaccounts.yaml")
+	if c := byID(inv, "system:serviceaccount:reports:reporter").Credentials[0]; c.LastUsedKnown || c.UsageTrackedSince != nil {
+		t.Errorf("untracked cluster: %+v", c)
+	}
+}
+
+// A workload's annotations (its own and its template's) are kept short:
+// kubectl's last-applied-configuration is not.
+func TestWorkloadAnnotations(t *testing.T) {
+	o := NewOffline()
+	list := `{"apiVersion":"v1","kind":"List","items":[
+	 {"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"bot","namespace":"n"}},
+	 {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"bot","namespace":"n","annotations":{
+	   "kubectl.kubernetes.io/last-applied-configuration":"{\"apiVersion\":\"apps/v1\"}","deployment.kubernetes.io/revision":"3"}},
+	  "spec":{"template":{"metadata":{"annotations":{"nhiscan.io/agent":"true"}},"spec":{"serviceAccountName":"bot"}}}}]}`
+	if ok, err := o.Add("c/k8s.json", []byte(list)); !ok || err != nil {
+		t.Fatal(ok, err)
+	}
+	inv, _ := o.Inventory()
+	w := inv.Identities[0].Workloads
+	want := map[string]string{"deployment.kubernetes.io/revision": "3", "nhiscan.io/agent": "true"}
+	if len(w) != 1 || !mapsEqual(w[0].Annotations, want) || w[0].Labels != nil {
+		t.Errorf("workloads %+v", w)
 	}
 }
