@@ -97,6 +97,11 @@ const (
 	NotAssessedProjectPolicy   = "project IAM policy"
 )
 
+// NotAssessedOwners is the NotAssessed entry of an identity whose owners
+// (an Entra application's or service principal's owners, an agent
+// identity's sponsors) were not exported: ownerless is not judged.
+const NotAssessedOwners = "owners"
+
 // Source records one scanned scope (an AWS account, a GCP project).
 type Source struct {
 	Scanner  string   `json:"scanner"`
