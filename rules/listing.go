@@ -88,7 +88,9 @@ func List(inv *inventory.Inventory, cfg Config) []findings.IdentityRow {
 				continue
 			}
 			row.Credentials++
-			if d := s.Days(c.CreatedAt); d > row.OldestCredentialDays {
+			// A credential without a creation date (an Entra federated
+			// credential) has no age.
+			if d := s.Days(c.CreatedAt); !c.CreatedAt.IsZero() && d > row.OldestCredentialDays {
 				row.OldestCredentialDays = d
 			}
 		}

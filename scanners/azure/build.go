@@ -28,8 +28,17 @@ func (t *tenant) build(mode string, now time.Time) inventory.Inventory {
 	for i := range t.servicePrincipals {
 		sps[strings.ToLower(t.servicePrincipals[i].ID)] = &t.servicePrincipals[i]
 	}
+	// An assignment inherited from a management group is listed with
+	// every subscription under it: keep one.
 	rbac := map[string][]roleAssignment{}
+	seen := map[string]bool{}
 	for _, ra := range t.roleAssignments {
+		if k := strings.ToLower(ra.ID); k != "" {
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+		}
 		id := strings.ToLower(ra.PrincipalID)
 		rbac[id] = append(rbac[id], ra)
 	}
@@ -108,7 +117,12 @@ func (t *tenant) identity(sp *servicePrincipal, app *application, sps map[string
 	if app != nil {
 		id.Credentials = append(id.Credentials, credentials(app.PasswordCredentials, app.KeyCredentials, "application", now)...)
 	}
-	own := credentials(sp.PasswordCredentials, sp.KeyCredentials, "service-principal", now)
+	var own []inventory.Credential
+	if id.Kind != inventory.KindAzureManagedIdentity {
+		// A managed identity's certificate is Azure's, rotated by the
+		// platform; a managed identity cannot be given others.
+		own = credentials(sp.PasswordCredentials, sp.KeyCredentials, "service-principal", now)
+	}
 	id.Credentials = append(id.Credentials, own...)
 	if slices.Contains(microsoftTenants, strings.ToLower(sp.AppOwnerOrganizationID)) && len(own) == 0 {
 		// A credential the tenant added to a Microsoft application is
@@ -271,23 +285,21 @@ func (t *tenant) ownership(id *inventory.Identity, app *application) {
 }
 
 func principalType(o directoryObject) string {
-	switch strings.ToLower(o.ODataType) {
-	case odataUser:
+	t := o.ODataType
+	switch {
+	case strings.EqualFold(t, odataUser):
 		return "user"
-	case odataGroup:
+	case strings.EqualFold(t, odataGroup):
 		return "group"
-	case odataServicePrincipal, odataAgentIdentity, odataAgentBlueprintPrincipal:
+	case strings.EqualFold(t, odataServicePrincipal), strings.EqualFold(t, odataAgentIdentity), strings.EqualFold(t, odataAgentBlueprintPrincipal):
 		return "servicePrincipal"
-	case strings.ToLower(odataAgentUser):
+	case strings.EqualFold(t, odataAgentUser):
 		return "agentUser"
-	case "":
+	case t == "" && o.UserPrincipalName != "":
 		// An export without @odata.type: what the fields say.
-		switch {
-		case o.UserPrincipalName != "":
-			return "user"
-		case o.AppID != "":
-			return "servicePrincipal"
-		}
+		return "user"
+	case t == "" && o.AppID != "":
+		return "servicePrincipal"
 	}
 	return "directoryObject"
 }
@@ -436,7 +448,7 @@ func firstOf(s ...string) string {
 // parseTime reads the timestamps Graph and ARM print: RFC 3339 with up to
 // seven fractional digits ("2024-05-01T10:00:00.1234567Z") or with an
 // offset, and the same without a zone (then UTC). An empty or unreadable
-// value is the zero time; readers check values with checkTime first.
+// value is the zero time; readers check values with readTime first.
 func parseTime(s string) time.Time {
 	t, _ := readTime(s)
 	return t
@@ -445,6 +457,11 @@ func parseTime(s string) time.Time {
 func readTime(s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
+	}
+	// Graph's documentation prints offsets with a one-digit hour
+	// ("2021-03-01T00:00:00-8:00"); RFC 3339 wants two.
+	if n := len(s); n > 5 && (s[n-5] == '+' || s[n-5] == '-') && s[n-3] == ':' && s[n-4] >= '0' && s[n-4] <= '9' {
+		s = s[:n-4] + "0" + s[n-4:]
 	}
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		return t.UTC(), nil

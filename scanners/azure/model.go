@@ -63,6 +63,8 @@ type servicePrincipal struct {
 	// Agent identities: the blueprint's appId and the app that created it.
 	AgentIdentityBlueprintID string `json:"agentIdentityBlueprintId"`
 	CreatedByAppID           string `json:"createdByAppId"`
+	// ObjectID is what az before 2.37 (Azure AD Graph) printed for id.
+	ObjectID string `json:"objectId"`
 }
 
 // application is a Graph application (or agentIdentityBlueprint), as
@@ -79,6 +81,7 @@ type application struct {
 	Tags                []string             `json:"tags"`
 	PasswordCredentials []passwordCredential `json:"passwordCredentials"`
 	KeyCredentials      []keyCredential      `json:"keyCredentials"`
+	ObjectID            string               `json:"objectId"` // az before 2.37
 }
 
 // passwordCredential is a client secret's metadata. secretText and hint
