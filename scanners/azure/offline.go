@@ -135,6 +135,7 @@ func (o *Offline) Add(name string, data []byte) (bool, error) {
 	case fileServicePrincipals:
 		sps, err := decodeItems[servicePrincipal](items, checkServicePrincipal)
 		t.servicePrincipals = append(t.servicePrincipals, sps...)
+		t.servicePrincipalsRead = true
 		return true, err
 	case fileApplications:
 		apps, err := decodeItems[application](items, checkApplication)
@@ -222,7 +223,7 @@ func (o *Offline) Inventory() (inventory.Inventory, error) {
 	var inv inventory.Inventory
 	for _, d := range dirs {
 		t := o.tenants[d]
-		if len(t.servicePrincipals) == 0 && len(t.applications) == 0 {
+		if !t.servicePrincipalsRead {
 			return inventory.Inventory{}, fmt.Errorf("%s: no %s.json in the tenant's export (az ad sp list --all): the service principals are the identities", d, fileServicePrincipals)
 		}
 		if !isGUID(t.ID) {

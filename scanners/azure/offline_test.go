@@ -253,6 +253,7 @@ func TestListForms(t *testing.T) {
 		{"bare-array", map[string]string{tn + "service-principals.json": "[" + spA + "," + spB + "]"}},
 		{"graph-page", map[string]string{tn + "service-principals.json": `{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#servicePrincipals", "value": [` + spA + "," + spB + `]}`}},
 		{"pages-concatenated", map[string]string{tn + "service-principals.json": `{"@odata.nextLink": "https://graph.microsoft.com/v1.0/servicePrincipals?$skiptoken=X", "value": [` + spA + "]}\n" + `{"value": [` + spB + "]}\n"}},
+		{"overlapping-pages", map[string]string{tn + "service-principals.json": "[" + spA + "," + spB + "]", tn + "service-principals-2.json": "[" + spB + "]"}},
 		{"pages-in-files", map[string]string{tn + "service-principals.json": `{"@odata.nextLink": "https://graph.microsoft.com/v1.0/servicePrincipals?$skiptoken=X", "value": [` + spA + "]}", tn + "service-principals-2.json": `{"value": [` + spB + "]}"}},
 		{"gzip-name", map[string]string{tn + "service-principals.json.gz": "[" + spA + "," + spB + "]"}},
 	} {
@@ -530,8 +531,13 @@ func TestBadInput(t *testing.T) {
 		})
 	}
 	// A tenant directory without its service principals.
-	if _, err := tryLoad(map[string]string{tn + "role-assignments.json": `[]`}); err == nil || !strings.Contains(err.Error(), "service-principals.json") {
-		t.Errorf("export without service principals: %v", err)
+	for _, files := range []map[string]string{
+		{tn + "role-assignments.json": `[]`},
+		{tn + "applications.json": `[{"id": "7a0b1c2d-1111-4e2f-9a3b-4c5d6e7f8a01", "appId": "a"}]`},
+	} {
+		if _, err := tryLoad(files); err == nil || !strings.Contains(err.Error(), "service-principals.json") || strings.Contains(err.Error(), "\n") {
+			t.Errorf("export without service principals: %v", err)
+		}
 	}
 }
 
