@@ -130,7 +130,7 @@ func TestDemoTenantConventions(t *testing.T) {
 	}
 	long, old := billing.Credentials[0], billing.Credentials[1]
 	if long.Kind != inventory.CredAzureSecret || long.ID != "5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9" || long.Slot != "application" || long.Status != inventory.CredentialActive ||
-		!long.CreatedAt.Equal(time.Date(2026, 1, 10, 9, 30, 0, 0, time.UTC)) || long.ExpiresAt == nil || !long.ExpiresAt.Equal(time.Date(2028, 1, 10, 9, 30, 0, 0, time.UTC)) {
+		!long.CreatedAt.Equal(time.Date(2026, 6, 1, 9, 30, 0, 0, time.UTC)) || long.ExpiresAt == nil || !long.ExpiresAt.Equal(time.Date(2028, 6, 1, 9, 30, 0, 0, time.UTC)) {
 		t.Errorf("two-year secret = %+v", long)
 	}
 	if !long.LastUsedKnown || long.LastUsed == nil || !long.LastUsed.Equal(time.Date(2026, 10, 28, 7, 12, 44, 0, time.UTC)) {
