@@ -36,7 +36,7 @@ func load(t *testing.T, files map[string]string) inventory.Inventory {
 
 func tryLoad(files map[string]string) (inventory.Inventory, error) {
 	o := NewOffline()
-	o.Now = func() time.Time { return asOf }
+	o.SetNow(asOf)
 	names := make([]string, 0, len(files))
 	for n := range files {
 		names = append(names, n)
