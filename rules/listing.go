@@ -90,8 +90,8 @@ func List(inv *inventory.Inventory, cfg Config) []findings.IdentityRow {
 				continue
 			}
 			row.Credentials++
-			// A credential whose source records no creation (an Azure
-			// federated credential) has no age.
+			// A credential without a creation date (an Entra federated
+			// credential) has no age.
 			if d := s.Days(c.CreatedAt); !c.CreatedAt.IsZero() && d > row.OldestCredentialDays {
 				row.OldestCredentialDays = d
 			}

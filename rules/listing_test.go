@@ -61,3 +61,15 @@ func TestPrivilegeAgreesWithRules(t *testing.T) {
 		})
 	}
 }
+
+// A credential the provider gives no creation date (an Entra federated
+// credential) counts, but has no age.
+func TestListingCredentialWithoutCreation(t *testing.T) {
+	id := inventory.Identity{ID: "sp", Provider: inventory.Azure, Kind: inventory.KindAzureApplication, Name: "sp", Credentials: []inventory.Credential{
+		{ID: "f", Kind: inventory.CredAzureFederated, Status: inventory.CredentialActive, Federation: &inventory.Federation{Issuer: "https://token.actions.githubusercontent.com", Subject: "repo:o/r:ref:refs/heads/main"}},
+	}}
+	rows := List(&inventory.Inventory{Identities: []inventory.Identity{id}}, DefaultConfig(asOf))
+	if len(rows) != 1 || rows[0].Credentials != 1 || rows[0].OldestCredentialDays != -1 {
+		t.Errorf("rows = %+v, want one credential without an age (-1)", rows)
+	}
+}

@@ -238,7 +238,7 @@ func TestControlsResults(t *testing.T) {
 	cfg := filepath.Join(dir, "c.yaml")
 	os.WriteFile(cfg, []byte("rules:\n  disable: [NHI-DEL-005]\n"), 0o644)
 	ignore := filepath.Join(dir, "i.yaml")
-	os.WriteFile(ignore, []byte("version: 1\nsuppressions:\n  - rule: NHI-DEL-00*\n    identity: \"*\"\n    reason: vendor roles reviewed\n    owner: sec@example.com\n    expires: 2026-12-31\n  - rule: NHI-DEL-102\n    identity: \"*\"\n    reason: vendor roles reviewed\n    owner: sec@example.com\n    expires: 2026-12-31\n"), 0o644)
+	os.WriteFile(ignore, []byte("version: 1\nsuppressions:\n  - rule: NHI-DEL-00*\n    identity: \"*\"\n    reason: vendor roles reviewed\n    owner: sec@example.com\n    expires: 2026-12-31\n  - rule: NHI-DEL-102\n    identity: \"*\"\n    reason: vendor roles reviewed\n    owner: sec@example.com\n    expires: 2026-12-31\n  - rule: NHI-DEL-303\n    identity: \"*\"\n    reason: vendor apps reviewed\n    owner: sec@example.com\n    expires: 2026-12-31\n  - rule: NHI-STA-302\n    identity: \"*\"\n    reason: vendor apps reviewed\n    owner: sec@example.com\n    expires: 2026-12-31\n"), 0o644)
 	saved := filepath.Join(dir, "r.json")
 	if r := runCLI(t, env, "scan", "--demo", "--config", cfg, "--ignore-file", ignore, "--format", "json", "--output", saved); r.code != 0 {
 		t.Fatal(r.stderr)

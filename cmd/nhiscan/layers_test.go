@@ -31,7 +31,7 @@ var layers = []layer{
 	// client-go's kubeconfig loader (clientcmd, for scanners/k8s) brings
 	// github.com/spf13/pflag along without either package using it; the
 	// imports themselves stay free of command-line libraries (external).
-	{pkg: "scanners/registry", internal: []string{"scanners", "scanners/inventory", "scanners/aws", "scanners/gcp", "scanners/k8s"},
+	{pkg: "scanners/registry", internal: []string{"scanners", "scanners/inventory", "scanners/aws", "scanners/gcp", "scanners/k8s", "scanners/azure"},
 		never: []string{"rules", "findings", "cmd", "github.com/spf13/cobra"}},
 	// The local servers the live scanners are tested against.
 	{pkg: "scanners/aws/awstest", never: []string{"scanners", "rules", "findings", "cmd"}},
@@ -45,6 +45,8 @@ var layers = []layer{
 		never: []string{"rules", "findings", "cmd", "scanners/aws", "scanners/registry", "github.com/aws/", "github.com/spf13/"}},
 	{pkg: "scanners/k8s", internal: []string{"scanners", "scanners/inventory"}, external: []string{"sigs.k8s.io/yaml", "k8s.io/"},
 		never: []string{"rules", "findings", "cmd", "scanners/aws", "scanners/gcp", "scanners/registry", "github.com/aws/", "cloud.google.com/", "github.com/spf13/cobra"}},
+	{pkg: "scanners/azure", internal: []string{"scanners", "scanners/inventory"}, external: []string{"github.com/Azure/"},
+		never: []string{"rules", "findings", "cmd", "scanners/aws", "scanners/gcp", "scanners/k8s", "scanners/registry", "github.com/aws/", "cloud.google.com/", "google.golang.org/", "k8s.io/", "github.com/microsoftgraph/", "github.com/spf13/cobra"}},
 	{pkg: "findings/controls", never: []string{"scanners", "rules", "cmd"}},
 	{pkg: "findings/output", internal: []string{"findings", "findings/controls"}, external: []string{"github.com/olekukonko/tablewriter"},
 		never: []string{"scanners", "rules", "cmd"}},
@@ -61,7 +63,7 @@ var layers = []layer{
 }
 
 // rulesNever: rules know no SDK, scanner, registry, renderer or command.
-var rulesNever = []string{"findings/output", "cmd", "scanners/aws", "scanners/gcp", "scanners/k8s", "scanners/registry",
+var rulesNever = []string{"findings/output", "cmd", "scanners/aws", "scanners/gcp", "scanners/k8s", "scanners/azure", "scanners/registry",
 	"github.com/aws/", "cloud.google.com/", "google.golang.org/", "github.com/googleapis/", "github.com/olekukonko/", "github.com/spf13/"}
 
 func matches(path string, prefixes []string) bool {

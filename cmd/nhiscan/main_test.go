@@ -190,7 +190,7 @@ func TestInputDirectoryMatchesDemo(t *testing.T) {
 	if dir.code != 0 || demo.stdout != dir.stdout {
 		t.Errorf("--input demo (exit %d, %q) differs from --demo", dir.code, dir.stderr)
 	}
-	files := runCLI(t, env, "scan", "--input", "demo/aws/get-account-authorization-details.json", "--input", "demo/aws/credential-report.csv", "--input", "demo/aws/list-roles.json", "--input", "demo/gcp", "--input", "demo/k8s", "--as-of", "2026-11-01T00:00:00Z", "--format", "json")
+	files := runCLI(t, env, "scan", "--input", "demo/aws/get-account-authorization-details.json", "--input", "demo/aws/credential-report.csv", "--input", "demo/aws/list-roles.json", "--input", "demo/gcp", "--input", "demo/k8s", "--input", "demo/azure", "--as-of", "2026-11-01T00:00:00Z", "--format", "json")
 	if files.stdout != demo.stdout {
 		t.Error("--input per file differs from --demo")
 	}
@@ -222,7 +222,8 @@ func TestExitCodes(t *testing.T) {
 		{name: "unknown_flag", args: "scan --demo --nope", want: 2, wantStderr: "unknown flag"},
 		{name: "nothing_to_scan", args: "scan", want: 2, wantStderr: "exactly one of"},
 		{name: "two_modes", args: "scan aws --demo", want: 2, wantStderr: "exactly one of"},
-		{name: "unknown_provider", args: "scan azure", want: 2, wantStderr: "unknown provider"},
+		{name: "unknown_provider", args: "scan oci", want: 2, wantStderr: "unknown provider"},
+		{name: "azure_not_live", args: "scan azure", want: 2, wantStderr: "export the tenant with scripts/export-azure.sh"},
 		{name: "gcp_needs_project", args: "scan gcp", want: 2, wantStderr: "--project"},
 		{name: "project_without_gcp", args: "scan aws --project p", want: 2, wantStderr: "--project and --organization apply"},
 		{name: "org_needs_role", args: "scan aws --org", want: 2, wantStderr: "--assume-role"},

@@ -19,19 +19,19 @@ type cloudLive struct {
 }
 
 func (c *cloudLive) Flags(fs registry.FlagSet, _ registry.Command) {
-	fs.StringVar(&c.tenant, "tenant", "", "cloud: tenant to scan")
+	fs.StringVar(&c.tenant, "realm", "", "cloud: tenant to scan")
 }
 
 func (c *cloudLive) Unused(registry.Command) error {
 	if c.tenant != "" {
-		return errors.New("--tenant applies to 'cloud'")
+		return errors.New("--realm applies to 'cloud'")
 	}
 	return nil
 }
 
 func (c *cloudLive) Check(registry.Command) error {
 	if c.tenant == "" {
-		return errors.New("cloud: give --tenant")
+		return errors.New("cloud: give --realm")
 	}
 	return nil
 }
@@ -45,7 +45,7 @@ func (c *cloudLive) Scopes(context.Context, scanners.Live) ([]registry.Scope, er
 	return []registry.Scope{{ID: "t1"}, {ID: "t2"}, {ID: "t3"}}, nil
 }
 
-func (c *cloudLive) ShardArgs(ids []string) string { return "--tenant " + strings.Join(ids, ",") }
+func (c *cloudLive) ShardArgs(ids []string) string { return "--realm " + strings.Join(ids, ",") }
 
 type cloudScanner struct{ tenant string }
 
@@ -61,14 +61,14 @@ func TestProviderFromTheList(t *testing.T) {
 	env := testEnv(inventory.Inventory{})
 	env.providers = append(env.providers, registry.Provider{
 		Name:        "cloud",
-		Usage:       "  nhiscan scan cloud --tenant T     scan a tenant\n",
+		Usage:       "  nhiscan scan cloud --realm T     scan a tenant\n",
 		Exports:     "a cloud tenant dump",
-		SecretFlags: []string{"tenant"},
+		SecretFlags: []string{"realm"},
 		NewOffline:  registry.AWS(nil).NewOffline, // any loader; not exercised here
 		NewLive:     func() registry.Live { return &cloudLive{got: &got} },
 	})
 
-	r := runCLI(t, env, "scan", "cloud", "--tenant", "acme", "--format", "json", "--concurrency", "7")
+	r := runCLI(t, env, "scan", "cloud", "--realm", "acme", "--format", "json", "--concurrency", "7")
 	if r.code != 0 || !strings.Contains(r.stdout, `"scope": "acme"`) {
 		t.Fatalf("scan cloud: exit %d, stderr %q", r.code, r.stderr)
 	}
@@ -76,25 +76,25 @@ func TestProviderFromTheList(t *testing.T) {
 		t.Errorf("common options %+v", got)
 	}
 	for _, tc := range []struct{ args, want string }{
-		{"scan cloud", "cloud: give --tenant"},
-		{"scan --demo --tenant acme", "--tenant applies to 'cloud'"},
-		{"inventory aws --tenant acme", "--tenant applies to 'cloud'"},
-		{"scan", "exactly one of 'aws', 'gcp', 'k8s', 'cloud', --input PATH or --demo"},
-		{"scan azure", `unknown provider "azure" (want aws or gcp or k8s or cloud)`},
-		{"paths cloud", "cloud: give --tenant"},
-		{"scan --input ../../testdata/bad/unknown.json", "(List), a cloud tenant dump)"},
+		{"scan cloud", "cloud: give --realm"},
+		{"scan --demo --realm acme", "--realm applies to 'cloud'"},
+		{"inventory aws --realm acme", "--realm applies to 'cloud'"},
+		{"scan", "exactly one of 'aws', 'gcp', 'k8s', 'azure', 'cloud', --input PATH or --demo"},
+		{"scan oci", `unknown provider "oci" (want aws or gcp or k8s or azure or cloud)`},
+		{"paths cloud", "cloud: give --realm"},
+		{"scan --input ../../testdata/bad/unknown.json", "service-principals.json, ...), a cloud tenant dump)"},
 	} {
 		r := runCLI(t, env, strings.Fields(tc.args)...)
 		if r.code != exitUsage || !strings.Contains(r.stderr, tc.want) {
 			t.Errorf("%s: exit %d, stderr %q, want %q", tc.args, r.code, r.stderr, tc.want)
 		}
 	}
-	r = runCLI(t, env, "org", "accounts", "cloud", "--tenant", "x", "--per", "2", "--shard", "1")
-	if r.code != 0 || r.stdout != "--tenant t3\n" {
+	r = runCLI(t, env, "org", "accounts", "cloud", "--realm", "x", "--per", "2", "--shard", "1")
+	if r.code != 0 || r.stdout != "--realm t3\n" {
 		t.Errorf("org accounts cloud: exit %d, %q %q", r.code, r.stdout, r.stderr)
 	}
 	r = runCLI(t, env, "scan", "--help")
-	if !strings.Contains(r.stdout, "nhiscan scan cloud --tenant T") || !strings.Contains(r.stdout, "scan [aws|gcp|k8s|cloud]") || !strings.Contains(r.stdout, "--tenant string") {
+	if !strings.Contains(r.stdout, "nhiscan scan cloud --realm T") || !strings.Contains(r.stdout, "scan [aws|gcp|k8s|azure|cloud]") || !strings.Contains(r.stdout, "--realm string") {
 		t.Errorf("help lacks the provider:\n%s", r.stdout)
 	}
 	root := newRootCmd(env)
@@ -104,7 +104,7 @@ func TestProviderFromTheList(t *testing.T) {
 			t.Errorf("%v: valid arguments %v", path, c.ValidArgs)
 		}
 	}
-	if line := redactedCommandLine([]string{"nhiscan", "scan", "cloud", "--tenant", "s3cret", "--external-id=x"}, env.providers); line != "nhiscan scan cloud --tenant REDACTED --external-id=REDACTED" {
+	if line := redactedCommandLine([]string{"nhiscan", "scan", "cloud", "--realm", "s3cret", "--external-id=x"}, env.providers); line != "nhiscan scan cloud --realm REDACTED --external-id=REDACTED" {
 		t.Errorf("command line %q", line)
 	}
 }
@@ -112,7 +112,7 @@ func TestProviderFromTheList(t *testing.T) {
 // The message for a scan without a target names every provider.
 func TestNoTargetNamesEveryProvider(t *testing.T) {
 	r := runCLI(t, testEnv(inventory.Inventory{}), "inventory")
-	if r.code != exitUsage || !strings.Contains(r.stderr, "exactly one of 'aws', 'gcp', 'k8s', --input PATH or --demo") {
+	if r.code != exitUsage || !strings.Contains(r.stderr, "exactly one of 'aws', 'gcp', 'k8s', 'azure', --input PATH or --demo") {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
 	}
 }

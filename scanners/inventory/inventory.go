@@ -97,8 +97,9 @@ const (
 	NotAssessedProjectPolicy   = "project IAM policy"
 )
 
-// NotAssessedOwners is the NotAssessed entry of an Azure tenant whose
-// export lacked the owners of applications and service principals.
+// NotAssessedOwners is the NotAssessed entry of an identity whose owners
+// (an Entra application's or service principal's owners, an agent
+// identity's sponsors) were not exported: ownerless is not judged.
 const NotAssessedOwners = "owners"
 
 // NotAssessed entries of a Kubernetes cluster whose caller may not list
@@ -112,6 +113,12 @@ const (
 // export held no pods and no workloads: which service accounts run
 // anything is unknown, so none is judged unused.
 const NotAssessedUsage = "workload usage"
+
+// NotAssessedFederation is the NotAssessed entry of an identity whose
+// federated credentials (an Entra application's, a user-assigned managed
+// identity's) were not exported: what external tokens it admits is
+// unknown.
+const NotAssessedFederation = "federated credentials"
 
 // Source records one scanned scope (an AWS account, a GCP project).
 type Source struct {

@@ -53,6 +53,8 @@ func FuzzOfflineAdd(f *testing.F) {
 	} {
 		f.Add("p/iam-policy.json", []byte(seed))
 	}
+	f.Add("11111111-2222-4333-8444-555555555555/service-principals.json", []byte(`{"value": [{"id": "0b8c1c43-1a57-4d7e-9c0e-3f5e2a1b7c01", "appId": "a", "passwordCredentials": [{"keyId": "k", "endDateTime": "2026-01-01T00:00:00.1234567Z"}]}]}`+"\n"+`[{"id": "x"}]`))
+	f.Add("t/role-assignments-s.json", []byte(`[{"principalId": "p", "properties": {"scope": "/subscriptions/s", "roleDefinitionId": "/r"}}]`))
 	f.Fuzz(func(t *testing.T, name string, data []byte) {
 		for _, l := range offline() {
 			_, err := l.Add(name, data)

@@ -22,6 +22,7 @@ func All() []Provider {
 		AWS(nil),
 		GCP(nil),
 		K8s(),
+		Azure(),
 	}
 }
 

@@ -85,3 +85,20 @@ func TestShardArgs(t *testing.T) {
 		}
 	}
 }
+
+// The Azure flags are declared for the live scan to come: given to an
+// offline scan or another provider they are refused, and a live Azure
+// scan says how to export.
+func TestAzureFlags(t *testing.T) {
+	l := Azure().NewLive().(*azureLive)
+	if err := l.Unused(Scan); err != nil {
+		t.Errorf("no flag given: %v", err)
+	}
+	l.subscriptions = []string{"s"}
+	if err := l.Unused(Scan); err == nil || !strings.Contains(err.Error(), "--subscription") {
+		t.Errorf("--subscription elsewhere: %v", err)
+	}
+	if err := l.Check(Scan); err == nil || !strings.Contains(err.Error(), "scripts/export-azure.sh") {
+		t.Errorf("live azure: %v", err)
+	}
+}
