@@ -101,7 +101,18 @@ if [ $# -eq 0 ]; then
   set -- $(az account list --query "[?tenantId == '$tenant' && state == 'Enabled'].id" -o tsv)
 fi
 for sub in "$@"; do
-  save "$dir/role-assignments-$sub.json" az role assignment list --all --include-inherited --subscription "$sub" -o json
+  f=$dir/role-assignments-$sub.json
+  if az role assignment list --all --include-inherited --subscription "$sub" -o json > "$f.tmp" 2> "$f.err"; then
+    mv "$f.tmp" "$f"
+  else
+    # nhiscan reports this subscription as failed (the scan is partial,
+    # exit 3) and reads the others.
+    msg=$(grep -v '^ *$' "$f.err" | head -n 1 | tr -d '"\\[:cntrl:]' || true)
+    warn "subscription $sub: $msg"
+    printf '{"error": {"code": "ExportFailed", "message": "%s"}}\n' "$msg" > "$f"
+    rm -f "$f.tmp"
+  fi
+  rm -f "$f.err"
   save "$dir/role-definitions-$sub.json" az role definition list --custom-role-only true --subscription "$sub" -o json
   # User-assigned managed identities' federated credentials, by principal id.
   az identity list --subscription "$sub" --query '[].[principalId, name, resourceGroup]' -o tsv 2> /dev/null |

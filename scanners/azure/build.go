@@ -351,7 +351,7 @@ func (t *tenant) grants(id *inventory.Identity, rbac []roleAssignment, dir []uni
 		resource := strings.ToLower(a.ResourceID)
 		id.Bindings = append(id.Bindings, inventory.Binding{Role: "appRole:" + appRoleName(a, sps[resource]), Scope: "servicePrincipals/" + resource, Members: self, Name: a.ID})
 	}
-	if !ok || !t.roleAssignmentsRead || !t.directoryRolesRead {
+	if !ok || !t.roleAssignmentsRead || !t.directoryRolesRead || len(t.failed) > 0 {
 		if id.Excluded == "" {
 			id.NotAssessed = append(id.NotAssessed, inventory.NotAssessedPermissions)
 		}

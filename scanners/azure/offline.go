@@ -117,6 +117,14 @@ func (o *Offline) Add(name string, data []byte) (bool, error) {
 		return false, nil
 	}
 	items, err := listItems(data)
+	var failed *responseError
+	if errors.As(err, &failed) && pl.kind == fileRoleAssignments {
+		// A subscription the export could not read (the script writes
+		// az's error there): that scope failed, the rest goes on.
+		t := o.tenant(pl.dir)
+		t.failed = append(t.failed, scopeFailure{scope: subscriptionOf(name), err: failed.summary()})
+		return true, nil
+	}
 	if err != nil {
 		return true, err
 	}
@@ -245,6 +253,33 @@ func inferTenant(t *tenant) string {
 	return t.ID
 }
 
+// responseError is an error response saved instead of a list (Graph and
+// ARM both answer {"error": {"code": ..., "message": ...}}).
+type responseError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func (e *responseError) Error() string {
+	return "holds an error response, not a list: " + e.summary()
+}
+
+// summary is the code and the first line of the message.
+func (e *responseError) summary() string {
+	msg, _, _ := strings.Cut(strings.TrimSpace(e.Message), "\n")
+	return strings.TrimSuffix(e.Code+": "+msg, ": ")
+}
+
+// subscriptionOf names the scope of a role-assignments file:
+// "subscription <id>" for role-assignments-<id>.json.
+func subscriptionOf(name string) string {
+	base := strings.TrimSuffix(strings.TrimSuffix(path.Base(filepath.ToSlash(name)), ".gz"), ".json")
+	if sub, ok := strings.CutPrefix(base, fileRoleAssignments+"-"); ok && sub != "" {
+		return "subscription " + sub
+	}
+	return "role assignments (" + base + ")"
+}
+
 // listItems reads a list as az prints it: one or more JSON values, each
 // a bare array or a Graph/ARM page {"value": [...]}.
 func listItems(data []byte) ([]json.RawMessage, error) {
@@ -275,9 +310,9 @@ func listItems(data []byte) ([]json.RawMessage, error) {
 				return nil, err
 			}
 			if e, ok := fields["error"]; ok {
-				var ge struct{ Code, Message string }
-				_ = json.Unmarshal(e, &ge)
-				return nil, fmt.Errorf("holds an error response, not a list: %s: %s", ge.Code, ge.Message)
+				var re responseError
+				_ = json.Unmarshal(e, &re)
+				return nil, &re
 			}
 			v, ok := fields["value"]
 			if !ok {

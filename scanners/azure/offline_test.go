@@ -301,6 +301,24 @@ func TestRoleAssignmentForms(t *testing.T) {
 	}
 }
 
+// A subscription the export could not read is a failed scope: the
+// source is partial and names it, the other subscriptions are read, and
+// permissions are not assessed.
+func TestFailedSubscription(t *testing.T) {
+	ok := `[{"id": "/subscriptions/s1/providers/Microsoft.Authorization/roleAssignments/a", "principalId": "0b8c1c43-1a57-4d7e-9c0e-3f5e2a1b7c01", "roleDefinitionId": "/providers/Microsoft.Authorization/roleDefinitions/b24988ac-6180-42a0-ab88-20f7382dd24c", "roleDefinitionName": "Contributor", "scope": "/subscriptions/s1"}]`
+	denied := `{"error": {"code": "AuthorizationFailed", "message": "The client 'x' does not have authorization to perform action 'Microsoft.Authorization/roleAssignments/read' over scope '/subscriptions/s2'.\nSecond line."}}`
+	inv := load(t, map[string]string{tn + "service-principals.json": "[" + spA + "]", tn + "role-assignments-s1.json": ok, tn + "role-assignments-s2.json": denied})
+	src := inv.Sources[0]
+	want := "subscription s2: AuthorizationFailed: The client 'x' does not have authorization to perform action 'Microsoft.Authorization/roleAssignments/read' over scope '/subscriptions/s2'."
+	if src.Status != inventory.StatusPartial || !slices.Contains(src.Warnings, want) {
+		t.Errorf("source = %+v, want partial with %q", src, want)
+	}
+	id := inv.Identities[0]
+	if len(id.Bindings) != 1 || id.Bindings[0].Role != "Contributor" || !slices.Contains(id.NotAssessed, inventory.NotAssessedPermissions) {
+		t.Errorf("bindings %+v, not assessed %v", id.Bindings, id.NotAssessed)
+	}
+}
+
 // An assignment at a management group, listed in the export of each
 // subscription under it, is one binding.
 func TestInheritedAssignmentOnce(t *testing.T) {
