@@ -223,8 +223,17 @@ func (s *step) get() string {
 	return s.name
 }
 
+// liveTenant is a tenant being read. A subscription that cannot be read
+// is one of the tenant's failed scopes (tenant.failed), as in an export;
+// the other lists that cannot be read are unread: the tenant is partial,
+// and the identities they are about say what was not assessed.
+type liveTenant struct {
+	*tenant
+	unread []scopeFailure
+}
+
 func (l *Live) scanTenant(ctx context.Context, s *session, id string) (inventory.Inventory, error) {
-	t := newTenant(id)
+	t := &liveTenant{tenant: newTenant(id)}
 	var at step
 	fail := func(err error) (inventory.Inventory, error) {
 		return inventory.Inventory{}, &scanners.ScopeError{Scope: id, Step: at.get(), Err: err}
@@ -245,7 +254,7 @@ func (l *Live) scanTenant(ctx context.Context, s *session, id string) (inventory
 		if ctx.Err() != nil {
 			return fail(err)
 		}
-		t.failed = append(t.failed, scopeFailure{scope: "applications", err: err.Error()})
+		t.unread = append(t.unread, scopeFailure{scope: "applications", err: err.Error()})
 	}
 	t.applications = apps
 
@@ -259,6 +268,9 @@ func (l *Live) scanTenant(ctx context.Context, s *session, id string) (inventory
 	at.set("GET /v1.0/roleManagement/directory/roleAssignments")
 	l.progress("tenant %s: reading directory roles", id)
 	l.readDirectoryRoles(ctx, s.graph, t)
+	if ctx.Err() != nil {
+		return fail(ctx.Err())
+	}
 
 	at.set("Azure role assignments")
 	l.readRBAC(ctx, s.arm, t)
@@ -276,13 +288,18 @@ func (l *Live) scanTenant(ctx context.Context, s *session, id string) (inventory
 	inv := t.build("live", l.opts.Now().UTC())
 	src := &inv.Sources[0]
 	src.Principal = s.principal
-	if len(t.failed) > 0 {
-		msgs := make([]string, 0, len(t.failed))
-		for _, f := range t.failed {
-			msgs = append(msgs, f.scope+": "+f.err)
-		}
-		src.Error = strings.Join(msgs, "; ")
+	if len(t.unread) > 0 {
+		src.Status = inventory.StatusPartial
 	}
+	var msgs []string
+	for _, f := range t.failed {
+		msgs = append(msgs, f.scope+": "+f.err)
+	}
+	for _, f := range t.unread {
+		msgs = append(msgs, f.scope+": "+f.err)
+		src.Warnings = append(src.Warnings, f.scope+": "+f.err)
+	}
+	src.Error = strings.Join(msgs, "; ")
 	return inv, nil
 }
 
@@ -301,7 +318,7 @@ type objectRead struct {
 // service principals that carry no credential of the tenant (they are
 // excluded from the inventory). What the export script reads, per
 // object.
-func (l *Live) readObjects(ctx context.Context, g *graphClient, t *tenant) {
+func (l *Live) readObjects(ctx context.Context, g *graphClient, t *liveTenant) {
 	var reads []objectRead
 	own := map[string]bool{}
 	for _, a := range t.applications {
@@ -393,7 +410,7 @@ feed:
 	sort.Strings(kinds)
 	for _, k := range kinds {
 		f := failed[k]
-		t.failed = append(t.failed, scopeFailure{scope: k, err: fmt.Sprintf("not read for %d of %d objects (first: %s)", f.n, total[k], f.first)})
+		t.unread = append(t.unread, scopeFailure{scope: k, err: fmt.Sprintf("not read for %d of %d objects (first: %s)", f.n, total[k], f.first)})
 	}
 }
 
@@ -436,10 +453,10 @@ func microsoftOwned(sp *servicePrincipal) bool {
 
 // readDirectoryRoles reads the Entra directory role assignments and the
 // role definitions that name them.
-func (l *Live) readDirectoryRoles(ctx context.Context, g *graphClient, t *tenant) {
+func (l *Live) readDirectoryRoles(ctx context.Context, g *graphClient, t *liveTenant) {
 	ras, err := readList(ctx, g, "/v1.0/roleManagement/directory/roleAssignments", checkDirectoryRole)
 	if err != nil {
-		t.failed = append(t.failed, scopeFailure{scope: "directory roles", err: err.Error()})
+		t.unread = append(t.unread, scopeFailure{scope: "directory roles", err: err.Error()})
 		return
 	}
 	t.directoryRoles, t.directoryRolesRead = ras, true
@@ -459,7 +476,7 @@ func (l *Live) readDirectoryRoles(ctx context.Context, g *graphClient, t *tenant
 // readRBAC reads the role assignments of the subscriptions asked for, or
 // of every enabled subscription of the tenant. A subscription that fails
 // is a failed scope of the tenant; the others complete.
-func (l *Live) readRBAC(ctx context.Context, a *armReader, t *tenant) {
+func (l *Live) readRBAC(ctx context.Context, a *armReader, t *liveTenant) {
 	subs := make([]string, 0, len(l.opts.Subscriptions))
 	for _, s := range l.opts.Subscriptions {
 		subs = append(subs, strings.ToLower(s))
@@ -500,7 +517,7 @@ func (l *Live) readRBAC(ctx context.Context, a *armReader, t *tenant) {
 	seen := map[string]bool{}
 	for i, sub := range subs {
 		if errs[i] != nil {
-			t.failed = append(t.failed, scopeFailure{scope: "/subscriptions/" + sub, err: errs[i].Error()})
+			t.failed = append(t.failed, scopeFailure{scope: "subscription " + sub, err: errs[i].Error()})
 			continue
 		}
 		t.roleAssignmentsRead = true
@@ -523,7 +540,7 @@ func (l *Live) readRBAC(ctx context.Context, a *armReader, t *tenant) {
 // managed identities of the subscriptions scanned, by the resource id in
 // their service principal's alternativeNames, as the export script does
 // with `az identity federated-credential list`.
-func (l *Live) readUserAssigned(ctx context.Context, a *armReader, t *tenant, subs []string) {
+func (l *Live) readUserAssigned(ctx context.Context, a *armReader, t *liveTenant, subs []string) {
 	type uami struct{ sp, resource string }
 	var todo []uami
 	for i := range t.servicePrincipals {
@@ -571,7 +588,7 @@ func (l *Live) readUserAssigned(ctx context.Context, a *armReader, t *tenant, su
 		}
 	}
 	if len(failed) > 0 {
-		t.failed = append(t.failed, scopeFailure{scope: "managed identity federated credentials",
+		t.unread = append(t.unread, scopeFailure{scope: "managed identity federated credentials",
 			err: fmt.Sprintf("not read for %d of %d user-assigned managed identities (first: %s)", len(failed), len(todo), failed[0])})
 	}
 }
@@ -579,7 +596,7 @@ func (l *Live) readUserAssigned(ctx context.Context, a *armReader, t *tenant, su
 // readSignIns reads the service principals' sign-in activity (Graph
 // beta, Entra ID P1 or P2, AuditLog.Read.All). Without it dormancy is not
 // assessed: a 403 or 404 is said as a warning, not a failure.
-func (l *Live) readSignIns(ctx context.Context, g *graphClient, t *tenant) {
+func (l *Live) readSignIns(ctx context.Context, g *graphClient, t *liveTenant) {
 	acts, err := readList(ctx, g, "/beta/reports/servicePrincipalSignInActivities", checkSignIn)
 	switch st := statusOf(err); {
 	case err == nil:
@@ -587,7 +604,7 @@ func (l *Live) readSignIns(ctx context.Context, g *graphClient, t *tenant) {
 		t.warnings = append(t.warnings, "sign-in activity not read ("+err.Error()+"; it needs AuditLog.Read.All and Entra ID P1 or P2): dormancy not assessed")
 		return
 	default:
-		t.failed = append(t.failed, scopeFailure{scope: "sign-in activity", err: err.Error()})
+		t.unread = append(t.unread, scopeFailure{scope: "sign-in activity", err: err.Error()})
 		return
 	}
 	for _, a := range acts {
