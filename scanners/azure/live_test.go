@@ -26,12 +26,12 @@ import (
 // aztest), with two subscriptions.
 const (
 	fixtureTenant = "0b7e6c1d-4a2f-4e8b-9d3c-5f6a7b8c9d0e"
-	liveDir    = "testdata/live/" + fixtureTenant
-	subA       = "3c9f1e2d-5b6a-4c7d-8e9f-a0b1c2d3e4f5"
-	subB       = "7d2e3f4a-6b5c-4d8e-9f0a-b1c2d3e4f5a6"
-	spDeploy   = "a1000000-0000-4000-8000-000000000001"
-	spCI       = "a1000000-0000-4000-8000-000000000002"
-	spAgent    = "a1000000-0000-4000-8000-000000000006"
+	liveDir       = "testdata/live/" + fixtureTenant
+	subA          = "3c9f1e2d-5b6a-4c7d-8e9f-a0b1c2d3e4f5"
+	subB          = "7d2e3f4a-6b5c-4d8e-9f0a-b1c2d3e4f5a6"
+	spDeploy      = "a1000000-0000-4000-8000-000000000001"
+	spCI          = "a1000000-0000-4000-8000-000000000002"
+	spAgent       = "a1000000-0000-4000-8000-000000000006"
 	// tokenSecret is the fake tokens' signature: it must appear nowhere.
 	tokenSecret = "SIGNATURE-6f1d0c2b9a8e7f6d5c4b3a2918070605"
 )
