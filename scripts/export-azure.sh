@@ -17,6 +17,7 @@
 #   OUTDIR/<tenant-id>/role-assignments-<sub>.json      az role assignment list --all --include-inherited
 #   OUTDIR/<tenant-id>/role-definitions-<sub>.json      az role definition list --custom-role-only
 #   OUTDIR/<tenant-id>/sign-ins.json                    Graph beta reports/servicePrincipalSignInActivities
+#   OUTDIR/<tenant-id>/credential-sign-ins.json         Graph beta reports/appCredentialSignInActivities
 #
 # Usage: scripts/export-azure.sh OUTDIR [SUBSCRIPTION-ID...]
 # Without SUBSCRIPTION-ID, exports the role assignments of every enabled
@@ -121,8 +122,10 @@ for sub in "$@"; do
     done
 done
 
-# Sign-in activity (Entra ID P1 or P2, AuditLog.Read.All); without it
-# nhiscan reports dormancy as not assessed.
+# Sign-in activity of service principals and of their secrets and
+# certificates (Entra ID P1 or P2, AuditLog.Read.All); without it nhiscan
+# reports dormancy as not assessed.
 save "$dir/sign-ins.json" rest_all "$graph/beta/reports/servicePrincipalSignInActivities"
+save "$dir/credential-sign-ins.json" rest_all "$graph/beta/reports/appCredentialSignInActivities"
 
 echo "$dir"

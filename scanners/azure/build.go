@@ -10,12 +10,6 @@ import (
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
 
-// NotAssessed entries of the tenant's source that name what the export
-// lacked beyond the inventory's shared constants.
-const (
-	lackFederation = "federated credentials"
-)
-
 // build turns the tenant into one inventory.Identity per service
 // principal and one Source for the tenant. mode is "live" or "offline";
 // now decides which credentials have expired.
@@ -124,6 +118,9 @@ func (t *tenant) identity(sp *servicePrincipal, app *application, sps map[string
 		own = credentials(sp.PasswordCredentials, sp.KeyCredentials, "service-principal", now)
 	}
 	id.Credentials = append(id.Credentials, own...)
+	for i := range id.Credentials {
+		t.credentialUse(&id.Credentials[i])
+	}
 	if slices.Contains(microsoftTenants, strings.ToLower(sp.AppOwnerOrganizationID)) && len(own) == 0 {
 		// A credential the tenant added to a Microsoft application is
 		// reported (a known persistence technique); otherwise it is
@@ -134,6 +131,27 @@ func (t *tenant) identity(sp *servicePrincipal, app *application, sps map[string
 	t.ownership(&id, app)
 	t.signIn(&id, sp)
 	return id
+}
+
+// credentialUse sets a secret's or certificate's last sign-in from the
+// credential sign-in report, when it was read: a credential absent from
+// it was not used within the report's retention.
+func (t *tenant) credentialUse(c *inventory.Credential) {
+	if !t.credentialSignInsRead || c.Kind == inventory.CredAzureFederated {
+		return
+	}
+	c.LastUsedKnown = true
+	a, ok := t.credentialSignIns[c.ID]
+	if !ok || a.SignInActivity == nil {
+		return
+	}
+	origin := map[string]string{"application": "application", "serviceprincipal": "service-principal"}[strings.ToLower(a.CredentialOrigin)]
+	if origin != "" && origin != c.Slot {
+		return
+	}
+	if ts := parseTime(a.SignInActivity.LastSignInDateTime); !ts.IsZero() {
+		c.LastUsed = &ts
+	}
 }
 
 func kind(sp *servicePrincipal) string {
@@ -206,7 +224,7 @@ func (t *tenant) federation(id *inventory.Identity, app *application) {
 		fics, read = append(fics, own...), true
 	}
 	if !read && (app != nil || id.Path == "user-assigned") {
-		id.NotAssessed = append(id.NotAssessed, lackFederation)
+		id.NotAssessed = append(id.NotAssessed, inventory.NotAssessedFederation)
 	}
 	for _, f := range fics {
 		f.merge()

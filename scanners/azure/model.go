@@ -287,6 +287,17 @@ func (s *servicePrincipalSignInActivity) activities() []*signInActivity {
 	return out
 }
 
+// appCredentialSignInActivity is one entry of
+// GET /beta/reports/appCredentialSignInActivities: the last sign-in with
+// one client secret or certificate.
+type appCredentialSignInActivity struct {
+	KeyID                    string          `json:"keyId"`
+	AppID                    string          `json:"appId"`
+	CredentialOrigin         string          `json:"credentialOrigin"` // application or servicePrincipal
+	ServicePrincipalObjectID string          `json:"servicePrincipalObjectId"`
+	SignInActivity           *signInActivity `json:"signInActivity"`
+}
+
 // tenant is everything read about one Entra tenant and the Azure
 // subscriptions whose role assignments were read, before it becomes
 // inventory. The offline reader fills it from az exports, a live client
@@ -327,6 +338,10 @@ type tenant struct {
 	// signIns by appId; signInsRead says whether the report was read.
 	signIns     map[string]servicePrincipalSignInActivity
 	signInsRead bool
+	// credentialSignIns by key id; credentialSignInsRead says whether the
+	// report was read.
+	credentialSignIns     map[string]appCredentialSignInActivity
+	credentialSignInsRead bool
 
 	// failed lists the scopes (subscriptions) that could not be read,
 	// each with the reason; warnings are about the tenant.
@@ -357,6 +372,7 @@ func newTenant(id string) *tenant {
 		directoryRoleNames: map[string]string{},
 		roleDefinitions:    map[string]azureRole{},
 		signIns:            map[string]servicePrincipalSignInActivity{},
+		credentialSignIns:  map[string]appCredentialSignInActivity{},
 	}
 }
 

@@ -30,6 +30,7 @@ import (
 //	<tenant-id>/role-assignments[-<sub>].json  az role assignment list --all --include-inherited
 //	<tenant-id>/role-definitions[-<sub>].json  az role definition list --custom-role-only (optional)
 //	<tenant-id>/sign-ins.json                  az rest .../beta/reports/servicePrincipalSignInActivities (optional)
+//	<tenant-id>/credential-sign-ins.json       az rest .../beta/reports/appCredentialSignInActivities (optional)
 //
 // Files are recognised by their place in this layout. A list may be a
 // bare JSON array (az ad ...), a Graph page {"value": [...]} (az rest),
@@ -60,13 +61,14 @@ const (
 	fileRoleAssignments   = "role-assignments"
 	fileRoleDefinitions   = "role-definitions"
 	fileSignIns           = "sign-ins"
+	fileCredSignIns       = "credential-sign-ins"
 	dirOwners             = "owners"
 	dirSponsors           = "sponsors"
 	dirAppRoleAssignments = "app-role-assignments"
 	dirFederated          = "federated-credentials"
 )
 
-var tenantFiles = []string{fileServicePrincipals, fileApplications, fileDirRoles, fileDirRoleDefs, fileRoleAssignments, fileRoleDefinitions, fileSignIns}
+var tenantFiles = []string{fileServicePrincipals, fileApplications, fileDirRoles, fileDirRoleDefs, fileRoleAssignments, fileRoleDefinitions, fileSignIns, fileCredSignIns}
 
 var objectDirs = []string{dirOwners, dirSponsors, dirAppRoleAssignments, dirFederated}
 
@@ -194,6 +196,13 @@ func (o *Offline) Add(name string, data []byte) (bool, error) {
 			t.signIns[strings.ToLower(s.AppID)] = s
 		}
 		t.signInsRead = true
+		return true, err
+	case fileCredSignIns:
+		cs, err := decodeItems[appCredentialSignInActivity](items, checkCredentialSignIn)
+		for _, c := range cs {
+			t.credentialSignIns[strings.ToLower(c.KeyID)] = c
+		}
+		t.credentialSignInsRead = true
 		return true, err
 	}
 	return false, nil
@@ -504,6 +513,16 @@ func checkSignIn(s *servicePrincipalSignInActivity) error {
 		if err := checkTimes(names[i]+".lastSignInDateTime", a.LastSignInDateTime); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+func checkCredentialSignIn(c *appCredentialSignInActivity) error {
+	if err := need("keyId", c.KeyID); err != nil {
+		return err
+	}
+	if c.SignInActivity != nil {
+		return checkTimes("signInActivity.lastSignInDateTime", c.SignInActivity.LastSignInDateTime)
 	}
 	return nil
 }

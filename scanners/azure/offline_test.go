@@ -133,6 +133,9 @@ func TestDemoTenantConventions(t *testing.T) {
 		!long.CreatedAt.Equal(time.Date(2026, 1, 10, 9, 30, 0, 0, time.UTC)) || long.ExpiresAt == nil || !long.ExpiresAt.Equal(time.Date(2028, 1, 10, 9, 30, 0, 0, time.UTC)) {
 		t.Errorf("two-year secret = %+v", long)
 	}
+	if !long.LastUsedKnown || long.LastUsed == nil || !long.LastUsed.Equal(time.Date(2026, 10, 28, 7, 12, 44, 0, time.UTC)) {
+		t.Errorf("two-year secret last used %v (known %v)", long.LastUsed, long.LastUsedKnown)
+	}
 	if old.Status != inventory.CredentialExpired {
 		t.Errorf("secret that ended in 2025 is %q", old.Status)
 	}
@@ -185,7 +188,7 @@ func TestDemoTenantConventions(t *testing.T) {
 	if ops.LastUsed != nil || !ops.LastUsedKnown {
 		t.Errorf("ops-automation, absent from the sign-in report, last used %v known %v: want never", ops.LastUsed, ops.LastUsedKnown)
 	}
-	if len(ops.Credentials) != 1 || ops.Credentials[0].Kind != inventory.CredAzureCert {
+	if len(ops.Credentials) != 1 || ops.Credentials[0].Kind != inventory.CredAzureCert || !ops.Credentials[0].LastUsedKnown || ops.Credentials[0].LastUsed != nil {
 		t.Errorf("ops-automation credentials = %+v", ops.Credentials)
 	}
 
@@ -319,6 +322,36 @@ func TestFailedSubscription(t *testing.T) {
 	}
 }
 
+// The credential sign-in report gives secrets and certificates their last
+// use (matched by key id and where the credential sits); without it their
+// use is unknown.
+func TestCredentialSignIns(t *testing.T) {
+	files := map[string]string{
+		tn + "service-principals.json": `[{"id": "0b8c1c43-1a57-4d7e-9c0e-3f5e2a1b7c01", "appId": "9a8b7c6d-0000-4000-8000-000000000001", "displayName": "app-a",
+			"keyCredentials": [{"keyId": "8a37cfec-b0a1-4cb1-ac08-c52b03834f4a", "type": "AsymmetricX509Cert", "usage": "Verify", "startDateTime": "2026-01-01T00:00:00Z", "endDateTime": "2027-01-01T00:00:00Z"}]}]`,
+		tn + "applications.json": `[{"id": "7a0b1c2d-1111-4e2f-9a3b-4c5d6e7f8a01", "appId": "9a8b7c6d-0000-4000-8000-000000000001", "displayName": "app-a",
+			"passwordCredentials": [{"keyId": "83f45296-fb8f-4aaa-a399-ac51084e02b7", "startDateTime": "2026-01-01T00:00:00Z", "endDateTime": "2027-01-01T00:00:00Z"}]}]`,
+	}
+	creds := load(t, files).Identities[0].Credentials
+	if len(creds) != 2 || creds[0].LastUsedKnown || creds[1].LastUsedKnown {
+		t.Fatalf("without the report: %+v", creds)
+	}
+	// The shape of Graph's documentation example: expirationDate, offsets
+	// with a one-digit hour; the second entry's key id is the service
+	// principal's certificate, but the entry says it sits on the application.
+	files[tn+"credential-sign-ins.json"] = `{"value": [
+		{"appId": "9a8b7c6d-0000-4000-8000-000000000001", "appObjectId": "7a0b1c2d-1111-4e2f-9a3b-4c5d6e7f8a01", "credentialOrigin": "application", "expirationDate": "2027-01-01T00:00:00-8:00", "id": "ODNm", "keyId": "83F45296-FB8F-4AAA-A399-AC51084E02B7", "keyType": "secret", "keyUsage": "sign", "resourceId": "a89dc091-a671-4da4-9fcf-3ef06bdf3ac3", "servicePrincipalObjectId": "0b8c1c43-1a57-4d7e-9c0e-3f5e2a1b7c01", "signInActivity": {"lastSignInDateTime": "2026-10-18T00:00:00-8:00", "lastSignInRequestId": "guid1"}},
+		{"appId": "9a8b7c6d-0000-4000-8000-000000000001", "credentialOrigin": "application", "id": "OGEz", "keyId": "8a37cfec-b0a1-4cb1-ac08-c52b03834f4a", "keyType": "certificate", "keyUsage": "verify", "signInActivity": {"lastSignInDateTime": "2026-10-01T00:00:00Z", "lastSignInRequestId": "guid2"}}]}`
+	creds = load(t, files).Identities[0].Credentials
+	secret, cert := creds[0], creds[1]
+	if !secret.LastUsedKnown || secret.LastUsed == nil || !secret.LastUsed.Equal(time.Date(2026, 10, 18, 8, 0, 0, 0, time.UTC)) {
+		t.Errorf("secret: last used %v known %v", secret.LastUsed, secret.LastUsedKnown)
+	}
+	if !cert.LastUsedKnown || cert.LastUsed != nil {
+		t.Errorf("service principal certificate, reported for the application slot only: last used %v known %v", cert.LastUsed, cert.LastUsedKnown)
+	}
+}
+
 // An assignment at a management group, listed in the export of each
 // subscription under it, is one binding.
 func TestInheritedAssignmentOnce(t *testing.T) {
@@ -337,7 +370,7 @@ func TestMissingFilesNotAssessed(t *testing.T) {
 		tn + "applications.json":       `[{"id": "7a0b1c2d-1111-4e2f-9a3b-4c5d6e7f8a01", "appId": "9a8b7c6d-0000-4000-8000-000000000001", "displayName": "app-a"}]`,
 	})
 	id := inv.Identities[0]
-	want := []string{inventory.NotAssessedOwners, inventory.NotAssessedPermissions, lackFederation, inventory.NotAssessedAccountDormancy}
+	want := []string{inventory.NotAssessedOwners, inventory.NotAssessedPermissions, inventory.NotAssessedFederation, inventory.NotAssessedAccountDormancy}
 	slices.Sort(want)
 	got := slices.Clone(id.NotAssessed)
 	slices.Sort(got)

@@ -102,6 +102,12 @@ const (
 // identity's sponsors) were not exported: ownerless is not judged.
 const NotAssessedOwners = "owners"
 
+// NotAssessedFederation is the NotAssessed entry of an identity whose
+// federated credentials (an Entra application's, a user-assigned managed
+// identity's) were not exported: what external tokens it admits is
+// unknown.
+const NotAssessedFederation = "federated credentials"
+
 // Source records one scanned scope (an AWS account, a GCP project).
 type Source struct {
 	Scanner  string   `json:"scanner"`
