@@ -281,6 +281,8 @@ func (l *Live) scanTenant(ctx context.Context, s *session, id string) (inventory
 	at.set("GET /beta/reports/servicePrincipalSignInActivities")
 	l.progress("tenant %s: reading sign-in activity", id)
 	l.readSignIns(ctx, s.graph, t)
+	at.set("GET /beta/reports/appCredentialSignInActivities")
+	l.readCredentialSignIns(ctx, s.graph, t)
 	if ctx.Err() != nil {
 		return fail(ctx.Err())
 	}
@@ -644,4 +646,25 @@ func principalOf(token string) string {
 		return "application " + firstOf(c.AppID, c.AzpID)
 	}
 	return c.OID
+}
+
+// readCredentialSignIns reads the last use of each client secret and
+// certificate (Graph beta appCredentialSignInActivities, same licence and
+// permission as the sign-in report). Without it credentials' last use is
+// unknown: a 403 or 404 is a warning, not a failure.
+func (l *Live) readCredentialSignIns(ctx context.Context, g *graphClient, t *liveTenant) {
+	acts, err := readList(ctx, g, "/beta/reports/appCredentialSignInActivities", checkCredentialSignIn)
+	switch st := statusOf(err); {
+	case err == nil:
+	case st == http.StatusForbidden || st == http.StatusNotFound:
+		t.warnings = append(t.warnings, "credential sign-in activity not read ("+err.Error()+"; it needs AuditLog.Read.All and Entra ID P1 or P2): the last use of secrets and certificates is unknown")
+		return
+	default:
+		t.unread = append(t.unread, scopeFailure{scope: "credential sign-in activity", err: err.Error()})
+		return
+	}
+	for _, a := range acts {
+		t.credentialSignIns[strings.ToLower(a.KeyID)] = a
+	}
+	t.credentialSignInsRead = true
 }

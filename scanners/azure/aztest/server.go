@@ -3,7 +3,8 @@
 // applications.json, owners/, sponsors/, app-role-assignments/,
 // federated-credentials/, directory-role-assignments.json,
 // directory-role-definitions.json, role-assignments-<subscription>.json,
-// role-definitions-<subscription>.json, sign-ins.json) as Microsoft Graph
+// role-definitions-<subscription>.json, sign-ins.json,
+// credential-sign-ins.json) as Microsoft Graph
 // and Azure Resource Manager answer it over HTTPS: Graph's
 // {"value": [...], "@odata.nextLink": ...} pages, ARM's nested
 // "properties" and "nextLink" pages, api-version checked, bearer tokens
@@ -156,6 +157,7 @@ func (s *Server) load(dir string) error {
 		"directory-role-assignments.json": "/v1.0/roleManagement/directory/roleAssignments",
 		"directory-role-definitions.json": "/v1.0/roleManagement/directory/roleDefinitions",
 		"sign-ins.json":                   "/beta/reports/servicePrincipalSignInActivities",
+		"credential-sign-ins.json":        "/beta/reports/appCredentialSignInActivities",
 	}
 	for file, path := range lists {
 		items, err := readList(filepath.Join(dir, file))
