@@ -101,8 +101,37 @@ func CheckIDs(tenant string, subscriptions []string) error {
 	return nil
 }
 
-// errNoCredentials says where DefaultAzureCredential looked.
-var errNoCredentials = errors.New("no Azure credentials found: tried the environment (AZURE_TENANT_ID, AZURE_CLIENT_ID with AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH), workload identity (AZURE_FEDERATED_TOKEN_FILE), managed identity and the Azure CLI; run 'az login', or set those variables")
+// errNoCredentials is the error of a scan that got no token.
+var errNoCredentials = errors.New("no Azure credential gave a token")
+
+// credentialError says in one line which credentials DefaultAzureCredential
+// tried and why each gave no token (its own text spans many lines), and
+// how to give one.
+func credentialError(err error) error {
+	lines := strings.Split(err.Error(), "\n")
+	var tried []string
+	for i, ln := range lines {
+		if !strings.HasPrefix(ln, "\t") || strings.HasPrefix(ln, "\t\t") {
+			continue
+		}
+		s := strings.TrimSuffix(strings.TrimSpace(ln), ".")
+		for _, d := range lines[i+1:] {
+			if !strings.HasPrefix(d, "\t\t") {
+				break
+			}
+			if st, ok := strings.CutPrefix(strings.TrimSpace(d), "RESPONSE "); ok {
+				s += " (HTTP " + strings.TrimSpace(st) + ")"
+				break
+			}
+		}
+		tried = append(tried, s)
+	}
+	if len(tried) == 0 {
+		tried = []string{oneLine(err.Error())}
+	}
+	return fmt.Errorf("%w: %s; run 'az login', or set AZURE_TENANT_ID and AZURE_CLIENT_ID with AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH or AZURE_FEDERATED_TOKEN_FILE",
+		errNoCredentials, strings.Join(tried, "; "))
+}
 
 // session is what one scan shares: the clients and the tenant's id.
 type session struct {
@@ -133,11 +162,7 @@ func (l *Live) connect(ctx context.Context) (*session, error) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		var afe *azidentity.AuthenticationFailedError
-		if errors.As(err, &afe) {
-			return nil, fmt.Errorf("Azure authentication failed: %s", oneLine(err.Error()))
-		}
-		return nil, errNoCredentials
+		return nil, credentialError(err)
 	}
 	opts := &arm.ClientOptions{ClientOptions: l.opts.ClientOptions}
 	if opts.Retry.MaxRetries == 0 {

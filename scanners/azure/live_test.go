@@ -361,8 +361,9 @@ func (a *audienceSwap) GetToken(ctx context.Context, o policy.TokenRequestOption
 // line naming where it looked.
 func TestLiveNoCredentials(t *testing.T) {
 	srv := aztest.New(t, liveDir, aztest.Options{})
-	_, err := liveScan(t, srv, LiveOptions{Credential: &aztest.Credential{Fail: errors.New("DefaultAzureCredential: failed to acquire a token.\nAttempted credentials:\n\tEnvironmentCredential: missing environment variables")}})
-	if !errors.Is(err, errNoCredentials) || strings.Contains(err.Error(), "\n") {
+	_, err := liveScan(t, srv, LiveOptions{Credential: &aztest.Credential{Fail: errors.New("DefaultAzureCredential: failed to acquire a token.\nAttempted credentials:\n\tEnvironmentCredential: missing environment variables\n\tManagedIdentityCredential authentication failed. \n\t\tGET http://169.254.169.254/metadata/identity/oauth2/token\n\t\t----\n\t\tRESPONSE 403: 403 Forbidden\n\t\t----\n\t\tresolve_deny: denied destination")}})
+	want := "no Azure credential gave a token: EnvironmentCredential: missing environment variables; ManagedIdentityCredential authentication failed (HTTP 403: 403 Forbidden); run 'az login'"
+	if !errors.Is(err, errNoCredentials) || !strings.HasPrefix(err.Error(), want) || strings.Contains(err.Error(), "\n") {
 		t.Errorf("error %v", err)
 	}
 	if e := srv.Endpoints(); len(e) != 0 {
