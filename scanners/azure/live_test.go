@@ -110,6 +110,9 @@ func TestLiveEqualsOffline(t *testing.T) {
 			if got.Mode != "live" || got.Principal != "application e8d3a0f4-0000-4000-8000-000000000001" {
 				t.Errorf("live source: mode %q, principal %q", got.Mode, got.Principal)
 			}
+			if n := len(srv.Calls("GET /v1.0/organization")); n != 1 {
+				t.Errorf("without --tenant and a tid claim, asked Graph for the tenant %d times", n)
+			}
 			got.Mode, got.Principal = want.Mode, want.Principal
 			if d := cmp.Diff(want, got); d != "" {
 				t.Errorf("live source differs from offline (-offline +live):\n%s", d)
@@ -425,5 +428,59 @@ func TestCheckIDs(t *testing.T) {
 	}
 	if err := CheckIDs("", []string{subA, "prod"}); err == nil || !strings.Contains(err.Error(), `--subscription "prod"`) {
 		t.Errorf("subscription: %v", err)
+	}
+}
+
+// The tenant is the token's tid claim when --tenant is not given; Graph is
+// not asked.
+func TestLiveTenantFromToken(t *testing.T) {
+	srv := aztest.New(t, liveDir, aztest.Options{})
+	inv, err := liveScan(t, srv, LiveOptions{Credential: &aztest.Credential{Secret: tokenSecret, TenantID: strings.ToUpper(fixtureTenant)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := inv.Sources[0]; s.Scope != fixtureTenant || s.Status != inventory.StatusOK {
+		t.Errorf("source %+v", s)
+	}
+	if n := len(srv.Calls("GET /v1.0/organization")); n != 0 {
+		t.Errorf("asked Graph for the tenant %d times", n)
+	}
+}
+
+// Sponsors are listed by Graph only to AgentIdentity.ReadWrite.All: a
+// read-only credential's 403 leaves the agents' ownership not assessed,
+// with a warning, and does not make the scan partial.
+func TestLiveSponsorsDenied(t *testing.T) {
+	srv := aztest.New(t, liveDir, aztest.Options{Deny: map[string]bool{"GET /v1.0/servicePrincipals/" + spAgent + "/microsoft.graph.agentIdentity/sponsors": true}})
+	inv, err := liveScan(t, srv, LiveOptions{Tenant: fixtureTenant})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := inv.Sources[0]
+	if s.Status != inventory.StatusOK || !slices.ContainsFunc(s.Warnings, func(w string) bool {
+		return strings.HasPrefix(w, "sponsors of 1 agent identities not read (GET /v1.0/servicePrincipals/"+spAgent+"/microsoft.graph.agentIdentity/sponsors: HTTP 403")
+	}) {
+		t.Errorf("source %+v", s)
+	}
+	if a := identity(t, inv, spAgent); a.Owner != "" || !slices.Contains(a.NotAssessed, inventory.NotAssessedOwners) {
+		t.Errorf("agent: owner %q, not assessed %q", a.Owner, a.NotAssessed)
+	}
+}
+
+// --timeout bounds the tenant: a tenant that takes longer fails, naming
+// the step it was at.
+func TestLiveTimeout(t *testing.T) {
+	srv := aztest.New(t, liveDir, aztest.Options{RetryAfter: "30", Throttle: map[string]int{"GET /v1.0/applications": 1}})
+	start := time.Now()
+	inv, err := liveScan(t, srv, LiveOptions{Tenant: fixtureTenant, Timeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "timed out after 300ms (--timeout) during GET /v1.0/applications; the tenant was not assessed"
+	if len(inv.Sources) != 1 || inv.Sources[0].Status != inventory.StatusFailed || inv.Sources[0].Error != want || inv.Sources[0].Scope != fixtureTenant {
+		t.Errorf("sources %+v", inv.Sources)
+	}
+	if time.Since(start) > 10*time.Second {
+		t.Error("the scan outlived its timeout")
 	}
 }

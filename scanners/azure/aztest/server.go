@@ -625,6 +625,8 @@ func writeError(w http.ResponseWriter, status int, code, msg string) {
 type Credential struct {
 	Secret string
 	AppID  string
+	// TenantID is the token's tid claim; empty leaves it out.
+	TenantID string
 	// Fail makes GetToken fail with this error.
 	Fail error
 
@@ -646,14 +648,18 @@ func (c *Credential) GetToken(ctx context.Context, o policy.TokenRequestOptions)
 	}
 	c.scopes[o.Scopes[0]]++
 	c.mu.Unlock()
-	return azcore.AccessToken{Token: Token(o.Scopes[0], c.AppID, c.Secret), ExpiresOn: time.Now().Add(time.Hour)}, nil
+	return azcore.AccessToken{Token: c.token(o.Scopes[0]), ExpiresOn: time.Now().Add(time.Hour)}, nil
 }
 
-// Token is the token Credential gives for a scope.
-func Token(scope, appID, secret string) string {
+// token is the token Credential gives for a scope.
+func (c *Credential) token(scope string) string {
 	enc := base64.RawURLEncoding.EncodeToString
-	claims, _ := json.Marshal(map[string]string{"aud": strings.TrimSuffix(scope, "/.default"), "appid": appID})
-	return enc([]byte(`{"typ":"JWT","alg":"RS256"}`)) + "." + enc(claims) + "." + secret
+	claims := map[string]string{"aud": strings.TrimSuffix(scope, "/.default"), "appid": c.AppID}
+	if c.TenantID != "" {
+		claims["tid"] = c.TenantID
+	}
+	raw, _ := json.Marshal(claims)
+	return enc([]byte(`{"typ":"JWT","alg":"RS256"}`)) + "." + enc(raw) + "." + c.Secret
 }
 
 // validToken says whether an Authorization header carries a token of
