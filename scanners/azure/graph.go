@@ -85,20 +85,18 @@ func statusOf(err error) int {
 }
 
 // list GETs path (relative to the endpoint, with its query) and every
-// page after it, calling each for every item of "value".
-func (g *graphClient) list(ctx context.Context, path string, each func(json.RawMessage) error) error {
+// page after it, calling page with each page's "value" items in turn.
+func (g *graphClient) list(ctx context.Context, path string, page func(n int, items []json.RawMessage) error) error {
 	next := g.endpoint.String() + path
-	for next != "" {
-		var page graphPage
-		if err := g.get(ctx, next, &page); err != nil {
+	for n := 1; next != ""; n++ {
+		var p graphPage
+		if err := g.get(ctx, next, &p); err != nil {
 			return err
 		}
-		for _, item := range page.Value {
-			if err := each(item); err != nil {
-				return fmt.Errorf("GET %s: %w", g.name(next), err)
-			}
+		if err := page(n, p.Value); err != nil {
+			return fmt.Errorf("GET %s: %w", g.name(next), err)
 		}
-		next = page.NextLink
+		next = p.NextLink
 		if next != "" {
 			u, err := url.Parse(next)
 			if err != nil || u.Scheme != g.endpoint.Scheme || u.Host != g.endpoint.Host {
@@ -111,19 +109,20 @@ func (g *graphClient) list(ctx context.Context, path string, each func(json.RawM
 }
 
 // readList reads every item of a Graph list and checks each as the
-// offline reader checks an export's: one model, one set of checks.
+// offline reader checks an export's: one model, one set of checks. Pages
+// are decoded as they come, so a large tenant's raw JSON is not held.
 func readList[T any](ctx context.Context, g *graphClient, path string, check func(*T) error) ([]T, error) {
-	var items []json.RawMessage
-	err := g.list(ctx, path, func(raw json.RawMessage) error {
-		items = append(items, raw)
-		return nil
+	out := []T{}
+	err := g.list(ctx, path, func(n int, items []json.RawMessage) error {
+		vs, err := decodeItems(items, check)
+		if err != nil && n > 1 {
+			return fmt.Errorf("page %d: %w", n, err)
+		}
+		out = append(out, vs...)
+		return err
 	})
 	if err != nil {
 		return nil, err
-	}
-	out, err := decodeItems(items, check)
-	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", g.name(g.endpoint.String()+path), err)
 	}
 	return out, nil
 }

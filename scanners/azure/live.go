@@ -421,8 +421,8 @@ func (l *Live) readObjects(ctx context.Context, g *graphClient, t *liveTenant) {
 			defer wg.Done()
 			for r := range work {
 				items := []json.RawMessage{}
-				err := g.list(ctx, r.path, func(raw json.RawMessage) error {
-					items = append(items, raw)
+				err := g.list(ctx, r.path, func(_ int, page []json.RawMessage) error {
+					items = append(items, page...)
 					return nil
 				})
 				record(r, items, err)

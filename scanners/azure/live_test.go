@@ -412,7 +412,7 @@ func TestGraphNextLinkElsewhere(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = g.list(context.Background(), "/v1.0/servicePrincipals", func(json.RawMessage) error { return nil })
+	err = g.list(context.Background(), "/v1.0/servicePrincipals", func(int, []json.RawMessage) error { return nil })
 	if err == nil || !strings.Contains(err.Error(), "@odata.nextLink") {
 		t.Errorf("error %v", err)
 	}
@@ -482,5 +482,32 @@ func TestLiveTimeout(t *testing.T) {
 	}
 	if time.Since(start) > 10*time.Second {
 		t.Error("the scan outlived its timeout")
+	}
+}
+
+// An object Graph returns that the model cannot take fails the list in
+// one line naming the endpoint, the page, the item and the field.
+func TestLiveBadItem(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), fixtureTenant)
+	if err := os.CopyFS(dir, os.DirFS(liveDir)); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "service-principals.json")
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = []byte(strings.Replace(string(data), `"id": "a1000000-0000-4000-8000-000000000005"`, `"id": "not-a-guid"`, 1))
+	if err := os.WriteFile(file, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv := aztest.New(t, dir, aztest.Options{PageSize: 2})
+	inv, err := liveScan(t, srv, LiveOptions{Tenant: fixtureTenant})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `GET /v1.0/servicePrincipals: page 3: item 1 ("func-orders"): field id: "not-a-guid" is not an object id (GUID)`
+	if s := inv.Sources[0]; s.Status != inventory.StatusFailed || s.Error != want {
+		t.Errorf("source %+v", s)
 	}
 }
