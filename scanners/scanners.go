@@ -5,6 +5,7 @@ package scanners
 
 import (
 	"context"
+	"time"
 
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
@@ -29,4 +30,12 @@ type Offline interface {
 	Name() string
 	Add(name string, data []byte) (bool, error)
 	Inventory() (inventory.Inventory, error)
+}
+
+// Clocked is an offline loader that judges time itself (whether an Entra
+// credential has expired): the command sets its clock to the scan's
+// "now" (--as-of) before the first Add, so an old export is judged as of
+// the day it was taken.
+type Clocked interface {
+	SetNow(now time.Time)
 }

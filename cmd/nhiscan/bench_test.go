@@ -198,7 +198,7 @@ func scanPhases(tb testing.TB, env *environment, dir string) map[string]float64 
 	if err != nil {
 		tb.Fatal(err)
 	}
-	inv, err := readOffline(env, files, nil)
+	inv, err := readOffline(env, files, env.now(), nil)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -188,12 +188,12 @@ func prepareWith(ctx context.Context, env *environment, o *inputOptions, args []
 	case o.demo:
 		var files []inputFile
 		if files, err = demoFiles(); err == nil {
-			p.inv, err = readOffline(env, files, progressTo(env, stderr))
+			p.inv, err = readOffline(env, files, asOf, progressTo(env, stderr))
 		}
 	case len(o.inputs) > 0:
 		var files []inputFile
 		if files, err = pathFiles(o.inputs); err == nil {
-			p.inv, err = readOffline(env, files, progressTo(env, stderr))
+			p.inv, err = readOffline(env, files, asOf, progressTo(env, stderr))
 		}
 	default:
 		p.inv, err = scanLive(ctx, env, o, args[0], stderr)
@@ -276,10 +276,14 @@ func pathFiles(paths []string) ([]inputFile, error) {
 
 // readOffline feeds every file to the offline loaders, then collects
 // their inventories. progress, when set, hears of each file.
-func readOffline(env *environment, files []inputFile, progress func(string)) (inventory.Inventory, error) {
+func readOffline(env *environment, files []inputFile, asOf time.Time, progress func(string)) (inventory.Inventory, error) {
 	loaders := make([]scanners.Offline, 0, len(env.providers))
 	for _, p := range env.providers {
-		loaders = append(loaders, p.NewOffline())
+		l := p.NewOffline()
+		if c, ok := l.(scanners.Clocked); ok {
+			c.SetNow(asOf)
+		}
+		loaders = append(loaders, l)
 	}
 	var total int64
 	for n, f := range files {

@@ -18,9 +18,15 @@ func (t *tenant) build(mode string, now time.Time) inventory.Inventory {
 	for i := range t.applications {
 		apps[strings.ToLower(t.applications[i].AppID)] = &t.applications[i]
 	}
+	// A service principal listed twice (overlapping pages) is one.
 	sps := map[string]*servicePrincipal{}
+	var order []*servicePrincipal
 	for i := range t.servicePrincipals {
-		sps[strings.ToLower(t.servicePrincipals[i].ID)] = &t.servicePrincipals[i]
+		k := strings.ToLower(t.servicePrincipals[i].ID)
+		if _, dup := sps[k]; !dup {
+			sps[k] = &t.servicePrincipals[i]
+			order = append(order, &t.servicePrincipals[i])
+		}
 	}
 	// An assignment inherited from a management group is listed with
 	// every subscription under it: keep one.
@@ -44,9 +50,8 @@ func (t *tenant) build(mode string, now time.Time) inventory.Inventory {
 
 	inv := inventory.Inventory{}
 	lacks := map[string]bool{}
-	for i := range t.servicePrincipals {
-		sp := &t.servicePrincipals[i]
-		id := t.identity(sp, apps[strings.ToLower(sp.AppID)], sps, now)
+	for _, sp := range order {
+		id := t.identity(sp, apps[strings.ToLower(sp.AppID)], now)
 		t.grants(&id, rbac[id.ID], dirRoles[id.ID], sps)
 		for _, n := range id.NotAssessed {
 			lacks[n] = true
@@ -76,7 +81,7 @@ func (t *tenant) build(mode string, now time.Time) inventory.Inventory {
 
 // identity builds the identity of one service principal without its
 // grants. app is the tenant's application of the same appId, if any.
-func (t *tenant) identity(sp *servicePrincipal, app *application, sps map[string]*servicePrincipal, now time.Time) inventory.Identity {
+func (t *tenant) identity(sp *servicePrincipal, app *application, now time.Time) inventory.Identity {
 	id := inventory.Identity{
 		ID:       strings.ToLower(sp.ID),
 		Provider: inventory.Azure,

@@ -311,6 +311,9 @@ type tenant struct {
 
 	servicePrincipals []servicePrincipal
 	applications      []application
+	// servicePrincipalsRead says whether the service principal list was
+	// read at all (an empty list is a tenant without any).
+	servicePrincipalsRead bool
 
 	// owners by application object id or service principal id; sponsors
 	// by agent identity id.

@@ -38,10 +38,15 @@ import (
 // name with a suffix (sign-ins-2.json, owners/<id>-2.json). What was not
 // exported is recorded as not assessed, never guessed.
 type Offline struct {
-	// Now decides which credentials have expired; nil means time.Now.
-	Now     func() time.Time
+	// now decides which credentials have expired (SetNow); zero means
+	// the wall clock.
+	now     time.Time
 	tenants map[string]*tenant // by directory
 }
+
+// SetNow sets the time against which credentials' end dates are judged:
+// the scan's --as-of (scanners.Clocked).
+func (o *Offline) SetNow(now time.Time) { o.now = now }
 
 // NewOffline returns an empty offline loader.
 func NewOffline() *Offline {
@@ -135,6 +140,7 @@ func (o *Offline) Add(name string, data []byte) (bool, error) {
 	case fileServicePrincipals:
 		sps, err := decodeItems[servicePrincipal](items, checkServicePrincipal)
 		t.servicePrincipals = append(t.servicePrincipals, sps...)
+		t.servicePrincipalsRead = true
 		return true, err
 	case fileApplications:
 		apps, err := decodeItems[application](items, checkApplication)
@@ -210,9 +216,9 @@ func (o *Offline) Add(name string, data []byte) (bool, error) {
 
 // Inventory builds the identities of every tenant read.
 func (o *Offline) Inventory() (inventory.Inventory, error) {
-	now := time.Now
-	if o.Now != nil {
-		now = o.Now
+	now := o.now
+	if now.IsZero() {
+		now = time.Now()
 	}
 	dirs := make([]string, 0, len(o.tenants))
 	for d := range o.tenants {
@@ -222,7 +228,7 @@ func (o *Offline) Inventory() (inventory.Inventory, error) {
 	var inv inventory.Inventory
 	for _, d := range dirs {
 		t := o.tenants[d]
-		if len(t.servicePrincipals) == 0 && len(t.applications) == 0 {
+		if !t.servicePrincipalsRead {
 			return inventory.Inventory{}, fmt.Errorf("%s: no %s.json in the tenant's export (az ad sp list --all): the service principals are the identities", d, fileServicePrincipals)
 		}
 		if !isGUID(t.ID) {
@@ -234,7 +240,7 @@ func (o *Offline) Inventory() (inventory.Inventory, error) {
 		if !t.directoryRolesRead {
 			t.warnings = append(t.warnings, "no directory-role-assignments.json: Entra directory roles not read")
 		}
-		inv.Append(t.build("offline", now().UTC()))
+		inv.Append(t.build("offline", now.UTC()))
 	}
 	return inv, nil
 }

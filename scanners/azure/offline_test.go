@@ -36,7 +36,7 @@ func load(t *testing.T, files map[string]string) inventory.Inventory {
 
 func tryLoad(files map[string]string) (inventory.Inventory, error) {
 	o := NewOffline()
-	o.Now = func() time.Time { return asOf }
+	o.SetNow(asOf)
 	names := make([]string, 0, len(files))
 	for n := range files {
 		names = append(names, n)
@@ -130,7 +130,7 @@ func TestDemoTenantConventions(t *testing.T) {
 	}
 	long, old := billing.Credentials[0], billing.Credentials[1]
 	if long.Kind != inventory.CredAzureSecret || long.ID != "5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9" || long.Slot != "application" || long.Status != inventory.CredentialActive ||
-		!long.CreatedAt.Equal(time.Date(2026, 1, 10, 9, 30, 0, 0, time.UTC)) || long.ExpiresAt == nil || !long.ExpiresAt.Equal(time.Date(2028, 1, 10, 9, 30, 0, 0, time.UTC)) {
+		!long.CreatedAt.Equal(time.Date(2026, 6, 1, 9, 30, 0, 0, time.UTC)) || long.ExpiresAt == nil || !long.ExpiresAt.Equal(time.Date(2028, 6, 1, 9, 30, 0, 0, time.UTC)) {
 		t.Errorf("two-year secret = %+v", long)
 	}
 	if !long.LastUsedKnown || long.LastUsed == nil || !long.LastUsed.Equal(time.Date(2026, 10, 28, 7, 12, 44, 0, time.UTC)) {
@@ -253,6 +253,7 @@ func TestListForms(t *testing.T) {
 		{"bare-array", map[string]string{tn + "service-principals.json": "[" + spA + "," + spB + "]"}},
 		{"graph-page", map[string]string{tn + "service-principals.json": `{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#servicePrincipals", "value": [` + spA + "," + spB + `]}`}},
 		{"pages-concatenated", map[string]string{tn + "service-principals.json": `{"@odata.nextLink": "https://graph.microsoft.com/v1.0/servicePrincipals?$skiptoken=X", "value": [` + spA + "]}\n" + `{"value": [` + spB + "]}\n"}},
+		{"overlapping-pages", map[string]string{tn + "service-principals.json": "[" + spA + "," + spB + "]", tn + "service-principals-2.json": "[" + spB + "]"}},
 		{"pages-in-files", map[string]string{tn + "service-principals.json": `{"@odata.nextLink": "https://graph.microsoft.com/v1.0/servicePrincipals?$skiptoken=X", "value": [` + spA + "]}", tn + "service-principals-2.json": `{"value": [` + spB + "]}"}},
 		{"gzip-name", map[string]string{tn + "service-principals.json.gz": "[" + spA + "," + spB + "]"}},
 	} {
@@ -530,8 +531,13 @@ func TestBadInput(t *testing.T) {
 		})
 	}
 	// A tenant directory without its service principals.
-	if _, err := tryLoad(map[string]string{tn + "role-assignments.json": `[]`}); err == nil || !strings.Contains(err.Error(), "service-principals.json") {
-		t.Errorf("export without service principals: %v", err)
+	for _, files := range []map[string]string{
+		{tn + "role-assignments.json": `[]`},
+		{tn + "applications.json": `[{"id": "7a0b1c2d-1111-4e2f-9a3b-4c5d6e7f8a01", "appId": "a"}]`},
+	} {
+		if _, err := tryLoad(files); err == nil || !strings.Contains(err.Error(), "service-principals.json") || strings.Contains(err.Error(), "\n") {
+			t.Errorf("export without service principals: %v", err)
+		}
 	}
 }
 
