@@ -50,29 +50,36 @@ func reportPart(t *testing.T, report, field string) []any {
 // 'inventory --input' give for the export of the same tenant; a
 // subscription the credential may not read fails alone (exit 3).
 func TestAzureLiveScanEndToEnd(t *testing.T) {
-	srv := aztest.New(t, "demo/azure/"+azureDemoTenant, aztest.Options{})
-	for _, c := range []struct{ command, field string }{{"inventory", "identities"}, {"scan", "findings"}} {
-		live := runCLI(t, azureEnv(srv), c.command, "azure", "--format", "json", "--as-of", "2026-11-01T00:00:00Z")
-		if live.code != 0 && live.code != 1 {
-			t.Fatalf("%s: exit %d: %s", c.command, live.code, live.stderr)
-		}
-		offline := runCLI(t, testEnv(inventory.Inventory{}), c.command, "--input", "demo/azure", "--format", "json", "--as-of", "2026-11-01T00:00:00Z")
-		if offline.code != live.code {
-			t.Fatalf("%s: offline exit %d, live %d: %s", c.command, offline.code, live.code, offline.stderr)
-		}
-		lv, ov := reportPart(t, live.stdout, c.field), reportPart(t, offline.stdout, c.field)
-		if c.field == "identities" && len(ov) < 5 {
-			t.Fatalf("the offline inventory of the demo tenant has %d identities", len(ov))
-		}
-		if d := cmp.Diff(ov, lv); d != "" {
-			t.Errorf("%s: live %s differ from offline (-offline +live):\n%s", c.command, c.field, d)
-		}
-		if strings.Contains(live.stdout+live.stderr, azureToken) {
-			t.Errorf("%s: the bearer token is in the output", c.command)
+	for _, tc := range []struct{ dir, tenant, asOf string }{
+		{"demo/azure", azureDemoTenant, "2026-11-01T00:00:00Z"},
+		// A certificate that expires on 2026-07-05: live judges it as of
+		// --as-of, as offline does, not by the wall clock.
+		{"../../scanners/azure/testdata/live", "0b7e6c1d-4a2f-4e8b-9d3c-5f6a7b8c9d0e", "2026-06-01T00:00:00Z"},
+	} {
+		srv := aztest.New(t, tc.dir+"/"+tc.tenant, aztest.Options{})
+		for _, c := range []struct{ command, field string }{{"inventory", "identities"}, {"scan", "findings"}} {
+			live := runCLI(t, azureEnv(srv), c.command, "azure", "--format", "json", "--as-of", tc.asOf)
+			if live.code != 0 && live.code != 1 {
+				t.Fatalf("%s %s: exit %d: %s", tc.dir, c.command, live.code, live.stderr)
+			}
+			offline := runCLI(t, testEnv(inventory.Inventory{}), c.command, "--input", tc.dir, "--format", "json", "--as-of", tc.asOf)
+			if offline.code != live.code {
+				t.Fatalf("%s %s: offline exit %d, live %d: %s", tc.dir, c.command, offline.code, live.code, offline.stderr)
+			}
+			lv, ov := reportPart(t, live.stdout, c.field), reportPart(t, offline.stdout, c.field)
+			if c.field == "identities" && len(ov) < 5 {
+				t.Fatalf("%s: the offline inventory has %d identities", tc.dir, len(ov))
+			}
+			if d := cmp.Diff(ov, lv); d != "" {
+				t.Errorf("%s %s: live %s differ from offline (-offline +live):\n%s", tc.dir, c.command, c.field, d)
+			}
+			if strings.Contains(live.stdout+live.stderr, azureToken) {
+				t.Errorf("%s: the bearer token is in the output", c.command)
+			}
 		}
 	}
 
-	srv = aztest.New(t, "demo/azure/"+azureDemoTenant, aztest.Options{DenySubscription: map[string]bool{azureDemoSub: true}})
+	srv := aztest.New(t, "demo/azure/"+azureDemoTenant, aztest.Options{DenySubscription: map[string]bool{azureDemoSub: true}})
 	r := runCLI(t, azureEnv(srv), "scan", "azure", "--format", "sarif")
 	want := "error: azure " + azureDemoTenant + ": subscription " + azureDemoSub + ": GET /subscriptions/" + azureDemoSub + "/providers/Microsoft.Authorization/roleAssignments: HTTP 403 AuthorizationFailed"
 	if r.code != 3 || !strings.Contains(r.stderr, want) {

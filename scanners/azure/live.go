@@ -81,6 +81,10 @@ func NewLive(o LiveOptions) *Live {
 // Name of the scanner.
 func (l *Live) Name() string { return "azure" }
 
+// SetNow makes the scan judge credentials' expiry as of now (the scan's
+// --as-of), as the offline reader does.
+func (l *Live) SetNow(now time.Time) { l.opts.Now = func() time.Time { return now } }
+
 func (l *Live) progress(format string, args ...any) {
 	if l.opts.Progress != nil {
 		l.opts.Progress(fmt.Sprintf(format, args...))

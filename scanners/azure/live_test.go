@@ -56,7 +56,7 @@ func liveScan(t *testing.T, srv *aztest.Server, o LiveOptions) (inventory.Invent
 func offlineScan(t *testing.T, dir string) inventory.Inventory {
 	t.Helper()
 	o := NewOffline()
-	o.Now = func() time.Time { return liveAsOf }
+	o.SetNow(liveAsOf)
 	var names []string
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
