@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -30,6 +31,42 @@ type graphClient struct {
 	// 503, 504 or a dropped connection; maxWait bounds one wait.
 	retries int
 	maxWait time.Duration
+}
+
+// token returns a token for Graph.
+func (g *graphClient) token(ctx context.Context) (string, error) {
+	tok, err := g.cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{g.scope}})
+	return tok.Token, err
+}
+
+// tokenCache keeps each scope's last token until five minutes before it
+// expires, for every client of a scan: a credential such as the Azure
+// CLI's runs a process per token, and each ARM SDK client would ask
+// anew.
+type tokenCache struct {
+	cred   azcore.TokenCredential
+	mu     sync.Mutex
+	tokens map[string]azcore.AccessToken
+}
+
+func newTokenCache(cred azcore.TokenCredential) *tokenCache {
+	return &tokenCache{cred: cred, tokens: map[string]azcore.AccessToken{}}
+}
+
+// GetToken implements azcore.TokenCredential.
+func (c *tokenCache) GetToken(ctx context.Context, o policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	key := strings.Join(o.Scopes, " ") + "|" + o.TenantID + "|" + o.Claims
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if tok, ok := c.tokens[key]; ok && time.Until(tok.ExpiresOn) > 5*time.Minute && o.Claims == "" {
+		return tok, nil
+	}
+	tok, err := c.cred.GetToken(ctx, o)
+	if err != nil {
+		return azcore.AccessToken{}, err
+	}
+	c.tokens[key] = tok
+	return tok, nil
 }
 
 const (
@@ -141,15 +178,15 @@ func (g *graphClient) name(raw string) string {
 func (g *graphClient) get(ctx context.Context, rawURL string, v any) error {
 	endpoint := "GET " + g.name(rawURL)
 	for attempt := 0; ; attempt++ {
-		tok, err := g.cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{g.scope}})
+		tok, err := g.token(ctx)
 		if err != nil {
-			return fmt.Errorf("%s: getting a token: %w", endpoint, err)
+			return fmt.Errorf("%s: getting a token: %s", endpoint, oneLine(err.Error()))
 		}
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 		if err != nil {
 			return fmt.Errorf("%s: %w", endpoint, err)
 		}
-		req.Header.Set("Authorization", "Bearer "+tok.Token)
+		req.Header.Set("Authorization", "Bearer "+tok)
 		req.Header.Set("Accept", "application/json")
 		resp, err := g.do.Do(req)
 		if err != nil {

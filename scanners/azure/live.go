@@ -154,6 +154,7 @@ func (l *Live) connect(ctx context.Context) (*session, error) {
 		}
 		cred = c
 	}
+	cred = newTokenCache(cred)
 	var do policy.Transporter
 	if l.opts.ClientOptions.Transport != nil {
 		do = l.opts.ClientOptions.Transport
@@ -162,7 +163,7 @@ func (l *Live) connect(ctx context.Context) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	tok, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{g.scope}})
+	tok, err := g.token(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -173,7 +174,7 @@ func (l *Live) connect(ctx context.Context) (*session, error) {
 	if opts.Retry.MaxRetries == 0 {
 		opts.Retry.MaxRetries = graphRetries
 	}
-	c := claimsOf(tok.Token)
+	c := claimsOf(tok)
 	return &session{graph: g, arm: &armReader{cred: cred, opts: opts}, principal: c.principal(), tenant: strings.ToLower(c.TenantID)}, nil
 }
 

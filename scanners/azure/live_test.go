@@ -125,9 +125,15 @@ func TestLiveEqualsOffline(t *testing.T) {
 // every page is read; ARM sees the api-version the SDK sends.
 func TestLivePaging(t *testing.T) {
 	srv := aztest.New(t, liveDir, aztest.Options{PageSize: 2})
-	inv, err := liveScan(t, srv, LiveOptions{Tenant: fixtureTenant})
+	cred := &aztest.Credential{Secret: tokenSecret}
+	inv, err := liveScan(t, srv, LiveOptions{Tenant: fixtureTenant, Credential: cred})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Each token is asked for once: Graph's by the client's cache, ARM's
+	// by the SDK's.
+	if got := cred.Scopes(); got[aztest.GraphScope] != 1 || got[aztest.ARMScope] != 1 {
+		t.Errorf("tokens asked for: %v", got)
 	}
 	if n := len(inv.Identities); n != 9 {
 		t.Errorf("%d identities, want the 9 service principals", n)
