@@ -163,10 +163,17 @@ func (l *Live) connect(ctx context.Context) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	tok, err := g.token(ctx)
+	// Getting the first token (a managed identity probe, the Azure CLI)
+	// is bounded like the scan.
+	tctx, cancel := context.WithTimeout(ctx, l.opts.Timeout)
+	defer cancel()
+	tok, err := g.token(tctx)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
+		}
+		if tctx.Err() != nil {
+			return nil, fmt.Errorf("no Azure token within %s (--timeout): %s", l.opts.Timeout, oneLine(err.Error()))
 		}
 		return nil, credentialError(err)
 	}
@@ -227,16 +234,6 @@ func (s *session) tenantID(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("GET /v1.0/organization: want one organization, got %d", len(orgs))
 	}
 	return strings.ToLower(orgs[0].ID), nil
-}
-
-// SubscriptionIDs lists the enabled subscriptions of the tenant the
-// credential can see ('org accounts azure').
-func (l *Live) SubscriptionIDs(ctx context.Context) ([]string, error) {
-	s, err := l.connect(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return s.arm.subscriptions(ctx, l.opts.Tenant)
 }
 
 // step records what a tenant's scan is doing, for the message of a scan

@@ -517,3 +517,23 @@ func TestLiveBadItem(t *testing.T) {
 		t.Errorf("source %+v", s)
 	}
 }
+
+// A credential that never answers (an unreachable managed identity
+// endpoint) is bounded by --timeout: nothing is scanned.
+func TestLiveTokenTimeout(t *testing.T) {
+	srv := aztest.New(t, liveDir, aztest.Options{})
+	_, err := liveScan(t, srv, LiveOptions{Tenant: fixtureTenant, Timeout: 100 * time.Millisecond, Credential: hangingCredential{}})
+	if err == nil || !strings.HasPrefix(err.Error(), "no Azure token within 100ms (--timeout)") {
+		t.Errorf("error %v", err)
+	}
+	if e := srv.Endpoints(); len(e) != 0 {
+		t.Errorf("called %q without a token", e)
+	}
+}
+
+type hangingCredential struct{}
+
+func (hangingCredential) GetToken(ctx context.Context, _ policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	<-ctx.Done()
+	return azcore.AccessToken{}, ctx.Err()
+}
