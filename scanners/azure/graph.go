@@ -106,7 +106,9 @@ func (e *httpError) Error() string {
 		s += ": " + e.Message
 	}
 	switch e.Status {
-	case http.StatusUnauthorized, http.StatusForbidden:
+	case http.StatusUnauthorized:
+		s += " (the token was refused: is it for this tenant?)"
+	case http.StatusForbidden:
 		s += " (the credential lacks a read permission: see README, Scanning Azure live)"
 	}
 	return s

@@ -350,7 +350,7 @@ func TestLiveTokenNeverShown(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := inv.Sources[0]
-	if s.Status != inventory.StatusFailed || s.Error != "GET /v1.0/servicePrincipals: HTTP 401 InvalidAuthenticationToken: Access token validation failure. Invalid audience. (the credential lacks a read permission: see README, Scanning Azure live)" {
+	if s.Status != inventory.StatusFailed || s.Error != "GET /v1.0/servicePrincipals: HTTP 401 InvalidAuthenticationToken: Access token validation failure. Invalid audience. (the token was refused: is it for this tenant?)" {
 		t.Errorf("source %+v", s)
 	}
 	out, _ = json.Marshal(inv)
