@@ -39,6 +39,8 @@ var layers = []layer{
 		never: []string{"scanners", "rules", "findings", "cmd"}},
 	{pkg: "scanners/gcp/gcptest", external: []string{"cloud.google.com/", "google.golang.org/"},
 		never: []string{"scanners", "rules", "findings", "cmd"}},
+	{pkg: "scanners/azure/aztest", external: []string{"github.com/Azure/"},
+		never: []string{"scanners", "rules", "findings", "cmd"}},
 	{pkg: "scanners/aws", internal: []string{"scanners", "scanners/inventory"}, external: []string{"github.com/aws/", "github.com/go-json-experiment/json"},
 		never: []string{"rules", "findings", "cmd", "scanners/gcp", "scanners/registry", "cloud.google.com/", "google.golang.org/", "github.com/spf13/"}},
 	{pkg: "scanners/gcp", internal: []string{"scanners", "scanners/inventory"}, external: []string{"cloud.google.com/", "google.golang.org/", "github.com/googleapis/"},

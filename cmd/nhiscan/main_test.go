@@ -223,7 +223,7 @@ func TestExitCodes(t *testing.T) {
 		{name: "nothing_to_scan", args: "scan", want: 2, wantStderr: "exactly one of"},
 		{name: "two_modes", args: "scan aws --demo", want: 2, wantStderr: "exactly one of"},
 		{name: "unknown_provider", args: "scan oci", want: 2, wantStderr: "unknown provider"},
-		{name: "azure_not_live", args: "scan azure", want: 2, wantStderr: "export the tenant with scripts/export-azure.sh"},
+		{name: "azure_bad_tenant", args: "scan azure --tenant contoso.onmicrosoft.com", want: 2, wantStderr: "is not a tenant id"},
 		{name: "gcp_needs_project", args: "scan gcp", want: 2, wantStderr: "--project"},
 		{name: "project_without_gcp", args: "scan aws --project p", want: 2, wantStderr: "--project and --organization apply"},
 		{name: "org_needs_role", args: "scan aws --org", want: 2, wantStderr: "--assume-role"},

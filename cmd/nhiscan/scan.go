@@ -203,7 +203,7 @@ func prepareWith(ctx context.Context, env *environment, o *inputOptions, args []
 			p.inv, err = readOffline(env, files, asOf, progressTo(env, stderr))
 		}
 	default:
-		p.inv, err = scanLive(ctx, env, o, args[0], stderr)
+		p.inv, err = scanLive(ctx, env, o, args[0], asOf, stderr)
 	}
 	if ierr := interruption(ctx); ierr != nil {
 		return nil, ierr
@@ -393,8 +393,11 @@ func feed(loaders []scanners.Offline, want, name string, data []byte) error {
 	return fmt.Errorf("%s: not a recognised export (want %s)", name, want)
 }
 
-func scanLive(ctx context.Context, env *environment, o *inputOptions, provider string, stderr io.Writer) (inventory.Inventory, error) {
+func scanLive(ctx context.Context, env *environment, o *inputOptions, provider string, asOf time.Time, stderr io.Writer) (inventory.Inventory, error) {
 	live := o.live[provider].Scanner(registry.Common{Concurrency: o.concurrency, Timeout: o.timeout, Progress: progressTo(env, stderr)})
+	if c, ok := live.(scanners.Clocked); ok {
+		c.SetNow(asOf) // a live scanner that judges expiry does so as of --as-of too
+	}
 	inv, err := live.Scan(ctx)
 	if ierr := interruption(ctx); ierr != nil {
 		return inventory.Inventory{}, ierr

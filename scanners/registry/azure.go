@@ -8,27 +8,32 @@ import (
 	"github.com/nhiscan/nhiscan/scanners/azure"
 )
 
-// Azure describes Microsoft Azure and Entra ID. It reads az CLI exports
-// offline (scripts/export-azure.sh); the live scanner is not written yet,
-// so 'scan azure' says how to export instead. Its flags are declared
-// already, so that the live scanner only has to read them.
-func Azure() Provider {
+// Azure describes Microsoft Azure and Entra ID: live through Microsoft
+// Graph and Azure Resource Manager, offline from az CLI exports
+// (scripts/export-azure.sh). newLive builds the live scanner from its
+// options (nil: azure.NewLive); tests give one pointed at a local server.
+func Azure(newLive func(azure.LiveOptions) scanners.Live) Provider {
+	if newLive == nil {
+		newLive = func(o azure.LiveOptions) scanners.Live { return azure.NewLive(o) }
+	}
 	return Provider{
 		Name: "azure",
-		Usage: `  nhiscan scan azure                 not yet: export with scripts/export-azure.sh, then scan --input DIR
-                                   [--tenant ID] [--subscription ID]... (the live scan's scopes)
+		Usage: `  nhiscan scan azure [--tenant ID] [--subscription ID]...
+                                   the tenant's directory, and the role assignments of every
+                                   enabled subscription the credential lists (or of those named)
 `,
 		Exports:    "an az CLI export of a tenant (<tenant-id>/service-principals.json, ...)",
 		NewOffline: func() scanners.Offline { return azure.NewOffline() },
-		NewLive:    func() Live { return &azureLive{} },
+		NewLive:    func() Live { return &azureLive{newLive: newLive} },
 	}
 }
 
-// errNoAzureLive is the answer to a live Azure scan.
-var errNoAzureLive = errors.New("azure: there is no live Azure scanner yet: export the tenant with scripts/export-azure.sh and run 'nhiscan scan --input DIR'")
+// errNoAzureOrg is the answer to 'org accounts azure'.
+var errNoAzureOrg = errors.New("azure: 'org accounts' does not shard a tenant (one scan reads its whole directory); choose subscriptions with 'scan azure --subscription ID'")
 
 // azureLive holds the Azure flags.
 type azureLive struct {
+	newLive       func(azure.LiveOptions) scanners.Live
 	tenant        string
 	subscriptions []string
 }
@@ -48,12 +53,20 @@ func (a *azureLive) Unused(c Command) error {
 	return nil
 }
 
-func (a *azureLive) Check(Command) error { return errNoAzureLive }
+func (a *azureLive) Check(c Command) error {
+	if c == OrgAccounts {
+		return errNoAzureOrg
+	}
+	return azure.CheckIDs(a.tenant, a.subscriptions)
+}
 
-func (a *azureLive) Scanner(Common) scanners.Live { return nil }
+func (a *azureLive) Scanner(c Common) scanners.Live {
+	return a.newLive(azure.LiveOptions{Tenant: a.tenant, Subscriptions: a.subscriptions,
+		Concurrency: c.Concurrency, Timeout: c.Timeout, Progress: c.Progress})
+}
 
 func (a *azureLive) Scopes(context.Context, scanners.Live) ([]Scope, error) {
-	return nil, errNoAzureLive
+	return nil, errNoAzureOrg
 }
 
 func (a *azureLive) ShardArgs([]string) string { return "" }

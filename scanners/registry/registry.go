@@ -22,7 +22,7 @@ func All() []Provider {
 		AWS(nil),
 		GCP(nil),
 		K8s(),
-		Azure(),
+		Azure(nil),
 	}
 }
 

@@ -86,19 +86,25 @@ func TestShardArgs(t *testing.T) {
 	}
 }
 
-// The Azure flags are declared for the live scan to come: given to an
-// offline scan or another provider they are refused, and a live Azure
-// scan says how to export.
+// The Azure flags apply to a live Azure scan only: given to an offline
+// scan or another provider they are refused; ids that are not GUIDs are
+// refused before any call; 'org accounts azure' says what to do instead.
 func TestAzureFlags(t *testing.T) {
-	l := Azure().NewLive().(*azureLive)
+	l := Azure(nil).NewLive().(*azureLive)
 	if err := l.Unused(Scan); err != nil {
 		t.Errorf("no flag given: %v", err)
+	}
+	if err := l.Check(Scan); err != nil {
+		t.Errorf("live azure without flags: %v", err)
 	}
 	l.subscriptions = []string{"s"}
 	if err := l.Unused(Scan); err == nil || !strings.Contains(err.Error(), "--subscription") {
 		t.Errorf("--subscription elsewhere: %v", err)
 	}
-	if err := l.Check(Scan); err == nil || !strings.Contains(err.Error(), "scripts/export-azure.sh") {
+	if err := l.Check(Scan); err == nil || !strings.Contains(err.Error(), `--subscription "s" is not a subscription id`) {
 		t.Errorf("live azure: %v", err)
+	}
+	if err := l.Check(OrgAccounts); err == nil || !strings.Contains(err.Error(), "--subscription") {
+		t.Errorf("org accounts azure: %v", err)
 	}
 }
