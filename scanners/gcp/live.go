@@ -42,6 +42,9 @@ type LiveOptions struct {
 	// Credentials and Google's endpoints.
 	GRPCOptions []option.ClientOption
 	RESTOptions []option.ClientOption
+	// AgentLocations are the locations whose Vertex AI Agent Engine
+	// agents are listed (default DefaultAgentLocations).
+	AgentLocations []string
 	// Timeout bounds the scan of one project, and the listing of an
 	// organization's projects (default 5 minutes); a project that takes
 	// longer fails.
@@ -382,6 +385,8 @@ func (l *Live) scanProject(ctx context.Context, c *clients, id string) (*livePro
 			p.roles[r.Name] = r.IncludedPermissions
 		}
 	}
+	l.progress("project %s: listing Agent Engine agents", id)
+	l.listEngines(ctx, p, id)
 	l.progress("project %s: reading authentication activity", id)
 	for _, typ := range []string{"serviceAccountLastAuthentication", "serviceAccountKeyLastAuthentication"} {
 		err := c.analyzer.Projects.Locations.ActivityTypes.Activities.Query("projects/"+id+"/locations/global/activityTypes/"+typ).PageSize(1000).Pages(ctx,

@@ -143,6 +143,8 @@ func (o *Offline) Add(name string, data []byte) (bool, error) {
 	switch {
 	case first.ActivityType != nil:
 		return true, o.addActivities(items)
+	case strings.Contains(first.Name, "/reasoningEngines/"):
+		return true, o.addEngines(items, lay)
 	case first.InsightSubtype != nil:
 		return true, o.addInsights(items, lay)
 	case (first.AssetType != nil || first.AssetTypeSnake != nil) && (len(first.Resource) > 0 && first.Resource[0] == '{' || first.IAMPolicy != nil || first.IAMPolicySnake != nil):
@@ -163,7 +165,7 @@ func (o *Offline) Add(name string, data []byte) (bool, error) {
 
 // restLists are the list fields of the IAM, Recommender, Policy Analyzer
 // and Cloud Asset REST responses; gcloud prints the bare list instead.
-var restLists = []string{"accounts", "keys", "roles", "activities", "insights", "results", "assets"}
+var restLists = []string{"accounts", "keys", "roles", "activities", "insights", "results", "assets", "reasoningEngines"}
 
 // restList unwraps a REST list response: an object whose only list field
 // is one of restLists (beside nextPageToken and the like). An empty
@@ -236,6 +238,8 @@ func (o *Offline) addEmpty(lay layout) bool {
 		o.project(lay.project).insightsKnown = true
 	case "service-accounts", "custom-roles":
 		o.project(lay.project)
+	case "reasoning-engines":
+		o.project(lay.project).enginesKnown = true
 	default:
 		return false
 	}
