@@ -75,7 +75,7 @@ func (o *Offline) addEngines(items []json.RawMessage, lay layout) error {
 			return fmt.Errorf("reasoning engine %d: field name: %q is not projects/P/locations/L/reasoningEngines/ID", i+1, e.Name)
 		}
 		projectID := num
-		if lay.kind == "reasoning-engines" && lay.project != "" && lay.project != "." {
+		if strings.HasPrefix(lay.kind, "reasoning-engines") && lay.project != "" && lay.project != "." {
 			projectID = lay.project
 			if num != projectID && isNumber(num) {
 				o.numbers[num] = projectID

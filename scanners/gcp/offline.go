@@ -238,10 +238,11 @@ func (o *Offline) addEmpty(lay layout) bool {
 		o.project(lay.project).insightsKnown = true
 	case "service-accounts", "custom-roles":
 		o.project(lay.project)
-	case "reasoning-engines":
-		o.project(lay.project).enginesKnown = true
 	default:
-		return false
+		if !strings.HasPrefix(lay.kind, "reasoning-engines") {
+			return false
+		}
+		o.project(lay.project).enginesKnown = true // no agents in that location
 	}
 	return true
 }

@@ -198,12 +198,23 @@ func (s *Server) load(dir string) error {
 			}
 			s.activity[p+"/"+typ] = acts
 		}
-		if data, err := os.ReadFile(filepath.Join(root, "reasoning-engines.json")); err == nil {
-			var engines []json.RawMessage
-			if err := json.Unmarshal(data, &engines); err != nil {
-				return fmt.Errorf("%s/reasoning-engines.json: %v", p, err)
+		// reasoning-engines.json (gcloud's list) or reasoning-engines-LOC.json
+		// (a REST list response per location).
+		files, _ := filepath.Glob(filepath.Join(root, "reasoning-engines*.json"))
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				return err
 			}
-			s.engines[p] = engines
+			var engines []json.RawMessage
+			if json.Unmarshal(data, &engines) != nil {
+				var rest struct{ ReasoningEngines []json.RawMessage }
+				if err := json.Unmarshal(data, &rest); err != nil {
+					return fmt.Errorf("%s: %v", f, err)
+				}
+				engines = rest.ReasoningEngines
+			}
+			s.engines[p] = append(s.engines[p], engines...)
 		}
 	}
 	return nil
