@@ -221,7 +221,7 @@ func TestAgentView(t *testing.T) {
 		t.Errorf("helper = %+v", h)
 	}
 	e1 := byName["e1"]
-	if len(e1.SharedWithAgents) != 2 || e1.Admin || len(e1.WritableServices) != 1 || e1.WritableServices[0] != "aiplatform" || !hasRule(e1, "NHI-AGT-001") {
+	if len(e1.SharedWithAgents) != 1 || e1.SharedWithAgents[0] != "e2" || e1.Admin || len(e1.WritableServices) != 1 || e1.WritableServices[0] != "aiplatform" || !hasRule(e1, "NHI-AGT-001") {
 		t.Errorf("e1 = %+v", e1)
 	}
 	if b := byName["bot"]; b.Platform != PlatformIdentity || !strings.HasPrefix(b.Credential, "static") || b.Owner != "ops" || !hasRule(b, "NHI-AGT-002") {

@@ -47,6 +47,10 @@ func AgentView(inv *inventory.Inventory, cfg Config, found []findings.Finding) [
 			row.Owner = id.Owner
 		}
 		sh := idx.shared(id, func(b *inventory.Binding) bool { return holdsAt(b, s) })
+		// The other agents: the row's own agent is not shared with itself.
+		if i := slices.Index(sh.agents, row.Name); i >= 0 && row.Platform != PlatformIdentity {
+			sh.agents = slices.Delete(slices.Clone(sh.agents), i, i+1)
+		}
 		row.SharedWithAgents = nonNil(sh.agents)
 		row.SharedWithPeople = nonNil(sh.humans)
 		row.SharedWithWorkloads = nonNil(sh.workloads)
