@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"google.golang.org/api/aiplatform/v1"
-	"google.golang.org/api/option"
 
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
@@ -172,24 +171,24 @@ var DefaultAgentLocations = []string{
 	"asia-east1", "asia-northeast1", "asia-northeast3", "asia-south1", "asia-southeast1", "australia-southeast1",
 }
 
+// agentLocations are the locations whose agents a scan lists.
+func (l *Live) agentLocations() []string {
+	if len(l.opts.AgentLocations) > 0 {
+		return l.opts.AgentLocations
+	}
+	return DefaultAgentLocations
+}
+
 // listEngines lists a project's reasoning engines in each location
 // through the Vertex AI REST API (regional endpoints). A location that
 // fails is a warning: the other locations and the rest of the project
 // complete.
-func (l *Live) listEngines(ctx context.Context, p *liveProject, id string) {
-	locations := l.opts.AgentLocations
-	if len(locations) == 0 {
-		locations = DefaultAgentLocations
-	}
+func (l *Live) listEngines(ctx context.Context, c *clients, p *liveProject, id string) {
+	locations := l.agentLocations()
 	var failed []string
 	for _, loc := range locations {
-		opts := append([]option.ClientOption{option.WithEndpoint("https://" + loc + "-aiplatform.googleapis.com/")}, l.opts.RESTOptions...)
-		svc, err := aiplatform.NewService(ctx, opts...)
-		if err != nil {
-			failed = append(failed, loc+": "+err.Error())
-			continue
-		}
-		err = svc.Projects.Locations.ReasoningEngines.List("projects/"+id+"/locations/"+loc).PageSize(100).Pages(ctx,
+		svc := c.engines[loc]
+		err := svc.Projects.Locations.ReasoningEngines.List("projects/"+id+"/locations/"+loc).PageSize(100).Pages(ctx,
 			func(resp *aiplatform.GoogleCloudAiplatformV1ListReasoningEnginesResponse) error {
 				for _, e := range resp.ReasoningEngines {
 					re := reasoningEngine{Name: e.Name, DisplayName: e.DisplayName, Description: e.Description,
