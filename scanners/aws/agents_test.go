@@ -2,6 +2,7 @@ package aws
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -53,6 +54,10 @@ func TestOfflineAgents(t *testing.T) {
 	}
 	if w := allWarnings(inv); !strings.Contains(w, "aws bedrock-agent get-agent --agent-id DRAFTONLY9") || strings.Contains(w, "BILLING001") {
 		t.Errorf("warnings = %q, want one for the agent listed without details", w)
+	}
+	// A runtime's environment variables may hold secrets: never read.
+	if out, _ := json.Marshal(inv); strings.Contains(string(out), "NOTAREALKEY") || strings.Contains(string(out), "SEARCH_API_KEY") {
+		t.Error("a runtime's environment variables reached the inventory")
 	}
 	// The details given before the list: the same three.
 	again := load(t, "agents/get-agent-runtime-research_agent.json", "agents/get-agent-BILLING001.json", "agents/list-agent-runtimes.json", "agents/list-agents.json")

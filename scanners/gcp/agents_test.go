@@ -2,6 +2,7 @@ package gcp
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -42,6 +43,10 @@ func TestOfflineReasoningEngines(t *testing.T) {
 	principal := "principal://agents.global.org-905512344321.system.id.goog/resources/aiplatform/projects/748392011823/locations/us-central1/reasoningEngines/8812930045517824000"
 	if own.IdentityID != principal || own.IdentityType != inventory.ActsAsAgentPrincipal {
 		t.Errorf("own-identity = %+v", own)
+	}
+	// Deployment environment variables may hold secrets: never read.
+	if out, _ := json.Marshal(inv); strings.Contains(string(out), "NOTAREALTOKEN") {
+		t.Error("an engine's environment reached the inventory")
 	}
 	sa := byID(t, inv, reAgent)
 	roles := []string{}
