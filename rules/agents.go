@@ -106,14 +106,14 @@ type sharing struct {
 	agents, humans, workloads []string
 }
 
-func (sh sharing) any() bool { return len(sh.agents)+len(sh.humans)+len(sh.workloads) > 0 }
+func (sh sharing) found() bool { return len(sh.agents)+len(sh.humans)+len(sh.workloads) > 0 }
 
 // ssoRole matches the roles IAM Identity Center creates for people.
 var ssoRole = regexp.MustCompile(`:role/aws-reserved/sso\.amazonaws\.com/|:role/AWSReservedSSO_`)
 
 // shared finds who else acts as the identity: the agents listed as acting
 // as it (beyond the first), people, and workloads that are not agents.
-func (x *agentIndex) shared(id *inventory.Identity, asOf func(*inventory.Binding) bool) sharing {
+func (x *agentIndex) shared(id *inventory.Identity, holds func(*inventory.Binding) bool) sharing {
 	var sh sharing
 	if ags := x.byIdentity[id.ID]; len(ags) > 1 {
 		for _, ag := range ags {
@@ -124,7 +124,7 @@ func (x *agentIndex) shared(id *inventory.Identity, asOf func(*inventory.Binding
 	case inventory.AWS:
 		x.awsShared(id, &sh)
 	case inventory.GCP:
-		x.gcpShared(id, asOf, &sh)
+		x.gcpShared(id, holds, &sh)
 	}
 	for _, w := range id.Workloads {
 		sh.workloads = append(sh.workloads, w.Kind+" "+w.Namespace+"/"+w.Name)
@@ -362,7 +362,7 @@ func (r agentShared) Check(s *Subject) []findings.Finding {
 		return nil
 	}
 	sh := s.agents.shared(id, func(b *inventory.Binding) bool { return holdsAt(b, s) })
-	if !sh.any() {
+	if !sh.found() {
 		return nil
 	}
 	sev := findings.Medium
