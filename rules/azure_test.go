@@ -379,15 +379,6 @@ func runOne(t *testing.T, r Rule, id inventory.Identity) []findings.Finding {
 	return fs
 }
 
-func evidence(f findings.Finding, key string) string {
-	for _, e := range f.Evidence {
-		if e.Key == key {
-			return e.Value
-		}
-	}
-	return ""
-}
-
 // A federated credential records no creation: it counts as a credential
 // without an age.
 func TestAzureListingFederatedCredentialHasNoAge(t *testing.T) {

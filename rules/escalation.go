@@ -53,7 +53,7 @@ func hasStaticKey(id *inventory.Identity) bool {
 
 func escalates(id *inventory.Identity) bool {
 	switch id.Kind {
-	case inventory.KindAWSRole, inventory.KindAWSUser, inventory.KindGCPAccount, inventory.KindK8sAccount,
+	case inventory.KindAWSRole, inventory.KindAWSUser, inventory.KindGCPAccount, inventory.KindGCPAgentPrincipal, inventory.KindK8sAccount,
 		inventory.KindAzureApplication, inventory.KindAzureManagedIdentity, inventory.KindAzureAgentIdentity:
 		return true
 	}

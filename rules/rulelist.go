@@ -81,6 +81,7 @@ var groups = []group{
 	{"gcp", GCP},
 	{"k8s", K8s},
 	{"azure", Azure},
+	{"agents", Agents},
 	{"neutral", Neutral},
 }
 
@@ -114,7 +115,7 @@ func catalogueOrder(rs []Rule) []Rule {
 	return rs
 }
 
-// FromNames resolves group names ("aws", "gcp", "k8s", "azure", "neutral", "all") and rule
+// FromNames resolves group names ("aws", "gcp", "k8s", "azure", "agents", "neutral", "all") and rule
 // ids (case-insensitive) to rules, each once, in catalogue order.
 func FromNames(names []string) ([]Rule, error) {
 	seen := map[string]bool{}

@@ -104,6 +104,8 @@ type Subject struct {
 	// sourceNotAssessed is what the identity's source (its account or
 	// project) lacked as a whole.
 	sourceNotAssessed []string
+	// agents indexes the inventory's agents (nil outside Run).
+	agents *agentIndex
 	// wildcards caches, for one Run, the services a shared policy's
 	// statements could grant whole (NHI-OVB-002); each worker has its own.
 	wildcards map[statementsKey]wildcardSet
@@ -201,7 +203,10 @@ func Classify(inv *inventory.Inventory, cfg *Config) {
 	for i := range inv.Identities {
 		id := &inv.Identities[i]
 		if id.Provider == inventory.AWS {
-			id.Agent = trustsAgentService(id)
+			id.Agent = false // the IAM signal below decides, not a scanner's guess
+		}
+		if agentByIAM(id) {
+			id.Agent = true
 		}
 		if id.Owner == "" {
 			for _, k := range cfg.OwnerTags {
@@ -245,6 +250,7 @@ func Classify(inv *inventory.Inventory, cfg *Config) {
 			}
 		}
 	}
+	classifyAgents(inv, cfg)
 }
 
 // ownerHint picks the owner a convention names: the first hint that
@@ -359,6 +365,7 @@ func Run(ctx context.Context, inv *inventory.Inventory, catalogue []Rule, cfg Co
 	// Identities are independent: evaluate them on every core, each
 	// worker on its own stripe, then merge in identity order.
 	notAssessed := notAssessedBySource(inv)
+	agents := newAgentIndex(inv)
 	workers := runtime.GOMAXPROCS(0)
 	per := make([][]findings.Finding, len(inv.Identities))
 	var wg sync.WaitGroup
@@ -379,7 +386,7 @@ func Run(ctx context.Context, inv *inventory.Inventory, catalogue []Rule, cfg Co
 					ps = perms[i]
 				}
 				id := &inv.Identities[i]
-				buf = check(buf[:0], id, enabled, &cfg, graph, ps, notAssessed[string(id.Provider)+"/"+id.Account], wildcards)
+				buf = check(buf[:0], id, enabled, &cfg, graph, ps, notAssessed[string(id.Provider)+"/"+id.Account], wildcards, agents)
 				if len(buf) > 0 {
 					per[i] = slices.Clone(buf) // exactly sized
 				}
@@ -409,17 +416,18 @@ type scoped struct {
 
 // check runs the enabled rules on one identity, each only if it declares
 // the identity's provider, and appends the findings to out.
-func check(out []findings.Finding, id *inventory.Identity, enabled []scoped, cfg *Config, graph *paths.Graph, perms *awspolicy.Set, notAssessed []string, wildcards map[statementsKey]wildcardSet) []findings.Finding {
+func check(out []findings.Finding, id *inventory.Identity, enabled []scoped, cfg *Config, graph *paths.Graph, perms *awspolicy.Set, notAssessed []string, wildcards map[statementsKey]wildcardSet, agents *agentIndex) []findings.Finding {
 	if !InScope(id, cfg) {
 		return out
 	}
-	s := &Subject{Identity: id, Config: cfg, graph: graph, perms: perms, sourceNotAssessed: notAssessed, wildcards: wildcards}
+	s := &Subject{Identity: id, Config: cfg, graph: graph, perms: perms, sourceNotAssessed: notAssessed, wildcards: wildcards, agents: agents}
 	for _, r := range enabled {
 		if !slices.Contains(r.providers, string(id.Provider)) {
 			continue
 		}
+		_, forAgents := r.Rule.(agentRule) // already judged as an agent's
 		for _, f := range r.Check(s) {
-			if id.Agent && raisedForAgents[f.Category] && f.Severity < findings.Critical {
+			if id.Agent && !forAgents && raisedForAgents[f.Category] && f.Severity < findings.Critical {
 				f.Severity = f.Severity.Raise()
 				f.Evidence = append(f.Evidence, findings.Evidence{Key: "agent", Value: "identity is an AI agent: severity raised one step"})
 			}

@@ -90,7 +90,7 @@ func TestAWSEvaluatorOnlyOnAWS(t *testing.T) {
 }
 
 // Each rule sits in one group, and a group's rules declare its provider:
-// AWS() only aws, GCP() only gcp, Neutral() more than one.
+// AWS() only aws, GCP() only gcp, Neutral() and Agents() more than one.
 func TestGroups(t *testing.T) {
 	seen := map[string]string{}
 	for _, g := range groups {
@@ -101,9 +101,9 @@ func TestGroups(t *testing.T) {
 			}
 			seen[m.ID] = g.name
 			switch g.name {
-			case "neutral":
+			case "neutral", "agents":
 				if len(m.Providers) < 2 {
-					t.Errorf("%s in group neutral declares %v", m.ID, m.Providers)
+					t.Errorf("%s in group %s declares %v", m.ID, g.name, m.Providers)
 				}
 			default:
 				if !slices.Equal(m.Providers, []string{g.name}) {

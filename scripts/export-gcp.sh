@@ -10,12 +10,17 @@
 #   OUTDIR/<project-id>/activity-service-accounts.json gcloud policy-intelligence query-activity
 #   OUTDIR/<project-id>/activity-keys.json             gcloud policy-intelligence query-activity
 #   OUTDIR/<project-id>/insights.json                  gcloud recommender insights list
+#   OUTDIR/<project-id>/reasoning-engines-<loc>.json   Vertex AI reasoningEngines.list (REST, with curl)
 #
 # Usage: scripts/export-gcp.sh OUTDIR PROJECT_ID [PROJECT_ID...]
 # Needs read-only roles (see README, "Scanning GCP"). The activity and
 # insight exports are optional: when one fails, its file is left out and
-# nhiscan reports dormancy as not assessed.
+# nhiscan reports dormancy as not assessed. Agent Engine agents are listed
+# in the locations of NHISCAN_AGENT_LOCATIONS (space-separated; default:
+# where Agent Engine is offered), each one optional.
 set -euo pipefail
+
+agent_locations=${NHISCAN_AGENT_LOCATIONS:-"us-central1 us-east1 us-east4 us-west1 northamerica-northeast1 southamerica-east1 europe-west1 europe-west2 europe-west3 europe-west4 europe-southwest1 asia-east1 asia-northeast1 asia-northeast3 asia-south1 asia-southeast1 australia-southeast1"}
 
 if [ $# -lt 2 ]; then
   echo "usage: $0 OUTDIR PROJECT_ID [PROJECT_ID...]" >&2
@@ -62,5 +67,10 @@ for project in "$@"; do
     --activity-type=serviceAccountKeyLastAuthentication --project "$project" --limit=unlimited --format=json
   optional "$dir/insights.json" gcloud recommender insights list \
     --insight-type=google.iam.serviceAccount.Insight --project "$project" --location=global --format=json
+  token=$(gcloud auth print-access-token)
+  for loc in $agent_locations; do
+    optional "$dir/reasoning-engines-$loc.json" curl -sSf -H "Authorization: Bearer $token" \
+      "https://$loc-aiplatform.googleapis.com/v1/projects/$project/locations/$loc/reasoningEngines?pageSize=1000"
+  done
 done
 echo "done: nhiscan scan --input $out" >&2

@@ -18,7 +18,7 @@ type ruleSelection struct {
 
 func (s *ruleSelection) register(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringSliceVar(&s.check, "check", nil, "run only these rules: ids, globs such as NHI-OVB-*, or provider groups such as aws (repeatable or comma-separated; replaces the config's rules.enable/disable)")
+	f.StringSliceVar(&s.check, "check", nil, "run only these rules: ids, globs such as NHI-OVB-*, or rule groups such as aws, azure, agents (repeatable or comma-separated; replaces the config's rules.enable/disable)")
 	f.StringSliceVar(&s.skip, "skip-check", nil, "do not run these rules: ids, globs or provider groups (repeatable or comma-separated; added to the config's rules.disable)")
 }
 

@@ -40,6 +40,8 @@ func formatValues(cmd *cobra.Command) []string {
 		return []string{string(output.Table), string(output.JSON)}
 	case "paths":
 		return []string{string(output.Table), string(output.JSON), string(output.DOT), string(output.Mermaid)}
+	case "agents":
+		return []string{string(output.Table), string(output.JSON), string(output.Markdown)}
 	}
 	var out []string
 	for _, f := range output.Formats {

@@ -108,6 +108,9 @@ func TestGoldenDemo(t *testing.T) {
 		{"scan-demo.sarif", "scan --demo --format sarif"},
 		{"inventory-demo.table", "inventory --demo"},
 		{"inventory-demo.json", "inventory --demo --format json"},
+		{"agents-demo.table", "agents --demo"},
+		{"agents-demo.json", "agents --demo --format json"},
+		{"agents-demo.md", "agents --demo --format markdown"},
 		{"rules.txt", "rules"},
 		{"rules-explain.txt", "rules explain NHI-DOR-002"},
 		{"controls.txt", "controls"},
@@ -170,16 +173,25 @@ func TestDemoCoversEveryCategory(t *testing.T) {
 			t.Errorf("demo has no %s finding", c)
 		}
 	}
+	sharedAgent := false
 	for _, f := range rep.Findings {
 		if strings.Contains(f.Identity.Name, "AWSServiceRole") || strings.Contains(f.Identity.Name, "AWSReservedSSO") {
 			t.Errorf("finding on an excluded identity: %s %s", f.RuleID, f.Identity.Name)
 		}
-		if strings.Contains(f.Identity.ID, "@gcp-sa-") {
+		// The Reasoning Engine service agent is the identity of the
+		// project's Agent Engine agents: in scope, unlike other service agents.
+		if strings.Contains(f.Identity.ID, "@gcp-sa-") && !strings.Contains(f.Identity.ID, "@gcp-sa-aiplatform-re.") {
 			t.Errorf("finding on a Google-managed service agent: %s %s", f.RuleID, f.Identity.ID)
+		}
+		if strings.Contains(f.Identity.ID, "@gcp-sa-aiplatform-re.") && f.RuleID == "NHI-AGT-001" {
+			sharedAgent = true
 		}
 		if f.Identity.Name == "data-pipeline" || f.Identity.Name == "tidy" {
 			t.Errorf("finding on the tidy role: %s %s", f.RuleID, f.Message)
 		}
+	}
+	if !sharedAgent {
+		t.Error("the Agent Engine agents' shared service agent has no NHI-AGT-001 finding")
 	}
 }
 
@@ -190,7 +202,7 @@ func TestInputDirectoryMatchesDemo(t *testing.T) {
 	if dir.code != 0 || demo.stdout != dir.stdout {
 		t.Errorf("--input demo (exit %d, %q) differs from --demo", dir.code, dir.stderr)
 	}
-	files := runCLI(t, env, "scan", "--input", "demo/aws/get-account-authorization-details.json", "--input", "demo/aws/credential-report.csv", "--input", "demo/aws/list-roles.json", "--input", "demo/gcp", "--input", "demo/k8s", "--input", "demo/azure", "--as-of", "2026-11-01T00:00:00Z", "--format", "json")
+	files := runCLI(t, env, "scan", "--input", "demo/aws/get-account-authorization-details.json", "--input", "demo/aws/credential-report.csv", "--input", "demo/aws/list-roles.json", "--input", "demo/aws/bedrock-list-agents.json", "--input", "demo/aws/bedrock-get-agent-SUPPRT4AGT.json", "--input", "demo/gcp", "--input", "demo/k8s", "--input", "demo/azure", "--as-of", "2026-11-01T00:00:00Z", "--format", "json")
 	if files.stdout != demo.stdout {
 		t.Error("--input per file differs from --demo")
 	}

@@ -47,7 +47,8 @@ func TestREADMEPermissionsMatchCalls(t *testing.T) {
 	if r := runCLI(t, liveEnv(), "org", "accounts", "aws"); r.code != 0 {
 		t.Fatalf("org accounts: exit %d: %s", r.code, r.stderr)
 	}
-	service := map[string]string{"AssumeRole": "sts", "ListAccounts": "organizations"}
+	service := map[string]string{"AssumeRole": "sts", "ListAccounts": "organizations",
+		"ListAgents": "bedrock", "GetAgent": "bedrock", "ListAgentRuntimes": "bedrock-agentcore", "GetAgentRuntime": "bedrock-agentcore"}
 	var called []string
 	for _, a := range f.Actions() {
 		if a == "GetCallerIdentity" {

@@ -76,6 +76,7 @@ func newRootCmd(env *environment) *cobra.Command {
 	root.AddCommand(
 		newScanCmd(env),
 		newInventoryCmd(env),
+		newAgentsCmd(env),
 		newRulesCmd(),
 		newControlsCmd(),
 		newReportCmd(env),

@@ -55,7 +55,7 @@ func newGCP(g *Graph, _ *inventory.Inventory, asOf time.Time) cloud {
 
 func (c *gcpGraph) admits(id *inventory.Identity) role {
 	switch id.Kind {
-	case inventory.KindGCPAccount:
+	case inventory.KindGCPAccount, inventory.KindGCPAgentPrincipal:
 		return actor
 	case inventory.KindGCPProject:
 		return indexOnly

@@ -196,14 +196,6 @@ func (a *account) warn(format string, args ...any) {
 	a.warnings = append(a.warnings, fmt.Sprintf(format, args...))
 }
 
-// agentServices are the service principals whose trust marks an AI agent:
-// agent services only, not services that merely run ML workloads
-// (SageMaker). rules.Classify makes the final decision.
-var agentServices = map[string]bool{
-	"bedrock.amazonaws.com":           true,
-	"bedrock-agentcore.amazonaws.com": true,
-}
-
 // excludedRole says why a role is out of scope by default, or "".
 func excludedRole(path, name string) string {
 	switch {
@@ -447,13 +439,9 @@ func (a *account) role(idx *policyIndex, r *roleDetail) inventory.Identity {
 		}
 		id.Trust = trust
 	}
-	for _, st := range id.Trust {
-		for _, p := range st.Principals {
-			if p.Type == "Service" && agentServices[p.Value] && st.Effect == "Allow" {
-				id.Agent = true
-			}
-		}
-	}
+	// Whether the role is an AI agent's is decided in one place,
+	// rules.Classify (trust of an agent service, the agents the platforms
+	// list, configured tags).
 	for _, ip := range r.InstanceProfileList {
 		id.AttachedTo = append(id.AttachedTo, ip.Arn)
 	}

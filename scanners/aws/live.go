@@ -51,6 +51,9 @@ type LiveOptions struct {
 	// Timeout bounds the scan of one account, credentials included
 	// (default 5 minutes); an account that takes longer fails.
 	Timeout time.Duration
+	// AgentRegions are the regions whose Bedrock agents and AgentCore
+	// runtimes are listed (default DefaultAgentRegions).
+	AgentRegions []string
 }
 
 // DefaultTimeout is how long one account may take by default.
@@ -381,8 +384,14 @@ func (l *Live) scanAccount(ctx context.Context, cfg sdkaws.Config, want, roleArn
 		return fail(acct, "iam:ListAccessKeys and iam:GetAccessKeyLastUsed", ctx.Err())
 	}
 	problems = append(problems, keyProblems...)
+	agents, agentWarnings := l.listAgents(ctx, cfg, acct)
+	if ctx.Err() != nil {
+		return fail(acct, "bedrock:ListAgents and bedrock-agentcore:ListAgentRuntimes", ctx.Err())
+	}
 	inv := a.build("live")
+	inv.Agents = agents
 	src := &inv.Sources[0]
+	src.Warnings = append(src.Warnings, agentWarnings...)
 	if a.report == nil && len(a.keys) > 0 {
 		// build warns that no credential report means no key ages and
 		// key use: live, the keys of the users listed were assessed from

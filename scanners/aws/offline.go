@@ -35,11 +35,14 @@ type Offline struct {
 	keys                         []accessKey // list-access-keys output, joined at the end
 	keyFiles                     []string
 	warnings                     []string
+	// agents are the Bedrock agents and AgentCore runtimes of the
+	// agent exports (get-agent, get-agent-runtime and their lists).
+	agents *agents
 }
 
 // NewOffline returns an empty offline loader.
 func NewOffline() *Offline {
-	return &Offline{accounts: map[string]*account{}, sharedSeen: map[string]bool{}}
+	return &Offline{accounts: map[string]*account{}, sharedSeen: map[string]bool{}, agents: newAgents()}
 }
 
 // Name of the scanner.
@@ -145,6 +148,9 @@ func (o *Offline) Add(name string, data []byte) (bool, error) {
 			return true, o.addReport(csv)
 		}
 		return false, nil
+	}
+	if isAgentExport(trimmed) {
+		return true, o.addAgents(name, trimmed)
 	}
 	var f awsFile
 	err := json.Unmarshal(trimmed, &f)
@@ -574,6 +580,9 @@ func (o *Offline) Inventory() (inventory.Inventory, error) {
 		}
 		inv.Append(built)
 	}
+	agents, warnings := o.agents.list()
+	inv.Agents = append(inv.Agents, agents...)
+	o.warnings = append(o.warnings, warnings...)
 	if len(o.warnings) > 0 {
 		inv.Sources = append(inv.Sources, inventory.Source{Scanner: "aws", Scope: "offline inputs", Mode: "offline", Status: inventory.StatusOK, Warnings: o.warnings})
 	}

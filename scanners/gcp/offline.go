@@ -143,6 +143,8 @@ func (o *Offline) Add(name string, data []byte) (bool, error) {
 	switch {
 	case first.ActivityType != nil:
 		return true, o.addActivities(items)
+	case strings.Contains(first.Name, "/reasoningEngines/"):
+		return true, o.addEngines(items, lay)
 	case first.InsightSubtype != nil:
 		return true, o.addInsights(items, lay)
 	case (first.AssetType != nil || first.AssetTypeSnake != nil) && (len(first.Resource) > 0 && first.Resource[0] == '{' || first.IAMPolicy != nil || first.IAMPolicySnake != nil):
@@ -163,7 +165,7 @@ func (o *Offline) Add(name string, data []byte) (bool, error) {
 
 // restLists are the list fields of the IAM, Recommender, Policy Analyzer
 // and Cloud Asset REST responses; gcloud prints the bare list instead.
-var restLists = []string{"accounts", "keys", "roles", "activities", "insights", "results", "assets"}
+var restLists = []string{"accounts", "keys", "roles", "activities", "insights", "results", "assets", "reasoningEngines"}
 
 // restList unwraps a REST list response: an object whose only list field
 // is one of restLists (beside nextPageToken and the like). An empty
@@ -237,7 +239,10 @@ func (o *Offline) addEmpty(lay layout) bool {
 	case "service-accounts", "custom-roles":
 		o.project(lay.project)
 	default:
-		return false
+		if !strings.HasPrefix(lay.kind, "reasoning-engines") {
+			return false
+		}
+		o.project(lay.project).enginesKnown = true // no agents in that location
 	}
 	return true
 }

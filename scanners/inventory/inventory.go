@@ -30,6 +30,9 @@ const (
 	KindAzureApplication     = "azure.application"
 	KindAzureManagedIdentity = "azure.managed-identity"
 	KindAzureAgentIdentity   = "azure.agent-identity"
+	// KindGCPAgentPrincipal is a Vertex AI Agent Engine agent's own
+	// Agent Identity principal (principal://agents.global.…/reasoningEngines/ID).
+	KindGCPAgentPrincipal = "gcp.agent-principal"
 )
 
 // Credential kinds.
@@ -59,6 +62,10 @@ const (
 type Inventory struct {
 	Identities []Identity `json:"identities"`
 	Sources    []Source   `json:"sources"`
+	// Agents are the AI agents the platforms list (Bedrock agents,
+	// AgentCore runtimes, Agent Engine reasoning engines), each naming
+	// the identity it acts as.
+	Agents []Agent `json:"agents,omitempty"`
 }
 
 // Append adds the identities and sources of others to inv.
@@ -66,6 +73,7 @@ func (inv *Inventory) Append(others ...Inventory) {
 	for _, o := range others {
 		inv.Identities = append(inv.Identities, o.Identities...)
 		inv.Sources = append(inv.Sources, o.Sources...)
+		inv.Agents = append(inv.Agents, o.Agents...)
 	}
 }
 
@@ -390,4 +398,52 @@ type Condition struct {
 	Operator string   `json:"operator"`
 	Key      string   `json:"key"`
 	Values   []string `json:"values"`
+}
+
+// Agent platforms.
+const (
+	PlatformBedrockAgent     = "aws.bedrock.agent"
+	PlatformAgentCoreRuntime = "aws.bedrock-agentcore.runtime"
+	PlatformAgentEngine      = "gcp.vertex-ai.reasoning-engine"
+)
+
+// How an agent acts: the kind of identity it runs as.
+const (
+	// ActsAsRole: an IAM role the platform assumes for the agent.
+	ActsAsRole = "role"
+	// ActsAsServiceAccount: a service account chosen for the agent.
+	ActsAsServiceAccount = "service account"
+	// ActsAsServiceAgent: the platform's service agent, shared by every
+	// agent of the project that does not name its own identity.
+	ActsAsServiceAgent = "shared service agent"
+	// ActsAsAgentPrincipal: a principal of the agent's own (GCP Agent
+	// Identity, Entra agent identity).
+	ActsAsAgentPrincipal = "per-agent principal"
+)
+
+// Agent is one AI agent a platform lists, and the identity it acts as.
+// IdentityID is the inventory id of that identity (role ARN, service
+// account email, principal://…); it is empty when the source did not say
+// (an agent listed without its details).
+type Agent struct {
+	Provider Provider `json:"provider"`
+	Platform string   `json:"platform"`
+	// ID is the agent's resource id: its ARN, or its resource name.
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Account  string `json:"account"`
+	Location string `json:"location,omitempty"` // region
+	Status   string `json:"status,omitempty"`
+	// IdentityID is the id of the identity the agent acts as.
+	IdentityID   string `json:"identity_id,omitempty"`
+	IdentityType string `json:"identity_type,omitempty"`
+	// WorkloadIdentity is the platform's workload identity of the agent
+	// (AgentCore workload identity ARN), when it has one.
+	WorkloadIdentity string    `json:"workload_identity,omitempty"`
+	CreatedAt        time.Time `json:"created"`
+	UpdatedAt        time.Time `json:"updated"`
+	// Owner is the agent's owner or sponsor when the platform records
+	// one; Tags are its tags or labels.
+	Owner string            `json:"owner,omitempty"`
+	Tags  map[string]string `json:"tags,omitempty"`
 }

@@ -35,6 +35,9 @@ type awsLive struct {
 	profile, region, assumeRole, externalID string
 	org                                     bool
 	accounts                                []string
+	// regions are where agents are listed (--regions, repeatable or
+	// comma-separated).
+	regions []string
 }
 
 func (a *awsLive) Flags(fs FlagSet, c Command) {
@@ -48,6 +51,7 @@ func (a *awsLive) Flags(fs FlagSet, c Command) {
 	fs.StringVar(&a.assumeRole, "assume-role", "", "aws --org: name of the read-only role to assume in each account")
 	fs.StringVar(&a.externalID, "external-id", "", "aws --org: external id for the assumed role")
 	fs.StringArrayVar(&a.accounts, "account", nil, "aws: scan only this account of the organization (repeatable; one shard of --org, with --assume-role)")
+	fs.StringArrayVar(&a.regions, "regions", nil, "aws: regions whose Bedrock agents and AgentCore runtimes are listed (repeatable or comma-separated; default: the regions where they are offered)")
 }
 
 func (a *awsLive) Unused(c Command) error {
@@ -58,6 +62,8 @@ func (a *awsLive) Unused(c Command) error {
 		return nil
 	case len(a.accounts) > 0:
 		return errors.New("--account applies to a live 'aws' scan (gcp: --project)")
+	case len(a.regions) > 0:
+		return errors.New("--regions applies to a live 'aws' scan")
 	case a.org || a.assumeRole != "":
 		return errors.New("--org and --assume-role apply to a live 'aws' scan")
 	}
@@ -81,6 +87,7 @@ func (a *awsLive) Scanner(c Common) scanners.Live {
 	return a.newLive(aws.LiveOptions{
 		Profile: a.profile, Region: a.region, Org: a.org, AssumeRole: a.assumeRole, ExternalID: a.externalID,
 		Accounts: a.accounts, Concurrency: c.Concurrency, Progress: c.Progress, Timeout: c.Timeout,
+		AgentRegions: splitList(a.regions),
 	})
 }
 
@@ -104,4 +111,17 @@ func (a *awsLive) Scopes(ctx context.Context, l scanners.Live) ([]Scope, error) 
 
 func (a *awsLive) ShardArgs(ids []string) string {
 	return "--account " + strings.Join(ids, " --account ")
+}
+
+// splitList reads repeatable, comma-separated flag values.
+func splitList(vs []string) []string {
+	var out []string
+	for _, v := range vs {
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
 }

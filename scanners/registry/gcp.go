@@ -32,6 +32,7 @@ type gcpLive struct {
 	newLive      func(gcp.LiveOptions) scanners.Live
 	projects     []string
 	organization string
+	locations    []string // --agent-locations
 }
 
 func (g *gcpLive) Flags(fs FlagSet, c Command) {
@@ -41,6 +42,7 @@ func (g *gcpLive) Flags(fs FlagSet, c Command) {
 	}
 	fs.StringArrayVar(&g.projects, "project", nil, "gcp: project id to scan (repeatable); with --organization, only these projects of it")
 	fs.StringVar(&g.organization, "organization", "", "gcp: organization number: scan every active project under it")
+	fs.StringArrayVar(&g.locations, "agent-locations", nil, "gcp: locations whose Vertex AI Agent Engine agents are listed (repeatable or comma-separated; default: the regions where Agent Engine is offered)")
 }
 
 func (g *gcpLive) Unused(c Command) error {
@@ -49,6 +51,8 @@ func (g *gcpLive) Unused(c Command) error {
 		return errors.New("--organization applies to 'gcp'")
 	case c == Scan && (len(g.projects) > 0 || g.organization != ""):
 		return errors.New("--project and --organization apply to a live 'gcp' scan")
+	case c == Scan && len(g.locations) > 0:
+		return errors.New("--agent-locations applies to a live 'gcp' scan")
 	}
 	return nil
 }
@@ -65,7 +69,7 @@ func (g *gcpLive) Check(c Command) error {
 
 func (g *gcpLive) Scanner(c Common) scanners.Live {
 	return g.newLive(gcp.LiveOptions{
-		Projects: g.projects, Organization: g.organization,
+		Projects: g.projects, Organization: g.organization, AgentLocations: splitList(g.locations),
 		Concurrency: c.Concurrency, Progress: c.Progress, Timeout: c.Timeout,
 	})
 }

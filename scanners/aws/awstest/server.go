@@ -58,6 +58,9 @@ type Server struct {
 	WebIdentityToken string
 	// regions counts the signing regions of signed requests.
 	regions map[string]int
+	// DenyRegion makes the agent platforms' calls in these regions fail
+	// with AccessDeniedException.
+	DenyRegion map[string]bool
 }
 
 // MgmtAccount is the account of the static credentials.
@@ -68,7 +71,7 @@ var credentialRE = regexp.MustCompile(`Credential=([A-Z0-9]+)/[0-9]+/([^/]*)/`)
 // New starts a server and points the AWS SDK at it through the standard
 // environment variables (AWS_ENDPOINT_URL, static credentials, region).
 func New(t testing.TB) *Server {
-	f := &Server{calls: map[string]int{}, regions: map[string]int{}, DenyAssume: map[string]bool{}, DenyAction: map[string]bool{}, ThrottleOnce: map[string]bool{}}
+	f := &Server{calls: map[string]int{}, regions: map[string]int{}, DenyAssume: map[string]bool{}, DenyAction: map[string]bool{}, ThrottleOnce: map[string]bool{}, DenyRegion: map[string]bool{}}
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
 	t.Setenv("AWS_ENDPOINT_URL", srv.URL)
@@ -127,7 +130,11 @@ func (f *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	target := r.Header.Get("X-Amz-Target")
 	action := strings.TrimPrefix(target, "AWSOrganizationsV20161128.")
-	if target == "" {
+	agentAPI := isAgentAPI(r)
+	if agentAPI {
+		action = agentAction(r)
+	}
+	if target == "" && !agentAPI {
 		if err := r.ParseForm(); err != nil {
 			http.Error(w, err.Error(), 400)
 			return
@@ -157,6 +164,14 @@ func (f *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		faultAcct = accountOf(r.Form.Get("RoleArn"))
 	}
 	if f.fault(w, r, faultAcct, action, n) {
+		return
+	}
+	if agentAPI {
+		region := ""
+		if m != nil {
+			region = m[2]
+		}
+		f.agentsAPI(w, r, acct, region, action)
 		return
 	}
 	if target != "" {

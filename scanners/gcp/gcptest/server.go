@@ -63,6 +63,10 @@ type Server struct {
 	policies map[string]*iampb.Policy // resource -> policy
 	roles    map[string][]*adminpb.Role
 	activity map[string][]json.RawMessage // project/type -> activities
+	engines  map[string][]json.RawMessage // project -> reasoning engines
+	// DenyLocation makes reasoningEngines.list in these locations answer
+	// 403 PERMISSION_DENIED.
+	DenyLocation map[string]bool
 }
 
 // Org describes an organization for --organization scans.
@@ -123,7 +127,7 @@ func New(t testing.TB, dir string) *Server {
 	t.Helper()
 	s := &Server{DenyProject: map[string]bool{}, Delay: map[string]time.Duration{}, Vanished: map[string]bool{}, calls: map[string]int{}, accounts: map[string][]*adminpb.ServiceAccount{},
 		keys: map[string][]*adminpb.ServiceAccountKey{}, policies: map[string]*iampb.Policy{}, roles: map[string][]*adminpb.Role{},
-		activity: map[string][]json.RawMessage{}}
+		activity: map[string][]json.RawMessage{}, engines: map[string][]json.RawMessage{}, DenyLocation: map[string]bool{}}
 	if err := s.load(dir); err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +141,7 @@ func New(t testing.TB, dir string) *Server {
 	resourcemanagerpb.RegisterFoldersServer(g, &foldersServer{s: s})
 	resourcemanagerpb.RegisterOrganizationsServer(g, &orgsServer{s: s})
 	go g.Serve(lis)
-	rest := httptest.NewServer(http.HandlerFunc(s.policyAnalyzer))
+	rest := httptest.NewServer(http.HandlerFunc(s.rest))
 	t.Cleanup(func() { g.Stop(); rest.Close() })
 	s.GRPCOptions = []option.ClientOption{option.WithEndpoint(lis.Addr().String()), option.WithoutAuthentication(),
 		option.WithGRPCDialOption(grpc.WithTransportCredentials(insecure.NewCredentials()))}
@@ -194,8 +198,73 @@ func (s *Server) load(dir string) error {
 			}
 			s.activity[p+"/"+typ] = acts
 		}
+		// reasoning-engines.json (gcloud's list) or reasoning-engines-LOC.json
+		// (a REST list response per location).
+		files, _ := filepath.Glob(filepath.Join(root, "reasoning-engines*.json"))
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				return err
+			}
+			var engines []json.RawMessage
+			if json.Unmarshal(data, &engines) != nil {
+				var rest struct{ ReasoningEngines []json.RawMessage }
+				if err := json.Unmarshal(data, &rest); err != nil {
+					return fmt.Errorf("%s: %v", f, err)
+				}
+				engines = rest.ReasoningEngines
+			}
+			s.engines[p] = append(s.engines[p], engines...)
+		}
 	}
 	return nil
+}
+
+// rest dispatches the REST APIs: Policy Analyzer and Vertex AI.
+func (s *Server) rest(w http.ResponseWriter, r *http.Request) {
+	if strings.HasSuffix(r.URL.Path, "/reasoningEngines") {
+		s.reasoningEngines(w, r)
+		return
+	}
+	s.policyAnalyzer(w, r)
+}
+
+// reasoningEngines answers GET /v1/projects/P/locations/L/reasoningEngines
+// (Vertex AI projects.locations.reasoningEngines.list) with the engines of
+// the project's export whose name is in location L, one per page so
+// clients follow nextPageToken. An empty page is {} (proto-JSON leaves
+// out empty fields).
+func (s *Server) reasoningEngines(w http.ResponseWriter, r *http.Request) {
+	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/v1/"), "/")
+	w.Header().Set("Content-Type", "application/json")
+	if len(parts) != 5 || parts[0] != "projects" || parts[2] != "locations" || r.Method != http.MethodGet {
+		w.WriteHeader(http.StatusNotFound)
+		fmt.Fprint(w, `{"error": {"code": 404, "message": "not found", "status": "NOT_FOUND"}}`)
+		return
+	}
+	p, loc := parts[1], parts[3]
+	if err := s.hit(r.Context(), "reasoningEngines.list", p); err != nil || s.DenyLocation[loc] {
+		w.WriteHeader(http.StatusForbidden)
+		fmt.Fprintf(w, `{"error": {"code": 403, "message": "Permission 'aiplatform.reasoningEngines.list' denied on resource '//aiplatform.googleapis.com/projects/%s/locations/%s' (or it may not exist).", "status": "PERMISSION_DENIED"}}`, p, loc)
+		return
+	}
+	var here []json.RawMessage
+	for _, e := range s.engines[p] {
+		var probe struct{ Name string }
+		json.Unmarshal(e, &probe)
+		if strings.Contains(probe.Name, "/locations/"+loc+"/") {
+			here = append(here, e)
+		}
+	}
+	items, next := page(here, r.URL.Query().Get("pageToken"), 1)
+	resp := map[string]any{}
+	if len(items) > 0 {
+		resp["reasoningEngines"] = items
+	}
+	if next != "" {
+		resp["nextPageToken"] = next
+	}
+	json.NewEncoder(w).Encode(resp)
 }
 
 func (s *Server) loadPolicy(path, resource string) error {
