@@ -19,8 +19,8 @@ func newMergeCmd(env *environment) *cobra.Command {
 		Use:   "merge REPORT...",
 		Short: "Join the JSON reports of a sharded scan into one report",
 		Long: `Join JSON reports saved by 'nhiscan scan --format json' (one per shard of an
-organization: accounts or projects) into one report, rendered as a table,
-JSON or SARIF, with the same --baseline, --ignore-file, --severity and
+organization: accounts or projects) into one report, rendered in any
+--format of scan, with the same --baseline, --ignore-file, --severity and
 --fail-on as scan and the same exit codes. A finding reported by several
 shards is kept once (by fingerprint); a scope that failed in its shard stays
 a failed scope (exit 3).`,

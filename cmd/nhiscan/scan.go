@@ -61,7 +61,7 @@ func (o *inputOptions) register(cmd *cobra.Command, providers []registry.Provide
 	o.providers = providers
 	f := cmd.Flags()
 	f.StringArrayVar(&o.inputs, "input", nil, "scan offline exports: a file or a directory (repeatable); formats are recognised from content")
-	f.BoolVar(&o.demo, "demo", false, "scan the demo account embedded in the binary")
+	f.BoolVar(&o.demo, "demo", false, "scan the demo embedded in the binary (AWS, GCP, Kubernetes, Azure)")
 	f.StringVar(&o.format, "format", "table", "output format: table, json, sarif, csv, markdown, junit or html (scan; inventory: table or json)")
 	f.StringVar(&o.output, "output", "", "write the report to this file (written atomically) instead of stdout")
 	f.StringVar(&o.asOf, "as-of", "", "date (2026-11-01, midnight UTC) or RFC 3339 time used as \"now\" for every age (default: now; the demo's export day with --demo)")
@@ -80,8 +80,8 @@ func newScanCmd(env *environment) *cobra.Command {
 		Use:   "scan [" + strings.Join(providerNames(env.providers), "|") + "]",
 		Short: "Scan non-human identities and report findings",
 		Long: "Scan non-human identities and report findings.\n\n" + providerUsage(env.providers) +
-			`  nhiscan scan --input DIR|FILE    scan offline exports (aws CLI, gcloud, Cloud Asset)
-  nhiscan scan --demo              scan the embedded demo account
+			`  nhiscan scan --input DIR|FILE    scan offline exports (aws CLI, gcloud, Cloud Asset, kubectl, az)
+  nhiscan scan --demo              scan the embedded demo (AWS, GCP, Kubernetes, Azure)
 
 Exit codes: 0 complete and no new, unsuppressed finding at or above
 --fail-on; 1 such a finding; 2 usage, config or input error; 3 partial scan;

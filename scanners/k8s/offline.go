@@ -1,7 +1,7 @@
 // Package k8s reads Kubernetes service accounts, their legacy token
 // Secrets and the RBAC that reaches them into the provider-neutral
-// inventory. This increment reads what kubectl exports (offline); it knows
-// nothing of rules or output.
+// inventory, from what kubectl exports (offline) or through client-go
+// (live, live.go); it knows nothing of rules or output.
 //
 // Secret data is never decoded: a Secret is read into a struct that has
 // no field for data or stringData, so token material never reaches the
