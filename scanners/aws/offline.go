@@ -147,7 +147,7 @@ func (o *Offline) Add(name string, data []byte) (bool, error) {
 		return false, nil
 	}
 	var f awsFile
-	err := json.Unmarshal(trimmed, &f)
+	err := unmarshalExport(trimmed, &f)
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
 		// Pages written one after another (one JSON object per page).
@@ -229,7 +229,7 @@ func jsonStream(b []byte, first func([]byte) bool) ([]json.RawMessage, bool) {
 func (o *Offline) addPages(name string, pages []json.RawMessage) error {
 	for i, p := range pages {
 		var f awsFile
-		err := json.Unmarshal(p, &f)
+		err := unmarshalExport(p, &f)
 		ok, err := o.addFile(name, &f, err, p)
 		if err == nil && !ok {
 			err = errors.New("not a page of get-account-authorization-details")

@@ -1,6 +1,12 @@
 package aws
 
-import "testing"
+import (
+	"bytes"
+	"fmt"
+	"testing"
+
+	json "github.com/go-json-experiment/json/v1"
+)
 
 // TestParseAllSharesSameText checks that parseAll parses a text once:
 // documents with the same text share one statement slice, other texts get
@@ -35,6 +41,44 @@ func TestParseAllSharesSameText(t *testing.T) {
 		st, err := d.Parse()
 		if len(st) != len(d.parsed) || (err == nil) != (d.err == nil) {
 			t.Errorf("Parse after parseAll: %v, %v; kept %v, %v", st, err, d.parsed, d.err)
+		}
+	}
+}
+
+// TestExportDocumentsShareInput checks that unmarshalExport leaves each
+// policy document's text in the export's bytes (no copy), in every form a
+// document takes (object, JSON string, URL-encoded string, null), and that
+// the documents read as they do through encoding/json's copy.
+func TestExportDocumentsShareInput(t *testing.T) {
+	data := []byte(`{"RoleDetailList": [
+	  {"RoleName": "a", "Arn": "arn:aws:iam::123456789012:role/a",
+	   "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+	   "RolePolicyList": [
+	     {"PolicyName": "s", "PolicyDocument": "{\"Statement\": {\"Effect\": \"Allow\", \"Action\": \"s3:GetObject\", \"Resource\": \"*\"}}"},
+	     {"PolicyName": "u", "PolicyDocument": "%7B%22Statement%22%3A%7B%22Effect%22%3A%22Deny%22%2C%22Action%22%3A%22%2A%22%2C%22Resource%22%3A%22%2A%22%7D%7D"},
+	     {"PolicyName": "n", "PolicyDocument": null}]}]}`)
+	var f, copied awsFile
+	if err := unmarshalExport(data, &f); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &copied); err != nil {
+		t.Fatal(err)
+	}
+	r, c := f.RoleDetailList[0], copied.RoleDetailList[0]
+	docs := []*document{&r.AssumeRolePolicyDocument, &r.RolePolicyList[0].PolicyDocument, &r.RolePolicyList[1].PolicyDocument, &r.RolePolicyList[2].PolicyDocument}
+	want := []*document{&c.AssumeRolePolicyDocument, &c.RolePolicyList[0].PolicyDocument, &c.RolePolicyList[1].PolicyDocument, &c.RolePolicyList[2].PolicyDocument}
+	for i, d := range docs {
+		start := bytes.Index(data, d.raw)
+		if len(d.raw) == 0 || start < 0 || &data[start] != &d.raw[0] {
+			t.Errorf("document %d (%.20s) is a copy, want a slice of the export", i, d.raw)
+		}
+		if !bytes.Equal(d.raw, want[i].raw) {
+			t.Errorf("document %d: %s, want %s", i, d.raw, want[i].raw)
+		}
+		got, gerr := d.Parse()
+		exp, eerr := want[i].Parse()
+		if fmt.Sprint(got, gerr) != fmt.Sprint(exp, eerr) {
+			t.Errorf("document %d parses to %v, %v; want %v, %v", i, got, gerr, exp, eerr)
 		}
 	}
 }
