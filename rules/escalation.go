@@ -269,8 +269,8 @@ func (r latentEscalation) Check(s *Subject) []findings.Finding {
 func othersScope(s *Subject, action, prefix string) (scope string, conditional bool) {
 	acct := s.Identity.Account
 	kind := prefix[strings.LastIndex(prefix, ":")+1:] // "user/"
-	if d := s.Perms().Evaluate(action, prefix+"*"); d.Allowed {
-		return "every " + strings.TrimSuffix(kind, "/") + " of " + acct, d.Conditional
+	if ok, c := s.Perms().Allows(action, prefix+"*"); ok {
+		return "every " + strings.TrimSuffix(kind, "/") + " of " + acct, c
 	}
 	var scoped []string
 	conditional = true
@@ -280,11 +280,11 @@ func othersScope(s *Subject, action, prefix string) (scope string, conditional b
 			!awspolicy.Match(parts[4], acct) || !awspolicy.Overlap(strings.ToLower(parts[5]), kind+"*") {
 			continue // itself, or not principals of this kind in this account
 		}
-		d := s.Perms().Evaluate(action, pat)
-		if !d.Allowed {
+		ok, c := s.Perms().Allows(action, pat)
+		if !ok {
 			continue
 		}
-		conditional = conditional && d.Conditional
+		conditional = conditional && c
 		scoped = append(scoped, pat)
 	}
 	if len(scoped) == 0 {

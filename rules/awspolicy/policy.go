@@ -424,6 +424,63 @@ func (s *Set) Evaluate(action, resource string) Decision {
 	return s.evaluate(action, resource)
 }
 
+// Allows is Evaluate(action, resource)'s Allowed and Conditional, without
+// the lists of statements: for callers that need the outcome only (the
+// graph asks it for every principal, method and target), it allocates
+// nothing and stops at the first unconditional Deny.
+func (s *Set) Allows(action, resource string) (allowed, conditional bool) {
+	action = strings.ToLower(action)
+	if action == "*:*" {
+		action = "*"
+	}
+	if action == "*" && resource == "*" {
+		d := s.Evaluate(action, resource) // kept once worked out
+		return d.Allowed, d.Conditional
+	}
+	allowed, conditional = outcome(s.identity, action, resource)
+	if !allowed || !s.hasBoundary {
+		return allowed, conditional
+	}
+	if b, bc := outcome(s.boundary, action, resource); b {
+		return true, conditional || bc
+	}
+	return false, conditional // as Evaluate: blocked by the boundary
+}
+
+// outcome is decide's Allowed and Conditional.
+func outcome(segs []*segment, action, resource string) (allowed, conditional bool) {
+	anyAllow, unconditionalAllow, conditionalDeny := false, false, false
+	svc, _, _ := strings.Cut(action, ":")
+	filter := wildcardAt(svc) < 0
+	for _, seg := range segs {
+		allows := !filter || seg.anyService || len(seg.allows[svc]) > 0
+		if !allows && !seg.hasDeny {
+			continue
+		}
+		for i := range seg.stmts {
+			st := &seg.stmts[i]
+			switch {
+			case st.deny:
+				// Only a Deny of the whole request counts here: one of
+				// a part (PartlyDeniedBy) changes neither outcome.
+				if st.actionCovers(action) && st.resourceCovers(resource) {
+					if !st.conditional {
+						return false, false // DeniedBy
+					}
+					conditionalDeny = true
+				}
+			case allows && st.coversAllow(action, resource):
+				anyAllow = true
+				unconditionalAllow = unconditionalAllow || !st.conditional
+			}
+		}
+	}
+	if !anyAllow {
+		return false, false
+	}
+	return true, !unconditionalAllow || conditionalDeny
+}
+
 // evaluate is Evaluate of a lower-cased action.
 func (s *Set) evaluate(action, resource string) Decision {
 	d := decide(s.identity, action, resource)
