@@ -263,6 +263,19 @@ func (r latentEscalation) Check(s *Subject) []findings.Finding {
 		fmt.Sprintf("%s can rewrite other principals' permissions or credentials (%d right(s)); no path to administrator exists today.", id.Name, len(rights)), e...)}
 }
 
+// arnAccountResource returns the account and resource of an ARN or ARN
+// pattern: its fifth field and the rest after it (strings.SplitN(arn, ":",
+// 6)[4:], without the slice); ok is false when it has fewer fields.
+func arnAccountResource(arn string) (account, resource string, ok bool) {
+	rest := arn
+	for range 4 {
+		if _, rest, ok = strings.Cut(rest, ":"); !ok {
+			return "", "", false
+		}
+	}
+	return strings.Cut(rest, ":")
+}
+
 // othersScope says which principals of a kind (prefix "arn:…:user/") the
 // identity may apply action to, besides itself: "every user of ACCOUNT",
 // the resource patterns that cover some, or "" for none.
@@ -275,9 +288,9 @@ func othersScope(s *Subject, action, prefix string) (scope string, conditional b
 	var scoped []string
 	conditional = true
 	for _, pat := range s.Perms().ResourcesFor(action) {
-		parts := strings.SplitN(pat, ":", 6)
-		if pat == s.Identity.ID || len(parts) != 6 || slices.Contains(scoped, pat) ||
-			!awspolicy.Match(parts[4], acct) || !awspolicy.Overlap(strings.ToLower(parts[5]), kind+"*") {
+		account, resource, ok := arnAccountResource(pat)
+		if pat == s.Identity.ID || !ok || slices.Contains(scoped, pat) ||
+			!awspolicy.Match(account, acct) || !awspolicy.Overlap(strings.ToLower(resource), kind+"*") {
 			continue // itself, or not principals of this kind in this account
 		}
 		ok, c := s.Perms().Allows(action, pat)
