@@ -46,15 +46,16 @@ func (d *document) UnmarshalJSON(b []byte) error {
 // (jsonv1.Unmarshal's), except that each policy document keeps its text
 // as a slice of data instead of a copy: the documents are most of an
 // authorization details export, and data is not changed afterwards.
-func unmarshalExport(data []byte, v any) error {
-	return jsonv2.Unmarshal(data, v, jsonv1.DefaultOptionsV1(), documentsIn(data))
+// More unmarshalers (for other types) may be given.
+func unmarshalExport(data []byte, v any, more ...*jsonv2.Unmarshalers) error {
+	return jsonv2.Unmarshal(data, v, jsonv1.DefaultOptionsV1(), jsonv2.WithUnmarshalers(jsonv2.JoinUnmarshalers(append([]*jsonv2.Unmarshalers{documentsIn(data)}, more...)...)))
 }
 
 // documentsIn decodes a document as a slice of data where the decoder
 // hands out the text in place (it does when it reads data itself), and as
 // a copy otherwise.
-func documentsIn(data []byte) jsonv2.Options {
-	return jsonv2.WithUnmarshalers(jsonv2.UnmarshalFromFunc(func(dec *jsontext.Decoder, d *document) error {
+func documentsIn(data []byte) *jsonv2.Unmarshalers {
+	return jsonv2.UnmarshalFromFunc(func(dec *jsontext.Decoder, d *document) error {
 		v, err := dec.ReadValue()
 		if err != nil {
 			return err
@@ -66,7 +67,7 @@ func documentsIn(data []byte) jsonv2.Options {
 		}
 		d.raw = append([]byte(nil), v...)
 		return nil
-	}))
+	})
 }
 
 // documentFromAPI wraps the string an SDK returns (URL-encoded on the wire,

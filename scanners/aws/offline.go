@@ -374,11 +374,25 @@ func isAWSField(path string) bool {
 
 // arnAccountID returns the account id of an IAM ARN, "" when it has none.
 func arnAccountID(arn string) string {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) < 6 || parts[0] != "arn" || len(parts[4]) != 12 {
+	parts, ok := arnFields(arn)
+	if !ok || parts[0] != "arn" || len(parts[4]) != 12 {
 		return ""
 	}
 	return parts[4]
+}
+
+// arnFields splits an ARN into its six fields as strings.SplitN(arn, ":",
+// 6) does, without allocating (every principal and policy is looked at
+// several times); ok is false when it has fewer than six.
+func arnFields(arn string) (parts [6]string, ok bool) {
+	rest := arn
+	for i := range 5 {
+		if parts[i], rest, ok = strings.Cut(rest, ":"); !ok {
+			return [6]string{}, false
+		}
+	}
+	parts[5] = rest
+	return parts, true
 }
 
 // addDetails takes one page of authorization details. Each principal and

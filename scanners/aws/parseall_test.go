@@ -3,6 +3,8 @@ package aws
 import (
 	"bytes"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	json "github.com/go-json-experiment/json/v1"
@@ -79,6 +81,18 @@ func TestExportDocumentsShareInput(t *testing.T) {
 		exp, eerr := want[i].Parse()
 		if fmt.Sprint(got, gerr) != fmt.Sprint(exp, eerr) {
 			t.Errorf("document %d parses to %v, %v; want %v, %v", i, got, gerr, exp, eerr)
+		}
+	}
+}
+
+// TestARNFields checks arnFields against strings.SplitN(arn, ":", 6).
+func TestARNFields(t *testing.T) {
+	for _, arn := range []string{"arn:aws:iam::123456789012:user/a", "arn:aws:iam::aws:policy/AdministratorAccess",
+		"arn:aws:s3:::b/k:with:colons", "", "arn:aws:iam::123456789012", "::::", ":::::", "a:b:c:d:e:f:g"} {
+		want := strings.SplitN(arn, ":", 6)
+		got, ok := arnFields(arn)
+		if ok != (len(want) == 6) || ok && !slices.Equal(got[:], want) {
+			t.Errorf("arnFields(%q) = %q, %v; SplitN gives %q", arn, got, ok, want)
 		}
 	}
 }
