@@ -3,6 +3,7 @@ package output
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -97,5 +98,23 @@ func TestEvidenceKeepsOrder(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(`["x"]`), &out); err == nil {
 		t.Error("evidence array accepted")
+	}
+}
+
+// TestAppendStringAsEncodingJSON checks appendString (and its fast path
+// for strings that need no escape) against encoding/json with HTML
+// escaping off.
+func TestAppendStringAsEncodingJSON(t *testing.T) {
+	for _, s := range []string{"", "plain", "arn:aws:iam::123456789012:role/a", `quote " inside`, `back\slash`, "tab\tnew\nline\r",
+		"ctl\x01\x1f", "del\x7f", "é ü 日本", "bad \xff utf8", "line\u2028sep\u2029", "<html>&", "end\\", "\"", "ok then \x00"} {
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(s); err != nil {
+			t.Fatal(err)
+		}
+		if got := string(appendString(nil, s)); got != strings.TrimSuffix(want.String(), "\n") {
+			t.Errorf("appendString(%q) = %s, want %s", s, got, want.String())
+		}
 	}
 }
