@@ -648,7 +648,12 @@ func (st *stmt) resourceOverlaps(resource string) bool {
 // A '*' in s is an ordinary character, so Match("iam:*", "iam:*") is true
 // and Match("iam:get*", "iam:*") is false: the pattern covers s.
 // Callers lower-case both sides for case-insensitive matching.
-func Match(pattern, s string) bool { return findings.MatchGlob(pattern, s) }
+func Match(pattern, s string) bool {
+	if pattern == "*" {
+		return true // most statements' Resource: the glob would walk all of s
+	}
+	return findings.MatchGlob(pattern, s)
+}
 
 // wildcardAt is the index of the first * or ? in s, or -1: what
 // strings.IndexAny(s, "*?") returns, without its per-call set building
