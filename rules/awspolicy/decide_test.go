@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"testing"
+	"time"
+	"unsafe"
 
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
@@ -167,5 +169,23 @@ func TestAllowsAgreesWithEvaluate(t *testing.T) {
 	}
 	if len(seen) < 4 {
 		t.Errorf("outcomes seen %v: want every combination of allowed and conditional", seen)
+	}
+}
+
+// TestCompilerSharesLoweredActions checks that a compiler lower-cases an
+// action pattern once: two identities' own statements naming it hold the
+// same string, and it is lower-cased ("*:*" as "*").
+func TestCompilerSharesLoweredActions(t *testing.T) {
+	c := NewCompiler(time.Time{})
+	compile := func(name string) *Set {
+		return c.Compile(&inventory.Identity{Kind: inventory.KindAWSRole, Grants: []inventory.Grant{{Source: inventory.SourceInline, PolicyName: name,
+			Statements: []inventory.Statement{{Effect: "Allow", Actions: []string{"S3:GetObject", "*:*"}, Resources: []string{"*"}}}}}})
+	}
+	a, b := compile("a").identity[0].stmts[0].actions, compile("b").identity[0].stmts[0].actions
+	if a[0] != "s3:getobject" || a[1] != "*" || b[0] != a[0] {
+		t.Fatalf("actions %q and %q", a, b)
+	}
+	if unsafe.StringData(a[0]) != unsafe.StringData(b[0]) {
+		t.Error("the two statements hold two copies of the lower-cased action")
 	}
 }

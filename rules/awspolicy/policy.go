@@ -154,6 +154,9 @@ func CompileAt(id *inventory.Identity, asOf time.Time) *Set {
 type Compiler struct {
 	asOf  time.Time
 	cache map[grantKey]*segment
+	// lower holds each action pattern lower-cased: an account repeats a
+	// few hundred patterns (s3:Get*) over thousands of statements.
+	lower map[string]string
 }
 
 // grantKey identifies a compiled grant: its statements (by address: the
@@ -169,7 +172,7 @@ type grantKey struct {
 
 // NewCompiler returns a compiler that shares compiled grants.
 func NewCompiler(asOf time.Time) *Compiler {
-	return &Compiler{asOf: asOf, cache: map[grantKey]*segment{}}
+	return &Compiler{asOf: asOf, cache: map[grantKey]*segment{}, lower: map[string]string{}}
 }
 
 // Compile prepares an identity's grants and boundary for evaluation as of
@@ -246,9 +249,9 @@ func (cp *Compiler) append(out []stmt, g *inventory.Grant, stmts []inventory.Sta
 		}
 		if len(st.NotActions) > 0 {
 			c.notAction = true
-			c.actions = lowerAll(st.NotActions)
+			c.actions = cp.lowerAll(st.NotActions)
 		} else {
-			c.actions = lowerAll(st.Actions)
+			c.actions = cp.lowerAll(st.Actions)
 		}
 		if len(st.NotResources) > 0 {
 			c.notResource = true
@@ -276,11 +279,33 @@ func isAdministratorAccess(arn string) bool {
 func lowerAll(in []string) []string {
 	out := make([]string, len(in))
 	for i, a := range in {
-		a = strings.ToLower(a)
-		if a == "*:*" {
-			a = "*"
+		out[i] = lowerAction(a)
+	}
+	return out
+}
+
+// lowerAction lower-cases an action pattern ("*:*" is "*").
+func lowerAction(a string) string {
+	a = strings.ToLower(a)
+	if a == "*:*" {
+		a = "*"
+	}
+	return a
+}
+
+// lowerAll is lowerAll through the compiler's memo, when it has one.
+func (cp *Compiler) lowerAll(in []string) []string {
+	if cp.lower == nil {
+		return lowerAll(in)
+	}
+	out := make([]string, len(in))
+	for i, a := range in {
+		l, ok := cp.lower[a]
+		if !ok {
+			l = lowerAction(a)
+			cp.lower[a] = l
 		}
-		out[i] = a
+		out[i] = l
 	}
 	return out
 }
