@@ -283,28 +283,41 @@ func (r latentEscalation) Check(s *Subject) []findings.Finding {
 		fmt.Sprintf("%s can rewrite other principals' permissions or credentials (%d right(s)); no path to administrator exists today.", id.Name, len(rights)), e...)}
 }
 
+// arnAccountResource returns the account and resource of an ARN or ARN
+// pattern: its fifth field and the rest after it (strings.SplitN(arn, ":",
+// 6)[4:], without the slice); ok is false when it has fewer fields.
+func arnAccountResource(arn string) (account, resource string, ok bool) {
+	rest := arn
+	for range 4 {
+		if _, rest, ok = strings.Cut(rest, ":"); !ok {
+			return "", "", false
+		}
+	}
+	return strings.Cut(rest, ":")
+}
+
 // othersScope says which principals of a kind (prefix "arn:…:user/") the
 // identity may apply action to, besides itself: "every user of ACCOUNT",
 // the resource patterns that cover some, or "" for none.
 func othersScope(s *Subject, action, prefix string) (scope string, conditional bool) {
 	acct := s.Identity.Account
 	kind := prefix[strings.LastIndex(prefix, ":")+1:] // "user/"
-	if d := s.Perms().Evaluate(action, prefix+"*"); d.Allowed {
-		return "every " + strings.TrimSuffix(kind, "/") + " of " + acct, d.Conditional
+	if ok, c := s.Perms().Allows(action, prefix+"*"); ok {
+		return "every " + strings.TrimSuffix(kind, "/") + " of " + acct, c
 	}
 	var scoped []string
 	conditional = true
 	for _, pat := range s.Perms().ResourcesFor(action) {
-		parts := strings.SplitN(pat, ":", 6)
-		if pat == s.Identity.ID || len(parts) != 6 || slices.Contains(scoped, pat) ||
-			!awspolicy.Match(parts[4], acct) || !awspolicy.Overlap(strings.ToLower(parts[5]), kind+"*") {
+		account, resource, ok := arnAccountResource(pat)
+		if pat == s.Identity.ID || !ok || slices.Contains(scoped, pat) ||
+			!awspolicy.Match(account, acct) || !awspolicy.Overlap(strings.ToLower(resource), kind+"*") {
 			continue // itself, or not principals of this kind in this account
 		}
-		d := s.Perms().Evaluate(action, pat)
-		if !d.Allowed {
+		ok, c := s.Perms().Allows(action, pat)
+		if !ok {
 			continue
 		}
-		conditional = conditional && d.Conditional
+		conditional = conditional && c
 		scoped = append(scoped, pat)
 	}
 	if len(scoped) == 0 {

@@ -154,3 +154,16 @@ func TestLatentEscalation(t *testing.T) {
 		})
 	}
 }
+
+// TestARNAccountResource checks arnAccountResource against
+// strings.SplitN(arn, ":", 6) on ARNs, patterns and things that are not.
+func TestARNAccountResource(t *testing.T) {
+	for _, arn := range []string{"arn:aws:iam::123456789012:user/a", "arn:aws:iam::*:role/*", "arn:aws:s3:::b/k:with:colons",
+		"*", "", "arn:aws:iam::123456789012", "arn:aws:iam:::", "a:b:c:d:e:f:g", "::::", ":::::"} {
+		parts := strings.SplitN(arn, ":", 6)
+		acct, res, ok := arnAccountResource(arn)
+		if ok != (len(parts) == 6) || ok && (acct != parts[4] || res != parts[5]) {
+			t.Errorf("arnAccountResource(%q) = %q, %q, %v; SplitN gives %q", arn, acct, res, ok, parts)
+		}
+	}
+}

@@ -36,7 +36,7 @@ func awsPrivilege(s *Subject) string {
 		return "unknown"
 	}
 	for _, svc := range sensitiveServices {
-		if s.Perms().Evaluate(svc.action, "*").Allowed {
+		if allows(s.Perms(), svc.action, "*") {
 			return "wildcard"
 		}
 	}

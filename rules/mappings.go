@@ -45,7 +45,13 @@ func (m controlIDs) list() []findings.Control {
 
 var frameworks = controls.Frameworks()
 
-var controlsByRule sync.Map // "rule id|provider" -> []findings.Control
+// controlsByRule holds controlsOf's answers by rule id and provider.
+var controlsByRule = struct {
+	sync.RWMutex
+	m map[ruleProvider][]findings.Control
+}{m: map[ruleProvider][]findings.Control{}}
+
+type ruleProvider struct{ rule, provider string }
 
 // ControlsFor returns a rule's controls for findings about an identity of
 // a provider: a framework about one provider only (a CIS benchmark) is
@@ -63,9 +69,12 @@ func ControlsFor(ruleID, provider string) []findings.Control {
 // controlsOf is ControlsFor of a rule's metadata, computed once per rule
 // and provider.
 func controlsOf(m findings.Rule, provider string) []findings.Control {
-	k := m.ID + "|" + provider
-	if cs, ok := controlsByRule.Load(k); ok {
-		return cs.([]findings.Control)
+	k := ruleProvider{m.ID, provider}
+	controlsByRule.RLock()
+	cs, ok := controlsByRule.m[k]
+	controlsByRule.RUnlock()
+	if ok {
+		return cs
 	}
 	out := []findings.Control{}
 	for _, c := range m.Controls {
@@ -73,8 +82,13 @@ func controlsOf(m findings.Rule, provider string) []findings.Control {
 			out = append(out, c)
 		}
 	}
-	cs, _ := controlsByRule.LoadOrStore(k, out)
-	return cs.([]findings.Control)
+	controlsByRule.Lock()
+	defer controlsByRule.Unlock()
+	if cs, ok := controlsByRule.m[k]; ok {
+		return cs // another worker's, first
+	}
+	controlsByRule.m[k] = out
+	return out
 }
 
 // Describe returns a rule's catalogue entry with its control mappings.

@@ -25,7 +25,8 @@ type Live interface {
 // Offline reads the files a vendor's CLI exports. Add is called once per
 // file, in a stable order; it returns false for a file it does not know
 // (another loader may), and an error for a file it knows but cannot read.
-// Inventory is called once after the last Add.
+// Inventory is called once after the last Add. A loader may keep slices
+// of data: the caller does not change it afterwards.
 type Offline interface {
 	Name() string
 	Add(name string, data []byte) (bool, error)

@@ -196,12 +196,30 @@ func appendControls(b []byte, cs []findings.Control, cache controlsCache) []byte
 
 const hexDigits = "0123456789abcdef"
 
+// plainJSON tells the bytes that stand for themselves in a JSON string:
+// printable ASCII but the quote and the backslash.
+var plainJSON = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 // appendString writes s as a JSON string the way encoding/json does with
 // HTML escaping off.
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
+	// Most strings (ids, ARNs, messages) need no escape: find the first
+	// byte that might with one table lookup a byte.
+	i := 0
+	for i < len(s) && plainJSON[s[i]] {
+		i++
+	}
+	if i == len(s) {
+		return append(append(b, s...), '"')
+	}
 	start := 0
-	for i := 0; i < len(s); {
+	for i < len(s) {
 		if c := s[i]; c < utf8.RuneSelf {
 			if c >= 0x20 && c != '"' && c != '\\' {
 				i++

@@ -3,6 +3,7 @@ package output
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -97,5 +98,34 @@ func TestEvidenceKeepsOrder(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(`["x"]`), &out); err == nil {
 		t.Error("evidence array accepted")
+	}
+}
+
+// TestAppendStringAsEncodingJSON checks appendString (and its fast path
+// for strings that need no escape) against encoding/json with HTML
+// escaping off, each special byte also at every place in a long string.
+func TestAppendStringAsEncodingJSON(t *testing.T) {
+	for _, special := range []string{"\"", "\\", "\x00", "\x1f", " ", "\x7f", "\x80", "é", "\u2028", "\xff", "!", "#", "[", "]"} {
+		for at := 0; at <= 24; at++ {
+			s := strings.Repeat("a", at) + special + strings.Repeat("b", 24-at)
+			want, _ := json.Marshal(s)
+			want = bytes.ReplaceAll(bytes.ReplaceAll(bytes.ReplaceAll(want, []byte(`\u003c`), []byte("<")), []byte(`\u003e`), []byte(">")), []byte(`\u0026`), []byte("&"))
+			if got := appendString(nil, s); !bytes.Equal(got, want) {
+				t.Errorf("appendString(%q) = %s, want %s", s, got, want)
+			}
+		}
+	}
+	for _, s := range []string{"", "plain", "arn:aws:iam::123456789012:role/a", `quote " inside`, `back\slash`, "tab\tnew\nline\r",
+		"ctl\x01\x1f", "del\x7f", "é ü 日本", "bad \xff utf8", "line\u2028sep\u2029", "<html>&", "end\\", "\"", "ok then \x00",
+		"arn:aws:iam::123456789012:role/a-long-plain-name-0123456789", "sixteen bytes ok"} {
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(s); err != nil {
+			t.Fatal(err)
+		}
+		if got := string(appendString(nil, s)); got != strings.TrimSuffix(want.String(), "\n") {
+			t.Errorf("appendString(%q) = %s, want %s", s, got, want.String())
+		}
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"testing"
+	"time"
+	"unsafe"
 
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
@@ -98,5 +100,92 @@ func TestAdminDecisionStored(t *testing.T) {
 	}
 	if len(want.AllowedBy) != 2 || len(want.PartlyDeniedBy) != 1 || !want.Allowed {
 		t.Errorf("decision %+v: want allowed by 2 statements, partly denied by 1", want)
+	}
+}
+
+// TestAllowsAgreesWithEvaluate checks that Allows gives Evaluate's Allowed
+// and Conditional on random identities mixing services, wildcards,
+// NotAction, NotResource, Deny, conditions and permissions boundaries.
+func TestAllowsAgreesWithEvaluate(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	patterns := []string{"iam:*", "iam:PassRole", "iam:Get*", "s3:*", "s3:GetObject", "*", "i*:*", "?am:CreateUser",
+		"sts:AssumeRole", "ec2:*", "IAM:createuser", "lambda:*", "*:*"}
+	actions := []string{"*", "*:*", "iam:*", "iam:PassRole", "iam:createuser", "s3:*", "s3:getobject", "sts:assumerole",
+		"ec2:runinstances", "lambda:createfunction", "i?m:*", "logs:*"}
+	resources := []string{"*", "arn:aws:iam::123456789012:role/a", "arn:aws:iam::123456789012:role/*", "arn:aws:s3:::b/*"}
+	resourcePatterns := []string{"*", "arn:aws:iam::123456789012:role/*", "arn:aws:iam::123456789012:role/a", "arn:aws:s3:::*"}
+	pick := func(from []string) []string {
+		out := make([]string, 1+rng.IntN(3))
+		for i := range out {
+			out[i] = from[rng.IntN(len(from))]
+		}
+		return out
+	}
+	grant := func(name string) inventory.Grant {
+		var stmts []inventory.Statement
+		for range 1 + rng.IntN(3) {
+			st := inventory.Statement{Effect: "Allow"}
+			if rng.IntN(3) == 0 {
+				st.Effect = "Deny"
+			}
+			if rng.IntN(6) == 0 {
+				st.NotActions = pick(patterns)
+			} else {
+				st.Actions = pick(patterns)
+			}
+			if rng.IntN(6) == 0 {
+				st.NotResources = pick(resourcePatterns)
+			} else {
+				st.Resources = pick(resourcePatterns)
+			}
+			if rng.IntN(4) == 0 {
+				st.Conditions = []inventory.Condition{{Operator: "Bool", Key: "aws:MultiFactorAuthPresent", Values: []string{"true"}}}
+			}
+			stmts = append(stmts, st)
+		}
+		return inventory.Grant{Source: inventory.SourceInline, PolicyName: name, Statements: stmts}
+	}
+	seen := map[[2]bool]int{}
+	for n := range 600 {
+		id := inventory.Identity{Kind: inventory.KindAWSRole}
+		for g := range 1 + rng.IntN(3) {
+			id.Grants = append(id.Grants, grant(fmt.Sprintf("p%d", g)))
+		}
+		if rng.IntN(3) == 0 {
+			b := grant("boundary")
+			id.Boundary = &b
+		}
+		set := Compile(&id)
+		for _, a := range actions {
+			for _, r := range resources {
+				want := set.Evaluate(a, r)
+				ok, c := set.Allows(a, r)
+				if ok != want.Allowed || c != want.Conditional {
+					t.Fatalf("identity %d, %s on %s: Allows %v, %v; Evaluate %+v", n, a, r, ok, c, want)
+				}
+				seen[[2]bool{ok, c}]++
+			}
+		}
+	}
+	if len(seen) < 4 {
+		t.Errorf("outcomes seen %v: want every combination of allowed and conditional", seen)
+	}
+}
+
+// TestCompilerSharesLoweredActions checks that a compiler lower-cases an
+// action pattern once: two identities' own statements naming it hold the
+// same string, and it is lower-cased ("*:*" as "*").
+func TestCompilerSharesLoweredActions(t *testing.T) {
+	c := NewCompiler(time.Time{})
+	compile := func(name string) *Set {
+		return c.Compile(&inventory.Identity{Kind: inventory.KindAWSRole, Grants: []inventory.Grant{{Source: inventory.SourceInline, PolicyName: name,
+			Statements: []inventory.Statement{{Effect: "Allow", Actions: []string{"S3:GetObject", "*:*"}, Resources: []string{"*"}}}}}})
+	}
+	a, b := compile("a").identity[0].stmts[0].actions, compile("b").identity[0].stmts[0].actions
+	if a[0] != "s3:getobject" || a[1] != "*" || b[0] != a[0] {
+		t.Fatalf("actions %q and %q", a, b)
+	}
+	if unsafe.StringData(a[0]) != unsafe.StringData(b[0]) {
+		t.Error("the two statements hold two copies of the lower-cased action")
 	}
 }

@@ -154,6 +154,9 @@ func CompileAt(id *inventory.Identity, asOf time.Time) *Set {
 type Compiler struct {
 	asOf  time.Time
 	cache map[grantKey]*segment
+	// lower holds each action pattern lower-cased: an account repeats a
+	// few hundred patterns (s3:Get*) over thousands of statements.
+	lower map[string]string
 }
 
 // grantKey identifies a compiled grant: its statements (by address: the
@@ -169,7 +172,7 @@ type grantKey struct {
 
 // NewCompiler returns a compiler that shares compiled grants.
 func NewCompiler(asOf time.Time) *Compiler {
-	return &Compiler{asOf: asOf, cache: map[grantKey]*segment{}}
+	return &Compiler{asOf: asOf, cache: map[grantKey]*segment{}, lower: map[string]string{}}
 }
 
 // Compile prepares an identity's grants and boundary for evaluation as of
@@ -246,9 +249,9 @@ func (cp *Compiler) append(out []stmt, g *inventory.Grant, stmts []inventory.Sta
 		}
 		if len(st.NotActions) > 0 {
 			c.notAction = true
-			c.actions = lowerAll(st.NotActions)
+			c.actions = cp.lowerAll(st.NotActions)
 		} else {
-			c.actions = lowerAll(st.Actions)
+			c.actions = cp.lowerAll(st.Actions)
 		}
 		if len(st.NotResources) > 0 {
 			c.notResource = true
@@ -276,11 +279,33 @@ func isAdministratorAccess(arn string) bool {
 func lowerAll(in []string) []string {
 	out := make([]string, len(in))
 	for i, a := range in {
-		a = strings.ToLower(a)
-		if a == "*:*" {
-			a = "*"
+		out[i] = lowerAction(a)
+	}
+	return out
+}
+
+// lowerAction lower-cases an action pattern ("*:*" is "*").
+func lowerAction(a string) string {
+	a = strings.ToLower(a)
+	if a == "*:*" {
+		a = "*"
+	}
+	return a
+}
+
+// lowerAll is lowerAll through the compiler's memo, when it has one.
+func (cp *Compiler) lowerAll(in []string) []string {
+	if cp.lower == nil {
+		return lowerAll(in)
+	}
+	out := make([]string, len(in))
+	for i, a := range in {
+		l, ok := cp.lower[a]
+		if !ok {
+			l = lowerAction(a)
+			cp.lower[a] = l
 		}
-		out[i] = a
+		out[i] = l
 	}
 	return out
 }
@@ -422,6 +447,63 @@ func (s *Set) Evaluate(action, resource string) Decision {
 		return d
 	}
 	return s.evaluate(action, resource)
+}
+
+// Allows is Evaluate(action, resource)'s Allowed and Conditional, without
+// the lists of statements: for callers that need the outcome only (the
+// graph asks it for every principal, method and target), it allocates
+// nothing and stops at the first unconditional Deny.
+func (s *Set) Allows(action, resource string) (allowed, conditional bool) {
+	action = strings.ToLower(action)
+	if action == "*:*" {
+		action = "*"
+	}
+	if action == "*" && resource == "*" {
+		d := s.Evaluate(action, resource) // kept once worked out
+		return d.Allowed, d.Conditional
+	}
+	allowed, conditional = outcome(s.identity, action, resource)
+	if !allowed || !s.hasBoundary {
+		return allowed, conditional
+	}
+	if b, bc := outcome(s.boundary, action, resource); b {
+		return true, conditional || bc
+	}
+	return false, conditional // as Evaluate: blocked by the boundary
+}
+
+// outcome is decide's Allowed and Conditional.
+func outcome(segs []*segment, action, resource string) (allowed, conditional bool) {
+	anyAllow, unconditionalAllow, conditionalDeny := false, false, false
+	svc, _, _ := strings.Cut(action, ":")
+	filter := wildcardAt(svc) < 0
+	for _, seg := range segs {
+		allows := !filter || seg.anyService || len(seg.allows[svc]) > 0
+		if !allows && !seg.hasDeny {
+			continue
+		}
+		for i := range seg.stmts {
+			st := &seg.stmts[i]
+			switch {
+			case st.deny:
+				// Only a Deny of the whole request counts here: one of
+				// a part (PartlyDeniedBy) changes neither outcome.
+				if st.actionCovers(action) && st.resourceCovers(resource) {
+					if !st.conditional {
+						return false, false // DeniedBy
+					}
+					conditionalDeny = true
+				}
+			case allows && st.coversAllow(action, resource):
+				anyAllow = true
+				unconditionalAllow = unconditionalAllow || !st.conditional
+			}
+		}
+	}
+	if !anyAllow {
+		return false, false
+	}
+	return true, !unconditionalAllow || conditionalDeny
 }
 
 // evaluate is Evaluate of a lower-cased action.
@@ -591,7 +673,12 @@ func (st *stmt) resourceOverlaps(resource string) bool {
 // A '*' in s is an ordinary character, so Match("iam:*", "iam:*") is true
 // and Match("iam:get*", "iam:*") is false: the pattern covers s.
 // Callers lower-case both sides for case-insensitive matching.
-func Match(pattern, s string) bool { return findings.MatchGlob(pattern, s) }
+func Match(pattern, s string) bool {
+	if pattern == "*" {
+		return true // most statements' Resource: the glob would walk all of s
+	}
+	return findings.MatchGlob(pattern, s)
+}
 
 // wildcardAt is the index of the first * or ? in s, or -1: what
 // strings.IndexAny(s, "*?") returns, without its per-call set building

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nhiscan/nhiscan/findings"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
 
@@ -290,5 +291,21 @@ func TestMayAllow(t *testing.T) {
 	}
 	if Compile(&inventory.Identity{Grants: id.Grants[:1]}).MayAllow("s3:GetObject") {
 		t.Error("a Deny-only set may allow")
+	}
+}
+
+// TestMatchShortcutsAgreeWithGlob checks Match (which answers "*" at
+// once) against the glob matcher on patterns of every shape.
+func TestMatchShortcutsAgreeWithGlob(t *testing.T) {
+	patterns := []string{"", "*", "**", "?", "iam:get*", "iam:*", "iam:passrole", "arn:aws:s3:::b/*", "arn:aws:iam::*:role/*",
+		"*:root", "a*b", "a?", "iam:get*role", "iam:*:*", "abc", "abc?*"}
+	subjects := []string{"", "*", "a", "ab", "abc", "abcd", "iam:get*", "iam:getrole", "iam:*", "iam:passrole", "iam:get",
+		"arn:aws:s3:::b/k", "arn:aws:s3:::b/", "arn:aws:s3:::c/k", "arn:aws:iam::1:role/x", "x:root", "aXb", "iam:a:b"}
+	for _, p := range patterns {
+		for _, s := range subjects {
+			if got, want := Match(p, s), findings.MatchGlob(p, s); got != want {
+				t.Errorf("Match(%q, %q) = %v, the glob says %v", p, s, got, want)
+			}
+		}
 	}
 }

@@ -504,8 +504,7 @@ func escapesBoundary(p principal) bool {
 
 // allowed evaluates an action on a resource for a principal.
 func allowed(p principal, action, resource string) (ok, conditional bool) {
-	d := p.perms.Evaluate(action, resource)
-	return d.Allowed, d.Conditional
+	return p.perms.Allows(action, resource)
 }
 
 // allowedAll evaluates every action of a method on "*" but the target

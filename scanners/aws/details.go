@@ -258,8 +258,8 @@ func (idx *policyIndex) otherVersions(arn string) []inventory.PolicyVersion {
 // any partition (arn:aws:, arn:aws-us-gov:, arn:aws-cn:, ...): the
 // account field is "aws" instead of an account id.
 func isAWSManagedPolicy(arn string) bool {
-	parts := strings.SplitN(arn, ":", 6)
-	return len(parts) == 6 && parts[0] == "arn" && strings.HasPrefix(parts[1], "aws") && parts[2] == "iam" && parts[4] == "aws" && strings.HasPrefix(parts[5], "policy/")
+	parts, ok := arnFields(arn)
+	return ok && parts[0] == "arn" && strings.HasPrefix(parts[1], "aws") && parts[2] == "iam" && parts[4] == "aws" && strings.HasPrefix(parts[5], "policy/")
 }
 
 func newPolicyIndex(a *account) *policyIndex {

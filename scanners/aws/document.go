@@ -16,6 +16,7 @@ import (
 
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
+	jsonv1 "github.com/go-json-experiment/json/v1"
 
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
@@ -39,6 +40,34 @@ type document struct {
 func (d *document) UnmarshalJSON(b []byte) error {
 	d.raw = append([]byte(nil), b...)
 	return nil
+}
+
+// unmarshalExport decodes an export with encoding/json's semantics
+// (jsonv1.Unmarshal's), except that each policy document keeps its text
+// as a slice of data instead of a copy: the documents are most of an
+// authorization details export, and data is not changed afterwards.
+// More unmarshalers (for other types) may be given.
+func unmarshalExport(data []byte, v any, more ...*jsonv2.Unmarshalers) error {
+	return jsonv2.Unmarshal(data, v, jsonv1.DefaultOptionsV1(), jsonv2.WithUnmarshalers(jsonv2.JoinUnmarshalers(append([]*jsonv2.Unmarshalers{documentsIn(data)}, more...)...)))
+}
+
+// documentsIn decodes a document as a slice of data where the decoder
+// hands out the text in place (it does when it reads data itself), and as
+// a copy otherwise.
+func documentsIn(data []byte) *jsonv2.Unmarshalers {
+	return jsonv2.UnmarshalFromFunc(func(dec *jsontext.Decoder, d *document) error {
+		v, err := dec.ReadValue()
+		if err != nil {
+			return err
+		}
+		end := int(dec.InputOffset())
+		if start := end - len(v); len(v) > 0 && start >= 0 && end <= len(data) && &data[start] == &v[0] {
+			d.raw = data[start:end:end]
+			return nil
+		}
+		d.raw = append([]byte(nil), v...)
+		return nil
+	})
 }
 
 // documentFromAPI wraps the string an SDK returns (URL-encoded on the wire,

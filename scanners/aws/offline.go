@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	json "github.com/go-json-experiment/json/v1"
 
 	"github.com/nhiscan/nhiscan/scanners/inventory"
@@ -153,7 +155,7 @@ func (o *Offline) Add(name string, data []byte) (bool, error) {
 		return true, o.addAgents(name, trimmed)
 	}
 	var f awsFile
-	err := json.Unmarshal(trimmed, &f)
+	err := unmarshalFile(trimmed, &f)
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
 		// Pages written one after another (one JSON object per page).
@@ -162,6 +164,51 @@ func (o *Offline) Add(name string, data []byte) (bool, error) {
 		}
 	}
 	return o.addFile(name, &f, err, trimmed)
+}
+
+// unmarshalFile decodes an export into f. In a large export it first makes
+// room in the long lists for as many entries as the text names (counting
+// a key every entry has), so that the decoder does not grow them step by
+// step: growing a list of 20,000 roles allocates it about five times over.
+// A list the export does not have is left nil, as without the room.
+func unmarshalFile(data []byte, f *awsFile) error {
+	if len(data) < 1<<20 {
+		return unmarshalExport(data, f)
+	}
+	roles := &f.RoleDetailList
+	if !bytes.Contains(data, []byte(`RoleDetailList"`)) {
+		roles = &f.Roles // list-roles
+	}
+	*roles = make([]fileRole, 0, bytes.Count(data, []byte(`RoleName"`)))
+	f.UserDetailList = make([]fileUser, 0, bytes.Count(data, []byte(`UserId"`)))
+	f.Policies = make([]managedPolicy, 0, bytes.Count(data, []byte(`PolicyId"`)))
+	// The decoder calls these for the lists the export has, then reads
+	// them as usual (SkipFunc).
+	var hasRoles, hasUsers, hasPolicies bool
+	present := jsonv2.JoinUnmarshalers(
+		jsonv2.UnmarshalFromFunc(func(_ *jsontext.Decoder, p *[]fileRole) error {
+			hasRoles = hasRoles || p == roles
+			return jsonv2.SkipFunc
+		}),
+		jsonv2.UnmarshalFromFunc(func(*jsontext.Decoder, *[]fileUser) error {
+			hasUsers = true
+			return jsonv2.SkipFunc
+		}),
+		jsonv2.UnmarshalFromFunc(func(*jsontext.Decoder, *[]managedPolicy) error {
+			hasPolicies = true
+			return jsonv2.SkipFunc
+		}))
+	err := unmarshalExport(data, f, present)
+	if !hasRoles {
+		*roles = nil
+	}
+	if !hasUsers {
+		f.UserDetailList = nil
+	}
+	if !hasPolicies {
+		f.Policies = nil
+	}
+	return err
 }
 
 // base64Report decodes a file that holds only a credential report in
@@ -235,7 +282,7 @@ func jsonStream(b []byte, first func([]byte) bool) ([]json.RawMessage, bool) {
 func (o *Offline) addPages(name string, pages []json.RawMessage) error {
 	for i, p := range pages {
 		var f awsFile
-		err := json.Unmarshal(p, &f)
+		err := unmarshalFile(p, &f)
 		ok, err := o.addFile(name, &f, err, p)
 		if err == nil && !ok {
 			err = errors.New("not a page of get-account-authorization-details")
@@ -380,11 +427,25 @@ func isAWSField(path string) bool {
 
 // arnAccountID returns the account id of an IAM ARN, "" when it has none.
 func arnAccountID(arn string) string {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) < 6 || parts[0] != "arn" || len(parts[4]) != 12 {
+	parts, ok := arnFields(arn)
+	if !ok || parts[0] != "arn" || len(parts[4]) != 12 {
 		return ""
 	}
 	return parts[4]
+}
+
+// arnFields splits an ARN into its six fields as strings.SplitN(arn, ":",
+// 6) does, without allocating (every principal and policy is looked at
+// several times); ok is false when it has fewer than six.
+func arnFields(arn string) (parts [6]string, ok bool) {
+	rest := arn
+	for i := range 5 {
+		if parts[i], rest, ok = strings.Cut(rest, ":"); !ok {
+			return [6]string{}, false
+		}
+	}
+	parts[5] = rest
+	return parts, true
 }
 
 // addDetails takes one page of authorization details. Each principal and

@@ -3,7 +3,10 @@
 // cloud SDK, no rule logic and no rendering lives here.
 package inventory
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Provider names a cloud or platform.
 type Provider string
@@ -68,10 +71,17 @@ type Inventory struct {
 	Agents []Agent `json:"agents,omitempty"`
 }
 
-// Append adds the identities and sources of others to inv.
+// Append adds the identities and sources of others to inv. An inv without
+// identities takes the first other's as they are, not a copy (capacity
+// clipped, so that appending more copies them instead of writing past
+// them).
 func (inv *Inventory) Append(others ...Inventory) {
 	for _, o := range others {
-		inv.Identities = append(inv.Identities, o.Identities...)
+		if len(inv.Identities) == 0 && len(o.Identities) > 0 {
+			inv.Identities = slices.Clip(o.Identities)
+		} else {
+			inv.Identities = append(inv.Identities, o.Identities...)
+		}
 		inv.Sources = append(inv.Sources, o.Sources...)
 		inv.Agents = append(inv.Agents, o.Agents...)
 	}
