@@ -82,16 +82,16 @@ func (toAdmin) Meta() findings.Rule {
 // not an administrator itself.
 func adminPath(s *Subject) (paths.Path, bool) {
 	g := s.Graph()
-	if g == nil || !escalates(s.Identity) || g.IsAdmin(s.Identity.ID) {
+	ref := paths.Ref(s.Identity)
+	if g == nil || !escalates(s.Identity) || g.IsAdmin(ref) {
 		return paths.Path{}, false
 	}
-	if g.Identity(s.Identity.ID) != s.Identity {
-		// Another identity of the same id holds the node (the same
-		// service account name in two clusters): its path is not this
-		// one's.
+	if g.Identity(ref) != s.Identity {
+		// A duplicate of an identity already in the graph (the same
+		// export read twice): the node is the first one's.
 		return paths.Path{}, false
 	}
-	return g.ToAdmin(s.Identity.ID)
+	return g.ToAdmin(ref)
 }
 
 func (r toAdmin) Check(s *Subject) []findings.Finding {
@@ -157,7 +157,7 @@ func (r chainDelegation) Check(s *Subject) []findings.Finding {
 		if st.To == paths.Administrator {
 			continue
 		}
-		t := g.Identity(st.To)
+		t := g.Identity(st.ToRef)
 		if t == nil {
 			continue
 		}

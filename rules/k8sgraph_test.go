@@ -68,3 +68,33 @@ func TestK8sSameAccountInTwoClusters(t *testing.T) {
 		t.Errorf("got:\n%s\nwant only prod's ci/runner", strings.Join(got, "\n"))
 	}
 }
+
+// The same service account in two clusters, escalating in both: each
+// gets its own finding, with its own cluster's path; and a grant in one
+// cluster never reaches the other's accounts.
+func TestK8sSameAccountEscalatesInTwoClusters(t *testing.T) {
+	createPods := []inventory.RBACRule{{Verbs: []string{"create"}, APIGroups: []string{""}, Resources: []string{"pods"}}}
+	inCluster := func(c string, id inventory.Identity) inventory.Identity {
+		id.Account = c
+		return id
+	}
+	ids := []inventory.Identity{
+		inCluster("prod", ksa("ci", "runner", kbind("Role/pods", "ci", createPods, nil))),
+		inCluster("prod", ksa("ci", "admin", kbind("ClusterRole/cluster-admin", "cluster", clusterAdminRules, nil))),
+		inCluster("dev", ksa("ci", "runner", kbind("Role/pods", "ci", createPods, nil))),
+		inCluster("dev", ksa("ci", "admin", kbind("ClusterRole/cluster-admin", "cluster", clusterAdminRules, nil))),
+		// staging's runner may create pods, but its namespace holds no
+		// administrator: prod's and dev's ci/admin are not its.
+		inCluster("staging", ksa("ci", "runner", kbind("Role/pods", "ci", createPods, nil))),
+	}
+	var got []string
+	for _, f := range escalationFindings(t, ids...) {
+		got = append(got, f.RuleID+" "+f.Identity.Account+" "+f.Identity.Name+" "+f.Fingerprint)
+	}
+	if len(got) != 2 || !strings.HasPrefix(got[0], "NHI-ESC-001 dev ci/runner ") || !strings.HasPrefix(got[1], "NHI-ESC-001 prod ci/runner ") {
+		t.Fatalf("got:\n%s\nwant dev's and prod's ci/runner", strings.Join(got, "\n"))
+	}
+	if got[0][strings.LastIndex(got[0], " "):] == got[1][strings.LastIndex(got[1], " "):] {
+		t.Errorf("the two clusters' findings share a fingerprint: %v", got)
+	}
+}

@@ -123,3 +123,68 @@ metadata:
 		t.Error("scan reports agents/evaluator, which no binding admits")
 	}
 }
+
+// The demo cluster exported twice, as clusters a and b, with the demo AWS
+// account its IRSA role is in: every service account's path is found in
+// both, shown by CLUSTER/ID since the id alone
+// names two accounts, each step inside its own cluster; --from with the
+// plain id shows both clusters', with CLUSTER/ID one; --to needs one.
+func TestPathsSameAccountInTwoClusters(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []string{"a", "b"} {
+		if err := os.CopyFS(filepath.Join(dir, "k8s", c), os.DirFS("demo/k8s/demo-eks")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.CopyFS(filepath.Join(dir, "aws"), os.DirFS("demo/aws")); err != nil {
+		t.Fatal(err)
+	}
+	env := testEnv(inventory.Inventory{})
+	pathsOf := func(args ...string) []findings.Path {
+		t.Helper()
+		r := runCLI(t, env, append([]string{"paths", "--input", dir, "--as-of", "2026-11-01T00:00:00Z", "--format", "json"}, args...)...)
+		if r.code != 0 {
+			t.Fatalf("paths %v: exit %d: %s", args, r.code, r.stderr)
+		}
+		var rep findings.PathReport
+		if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+			t.Fatal(err)
+		}
+		return rep.Paths
+	}
+	all := pathsOf()
+	per := map[string]int{}
+	for _, p := range all {
+		if p.Provider != "k8s" {
+			continue
+		}
+		per[p.Account]++
+		if !strings.HasPrefix(p.From, p.Account+"/system:serviceaccount:") {
+			t.Errorf("path start %q of cluster %s is not shown as CLUSTER/ID", p.From, p.Account)
+		}
+		for _, s := range p.Steps {
+			if strings.Contains(s.To, "system:serviceaccount:") && !strings.HasPrefix(s.To, p.Account+"/") {
+				t.Errorf("a path of cluster %s steps into %s", p.Account, s.To)
+			}
+		}
+	}
+	if per["a"] == 0 || per["a"] != per["b"] || len(per) != 2 {
+		t.Fatalf("paths per cluster %v, want the same non-zero count in a and b", per)
+	}
+	var start string
+	for _, p := range all {
+		if p.Provider == "k8s" {
+			start = strings.TrimPrefix(p.From, p.Account+"/")
+		}
+	}
+	if got := pathsOf("--from", start); len(got) != 2 || got[0].Account == got[1].Account {
+		t.Errorf("--from %s: %d path(s), want one per cluster", start, len(got))
+	}
+	if got := pathsOf("--from", "b/"+start); len(got) != 1 || got[0].Account != "b" {
+		t.Errorf("--from b/%s: %+v, want b's only", start, got)
+	}
+	r := runCLI(t, env, "paths", "--input", dir, "--as-of", "2026-11-01T00:00:00Z", "--to", start)
+	if r.code != 2 || !strings.Contains(r.stderr, "several clusters (a, b)") {
+		t.Errorf("--to an id of two clusters: exit %d, %q", r.code, r.stderr)
+	}
+}

@@ -434,7 +434,7 @@ func (k *k8sGraph) clusterTakeover(p principal, col *collector) {
 // the other side's trust admits the account's tokens.
 func (k *k8sGraph) cloudLinks(p principal, col *collector) {
 	for _, l := range p.id.CloudLinks {
-		n, ok := k.g.index[l.Target]
+		n, ok := k.g.lookup(l.Target)
 		if !ok {
 			continue // the other side was not scanned
 		}

@@ -430,3 +430,48 @@ func BenchmarkBuildK8s(b *testing.B) {
 		})
 	}
 }
+
+// Service accounts of the same id in two clusters are two nodes: each
+// has its own path, found by its Ref, and no edge of one cluster reaches
+// the other's accounts.
+func TestK8sClustersApart(t *testing.T) {
+	inCluster := func(c string, id inventory.Identity) inventory.Identity {
+		id.Account = c
+		return id
+	}
+	createPods := rb("ci", "pods", rule("create", "", "pods"))
+	inv := inventory.Inventory{Identities: []inventory.Identity{
+		inCluster("prod", sa("ci", "runner", createPods)),
+		inCluster("prod", sa("ci", "admin", clusterAdmin)),
+		inCluster("dev", sa("ci", "runner", createPods)),
+		inCluster("dev", sa("ci", "admin", clusterAdmin)),
+		inCluster("staging", sa("ci", "runner", createPods)),
+	}}
+	g := Build(&inv, asOf)
+	for _, c := range []string{"prod", "dev"} {
+		p, ok := g.ToAdmin(c + "/" + saID("ci", "runner"))
+		if !ok || len(p.Steps) != 2 || p.Steps[0].FromRef != c+"/"+saID("ci", "runner") || p.Steps[0].ToRef != c+"/"+saID("ci", "admin") {
+			t.Errorf("%s: path %+v, %v; want through %s's ci/admin", c, p, ok, c)
+		}
+	}
+	if p, ok := g.ToAdmin("staging/" + saID("ci", "runner")); ok {
+		t.Errorf("staging's runner reaches another cluster's administrator: %+v", p)
+	}
+	for _, e := range g.Edges() {
+		from, _, _ := strings.Cut(e.FromRef, "/")
+		to, _, _ := strings.Cut(e.ToRef, "/")
+		if e.ToRef != Administrator && from != to {
+			t.Errorf("edge across clusters: %s -> %s", e.FromRef, e.ToRef)
+		}
+	}
+	// A plain id several clusters hold names them all, and no one node.
+	if ms := g.Matches(saID("ci", "runner")); len(ms) != 3 {
+		t.Errorf("Matches(ci/runner) = %d identities, want 3", len(ms))
+	}
+	if _, ok := g.ToAdmin(saID("ci", "runner")); ok {
+		t.Error("an id three clusters hold resolved to one of them")
+	}
+	if g.Identity(saID("ci", "admin")) != nil || g.Identity("dev/"+saID("ci", "admin")) != &inv.Identities[3] {
+		t.Error("Identity does not tell the clusters' accounts apart")
+	}
+}
