@@ -256,12 +256,15 @@ type azureGraph struct {
 	// agents maps tenant + "/" + blueprint app id to its agent identities.
 	agents map[string][]int
 	// mis are the system-assigned managed identities whose resource is
-	// known, by tenant.
-	mis map[string][]azureMI
+	// known, by tenant; misUnder the same by tenant and every scope
+	// their resource lies under (subscription, resource group, the
+	// resource's parents and itself), so a scope finds its own at once.
+	mis      map[string][]azureMI
+	misUnder map[string][]azureMI
 }
 
 func newAzure(g *Graph, _ *inventory.Inventory, _ time.Time) cloud {
-	return &azureGraph{g: g, objects: map[string]int{}, owned: map[string][]int{}, apps: map[string][]int{}, agents: map[string][]int{}, mis: map[string][]azureMI{}}
+	return &azureGraph{g: g, objects: map[string]int{}, owned: map[string][]int{}, apps: map[string][]int{}, agents: map[string][]int{}, mis: map[string][]azureMI{}, misUnder: map[string][]azureMI{}}
 }
 
 func (c *azureGraph) admits(id *inventory.Identity) role {
@@ -312,7 +315,14 @@ func (c *azureGraph) index(p principal) {
 			for _, t := range azureCodeResources {
 				code = code || strings.Contains(r, t)
 			}
-			c.mis[id.Account] = append(c.mis[id.Account], azureMI{n: p.n, resource: r, code: code})
+			mi := azureMI{n: p.n, resource: r, code: code}
+			c.mis[id.Account] = append(c.mis[id.Account], mi)
+			for i := 1; i <= len(r); i++ {
+				if i == len(r) || r[i] == '/' {
+					k := id.Account + "\x00" + r[:i]
+					c.misUnder[k] = append(c.misUnder[k], mi)
+				}
+			}
 		}
 	case inventory.KindAzureAgentIdentity:
 		if bp := id.Tags["azure.blueprint"]; bp != "" {
@@ -411,9 +421,13 @@ func (c *azureGraph) managedIdentities(tenant string, b *inventory.Binding, col 
 	scope := strings.ToLower(strings.TrimSuffix(b.Scope, "/"))
 	under := func(code bool) func() []int {
 		return func() []int {
+			mis := c.mis[tenant]
+			if scope != "" {
+				mis = c.misUnder[tenant+"\x00"+scope]
+			}
 			var out []int
-			for _, mi := range c.mis[tenant] {
-				if mi.code == code && (scope == "" || mi.resource == scope || strings.HasPrefix(mi.resource, scope+"/")) {
+			for _, mi := range mis {
+				if mi.code == code {
 					out = append(out, mi.n)
 				}
 			}
