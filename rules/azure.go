@@ -463,31 +463,10 @@ func (r azureUnused) Check(s *Subject) []findings.Finding {
 	return []findings.Finding{finding(r, s, sev, nil, "", msg+".", e...)}
 }
 
-// claimClause is one comparison of a claims-matching expression:
-// claims['CLAIM'] matches|eq 'VALUE'.
-type claimClause struct {
-	claim, op, value string
-}
-
-var (
-	claimAnd     = regexp.MustCompile(`(?i)\s+and\s+`)
-	claimClause1 = regexp.MustCompile(`(?i)^\s*\(?\s*claims\[\s*'([^']+)'\s*\]\s+(matches|eq)\s+'([^']*)'\s*\)?\s*$`)
-)
-
-// parseClaims reads an Entra flexible federated identity credential
-// expression (language version 1: comparisons joined by and); false when
-// it says something else.
-func parseClaims(expr string) ([]claimClause, bool) {
-	var out []claimClause
-	for part := range strings.SplitSeq(claimAnd.ReplaceAllString(strings.TrimSpace(expr), "\x00"), "\x00") {
-		m := claimClause1.FindStringSubmatch(part)
-		if m == nil {
-			return nil, false
-		}
-		out = append(out, claimClause{strings.ToLower(m[1]), strings.ToLower(m[2]), m[3]})
-	}
-	return out, len(out) > 0
-}
+// parseClaims reads a claims-matching expression as the graph does
+// (paths.ParseAzureClaims), so a rule and an edge never read one
+// differently.
+func parseClaims(expr string) ([]paths.AzureClaim, bool) { return paths.ParseAzureClaims(expr) }
 
 // federationBreadth grades what one federated credential admits: 0 when
 // it admits one workload.
@@ -511,10 +490,10 @@ func federationBreadth(f *inventory.Federation) (findings.Severity, string) {
 	var pins []string
 	sub := false
 	for _, c := range clauses {
-		wild := c.op == "matches" && strings.Contains(c.value, "*")
-		if c.claim != "sub" {
+		wild := c.Op == "matches" && strings.Contains(c.Value, "*")
+		if c.Claim != "sub" {
 			if !wild {
-				pins = append(pins, fmt.Sprintf("claims['%s'] %s '%s'", c.claim, c.op, c.value))
+				pins = append(pins, fmt.Sprintf("claims['%s'] %s '%s'", c.Claim, c.Op, c.Value))
 			}
 			continue
 		}
@@ -525,12 +504,12 @@ func federationBreadth(f *inventory.Federation) (findings.Severity, string) {
 		var s findings.Severity
 		var w string
 		if github {
-			s, w = githubSubjectSeverity(c.value, true)
+			s, w = githubSubjectSeverity(c.Value, true)
 		} else {
-			s, w = genericSubjectSeverity(c.value)
+			s, w = genericSubjectSeverity(c.Value)
 		}
 		if s > sev {
-			sev, why = s, w+" (claims['sub'] matches '"+c.value+"')"
+			sev, why = s, w+" (claims['sub'] matches '"+c.Value+"')"
 		}
 	}
 	if !sub {

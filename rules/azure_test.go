@@ -8,6 +8,7 @@ import (
 
 	"github.com/nhiscan/nhiscan/findings"
 	"github.com/nhiscan/nhiscan/findings/controls"
+	"github.com/nhiscan/nhiscan/rules/paths"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
 
@@ -359,7 +360,7 @@ func TestAzureControls(t *testing.T) {
 
 func TestParseClaims(t *testing.T) {
 	cs, ok := parseClaims("claims['sub'] matches 'repo:contoso/contoso-repo:ref:refs/heads/*' and claims['job_workflow_ref'] matches 'contoso/contoso-prod/.github/workflows/*.yml@refs/heads/main'")
-	if !ok || len(cs) != 2 || cs[0] != (claimClause{"sub", "matches", "repo:contoso/contoso-repo:ref:refs/heads/*"}) || cs[1].claim != "job_workflow_ref" {
+	if !ok || len(cs) != 2 || cs[0] != (paths.AzureClaim{Claim: "sub", Op: "matches", Value: "repo:contoso/contoso-repo:ref:refs/heads/*"}) || cs[1].Claim != "job_workflow_ref" {
 		t.Errorf("parseClaims = %+v, %v", cs, ok)
 	}
 	for _, bad := range []string{"", "claims['sub'] or claims['x']", "claims['sub'] matches 'a' or claims['sub'] matches 'b'"} {

@@ -68,7 +68,7 @@ func (toAdmin) needsGraph() {}
 func (toAdmin) Meta() findings.Rule {
 	return findings.Rule{
 		ID: "NHI-ESC-001", Title: "Identity can escalate to administrator", Category: findings.Escalation, Severity: findings.High,
-		Description: "The identity is not an administrator, but a chain of documented escalation methods leads from it to one: rewriting its own policies (CreatePolicyVersion, SetDefaultPolicyVersion, Attach/Put policies, AddUserToGroup), obtaining another user's credentials (CreateAccessKey, login profiles), assuming or re-trusting roles, passing a role to a service that runs code (EC2, Lambda, Glue, CloudFormation, Data Pipeline, CodeBuild, SageMaker, ECS), taking over existing functions, stacks, endpoints or instances (UpdateFunctionCode, SSM, EC2 Instance Connect), GCP service account impersonation, on Azure adding a secret to an application it owns or administers (Application Administrator, Cloud Application Administrator, Application.ReadWrite.All), granting itself Global Administrator or any app role (Privileged Role Administrator, RoleManagement.ReadWrite.Directory, AppRoleAssignment.ReadWrite.All), assigning itself Owner of the root (User Access Administrator, RBAC Administrator) and acting as a blueprint's agents, or Kubernetes RBAC (reading legacy token Secrets, creating pods or workload controllers, serviceaccounts/token, impersonate, bind/escalate with role bindings, nodes/proxy, CSR approval, admission webhook configurations) and the workload identity federation (EKS IRSA, GKE Workload Identity) that takes a service account into an AWS role or GCP service account whose trust admits it.",
+		Description: "The identity is not an administrator, but a chain of documented escalation methods leads from it to one: rewriting its own policies (CreatePolicyVersion, SetDefaultPolicyVersion, Attach/Put policies, AddUserToGroup), obtaining another user's credentials (CreateAccessKey, login profiles), assuming or re-trusting roles, passing a role to a service that runs code (EC2, Lambda, Glue, CloudFormation, Data Pipeline, CodeBuild, SageMaker, ECS), taking over existing functions, stacks, endpoints or instances (UpdateFunctionCode, SSM, EC2 Instance Connect), GCP service account impersonation, on Azure adding a secret to an application it owns or administers (Application Administrator, Cloud Application Administrator, Application.ReadWrite.All), granting itself Global Administrator or any app role (Privileged Role Administrator, RoleManagement.ReadWrite.Directory, AppRoleAssignment.ReadWrite.All), assigning itself Owner of the root (User Access Administrator, RBAC Administrator) and acting as a blueprint's agents, or Kubernetes RBAC (reading legacy token Secrets, creating pods or workload controllers, serviceaccounts/token, impersonate, bind/escalate with role bindings, nodes/proxy, CSR approval, admission webhook configurations) and the workload identity federation (EKS IRSA, GKE Workload Identity, Azure Workload Identity) that takes a service account into an AWS role, GCP service account or Entra service principal whose trust (or federated identity credential) admits it.",
 		Rationale:   "Permissions lists hide what a credential can become. An agent or workload one hop from administrator is an administrator to anyone who steals its credentials or steers its tools.",
 		Remediation: "Break the first hop of the path: remove the listed action, scope its Resource away from the target, or add a permissions boundary that the identity cannot remove. Run 'nhiscan paths --from ID' to see every hop.",
 		Defaults:    "High for one or two hops, medium for longer paths; one step more when the identity is an agent or holds a static key; one step less when a hop depends on an undecided condition or on a resource the scan cannot see.",
@@ -82,16 +82,16 @@ func (toAdmin) Meta() findings.Rule {
 // not an administrator itself.
 func adminPath(s *Subject) (paths.Path, bool) {
 	g := s.Graph()
-	if g == nil || !escalates(s.Identity) || g.IsAdmin(s.Identity.ID) {
+	ref := paths.Ref(s.Identity)
+	if g == nil || !escalates(s.Identity) || g.IsAdmin(ref) {
 		return paths.Path{}, false
 	}
-	if g.Identity(s.Identity.ID) != s.Identity {
-		// Another identity of the same id holds the node (the same
-		// service account name in two clusters): its path is not this
-		// one's.
+	if g.Identity(ref) != s.Identity {
+		// A duplicate of an identity already in the graph (the same
+		// export read twice): the node is the first one's.
 		return paths.Path{}, false
 	}
-	return g.ToAdmin(s.Identity.ID)
+	return g.ToAdmin(ref)
 }
 
 func (r toAdmin) Check(s *Subject) []findings.Finding {
@@ -157,7 +157,7 @@ func (r chainDelegation) Check(s *Subject) []findings.Finding {
 		if st.To == paths.Administrator {
 			continue
 		}
-		t := g.Identity(st.To)
+		t := g.Identity(st.ToRef)
 		if t == nil {
 			continue
 		}

@@ -144,7 +144,7 @@ func (s *Subject) Perms() *awspolicy.Set {
 		s.perms = &awspolicy.Set{}
 	}
 	if s.perms == nil && s.graph != nil {
-		s.perms = s.graph.Perms(s.Identity.ID)
+		s.perms = s.graph.Perms(paths.Ref(s.Identity))
 	}
 	if s.perms == nil {
 		s.perms = awspolicy.CompileAt(s.Identity, s.Config.AsOf)

@@ -13,6 +13,7 @@ import (
 	"github.com/nhiscan/nhiscan/findings/output"
 	"github.com/nhiscan/nhiscan/rules"
 	"github.com/nhiscan/nhiscan/rules/paths"
+	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
 
 func newPathsCmd(env *environment) *cobra.Command {
@@ -35,7 +36,7 @@ JSON, or a picture for Graphviz (--format dot) or Mermaid (--format mermaid).
 	}
 	o.register(cmd, env.providers)
 	cmd.Flags().Lookup("format").Usage = "output format: table, json, dot or mermaid"
-	cmd.Flags().StringVar(&from, "from", "", "only paths starting at this identity (ARN, service account email or system:serviceaccount:NS:NAME)")
+	cmd.Flags().StringVar(&from, "from", "", "only paths starting at this identity (ARN, service account email, Entra object id or system:serviceaccount:NS:NAME, every cluster's unless given as CLUSTER/system:serviceaccount:NS:NAME)")
 	cmd.Flags().StringVar(&to, "to", "", "paths ending at this identity instead of administrator")
 	return cmd
 }
@@ -48,21 +49,27 @@ func runPaths(ctx context.Context, env *environment, o *inputOptions, args []str
 	rules.Classify(&p.inv, &p.cfg)
 	g := paths.Build(&p.inv, p.cfg.AsOf)
 	for _, id := range []string{from, to} {
-		if id != "" && g.Identity(id) == nil {
-			return inputError{fmt.Errorf("no identity %q in the scan (give its ARN, service account email or system:serviceaccount:NS:NAME)", id)}
+		if id != "" && len(g.Matches(id)) == 0 {
+			return inputError{fmt.Errorf("no identity %q in the scan (give its ARN, service account email, Entra object id, or system:serviceaccount:NS:NAME, as CLUSTER/system:serviceaccount:NS:NAME when several clusters hold it)", id)}
 		}
 	}
+	if ms := g.Matches(to); to != "" && len(ms) > 1 {
+		return inputError{fmt.Errorf("--to %q names an identity in several clusters (%s): give one as CLUSTER/%s", to, clustersOf(ms), to)}
+	}
+	// Paths are keyed by the start's Ref: a Kubernetes id two clusters
+	// hold is two starts.
 	found := map[string]paths.Path{}
 	if to != "" {
 		found = g.Towards(to)
 	} else {
 		for i := range p.inv.Identities {
 			id := &p.inv.Identities[i]
-			if !rules.InScope(id, &p.cfg) || g.IsAdmin(id.ID) {
+			ref := paths.Ref(id)
+			if !rules.InScope(id, &p.cfg) || g.IsAdmin(ref) || g.Identity(ref) != id {
 				continue
 			}
-			if path, ok := g.ToAdmin(id.ID); ok {
-				found[id.ID] = path
+			if path, ok := g.ToAdmin(ref); ok {
+				found[ref] = path
 			}
 		}
 	}
@@ -72,18 +79,27 @@ func runPaths(ctx context.Context, env *environment, o *inputOptions, args []str
 		AsOf:          p.cfg.AsOf,
 		Sources:       toSources(p.inv.Sources),
 	}
+	// An id several clusters hold is shown as its Ref, so the rows and
+	// the pictures keep the clusters' accounts apart.
+	shown := func(id, ref string) string {
+		if len(g.Matches(id)) > 1 {
+			return ref
+		}
+		return id
+	}
 	for start, path := range found {
-		if from != "" && start != from {
+		id := g.Identity(start)
+		// --from takes a Ref, or an id: every cluster's account of it.
+		if from != "" && start != from && id.ID != from {
 			continue
 		}
-		id := g.Identity(start)
-		fp := findings.Path{From: start, FromName: id.Name, Provider: string(id.Provider), Account: id.Account, To: paths.Administrator,
+		fp := findings.Path{From: shown(id.ID, start), FromName: id.Name, Provider: string(id.Provider), Account: id.Account, To: paths.Administrator,
 			Hops: path.Hops(), Conditional: path.Conditional()}
 		if to != "" {
 			fp.To = to
 		}
 		for _, s := range path.Steps {
-			fp.Steps = append(fp.Steps, findings.PathStep{From: s.From, FromName: s.FromName, To: s.To, ToName: s.ToName, Method: s.Method,
+			fp.Steps = append(fp.Steps, findings.PathStep{From: shown(s.From, s.FromRef), FromName: s.FromName, To: shown(s.To, s.ToRef), ToName: s.ToName, Method: s.Method,
 				MethodName: s.MethodName, Via: s.Via, Conditional: s.Conditional, Possible: s.Possible})
 		}
 		report.Paths = append(report.Paths, fp)
@@ -93,7 +109,10 @@ func runPaths(ctx context.Context, env *environment, o *inputOptions, args []str
 		if a.Hops != b.Hops {
 			return a.Hops < b.Hops
 		}
-		return a.From < b.From
+		if a.From != b.From {
+			return a.From < b.From
+		}
+		return a.Account < b.Account
 	})
 	if err := emit(o.output, stdout, func(w io.Writer) error { return output.WritePaths(w, p.format, report) }); err != nil {
 		return err
@@ -102,4 +121,13 @@ func runPaths(ctx context.Context, env *environment, o *inputOptions, args []str
 		return exitError{exitPartial}
 	}
 	return nil
+}
+
+// clustersOf lists the accounts of identities sharing an id.
+func clustersOf(ids []*inventory.Identity) string {
+	var out []string
+	for _, id := range ids {
+		out = append(out, id.Account)
+	}
+	return strings.Join(out, ", ")
 }

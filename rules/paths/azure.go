@@ -2,6 +2,7 @@ package paths
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -255,12 +256,15 @@ type azureGraph struct {
 	// agents maps tenant + "/" + blueprint app id to its agent identities.
 	agents map[string][]int
 	// mis are the system-assigned managed identities whose resource is
-	// known, by tenant.
-	mis map[string][]azureMI
+	// known, by tenant; misUnder the same by tenant and every scope
+	// their resource lies under (subscription, resource group, the
+	// resource's parents and itself), so a scope finds its own at once.
+	mis      map[string][]azureMI
+	misUnder map[string][]azureMI
 }
 
 func newAzure(g *Graph, _ *inventory.Inventory, _ time.Time) cloud {
-	return &azureGraph{g: g, objects: map[string]int{}, owned: map[string][]int{}, apps: map[string][]int{}, agents: map[string][]int{}, mis: map[string][]azureMI{}}
+	return &azureGraph{g: g, objects: map[string]int{}, owned: map[string][]int{}, apps: map[string][]int{}, agents: map[string][]int{}, mis: map[string][]azureMI{}, misUnder: map[string][]azureMI{}}
 }
 
 func (c *azureGraph) admits(id *inventory.Identity) role {
@@ -280,6 +284,10 @@ func (c *azureGraph) indexContext(*inventory.Identity) {}
 func (c *azureGraph) index(p principal) {
 	id := p.id
 	c.objects[strings.ToLower(id.ID)] = p.n
+	if appID := id.Tags["azure.appId"]; appID != "" {
+		// the client id workloads sign in with (a managed identity's too)
+		c.g.fileAlias(azureClientKey(appID), p.n)
+	}
 	for _, b := range id.ResourceBindings {
 		if b.Role != "owner" {
 			continue
@@ -307,7 +315,14 @@ func (c *azureGraph) index(p principal) {
 			for _, t := range azureCodeResources {
 				code = code || strings.Contains(r, t)
 			}
-			c.mis[id.Account] = append(c.mis[id.Account], azureMI{n: p.n, resource: r, code: code})
+			mi := azureMI{n: p.n, resource: r, code: code}
+			c.mis[id.Account] = append(c.mis[id.Account], mi)
+			for i := 1; i <= len(r); i++ {
+				if i == len(r) || r[i] == '/' {
+					k := id.Account + "\x00" + r[:i]
+					c.misUnder[k] = append(c.misUnder[k], mi)
+				}
+			}
 		}
 	case inventory.KindAzureAgentIdentity:
 		if bp := id.Tags["azure.blueprint"]; bp != "" {
@@ -406,9 +421,13 @@ func (c *azureGraph) managedIdentities(tenant string, b *inventory.Binding, col 
 	scope := strings.ToLower(strings.TrimSuffix(b.Scope, "/"))
 	under := func(code bool) func() []int {
 		return func() []int {
+			mis := c.mis[tenant]
+			if scope != "" {
+				mis = c.misUnder[tenant+"\x00"+scope]
+			}
 			var out []int
-			for _, mi := range c.mis[tenant] {
-				if mi.code == code && (scope == "" || mi.resource == scope || strings.HasPrefix(mi.resource, scope+"/")) {
+			for _, mi := range mis {
+				if mi.code == code {
 					out = append(out, mi.n)
 				}
 			}
@@ -424,4 +443,59 @@ func (c *azureGraph) managedIdentities(tenant string, b *inventory.Binding, col 
 		key := fmt.Sprintf("azure/mi/%s/%s/%v", tenant, scope, code)
 		col.linkVirtual(key, "managed identities of resources under "+b.Scope, under(code), ec)
 	}
+}
+
+// azureClientKey is the alias an Entra service principal is filed under
+// by its application's (or managed identity's) client id.
+func azureClientKey(clientID string) string { return "azure/client-id/" + strings.ToLower(clientID) }
+
+// AzureClaim is one comparison of an Entra flexible federated identity
+// credential's claims-matching expression: claims['CLAIM'] matches|eq
+// 'VALUE' (Claim and Op lower case).
+type AzureClaim struct {
+	Claim, Op, Value string
+}
+
+var (
+	claimAnd    = regexp.MustCompile(`(?i)\s+and\s+`)
+	claimClause = regexp.MustCompile(`(?i)^\s*\(?\s*claims\[\s*'([^']+)'\s*\]\s+(matches|eq)\s+'([^']*)'\s*\)?\s*$`)
+)
+
+// ParseAzureClaims reads a claims-matching expression (language version
+// 1: comparisons joined by and); false when it says something else.
+func ParseAzureClaims(expr string) ([]AzureClaim, bool) {
+	var out []AzureClaim
+	for part := range strings.SplitSeq(claimAnd.ReplaceAllString(strings.TrimSpace(expr), "\x00"), "\x00") {
+		m := claimClause.FindStringSubmatch(part)
+		if m == nil {
+			return nil, false
+		}
+		out = append(out, AzureClaim{strings.ToLower(m[1]), strings.ToLower(m[2]), m[3]})
+	}
+	return out, len(out) > 0
+}
+
+// Holds reports whether the comparison admits a claim's value: eq
+// compares exactly, matches with * standing for any run of characters
+// (the wildcard Entra's expressions use).
+func (c AzureClaim) Holds(value string) bool {
+	if c.Op == "eq" {
+		return value == c.Value
+	}
+	parts := strings.Split(c.Value, "*")
+	if len(parts) == 1 {
+		return value == c.Value
+	}
+	rest, ok := strings.CutPrefix(value, parts[0])
+	if !ok {
+		return false
+	}
+	for _, mid := range parts[1 : len(parts)-1] {
+		i := strings.Index(rest, mid)
+		if i < 0 {
+			return false
+		}
+		rest = rest[i+len(mid):]
+	}
+	return strings.HasSuffix(rest, parts[len(parts)-1])
 }

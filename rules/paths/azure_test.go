@@ -109,6 +109,8 @@ func TestAzure(t *testing.T) {
 		{"owner_of_resource_group", []inventory.Identity{azSP("deploy", azGrant("Owner", sub+"/resourceGroups/RG")), vmIdentity(sub + "/resourceGroups/rg/providers/Microsoft.Web/sites/fn1")}, "azure-resource-managed-identity"},
 		{"uaa_at_subscription_owner_there", []inventory.Identity{azSP("deploy", azGrant("User Access Administrator", sub)), vmIdentity(sub + "/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1")}, "azure-rbac-assign-owner"},
 		{"trap_contributor_other_resource_group", []inventory.Identity{azSP("deploy", azGrant("Contributor", sub+"/resourceGroups/rg2")), vmIdentity(sub + "/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1")}, ""},
+		{"contributor_of_the_vm_itself", []inventory.Identity{azSP("deploy", azGrant("Contributor", sub+"/resourceGroups/RG/providers/Microsoft.Compute/virtualMachines/vm1/")), vmIdentity(sub + "/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1")}, "azure-resource-managed-identity"},
+		{"trap_vm_name_prefix", []inventory.Identity{azSP("deploy", azGrant("Contributor", sub+"/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm")), vmIdentity(sub + "/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1")}, ""},
 		{"trap_resource_group_name_prefix", []inventory.Identity{azSP("deploy", azGrant("Contributor", sub+"/resourceGroups/r")), vmIdentity(sub + "/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1")}, ""},
 		{"trap_reader_of_subscription", []inventory.Identity{azSP("deploy", azGrant("Reader", sub)), vmIdentity(sub + "/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1")}, ""},
 		{"three_hops", []inventory.Identity{

@@ -21,7 +21,13 @@ import (
 type Graph struct {
 	nodes []node
 	out   [][]edge
+	// index maps each node's Ref to it; byID maps a plain identity id to
+	// its nodes (several when Kubernetes clusters share an account name).
 	index map[string]int
+	byID  map[string][]int
+	// alias maps the other names a cloud files its nodes under (an Entra
+	// service principal's client id) to them.
+	alias map[string][]int
 	perms map[int]*policy.Set
 	// shortest distance (in edges) to the sink, and the edge taken first
 	dist []int
@@ -53,6 +59,8 @@ const sink = 0
 // Step is one hop of a path.
 type Step struct {
 	From, To    string // identity ids; To is "administrator" at the end
+	FromRef     string // Ref of From and To: unique where ids are not
+	ToRef       string
 	FromName    string
 	ToName      string
 	Method      string // method id
@@ -164,7 +172,7 @@ type cloudEntry struct {
 // build makes the graph of an inventory with the parts of the clouds
 // listed, their methods' actions already lowered (lowerMethods).
 func build(inv *inventory.Inventory, asOf time.Time, clouds []cloudEntry) *Graph {
-	g := &Graph{index: map[string]int{}, perms: map[int]*policy.Set{}, passive: map[int]bool{}, virtual: map[string]int{}}
+	g := &Graph{index: map[string]int{}, byID: map[string][]int{}, alias: map[string][]int{}, perms: map[int]*policy.Set{}, passive: map[int]bool{}, virtual: map[string]int{}}
 	g.add(node{label: Administrator})
 	for _, c := range clouds {
 		g.parts = append(g.parts, c.part(g, inv, asOf))
@@ -181,14 +189,16 @@ func build(inv *inventory.Inventory, asOf time.Time, clouds []cloudEntry) *Graph
 			part.indexContext(id)
 			continue
 		}
-		if _, dup := g.index[id.ID]; dup {
+		ref := Ref(id)
+		if _, dup := g.index[ref]; dup {
 			continue
 		}
 		n := g.add(node{id: id})
 		if r == passive {
 			g.passive[n] = true
 		}
-		g.index[id.ID] = n
+		g.index[ref] = n
+		g.byID[id.ID] = append(g.byID[id.ID], n)
 		p := principal{n: n, id: id, part: part}
 		if id.Provider == inventory.AWS {
 			// Only AWS identities carry AWS policies: the other clouds'
@@ -230,6 +240,45 @@ func build(inv *inventory.Inventory, asOf time.Time, clouds []cloudEntry) *Graph
 	g.solve()
 	return g
 }
+
+// Ref names an identity's node uniquely: its id where ids are unique
+// across accounts (ARNs, service account emails, Entra object ids), and
+// CLUSTER/ID for a Kubernetes service account, whose id
+// system:serviceaccount:NS:NAME every cluster may hold.
+func Ref(id *inventory.Identity) string {
+	if id.Provider == inventory.K8s {
+		return id.Account + "/" + id.ID
+	}
+	return id.ID
+}
+
+// lookup finds the node of a Ref, or of a plain id that only one node
+// holds.
+func (g *Graph) lookup(ref string) (int, bool) {
+	if n, ok := g.index[ref]; ok {
+		return n, true
+	}
+	if ns := g.byID[ref]; len(ns) == 1 {
+		return ns[0], true
+	}
+	return 0, false
+}
+
+// Matches lists the identities in the graph a Ref or plain id names: one
+// for a Ref, every cluster's for a Kubernetes id several clusters hold.
+func (g *Graph) Matches(ref string) []*inventory.Identity {
+	if n, ok := g.index[ref]; ok {
+		return []*inventory.Identity{g.nodes[n].id}
+	}
+	var out []*inventory.Identity
+	for _, n := range g.byID[ref] {
+		out = append(out, g.nodes[n].id)
+	}
+	return out
+}
+
+// fileAlias files a node under another name a cloud looks it up by.
+func (g *Graph) fileAlias(key string, n int) { g.alias[key] = append(g.alias[key], n) }
 
 // partOf finds the cloud that takes an identity.
 func (g *Graph) partOf(id *inventory.Identity) (cloud, role) {
@@ -376,9 +425,20 @@ func (g *Graph) name(n int) (id, name string) {
 	return nd.id.ID, nd.id.Name
 }
 
-// IsAdmin reports whether the identity is itself administrator-equivalent.
+// ref is the Ref of a node (the label of a virtual node, administrator
+// for the sink).
+func (g *Graph) ref(n int) string {
+	if nd := g.nodes[n]; nd.id != nil {
+		return Ref(nd.id)
+	}
+	id, _ := g.name(n)
+	return id
+}
+
+// IsAdmin reports whether the identity (a Ref, or an id only one node
+// holds) is itself administrator-equivalent.
 func (g *Graph) IsAdmin(id string) bool {
-	n, ok := g.index[id]
+	n, ok := g.lookup(id)
 	if !ok {
 		return false
 	}
@@ -390,21 +450,21 @@ func (g *Graph) IsAdmin(id string) bool {
 	return false
 }
 
-// ToAdmin returns a shortest path from the identity to administrator.
-// Passive principals (AWS groups) do not act: they are reached by
-// joining them.
+// ToAdmin returns a shortest path from the identity (a Ref, or an id only
+// one node holds) to administrator. Passive principals (AWS groups) do
+// not act: they are reached by joining them.
 func (g *Graph) ToAdmin(id string) (Path, bool) {
-	n, ok := g.index[id]
+	n, ok := g.lookup(id)
 	if !ok || g.dist[n] < 0 || g.passive[n] {
 		return Path{}, false
 	}
 	return g.walk(n, sink, g.next), true
 }
 
-// Towards returns, for every identity that can become target, a shortest
-// path to it.
+// Towards returns, for every identity that can become target (a Ref, or
+// an id only one node holds), a shortest path to it, by the start's Ref.
 func (g *Graph) Towards(target string) map[string]Path {
-	t, ok := g.index[target]
+	t, ok := g.lookup(target)
 	if !ok {
 		return nil
 	}
@@ -414,7 +474,7 @@ func (g *Graph) Towards(target string) map[string]Path {
 		if nd.id == nil || n == t || dist[n] < 0 || g.passive[n] {
 			continue
 		}
-		out[nd.id.ID] = g.walk(n, t, next)
+		out[Ref(nd.id)] = g.walk(n, t, next)
 	}
 	return out
 }
@@ -442,7 +502,7 @@ func (g *Graph) walk(n, target int, next []int) Path {
 		}
 		fid, fname := g.name(from)
 		tid, tname := g.name(step.to)
-		s := Step{From: fid, FromName: fname, To: tid, ToName: tname, Via: step.via, Conditional: step.conditional, Possible: step.possible}
+		s := Step{From: fid, FromName: fname, To: tid, ToName: tname, FromRef: g.ref(from), ToRef: g.ref(step.to), Via: step.via, Conditional: step.conditional, Possible: step.possible}
 		if step.method != nil {
 			s.Method, s.MethodName = step.method.ID, step.method.Name
 		}
@@ -456,6 +516,7 @@ func (g *Graph) walk(n, target int, next []int) Path {
 type Edge struct {
 	From, To         string
 	FromName, ToName string
+	FromRef, ToRef   string // unique where ids are not (Ref)
 	Method           string
 	Conditional      bool
 	Possible         bool
@@ -481,7 +542,7 @@ func (g *Graph) Edges() []Edge {
 				}
 				fid, fname := g.name(from)
 				tid, tname := g.name(t.to)
-				ed := Edge{From: fid, To: tid, FromName: fname, ToName: tname, Conditional: e.conditional || t.conditional, Possible: e.possible}
+				ed := Edge{From: fid, To: tid, FromName: fname, ToName: tname, FromRef: g.ref(from), ToRef: g.ref(t.to), Conditional: e.conditional || t.conditional, Possible: e.possible}
 				if e.method != nil {
 					ed.Method = e.method.ID
 				} else {
@@ -495,7 +556,13 @@ func (g *Graph) Edges() []Edge {
 		if out[i].From != out[j].From {
 			return out[i].From < out[j].From
 		}
-		return out[i].To < out[j].To
+		if out[i].To != out[j].To {
+			return out[i].To < out[j].To
+		}
+		if out[i].FromRef != out[j].FromRef {
+			return out[i].FromRef < out[j].FromRef
+		}
+		return out[i].ToRef < out[j].ToRef
 	})
 	// A target two resource patterns reach (through two virtual nodes)
 	// is one edge.
@@ -510,15 +577,16 @@ func (g *Graph) Edges() []Edge {
 // Perms returns the compiled AWS permissions of an AWS identity in the
 // graph, so rules need not compile them again; nil for other identities.
 func (g *Graph) Perms(id string) *policy.Set {
-	if n, ok := g.index[id]; ok {
+	if n, ok := g.lookup(id); ok {
 		return g.perms[n]
 	}
 	return nil
 }
 
-// Identity returns the inventory identity of an id in the graph.
+// Identity returns the inventory identity of a Ref (or of an id only one
+// node holds) in the graph.
 func (g *Graph) Identity(id string) *inventory.Identity {
-	if n, ok := g.index[id]; ok {
+	if n, ok := g.lookup(id); ok {
 		return g.nodes[n].id
 	}
 	return nil

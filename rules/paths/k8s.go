@@ -15,6 +15,8 @@ const (
 	k8sRBAC          = "https://kubernetes.io/docs/reference/access-authn-authz/rbac/#privilege-escalation-prevention-and-bootstrapping"
 	irsaDocs         = "https://docs.aws.amazon.com/eks/latest/userguide/associate-service-account-role.html"
 	gkeWIDocs        = "https://cloud.google.com/kubernetes-engine/docs/how-to/workload-identity"
+	azureWIDocs      = "https://learn.microsoft.com/en-us/azure/aks/workload-identity-overview"
+	azureFICDocs     = "https://learn.microsoft.com/en-us/entra/workload-id/workload-identity-federation"
 )
 
 // k8sMethods are the Kubernetes methods the graph checks: what RBAC lets
@@ -31,6 +33,7 @@ var k8sMethods = []Method{
 	{ID: "k8s-admission-webhook", Name: "write admission webhook configurations", Sources: []string{k8sGoodPractices}},
 	{ID: "k8s-eks-irsa", Name: "EKS IAM role for service accounts (sts:AssumeRoleWithWebIdentity)", Sources: []string{irsaDocs}},
 	{ID: "k8s-gke-workload-identity", Name: "GKE Workload Identity (roles/iam.workloadIdentityUser)", Sources: []string{gkeWIDocs}},
+	{ID: "k8s-azure-workload-identity", Name: "Azure Workload Identity (federated identity credential)", Sources: []string{azureWIDocs, azureFICDocs}},
 }
 
 // k8sMethod returns the method of an id; the ids are the table's own.
@@ -54,6 +57,7 @@ var (
 	mWebhook     = k8sMethod("k8s-admission-webhook")
 	mIRSA        = k8sMethod("k8s-eks-irsa")
 	mGKE         = k8sMethod("k8s-gke-workload-identity")
+	mAzureWI     = k8sMethod("k8s-azure-workload-identity")
 )
 
 // k8sGraph is the Kubernetes part of the graph: service accounts (nodes
@@ -434,7 +438,18 @@ func (k *k8sGraph) clusterTakeover(p principal, col *collector) {
 // the other side's trust admits the account's tokens.
 func (k *k8sGraph) cloudLinks(p principal, col *collector) {
 	for _, l := range p.id.CloudLinks {
-		n, ok := k.g.index[l.Target]
+		if l.Provider == inventory.Azure {
+			// The annotation names a client id, which the application's
+			// service principal and a managed identity carry (one per
+			// tenant the application is in).
+			for _, n := range k.g.alias[azureClientKey(l.Target)] {
+				if e, ok := azureWIAdmits(k.g.nodes[n].id, l); ok {
+					col.link(n, e)
+				}
+			}
+			continue
+		}
+		n, ok := k.g.lookup(l.Target)
 		if !ok {
 			continue // the other side was not scanned
 		}
@@ -449,9 +464,86 @@ func (k *k8sGraph) cloudLinks(p principal, col *collector) {
 				col.link(n, e)
 			}
 		}
-		// Azure Workload Identity: the Entra application's federated
-		// credentials decide, once the Azure part of the graph exists.
 	}
+}
+
+// azureTokenAudience is the audience the Azure Workload Identity webhook
+// projects service account tokens for, and federated credentials name.
+const azureTokenAudience = "api://AzureADTokenExchange"
+
+// isAKSIssuer reports whether an issuer is an AKS cluster's
+// (https://REGION.oic.prod-aks.azure.com/TENANT/UUID/, or the older
+// https://oidc.prod-aks.azure.com/UUID/).
+func isAKSIssuer(issuer string) bool {
+	rest, ok := strings.CutPrefix(issuer, "https://")
+	if !ok {
+		return false
+	}
+	host, path, _ := strings.Cut(rest, "/")
+	return path != "" && (host == "oidc.prod-aks.azure.com" || strings.HasSuffix(host, ".oic.prod-aks.azure.com"))
+}
+
+// azureWIAdmits decides whether one of an Entra service principal's
+// federated identity credentials admits the account's token: the
+// cluster's issuer exactly (Entra compares it as written, trailing slash
+// included), the audience api://AzureADTokenExchange, and the subject
+// system:serviceaccount:NS:NAME exactly, or a claims-matching expression
+// whose comparisons of sub, iss and aud hold (one on another claim, whose
+// value the scan does not know, makes the edge conditional; so does an
+// expression at all, which Entra accepts for GitHub, GitLab and Terraform
+// Cloud issuers only). Without the cluster's issuer any AKS issuer is
+// taken for it, and the edge says so.
+func azureWIAdmits(sp *inventory.Identity, l inventory.CloudLink) (edge, bool) {
+	var best *edge
+	for i := range sp.Credentials {
+		c := &sp.Credentials[i]
+		f := c.Federation
+		if c.Kind != inventory.CredAzureFederated || f == nil || !c.Active() || !slices.Contains(f.Audiences, azureTokenAudience) {
+			continue
+		}
+		if l.Issuer != "" && f.Issuer != l.Issuer || l.Issuer == "" && !isAKSIssuer(f.Issuer) {
+			continue
+		}
+		conditional := false
+		how := "subject " + l.Subject
+		if f.ClaimsExpression == "" {
+			if f.Subject != l.Subject {
+				continue
+			}
+		} else {
+			clauses, ok := ParseAzureClaims(f.ClaimsExpression)
+			if !ok {
+				continue
+			}
+			claims := map[string]string{"sub": l.Subject, "iss": f.Issuer, "aud": azureTokenAudience}
+			held := true
+			for _, cl := range clauses {
+				v, known := claims[cl.Claim]
+				if !known {
+					conditional = true
+					continue
+				}
+				held = held && cl.Holds(v)
+			}
+			if !held {
+				continue
+			}
+			conditional = true
+			how = "claims-matching expression " + f.ClaimsExpression + " (Entra evaluates expressions for GitHub, GitLab and Terraform Cloud issuers only)"
+		}
+		via := "federated credential " + c.ID + " of " + sp.Name + " trusts " + f.Issuer + " for " + how
+		if l.Issuer == "" {
+			via += " (the cluster's issuer is unknown: taken to be this AKS issuer)"
+		}
+		e := edge{method: mAzureWI, via: via, conditional: conditional}
+		if best == nil || best.conditional && !e.conditional {
+			best = &e
+		}
+	}
+	if best == nil {
+		return edge{}, false
+	}
+	return *best, true
 }
 
 // oidcProvider returns the issuer host and path an IAM OIDC provider ARN

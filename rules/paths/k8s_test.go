@@ -430,3 +430,139 @@ func BenchmarkBuildK8s(b *testing.B) {
 		})
 	}
 }
+
+// Service accounts of the same id in two clusters are two nodes: each
+// has its own path, found by its Ref, and no edge of one cluster reaches
+// the other's accounts.
+func TestK8sClustersApart(t *testing.T) {
+	inCluster := func(c string, id inventory.Identity) inventory.Identity {
+		id.Account = c
+		return id
+	}
+	createPods := rb("ci", "pods", rule("create", "", "pods"))
+	inv := inventory.Inventory{Identities: []inventory.Identity{
+		inCluster("prod", sa("ci", "runner", createPods)),
+		inCluster("prod", sa("ci", "admin", clusterAdmin)),
+		inCluster("dev", sa("ci", "runner", createPods)),
+		inCluster("dev", sa("ci", "admin", clusterAdmin)),
+		inCluster("staging", sa("ci", "runner", createPods)),
+	}}
+	g := Build(&inv, asOf)
+	for _, c := range []string{"prod", "dev"} {
+		p, ok := g.ToAdmin(c + "/" + saID("ci", "runner"))
+		if !ok || len(p.Steps) != 2 || p.Steps[0].FromRef != c+"/"+saID("ci", "runner") || p.Steps[0].ToRef != c+"/"+saID("ci", "admin") {
+			t.Errorf("%s: path %+v, %v; want through %s's ci/admin", c, p, ok, c)
+		}
+	}
+	if p, ok := g.ToAdmin("staging/" + saID("ci", "runner")); ok {
+		t.Errorf("staging's runner reaches another cluster's administrator: %+v", p)
+	}
+	for _, e := range g.Edges() {
+		from, _, _ := strings.Cut(e.FromRef, "/")
+		to, _, _ := strings.Cut(e.ToRef, "/")
+		if e.ToRef != Administrator && from != to {
+			t.Errorf("edge across clusters: %s -> %s", e.FromRef, e.ToRef)
+		}
+	}
+	// A plain id several clusters hold names them all, and no one node.
+	if ms := g.Matches(saID("ci", "runner")); len(ms) != 3 {
+		t.Errorf("Matches(ci/runner) = %d identities, want 3", len(ms))
+	}
+	if _, ok := g.ToAdmin(saID("ci", "runner")); ok {
+		t.Error("an id three clusters hold resolved to one of them")
+	}
+	if g.Identity(saID("ci", "admin")) != nil || g.Identity("dev/"+saID("ci", "admin")) != &inv.Identities[3] {
+		t.Error("Identity does not tell the clusters' accounts apart")
+	}
+}
+
+// fic is a federated identity credential of an Entra service principal.
+func fic(issuer, subject, expr string, audiences ...string) func(*inventory.Identity) {
+	return func(id *inventory.Identity) {
+		if audiences == nil {
+			audiences = []string{"api://AzureADTokenExchange"}
+		}
+		id.Credentials = append(id.Credentials, inventory.Credential{ID: "fic-" + subject + expr, Kind: inventory.CredAzureFederated, Status: inventory.CredentialActive,
+			Slot: "application", Federation: &inventory.Federation{Issuer: issuer, Subject: subject, ClaimsExpression: expr, Audiences: audiences}})
+	}
+}
+
+func TestK8sAzureWorkloadIdentity(t *testing.T) {
+	const aks = "https://westeurope.oic.prod-aks.azure.com/0d3a1f6e-5b2c-4e47-9c1a-7f2b9e3d4c10/6c1d9e2a-3b4f-4a5e-8d7c-1f2e3a4b5c6d/"
+	sub := saID("platform", "deployer")
+	bot := func(issuer, clientID string) inventory.Identity {
+		return sa("platform", "deployer", linkTo(inventory.Azure, clientID, issuer))
+	}
+	admin := func(opts ...func(*inventory.Identity)) inventory.Identity {
+		return azSP("deploy-app", append([]func(*inventory.Identity){dirRole("Global Administrator")}, opts...)...)
+	}
+	mi := func(opts ...func(*inventory.Identity)) inventory.Identity {
+		return azSP("deploy-mi", append([]func(*inventory.Identity){azKind(inventory.KindAzureManagedIdentity), graphPerm("RoleManagement.ReadWrite.Directory"), func(id *inventory.Identity) { id.Path = "user-assigned" }}, opts...)...)
+	}
+	tests := []struct {
+		name        string
+		ids         []inventory.Identity
+		want        string
+		conditional bool
+		viaHas      string
+	}{
+		{"subject_exact", []inventory.Identity{bot(aks, "appid-deploy-app"), admin(fic(aks, sub, ""))}, "k8s-azure-workload-identity", false, "trusts " + aks + " for subject " + sub},
+		{"client_id_case", []inventory.Identity{bot(aks, "APPID-DEPLOY-APP"), admin(fic(aks, sub, ""))}, "k8s-azure-workload-identity", false, ""},
+		{"user_assigned_managed_identity", []inventory.Identity{bot(aks, "appid-deploy-mi"), mi(fic(aks, sub, ""))}, "k8s-azure-workload-identity azure-graph-grant-directory-role", false, ""},
+		{"issuer_unknown_aks", []inventory.Identity{bot("", "appid-deploy-app"), admin(fic(aks, sub, ""))}, "k8s-azure-workload-identity", false, "issuer is unknown"},
+		{"issuer_unknown_old_aks", []inventory.Identity{bot("", "appid-deploy-app"), admin(fic("https://oidc.prod-aks.azure.com/6c1d9e2a-3b4f-4a5e-8d7c-1f2e3a4b5c6d/", sub, ""))}, "k8s-azure-workload-identity", false, ""},
+		{"expression_sub_matches", []inventory.Identity{bot(aks, "appid-deploy-app"), admin(fic(aks, "", "claims['sub'] matches 'system:serviceaccount:platform:*'"))}, "k8s-azure-workload-identity", true, "claims-matching expression"},
+		{"expression_sub_eq_and_other_claim", []inventory.Identity{bot(aks, "appid-deploy-app"), admin(fic(aks, "", "claims['sub'] eq '"+sub+"' and claims['kubernetes.io'] eq 'x'"))}, "k8s-azure-workload-identity", true, ""},
+		{"then_owner_of_admin_app", []inventory.Identity{bot(aks, "appid-deploy-app"), azSP("deploy-app", fic(aks, sub, "")), azSP("tenant-admin", dirRole("Global Administrator"), ownedBy(spOwner("deploy-app")))}, "k8s-azure-workload-identity azure-owner-add-secret", false, ""},
+		{"trap_other_subject", []inventory.Identity{bot(aks, "appid-deploy-app"), admin(fic(aks, saID("platform", "builder"), ""))}, "", false, ""},
+		{"trap_subject_wildcard_literal", []inventory.Identity{bot(aks, "appid-deploy-app"), admin(fic(aks, "system:serviceaccount:platform:*", ""))}, "", false, ""},
+		{"trap_other_issuer", []inventory.Identity{bot(aks, "appid-deploy-app"), admin(fic("https://northeurope.oic.prod-aks.azure.com/0d3a1f6e-5b2c-4e47-9c1a-7f2b9e3d4c10/99999999-3b4f-4a5e-8d7c-1f2e3a4b5c6d/", sub, ""))}, "", false, ""},
+		{"trap_issuer_without_slash", []inventory.Identity{bot(aks, "appid-deploy-app"), admin(fic(strings.TrimSuffix(aks, "/"), sub, ""))}, "", false, ""},
+		{"trap_issuer_unknown_not_aks", []inventory.Identity{bot("", "appid-deploy-app"), admin(fic("https://token.actions.githubusercontent.com", sub, ""))}, "", false, ""},
+		{"trap_wrong_audience", []inventory.Identity{bot(aks, "appid-deploy-app"), admin(fic(aks, sub, "", "api://other"))}, "", false, ""},
+		{"trap_expression_other_namespace", []inventory.Identity{bot(aks, "appid-deploy-app"), admin(fic(aks, "", "claims['sub'] matches 'system:serviceaccount:ci:*'"))}, "", false, ""},
+		{"trap_expression_unreadable", []inventory.Identity{bot(aks, "appid-deploy-app"), admin(fic(aks, "", "claims['sub'] startswith 'system:'"))}, "", false, ""},
+		{"trap_other_client_id", []inventory.Identity{bot(aks, "appid-someone-else"), admin(fic(aks, sub, ""))}, "", false, ""},
+		{"trap_no_federated_credential", []inventory.Identity{bot(aks, "appid-deploy-app"), admin()}, "", false, ""},
+		{"trap_expired", []inventory.Identity{bot(aks, "appid-deploy-app"), admin(fic(aks, sub, ""), func(id *inventory.Identity) { id.Credentials[0].Status = inventory.CredentialInactive })}, "", false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			inv := inventory.Inventory{Identities: tt.ids}
+			g := Build(&inv, asOf)
+			p, ok := g.ToAdmin(Ref(&inv.Identities[0]))
+			var got []string
+			for _, s := range p.Steps {
+				if s.Method != "" {
+					got = append(got, s.Method)
+				}
+			}
+			if strings.Join(got, " ") != tt.want || ok && p.Conditional() != tt.conditional {
+				t.Fatalf("path %q (conditional %v), want %q (%v)", strings.Join(got, " "), p.Conditional(), tt.want, tt.conditional)
+			}
+			if tt.viaHas != "" && !strings.Contains(p.Steps[0].Via, tt.viaHas) {
+				t.Errorf("first step via %q, want it to say %q", p.Steps[0].Via, tt.viaHas)
+			}
+		})
+	}
+}
+
+func TestAzureClaimHolds(t *testing.T) {
+	for _, tt := range []struct {
+		op, pattern, value string
+		want               bool
+	}{
+		{"matches", "system:serviceaccount:platform:*", "system:serviceaccount:platform:deployer", true},
+		{"matches", "system:serviceaccount:*:deployer", "system:serviceaccount:platform:deployer", true},
+		{"matches", "*:deployer", "system:serviceaccount:platform:deployer-2", false},
+		{"matches", "system:*:platform:*", "system:serviceaccount:ci:deployer", false},
+		{"matches", "ab*b", "ab", false},
+		{"matches", "exact", "exact", true},
+		{"eq", "system:serviceaccount:platform:*", "system:serviceaccount:platform:deployer", false},
+		{"eq", "x", "x", true},
+	} {
+		if got := (AzureClaim{Claim: "sub", Op: tt.op, Value: tt.pattern}).Holds(tt.value); got != tt.want {
+			t.Errorf("%s %q on %q = %v, want %v", tt.op, tt.pattern, tt.value, got, tt.want)
+		}
+	}
+}

@@ -101,8 +101,8 @@ func TestDemoTenantConventions(t *testing.T) {
 	if src.Scanner != "azure" || src.Scope != demoTenant || src.Mode != "offline" || src.Status != inventory.StatusOK || len(src.NotAssessed) != 0 || len(src.Warnings) != 0 {
 		t.Errorf("source = %+v", src)
 	}
-	if len(inv.Identities) != 9 {
-		t.Errorf("%d identities, want one per service principal (9)", len(inv.Identities))
+	if len(inv.Identities) != 10 {
+		t.Errorf("%d identities, want one per service principal (10)", len(inv.Identities))
 	}
 	for _, i := range inv.Identities {
 		if i.Provider != inventory.Azure || i.Account != demoTenant {
@@ -178,6 +178,17 @@ func TestDemoTenantConventions(t *testing.T) {
 		return b.Role == "directoryRole:Cloud Application Administrator" && b.Scope == "directory/" && b.Name == "lAPpYvVpN0KRkAEhdxReEK8eDQLbLzlOlSBjtJp5Z0g-1"
 	}) {
 		t.Errorf("deploy-pipeline bindings lack the directory role: %+v", deploy.Bindings)
+	}
+
+	// An application owned by billing-sync's service principal, holding
+	// RoleManagement.ReadWrite.Directory: the demo's two-hop escalation.
+	dirSync := byID(t, inv, "a5071b39-9496-4fee-b193-f30c3d2f1a10")
+	wantDirOwner := []inventory.Binding{{Role: "owner", Scope: "applications/7a0b1c2d-1111-4e2f-9a3b-4c5d6e7f8a08", Members: []inventory.Principal{{Type: "servicePrincipal", Value: billing.ID}}}}
+	if dirSync.Name != "directory-sync" || dirSync.Owner != "" || !reflect.DeepEqual(dirSync.ResourceBindings, wantDirOwner) {
+		t.Errorf("directory-sync %q owner %q, resource bindings %+v", dirSync.Name, dirSync.Owner, dirSync.ResourceBindings)
+	}
+	if len(dirSync.Bindings) != 1 || dirSync.Bindings[0].Role != "appRole:Microsoft Graph/RoleManagement.ReadWrite.Directory" {
+		t.Errorf("directory-sync bindings = %+v", dirSync.Bindings)
 	}
 
 	ops := byID(t, inv, "3e904c62-2d3f-4e77-9a2c-8c3b5f4dae03")
