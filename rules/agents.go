@@ -489,6 +489,43 @@ func writableServices(s *Subject) []string {
 				set[svc] = true
 			}
 		})
+	case inventory.K8s:
+		// Resources a Role or ClusterRole lets it change (any verb but
+		// get, list and watch), as resource.group.
+		for _, b := range id.Bindings {
+			for _, r := range b.RBACRules {
+				if !slices.ContainsFunc(r.Verbs, func(v string) bool { return v != "get" && v != "list" && v != "watch" }) {
+					continue
+				}
+				for _, g := range r.APIGroups {
+					for _, res := range r.Resources {
+						switch {
+						case g == "*" && res == "*":
+							set["*"] = true
+						case g == "":
+							set[res] = true
+						default:
+							set[res+"."+g] = true
+						}
+					}
+				}
+			}
+		}
+	case inventory.Azure:
+		// Azure RBAC roles that are no readers, directory roles, and
+		// Graph permissions that write.
+		for _, b := range id.Bindings {
+			switch {
+			case strings.HasPrefix(b.Role, "directoryRole:"):
+				set["entra ("+strings.TrimPrefix(b.Role, "directoryRole:")+")"] = true
+			case strings.HasPrefix(b.Role, "appRole:"):
+				if strings.Contains(b.Role, "ReadWrite") || strings.HasSuffix(b.Role, ".Send") {
+					set["graph ("+b.Role[strings.LastIndex(b.Role, "/")+1:]+")"] = true
+				}
+			case !strings.HasSuffix(b.Role, "Reader"):
+				set["azure ("+b.Role+")"] = true
+			}
+		}
 	}
 	if set["*"] {
 		return []string{"*"}
@@ -529,9 +566,9 @@ func (agentShared) agentSpecific() {}
 func (agentShared) Meta() findings.Rule {
 	return findings.Rule{
 		ID: "NHI-AGT-001", Title: "Agent identity is shared", Category: findings.Delegation, Severity: findings.Medium,
-		Description: "The identity an AI agent acts as is also used by other agents (a GCP project's Reasoning Engine service agent runs every Agent Engine agent that names no identity of its own; several Bedrock agents or AgentCore runtimes on one role), can be used by people (console sign-in, SSO or SAML roles, a whole account, users granted impersonation of the service account), or by workloads that are not agents (other services, instance profiles, federations, other service accounts).",
+		Description: "The identity an AI agent acts as is also used by other agents (a GCP project's Reasoning Engine service agent runs every Agent Engine agent that names no identity of its own; several Bedrock agents or AgentCore runtimes on one role), can be used by people (console sign-in, SSO or SAML roles, a whole account, users granted impersonation of the service account), or by workloads that are not agents (other services, instance profiles, federations, other service accounts). On Azure, the managed identity of an AI Foundry project is shared by every agent of the project that has no agent identity of its own (the legacy agent model); several Entra agent identities of one blueprint are distinct identities, not shared. On Kubernetes, a service account run by several agent workloads or kagent Agents, or by an agent and other workloads; an agent on its namespace's default service account shares it with every pod of the namespace that names no service account.",
 		Rationale:   "When agents, people and programs share one identity, the audit trail cannot tell who acted, and each one carries every other one's permissions: one compromised agent acts as all of them.",
-		Remediation: "Give each agent an identity of its own: one execution role per Bedrock agent or AgentCore runtime, trusted by the agent service alone with aws:SourceArn set to that agent; on Agent Engine, a dedicated service account per agent (spec.serviceAccount) or Agent Identity. Remove people's and other workloads' access to it.",
+		Remediation: "Give each agent an identity of its own: one execution role per Bedrock agent or AgentCore runtime, trusted by the agent service alone with aws:SourceArn set to that agent; on Agent Engine, a dedicated service account per agent (spec.serviceAccount) or Agent Identity; on Foundry, agents with their own Entra agent identity; on Kubernetes, one service account per agent (kagent: spec.declarative.deployment.serviceAccountName, or none for one of its own). Remove people's and other workloads' access to it.",
 		Defaults:    "Medium; high when people can act as the identity.",
 		References:  []string{"https://owasp.org/www-project-non-human-identities-top-10/2025/top-10-2025", "https://cloud.google.com/vertex-ai/generative-ai/docs/agent-engine/manage/access", "https://docs.aws.amazon.com/bedrock/latest/userguide/agents-permissions.html"},
 		Providers:   []string{"aws", "gcp", "azure", "k8s"},
@@ -575,7 +612,7 @@ func (agentStatic) agentSpecific() {}
 func (agentStatic) Meta() findings.Rule {
 	return findings.Rule{
 		ID: "NHI-AGT-002", Title: "Agent acts as a static credential", Category: findings.Static, Severity: findings.High,
-		Description: "An AI agent's identity holds an active long-lived key (an IAM user access key, a user-managed service account key): the agent authenticates with a secret that does not expire.",
+		Description: "An AI agent's identity holds an active long-lived key (an IAM user access key, a user-managed service account key, a Kubernetes legacy service account token Secret), or an Entra agent identity's blueprint holds a client secret or certificate that can still authenticate: the agent acts through a secret that does not expire (the blueprint acquires every one of its agents' tokens with it). NHI-STA-301 reports each such credential once, on the blueprint.",
 		Rationale:   "A key an agent holds sits in its configuration or context, where prompt injection, tool output and logs can leak it; a leaked key works from anywhere until someone revokes it.",
 		Remediation: "Run the agent on its platform's short-lived identity (a Bedrock or AgentCore execution role, an Agent Engine service account without keys or Agent Identity), then disable and delete the key.",
 		References:  []string{"https://owasp.org/www-project-non-human-identities-top-10/2025/top-10-2025"},
@@ -652,9 +689,9 @@ func (agentNoOwner) agentSpecific() {}
 func (agentNoOwner) Meta() findings.Rule {
 	return findings.Rule{
 		ID: "NHI-AGT-003", Title: "Agent has no owner or sponsor", Category: findings.Ownerless, Severity: findings.Medium,
-		Description: "An agent a platform lists (Bedrock agent, AgentCore runtime, Agent Engine agent) has no owner: none of the owner tag keys is set on the agent, in its labels, or on the identity it acts as.",
+		Description: "An agent a platform lists (Bedrock agent, AgentCore runtime, Agent Engine agent, Entra agent identity, kagent Agent, labelled Kubernetes workload) has no owner: an Entra agent identity has no sponsor, and none of the owner tag keys is set on the agent, in its labels, or on the identity it acts as. An agent identity whose sponsors were not exported is not judged.",
 		Rationale:   "An agent nobody answers for is nobody's to review, to rein in or to retire: its permissions outlive its purpose, and a rogue or compromised agent has no one to notice it.",
-		Remediation: "Record an owner: an owner label on the Agent Engine agent, an owner tag on the agent's role; or list the identity in the owners map of .nhiscan.yaml.",
+		Remediation: "Record an owner: an owner label on the Agent Engine agent, kagent Agent or workload, an owner tag on the agent's role, a sponsor on the Entra agent identity (POST /servicePrincipals/{id}/microsoft.graph.agentIdentity/sponsors/$ref); or list the identity in the owners map of .nhiscan.yaml.",
 		Defaults:    "The owner tag keys (owner_tags) on the agent's tags or labels, then the owner of its identity. Medium; high when the identity is administrator-equivalent.",
 		References:  []string{"https://owasp.org/www-project-non-human-identities-top-10/2025/top-10-2025"},
 		Providers:   []string{"aws", "gcp", "azure", "k8s"},
@@ -746,7 +783,7 @@ var agentPlatformRoles = map[string]bool{"roles/owner": true, "roles/editor": tr
 func (agentPlatformControl) Meta() findings.Rule {
 	return findings.Rule{
 		ID: "NHI-AGT-005", Title: "Agent identity can change the agent platform", Category: findings.Escalation, Severity: findings.High,
-		Description: "An AI agent's identity may rewrite or create agents (bedrock:CreateAgent, bedrock:UpdateAgent, action groups, bedrock-agentcore:Create/UpdateAgentRuntime; aiplatform.reasoningEngines.create, update or setIamPolicy, as roles/aiplatform.user and aiplatform.admin grant), pass agents' roles to them (iam:PassRole on an agent's role), or issue workload access tokens for any user id (bedrock-agentcore:GetWorkloadAccessTokenForUserId on every workload identity).",
+		Description: "An AI agent's identity may rewrite or create agents (bedrock:CreateAgent, bedrock:UpdateAgent, action groups, bedrock-agentcore:Create/UpdateAgentRuntime; aiplatform.reasoningEngines.create, update or setIamPolicy, as roles/aiplatform.user and aiplatform.admin grant), pass agents' roles to them (iam:PassRole on an agent's role), or issue workload access tokens for any user id (bedrock-agentcore:GetWorkloadAccessTokenForUserId on every workload identity); on Azure, holds the Agent ID Administrator directory role or a Microsoft Graph AgentIdentity* permission that writes; on Kubernetes, may create, change or delete kagent Agents (agents.kagent.dev).",
 		Rationale:   "An agent that can rewrite agents can give itself or another agent new instructions, tools or a stronger role, and one that can mint tokens for any user id acts as any user of every agent: a compromised agent becomes a rogue one that persists.",
 		Remediation: "Remove the agent-management permissions from agents' identities and keep them with the deployment pipeline; scope GetWorkloadAccessToken* to the agent's own workload identity and deny GetWorkloadAccessTokenForUserId where users sign in through an identity provider; on Agent Engine grant agents narrower roles than roles/aiplatform.user.",
 		Defaults:    "AWS: the actions on every resource (\"*\"), iam:PassRole on any role an agent acts as. GCP: the predefined roles listed and custom roles with those permissions.",
@@ -790,6 +827,25 @@ func (r agentPlatformControl) Check(s *Subject) []findings.Finding {
 				}
 			}
 		})
+	case inventory.Azure:
+		for _, b := range id.Bindings {
+			role := b.Role[strings.LastIndex(b.Role, "/")+1:]
+			switch {
+			case b.Role == "directoryRole:Agent ID Administrator":
+				h.add(findings.High, fmt.Sprintf("Agent identity %s holds the Agent ID Administrator directory role, which manages every agent identity and blueprint.", id.Name), "Agent ID Administrator on "+b.Scope)
+			case strings.HasPrefix(b.Role, "appRole:") && strings.HasPrefix(role, "AgentIdentity") && !strings.HasSuffix(role, ".Read.All"):
+				h.add(findings.High, fmt.Sprintf("Agent identity %s holds the Microsoft Graph permission %s over agent identities or blueprints.", id.Name, role), role)
+			}
+		}
+	case inventory.K8s:
+		for _, b := range id.Bindings {
+			for _, rule := range b.RBACRules {
+				if k8sWritesKagentAgents(rule) {
+					h.add(findings.High, fmt.Sprintf("Agent identity %s may change kagent Agents through %s (%s).", id.Name, b.Role, b.Scope), b.Role+" on "+b.Scope)
+					break
+				}
+			}
+		}
 	}
 	out := h.findings(r, s)
 	for i := range out {
@@ -797,6 +853,18 @@ func (r agentPlatformControl) Check(s *Subject) []findings.Finding {
 	}
 	return out
 }
+
+// k8sWritesKagentAgents reports whether an RBAC rule may create, change
+// or delete kagent Agent resources (agents.kagent.dev).
+func k8sWritesKagentAgents(r inventory.RBACRule) bool {
+	group := slices.ContainsFunc(r.APIGroups, func(g string) bool { return g == "*" || g == kagentGroup })
+	res := slices.ContainsFunc(r.Resources, func(x string) bool { return x == "*" || x == "agents" })
+	write := slices.ContainsFunc(r.Verbs, func(v string) bool { return v == "*" || v == "create" || v == "update" || v == "patch" || v == "delete" })
+	return group && res && write && len(r.ResourceNames) == 0
+}
+
+// kagentGroup is the API group of kagent's resources.
+const kagentGroup = "kagent.dev"
 
 // holdsAt reports whether a binding's condition can hold as of the
 // subject's clock.

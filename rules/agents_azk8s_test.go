@@ -190,3 +190,42 @@ func TestAgentStaticK8s(t *testing.T) {
 		t.Errorf("invalidated token or no agent: %v", got)
 	}
 }
+
+// NHI-AGT-005 on Azure and Kubernetes: the Agent ID Administrator role
+// or a Graph permission that writes agent identities; RBAC that writes
+// kagent Agents. Reading them, or writing something else, is not it.
+func TestAgentPlatformControlAzureK8s(t *testing.T) {
+	adminAgent, ag1 := entraAgent("a1", "bp", "sam@contoso.example")
+	dirRoleOf("Agent ID Administrator")(&adminAgent)
+	graphAgent, ag2 := entraAgent("a2", "bp", "sam@contoso.example")
+	graphApp("AgentIdentity.ReadWrite.All")(&graphAgent)
+	readAgent, ag3 := entraAgent("a3", "bp", "sam@contoso.example")
+	graphApp("AgentIdentity.Read.All")(&readAgent)
+	writer := ksa("ai", "writer", workload("Deployment", "ai", "w", agentLabel),
+		kbind("ClusterRole/agent-editor", "cluster", []inventory.RBACRule{{Verbs: []string{"get", "patch"}, APIGroups: []string{"kagent.dev"}, Resources: []string{"agents"}}}, nil))
+	reader := ksa("ai", "reader", workload("Deployment", "ai", "r", agentLabel),
+		kbind("ClusterRole/agent-viewer", "cluster", []inventory.RBACRule{{Verbs: []string{"get", "list"}, APIGroups: []string{"kagent.dev"}, Resources: []string{"agents"}},
+			{Verbs: []string{"patch"}, APIGroups: []string{"apps"}, Resources: []string{"deployments"}}}, nil))
+	inv := inventory.Inventory{Identities: []inventory.Identity{adminAgent, graphAgent, readAgent, writer, reader}, Agents: []inventory.Agent{ag1, ag2, ag3}}
+	got := runAgentRule(t, agentPlatformControl{}, inv)
+	for _, id := range []string{adminAgent.ID, graphAgent.ID, writer.ID} {
+		if fs := got[id]; len(fs) != 1 || fs[0].Severity != findings.High {
+			t.Errorf("%s: %+v", id, fs)
+		}
+	}
+	if len(got) != 3 {
+		t.Errorf("readers judged: %v", got)
+	}
+
+	// The agents view's reach: what a Kubernetes agent may change.
+	cfg := DefaultConfig(asOf)
+	found, err := Run(context.Background(), &inv, All(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range AgentView(&inv, cfg, found) {
+		if r.Name == "ai/r" && !slices.Equal(r.WritableServices, []string{"deployments.apps"}) {
+			t.Errorf("ai/r writes %q", r.WritableServices)
+		}
+	}
+}
