@@ -859,7 +859,9 @@ func (r agentPlatformControl) Check(s *Subject) []findings.Finding {
 func k8sWritesKagentAgents(r inventory.RBACRule) bool {
 	group := slices.ContainsFunc(r.APIGroups, func(g string) bool { return g == "*" || g == kagentGroup })
 	res := slices.ContainsFunc(r.Resources, func(x string) bool { return x == "*" || x == "agents" })
-	write := slices.ContainsFunc(r.Verbs, func(v string) bool { return v == "*" || v == "create" || v == "update" || v == "patch" || v == "delete" })
+	write := slices.ContainsFunc(r.Verbs, func(v string) bool {
+		return v == "*" || v == "create" || v == "update" || v == "patch" || v == "delete"
+	})
 	return group && res && write && len(r.ResourceNames) == 0
 }
 
