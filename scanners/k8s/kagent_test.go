@@ -144,6 +144,12 @@ func TestKagentOffline(t *testing.T) {
 		t.Errorf("helm-agent with its Deployment acts as %q, want kagent-agents", got)
 	}
 
+	// A file holding only another project's Agent is not a Kubernetes
+	// export nhiscan reads.
+	if ok, err := NewOffline().Add("demo/other.json", []byte(`{"apiVersion": "example.com/v1", "kind": "Agent", "metadata": {"name": "x"}}`)); ok || err != nil {
+		t.Errorf("another group's Agent recognised: %v, %v", ok, err)
+	}
+
 	// Negative: a cluster export without kagent has no agents.
 	plain := NewOffline()
 	if _, err := plain.Add("demo/k8s.json", []byte(`{"apiVersion": "v1", "kind": "List", "items": [{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "a", "namespace": "n"}}]}`)); err != nil {

@@ -272,6 +272,8 @@ func (o *Offline) Add(name string, data []byte) (bool, error) {
 	switch {
 	case head.Kind == "List" || strings.HasSuffix(head.Kind, "List") && known[strings.TrimSuffix(head.Kind, "List")]:
 		items = head.Items
+	case head.Kind == "Agent" && !strings.HasPrefix(head.APIVersion, kagentGroup+"/"):
+		return false, nil // another project's Agent kind
 	case known[head.Kind]:
 		items = []json.RawMessage{trimmed}
 	default:
