@@ -2,10 +2,12 @@ package rules
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/nhiscan/nhiscan/findings"
 	"github.com/nhiscan/nhiscan/findings/controls"
@@ -33,13 +35,36 @@ func agentByIAM(id *inventory.Identity) bool {
 		return trustsAgentService(id)
 	case inventory.GCP:
 		return id.Kind == inventory.KindGCPAgentPrincipal || reServiceAgent.MatchString(id.ID)
+	case inventory.Azure:
+		return id.Kind == inventory.KindAzureAgentIdentity || foundryProject(id) != ""
 	}
 	return false
+}
+
+// reFoundryProject matches the resource id of an Azure AI Foundry project
+// (Microsoft.CognitiveServices/accounts/A/projects/P).
+var reFoundryProject = regexp.MustCompile(`(?i)/providers/microsoft\.cognitiveservices/accounts/([^/]+)/projects/([^/]+)$`)
+
+// foundryProject returns "account/project" when the identity is the
+// managed identity of an Azure AI Foundry project, which every agent of
+// the project that has no agent identity of its own acts as (the legacy
+// agent model), else "".
+func foundryProject(id *inventory.Identity) string {
+	if id.Kind != inventory.KindAzureManagedIdentity {
+		return ""
+	}
+	for _, r := range id.AttachedTo {
+		if m := reFoundryProject.FindStringSubmatch(r); m != nil {
+			return m[1] + "/" + m[2]
+		}
+	}
+	return ""
 }
 
 // classifyAgents marks the identities the listed agents act as, and
 // resolves each agent's owner from its tags or labels.
 func classifyAgents(inv *inventory.Inventory, cfg *Config) {
+	k8sWorkloadAgents(inv, cfg)
 	acting := map[string]bool{}
 	for i := range inv.Agents {
 		ag := &inv.Agents[i]
@@ -62,6 +87,47 @@ func classifyAgents(inv *inventory.Inventory, cfg *Config) {
 	}
 }
 
+// k8sWorkloadAgents adds an agent for each Kubernetes workload that the
+// agent markers mark (as labels or annotations), acting as the service
+// account it runs as: no platform lists these agents, the configuration
+// names them. A workload that runs a listed kagent Agent is that agent.
+// It adds each once, however often Classify runs.
+func k8sWorkloadAgents(inv *inventory.Inventory, cfg *Config) {
+	have := map[string]bool{}
+	for _, ag := range inv.Agents {
+		if ag.Provider != inventory.K8s {
+			continue
+		}
+		have[ag.Account+" "+ag.ID] = true
+		if ag.Platform == inventory.PlatformKagent {
+			have[ag.Account+" Deployment/"+strings.TrimPrefix(ag.ID, kagentIDPrefix)] = true
+		}
+	}
+	for i := range inv.Identities {
+		id := &inv.Identities[i]
+		if id.Kind != inventory.KindK8sAccount {
+			continue
+		}
+		for j := range id.Workloads {
+			w := &id.Workloads[j]
+			wid := k8sWorkloadID(w)
+			if have[id.Account+" "+wid] || !agentTagged(w.Labels, cfg.AgentTags) && !agentTagged(w.Annotations, cfg.AgentTags) {
+				continue
+			}
+			have[id.Account+" "+wid] = true
+			tags := maps.Clone(w.Annotations)
+			if tags == nil {
+				tags = map[string]string{}
+			}
+			maps.Copy(tags, w.Labels)
+			inv.Agents = append(inv.Agents, inventory.Agent{
+				Provider: inventory.K8s, Platform: inventory.PlatformK8sWorkload, ID: wid, Name: w.Namespace + "/" + w.Name,
+				Account: id.Account, IdentityID: id.ID, IdentityType: inventory.ActsAsK8sServiceAccount, Tags: tags,
+			})
+		}
+	}
+}
+
 // agentIndex is what agent rules need beyond one identity: the agents
 // acting as each identity, every identity by id, and each GCP project's
 // own bindings (who may act as its service accounts).
@@ -70,13 +136,20 @@ type agentIndex struct {
 	identities map[string]*inventory.Identity
 	projects   map[string]*inventory.Identity
 	agentRoles map[string][]string // AWS account -> roles agents act as
+	// azureApps are the Azure service principals by tenant and appId:
+	// an agent identity's blueprint principal is found by the
+	// blueprint's appId.
+	azureApps map[string]*inventory.Identity
 }
 
 func newAgentIndex(inv *inventory.Inventory) *agentIndex {
-	x := &agentIndex{byIdentity: map[string][]*inventory.Agent{}, identities: map[string]*inventory.Identity{}, projects: map[string]*inventory.Identity{}, agentRoles: map[string][]string{}}
+	x := &agentIndex{byIdentity: map[string][]*inventory.Agent{}, identities: map[string]*inventory.Identity{}, projects: map[string]*inventory.Identity{}, agentRoles: map[string][]string{}, azureApps: map[string]*inventory.Identity{}}
 	for i := range inv.Identities {
 		id := &inv.Identities[i]
 		x.identities[id.ID] = id
+		if id.Kind == inventory.KindAzureApplication && id.Tags["azure.appId"] != "" {
+			x.azureApps[id.Account+"/"+strings.ToLower(id.Tags["azure.appId"])] = id
+		}
 		if id.Kind == inventory.KindGCPProject {
 			x.projects[id.Account] = id
 		}
@@ -125,9 +198,36 @@ func (x *agentIndex) shared(id *inventory.Identity, holds func(*inventory.Bindin
 		x.awsShared(id, &sh)
 	case inventory.GCP:
 		x.gcpShared(id, holds, &sh)
+	case inventory.Azure:
+		if p := foundryProject(id); p != "" {
+			// Entra lists no legacy Foundry agent: the project's identity
+			// is every one of them.
+			sh.agents = append(sh.agents, "every agent of Foundry project "+p+" without an agent identity of its own")
+		}
+	case inventory.K8s:
+		// An agent workload acting as the service account is an agent,
+		// not another workload; any other pod running as it is not.
+		agentWorkloads := map[string]bool{}
+		for _, ag := range x.byIdentity[id.ID] {
+			agentWorkloads[ag.ID] = true
+			if ag.Platform == inventory.PlatformKagent {
+				// kagent runs the Agent as a Deployment of its name.
+				agentWorkloads["Deployment/"+strings.TrimPrefix(ag.ID, kagentIDPrefix)] = true
+			}
+		}
+		for i := range id.Workloads {
+			if w := &id.Workloads[i]; !agentWorkloads[k8sWorkloadID(w)] {
+				sh.workloads = append(sh.workloads, w.Kind+" "+w.Namespace+"/"+w.Name)
+			}
+		}
+		if ns, name, _ := strings.Cut(id.Name, "/"); name == "default" && len(x.byIdentity[id.ID]) > 0 {
+			sh.workloads = append(sh.workloads, "every pod of namespace "+ns+" that names no service account")
+		}
 	}
-	for _, w := range id.Workloads {
-		sh.workloads = append(sh.workloads, w.Kind+" "+w.Namespace+"/"+w.Name)
+	if id.Provider != inventory.K8s {
+		for _, w := range id.Workloads {
+			sh.workloads = append(sh.workloads, w.Kind+" "+w.Namespace+"/"+w.Name)
+		}
 	}
 	sh.agents, sh.humans, sh.workloads = uniq(sh.agents), uniq(sh.humans), uniq(sh.workloads)
 	return sh
@@ -237,11 +337,94 @@ func (x *agentIndex) gcpShared(id *inventory.Identity, holds func(*inventory.Bin
 	}
 }
 
+// kagentIDPrefix starts the id of a kagent Agent ("agents.kagent.dev/ns/name").
+const kagentIDPrefix = "agents.kagent.dev/"
+
+func countKind(cs []inventory.Credential, kind string) int {
+	n := 0
+	for _, c := range cs {
+		if c.Kind == kind {
+			n++
+		}
+	}
+	return n
+}
+
+func countActive(cs []inventory.Credential, kind string) int {
+	n := 0
+	for _, c := range cs {
+		if c.Kind == kind && c.Active() {
+			n++
+		}
+	}
+	return n
+}
+
+// k8sWorkloadID is the agent id of a Kubernetes workload: its kind,
+// namespace and name.
+func k8sWorkloadID(w *inventory.Workload) string {
+	return w.Kind + "/" + w.Namespace + "/" + w.Name
+}
+
+// blueprint returns the blueprint principal of an Entra agent identity
+// (the service principal of the blueprint's appId, which holds the
+// blueprint application's credentials), or nil when it is not in the
+// scan.
+func (x *agentIndex) blueprint(id *inventory.Identity) *inventory.Identity {
+	b := strings.ToLower(id.Tags["azure.blueprint"])
+	if id.Kind != inventory.KindAzureAgentIdentity || b == "" {
+		return nil
+	}
+	return x.azureApps[id.Account+"/"+b]
+}
+
+// azureStaticCredentials are the client secrets and certificates that
+// can still authenticate as the identity.
+func azureStaticCredentials(id *inventory.Identity, asOf time.Time) []*inventory.Credential {
+	var out []*inventory.Credential
+	for i := range id.Credentials {
+		if c := &id.Credentials[i]; azureStatic(c, asOf) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // credentialType says how an identity authenticates: "static" when it
-// holds active long-lived keys, else "short-lived".
-func credentialType(id *inventory.Identity) string {
+// holds active long-lived keys, else "short-lived". An Entra agent
+// identity authenticates through its blueprint's credentials.
+func (x *agentIndex) credentialType(id *inventory.Identity, asOf time.Time) string {
 	if n := len(activeKeys(id)); n > 0 {
 		return fmt.Sprintf("static (%d active key(s))", n)
+	}
+	switch id.Kind {
+	case inventory.KindAzureAgentIdentity:
+		bp := x.blueprint(id)
+		if bp == nil {
+			return "unknown (blueprint not in the scan)"
+		}
+		if n := len(azureStaticCredentials(bp, asOf)); n > 0 {
+			return fmt.Sprintf("static (%d secret(s) or certificate(s) on blueprint %s)", n, bp.Name)
+		}
+		if n := countKind(bp.Credentials, inventory.CredAzureFederated); n > 0 {
+			return fmt.Sprintf("federated (%d federated credential(s) on blueprint %s)", n, bp.Name)
+		}
+		return "unknown (blueprint " + bp.Name + " lists no credential)"
+	case inventory.KindAzureApplication:
+		if n := len(azureStaticCredentials(id, asOf)); n > 0 {
+			return fmt.Sprintf("static (%d secret(s) or certificate(s))", n)
+		}
+		if n := countKind(id.Credentials, inventory.CredAzureFederated); n > 0 {
+			return fmt.Sprintf("federated (%d federated credential(s))", n)
+		}
+		return "unknown (no credential listed)"
+	case inventory.KindAzureManagedIdentity:
+		return "short-lived (managed identity)"
+	case inventory.KindK8sAccount:
+		if n := countActive(id.Credentials, inventory.CredK8sLegacyToken); n > 0 {
+			return fmt.Sprintf("static (%d legacy token Secret(s))", n)
+		}
+		return "short-lived (projected service account tokens)"
 	}
 	switch id.Kind {
 	case inventory.KindAWSRole:
@@ -306,6 +489,43 @@ func writableServices(s *Subject) []string {
 				set[svc] = true
 			}
 		})
+	case inventory.K8s:
+		// Resources a Role or ClusterRole lets it change (any verb but
+		// get, list and watch), as resource.group.
+		for _, b := range id.Bindings {
+			for _, r := range b.RBACRules {
+				if !slices.ContainsFunc(r.Verbs, func(v string) bool { return v != "get" && v != "list" && v != "watch" }) {
+					continue
+				}
+				for _, g := range r.APIGroups {
+					for _, res := range r.Resources {
+						switch {
+						case g == "*" && res == "*":
+							set["*"] = true
+						case g == "":
+							set[res] = true
+						default:
+							set[res+"."+g] = true
+						}
+					}
+				}
+			}
+		}
+	case inventory.Azure:
+		// Azure RBAC roles that are no readers, directory roles, and
+		// Graph permissions that write.
+		for _, b := range id.Bindings {
+			switch {
+			case strings.HasPrefix(b.Role, "directoryRole:"):
+				set["entra ("+strings.TrimPrefix(b.Role, "directoryRole:")+")"] = true
+			case strings.HasPrefix(b.Role, "appRole:"):
+				if strings.Contains(b.Role, "ReadWrite") || strings.HasSuffix(b.Role, ".Send") {
+					set["graph ("+b.Role[strings.LastIndex(b.Role, "/")+1:]+")"] = true
+				}
+			case !strings.HasSuffix(b.Role, "Reader"):
+				set["azure ("+b.Role+")"] = true
+			}
+		}
 	}
 	if set["*"] {
 		return []string{"*"}
@@ -346,12 +566,12 @@ func (agentShared) agentSpecific() {}
 func (agentShared) Meta() findings.Rule {
 	return findings.Rule{
 		ID: "NHI-AGT-001", Title: "Agent identity is shared", Category: findings.Delegation, Severity: findings.Medium,
-		Description: "The identity an AI agent acts as is also used by other agents (a GCP project's Reasoning Engine service agent runs every Agent Engine agent that names no identity of its own; several Bedrock agents or AgentCore runtimes on one role), can be used by people (console sign-in, SSO or SAML roles, a whole account, users granted impersonation of the service account), or by workloads that are not agents (other services, instance profiles, federations, other service accounts).",
+		Description: "The identity an AI agent acts as is also used by other agents (a GCP project's Reasoning Engine service agent runs every Agent Engine agent that names no identity of its own; several Bedrock agents or AgentCore runtimes on one role), can be used by people (console sign-in, SSO or SAML roles, a whole account, users granted impersonation of the service account), or by workloads that are not agents (other services, instance profiles, federations, other service accounts). On Azure, the managed identity of an AI Foundry project is shared by every agent of the project that has no agent identity of its own (the legacy agent model); several Entra agent identities of one blueprint are distinct identities, not shared. On Kubernetes, a service account run by several agent workloads or kagent Agents, or by an agent and other workloads; an agent on its namespace's default service account shares it with every pod of the namespace that names no service account.",
 		Rationale:   "When agents, people and programs share one identity, the audit trail cannot tell who acted, and each one carries every other one's permissions: one compromised agent acts as all of them.",
-		Remediation: "Give each agent an identity of its own: one execution role per Bedrock agent or AgentCore runtime, trusted by the agent service alone with aws:SourceArn set to that agent; on Agent Engine, a dedicated service account per agent (spec.serviceAccount) or Agent Identity. Remove people's and other workloads' access to it.",
+		Remediation: "Give each agent an identity of its own: one execution role per Bedrock agent or AgentCore runtime, trusted by the agent service alone with aws:SourceArn set to that agent; on Agent Engine, a dedicated service account per agent (spec.serviceAccount) or Agent Identity; on Foundry, agents with their own Entra agent identity; on Kubernetes, one service account per agent (kagent: spec.declarative.deployment.serviceAccountName, or none for one of its own). Remove people's and other workloads' access to it.",
 		Defaults:    "Medium; high when people can act as the identity.",
 		References:  []string{"https://owasp.org/www-project-non-human-identities-top-10/2025/top-10-2025", "https://cloud.google.com/vertex-ai/generative-ai/docs/agent-engine/manage/access", "https://docs.aws.amazon.com/bedrock/latest/userguide/agents-permissions.html"},
-		Providers:   []string{"aws", "gcp"},
+		Providers:   []string{"aws", "gcp", "azure", "k8s"},
 		Controls:    controlIDs{controls.ASI: "ASI03 ASI07", controls.ASITM: "T8 T9", controls.NHI: "NHI9", controls.MAESTRO: "L7/repudiation L7/agent-identity-attack", controls.NIST: "AC-2 IA-2 AU-10"}.list(),
 	}
 }
@@ -392,19 +612,32 @@ func (agentStatic) agentSpecific() {}
 func (agentStatic) Meta() findings.Rule {
 	return findings.Rule{
 		ID: "NHI-AGT-002", Title: "Agent acts as a static credential", Category: findings.Static, Severity: findings.High,
-		Description: "An AI agent's identity holds an active long-lived key (an IAM user access key, a user-managed service account key): the agent authenticates with a secret that does not expire.",
+		Description: "An AI agent's identity holds an active long-lived key (an IAM user access key, a user-managed service account key, a Kubernetes legacy service account token Secret), or an Entra agent identity's blueprint holds a client secret or certificate that can still authenticate: the agent acts through a secret that does not expire (the blueprint acquires every one of its agents' tokens with it). NHI-STA-301 reports each such credential once, on the blueprint.",
 		Rationale:   "A key an agent holds sits in its configuration or context, where prompt injection, tool output and logs can leak it; a leaked key works from anywhere until someone revokes it.",
 		Remediation: "Run the agent on its platform's short-lived identity (a Bedrock or AgentCore execution role, an Agent Engine service account without keys or Agent Identity), then disable and delete the key.",
 		References:  []string{"https://owasp.org/www-project-non-human-identities-top-10/2025/top-10-2025"},
-		Providers:   []string{"aws", "gcp"},
+		Providers:   []string{"aws", "gcp", "azure", "k8s"},
 		Controls:    controlIDs{controls.ASI: "ASI03", controls.ASITM: "T9 T3", controls.NHI: "NHI7", controls.MAESTRO: "L7/agent-identity-attack", controls.NIST: "IA-5 IA-9"}.list(),
 	}
 }
 
 func (r agentStatic) Check(s *Subject) []findings.Finding {
 	id := s.Identity
+	if !id.Agent {
+		return nil
+	}
+	if id.Kind == inventory.KindAzureAgentIdentity {
+		return r.blueprintCredentials(s)
+	}
 	keys := activeKeys(id)
-	if !id.Agent || len(keys) == 0 {
+	if id.Kind == inventory.KindK8sAccount {
+		for i := range id.Credentials {
+			if c := &id.Credentials[i]; c.Kind == inventory.CredK8sLegacyToken && c.Active() {
+				keys = append(keys, c)
+			}
+		}
+	}
+	if len(keys) == 0 {
 		return nil
 	}
 	ids := make([]string, len(keys))
@@ -416,6 +649,38 @@ func (r agentStatic) Check(s *Subject) []findings.Finding {
 		ev("agents", agentNames(s)), ev("keys", strings.Join(ids, "; ")))}
 }
 
+// blueprintCredentials: an Entra agent identity has no credential of its
+// own; its blueprint acquires its tokens, with the blueprint's
+// credentials. A client secret or certificate there is a static
+// credential every agent of the blueprint acts through (NHI-STA-301
+// reports each credential once, on the blueprint).
+func (r agentStatic) blueprintCredentials(s *Subject) []findings.Finding {
+	id := s.Identity
+	if s.agents == nil || id.Disabled {
+		return nil
+	}
+	bp := s.agents.blueprint(id)
+	if bp == nil || bp.Disabled {
+		return nil
+	}
+	creds := azureStaticCredentials(bp, s.Config.AsOf)
+	if len(creds) == 0 {
+		return nil
+	}
+	ids := make([]string, len(creds))
+	for i, c := range creds {
+		ids[i] = azureCredentialNoun(c) + " " + c.ID
+		if c.ExpiresAt == nil {
+			ids[i] += " (never expires)"
+		} else {
+			ids[i] += " (expires " + date(*c.ExpiresAt) + ")"
+		}
+	}
+	return []findings.Finding{finding(r, s, findings.High, nil, "",
+		fmt.Sprintf("Agent identity %s acts through %d client secret(s) or certificate(s) of its blueprint %s.", id.Name, len(creds), bp.Name),
+		ev("agents", agentNames(s)), ev("blueprint", bp.Name+" ("+bp.ID+")"), ev("credentials", strings.Join(ids, "; ")))}
+}
+
 // agentNoOwner: an agent nobody answers for.
 type agentNoOwner struct{}
 
@@ -424,20 +689,20 @@ func (agentNoOwner) agentSpecific() {}
 func (agentNoOwner) Meta() findings.Rule {
 	return findings.Rule{
 		ID: "NHI-AGT-003", Title: "Agent has no owner or sponsor", Category: findings.Ownerless, Severity: findings.Medium,
-		Description: "An agent a platform lists (Bedrock agent, AgentCore runtime, Agent Engine agent) has no owner: none of the owner tag keys is set on the agent, in its labels, or on the identity it acts as.",
+		Description: "An agent a platform lists (Bedrock agent, AgentCore runtime, Agent Engine agent, Entra agent identity, kagent Agent, labelled Kubernetes workload) has no owner: an Entra agent identity has no sponsor, and none of the owner tag keys is set on the agent, in its labels, or on the identity it acts as. An agent identity whose sponsors were not exported is not judged.",
 		Rationale:   "An agent nobody answers for is nobody's to review, to rein in or to retire: its permissions outlive its purpose, and a rogue or compromised agent has no one to notice it.",
-		Remediation: "Record an owner: an owner label on the Agent Engine agent, an owner tag on the agent's role; or list the identity in the owners map of .nhiscan.yaml.",
+		Remediation: "Record an owner: an owner label on the Agent Engine agent, kagent Agent or workload, an owner tag on the agent's role, a sponsor on the Entra agent identity (POST /servicePrincipals/{id}/microsoft.graph.agentIdentity/sponsors/$ref); or list the identity in the owners map of .nhiscan.yaml.",
 		Defaults:    "The owner tag keys (owner_tags) on the agent's tags or labels, then the owner of its identity. Medium; high when the identity is administrator-equivalent.",
 		References:  []string{"https://owasp.org/www-project-non-human-identities-top-10/2025/top-10-2025"},
-		Providers:   []string{"aws", "gcp"},
+		Providers:   []string{"aws", "gcp", "azure", "k8s"},
 		Controls:    controlIDs{controls.ASI: "ASI03 ASI10", controls.ASITM: "T8 T13", controls.NHI: "NHI1", controls.MAESTRO: "L7/repudiation L6", controls.NIST: "AC-2 CM-8(4) IA-4"}.list(),
 	}
 }
 
 func (r agentNoOwner) Check(s *Subject) []findings.Finding {
 	id := s.Identity
-	if id.Owner != "" {
-		return nil
+	if id.Owner != "" || slices.Contains(id.NotAssessed, inventory.NotAssessedOwners) {
+		return nil // an owner, or sponsors not exported: not judged
 	}
 	var h hits
 	h.key, h.noun = "agents", "agent(s)"
@@ -467,7 +732,7 @@ func (agentAdmin) Meta() findings.Rule {
 		Remediation: "Scope the agent's identity to the models, knowledge bases, tools and data it needs; break the path's first hop (nhiscan paths --from ID); for Bedrock, attach a permissions boundary the agent cannot remove.",
 		Defaults:    "Critical when the identity is administrator or one or two hops from it; high for longer or conditional paths.",
 		References:  []string{"https://owasp.org/www-project-non-human-identities-top-10/2025/top-10-2025", "https://docs.aws.amazon.com/bedrock/latest/userguide/agents-permissions.html"},
-		Providers:   []string{"aws", "gcp"},
+		Providers:   []string{"aws", "gcp", "azure", "k8s"},
 		Controls:    controlIDs{controls.ASI: "ASI03 ASI02", controls.ASITM: "T3 T2", controls.NHI: "NHI5", controls.MAESTRO: "cross-layer/privilege-escalation L7/agent-identity-attack", controls.NIST: "AC-6 AC-6(5)"}.list(),
 	}
 }
@@ -518,12 +783,12 @@ var agentPlatformRoles = map[string]bool{"roles/owner": true, "roles/editor": tr
 func (agentPlatformControl) Meta() findings.Rule {
 	return findings.Rule{
 		ID: "NHI-AGT-005", Title: "Agent identity can change the agent platform", Category: findings.Escalation, Severity: findings.High,
-		Description: "An AI agent's identity may rewrite or create agents (bedrock:CreateAgent, bedrock:UpdateAgent, action groups, bedrock-agentcore:Create/UpdateAgentRuntime; aiplatform.reasoningEngines.create, update or setIamPolicy, as roles/aiplatform.user and aiplatform.admin grant), pass agents' roles to them (iam:PassRole on an agent's role), or issue workload access tokens for any user id (bedrock-agentcore:GetWorkloadAccessTokenForUserId on every workload identity).",
+		Description: "An AI agent's identity may rewrite or create agents (bedrock:CreateAgent, bedrock:UpdateAgent, action groups, bedrock-agentcore:Create/UpdateAgentRuntime; aiplatform.reasoningEngines.create, update or setIamPolicy, as roles/aiplatform.user and aiplatform.admin grant), pass agents' roles to them (iam:PassRole on an agent's role), or issue workload access tokens for any user id (bedrock-agentcore:GetWorkloadAccessTokenForUserId on every workload identity); on Azure, holds the Agent ID Administrator directory role or a Microsoft Graph AgentIdentity* permission that writes; on Kubernetes, may create, change or delete kagent Agents (agents.kagent.dev).",
 		Rationale:   "An agent that can rewrite agents can give itself or another agent new instructions, tools or a stronger role, and one that can mint tokens for any user id acts as any user of every agent: a compromised agent becomes a rogue one that persists.",
 		Remediation: "Remove the agent-management permissions from agents' identities and keep them with the deployment pipeline; scope GetWorkloadAccessToken* to the agent's own workload identity and deny GetWorkloadAccessTokenForUserId where users sign in through an identity provider; on Agent Engine grant agents narrower roles than roles/aiplatform.user.",
 		Defaults:    "AWS: the actions on every resource (\"*\"), iam:PassRole on any role an agent acts as. GCP: the predefined roles listed and custom roles with those permissions.",
 		References:  []string{"https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/runtime-permissions.html", "https://cloud.google.com/vertex-ai/docs/general/access-control"},
-		Providers:   []string{"aws", "gcp"},
+		Providers:   []string{"aws", "gcp", "azure", "k8s"},
 		Controls:    controlIDs{controls.ASI: "ASI03 ASI10", controls.ASITM: "T3 T13", controls.NHI: "NHI5", controls.MAESTRO: "L7/agent-identity-attack cross-layer/privilege-escalation", controls.NIST: "AC-6 AC-5 AC-3"}.list(),
 	}
 }
@@ -562,6 +827,25 @@ func (r agentPlatformControl) Check(s *Subject) []findings.Finding {
 				}
 			}
 		})
+	case inventory.Azure:
+		for _, b := range id.Bindings {
+			role := b.Role[strings.LastIndex(b.Role, "/")+1:]
+			switch {
+			case b.Role == "directoryRole:Agent ID Administrator":
+				h.add(findings.High, fmt.Sprintf("Agent identity %s holds the Agent ID Administrator directory role, which manages every agent identity and blueprint.", id.Name), "Agent ID Administrator on "+b.Scope)
+			case strings.HasPrefix(b.Role, "appRole:") && strings.HasPrefix(role, "AgentIdentity") && !strings.HasSuffix(role, ".Read.All"):
+				h.add(findings.High, fmt.Sprintf("Agent identity %s holds the Microsoft Graph permission %s over agent identities or blueprints.", id.Name, role), role)
+			}
+		}
+	case inventory.K8s:
+		for _, b := range id.Bindings {
+			for _, rule := range b.RBACRules {
+				if k8sWritesKagentAgents(rule) {
+					h.add(findings.High, fmt.Sprintf("Agent identity %s may change kagent Agents through %s (%s).", id.Name, b.Role, b.Scope), b.Role+" on "+b.Scope)
+					break
+				}
+			}
+		}
 	}
 	out := h.findings(r, s)
 	for i := range out {
@@ -569,6 +853,20 @@ func (r agentPlatformControl) Check(s *Subject) []findings.Finding {
 	}
 	return out
 }
+
+// k8sWritesKagentAgents reports whether an RBAC rule may create, change
+// or delete kagent Agent resources (agents.kagent.dev).
+func k8sWritesKagentAgents(r inventory.RBACRule) bool {
+	group := slices.ContainsFunc(r.APIGroups, func(g string) bool { return g == "*" || g == kagentGroup })
+	res := slices.ContainsFunc(r.Resources, func(x string) bool { return x == "*" || x == "agents" })
+	write := slices.ContainsFunc(r.Verbs, func(v string) bool {
+		return v == "*" || v == "create" || v == "update" || v == "patch" || v == "delete"
+	})
+	return group && res && write && len(r.ResourceNames) == 0
+}
+
+// kagentGroup is the API group of kagent's resources.
+const kagentGroup = "kagent.dev"
 
 // holdsAt reports whether a binding's condition can hold as of the
 // subject's clock.

@@ -42,7 +42,7 @@ func AgentView(inv *inventory.Inventory, cfg Config, found []findings.Finding) [
 		s := subject(id)
 		row.IdentityKnown = true
 		row.IdentityName = id.Name
-		row.Credential = credentialType(id)
+		row.Credential = idx.credentialType(id, cfg.AsOf)
 		if row.Owner == "" {
 			row.Owner = id.Owner
 		}

@@ -8,6 +8,9 @@
 #                               kubectl get --raw /.well-known/openid-configuration
 #                               (the service account issuer; skipped with a warning
 #                               when the API server does not serve it to you)
+#   OUTDIR/<cluster>/kagent-agents.json
+#                               kubectl get agents.kagent.dev -A -o json (kagent's AI
+#                               agents; only when the cluster serves the kagent.dev group)
 #
 # Usage: scripts/export-k8s.sh OUTDIR [CONTEXT...]
 # Without CONTEXT, exports the current context into OUTDIR/<its cluster name>.
@@ -47,6 +50,15 @@ export_context() { # export_context CONTEXT|"": one cluster
   else
     rm -f "$out/$cluster/openid-configuration.json.tmp"
     echo "warning: $cluster: no service account issuer discovery document (see README, \"Kubernetes permissions\")" >&2
+  fi
+  if kubectl "${args[@]}" api-resources --api-group=kagent.dev -o name 2> /dev/null | grep -qx 'agents.kagent.dev'; then
+    if kubectl "${args[@]}" get agents.kagent.dev -A -o json > "$out/$cluster/kagent-agents.json.tmp"; then
+      mv "$out/$cluster/kagent-agents.json.tmp" "$out/$cluster/kagent-agents.json"
+      echo "$out/$cluster/kagent-agents.json"
+    else
+      rm -f "$out/$cluster/kagent-agents.json.tmp"
+      echo "warning: $cluster: kagent agents not listed (see README, \"Kubernetes permissions\")" >&2
+    fi
   fi
 }
 

@@ -97,7 +97,7 @@ func TestOfflineProgressOnlyOnATerminal(t *testing.T) {
 	}
 	env.stderrIsTTY = true
 	r = runCLI(t, env, "scan", "--demo", "--format", "json")
-	for _, want := range []string{"… read 53 files (", "identities in 4 scopes", "… evaluating ", " rules on ", "findings; writing the json report"} {
+	for _, want := range []string{"… read 54 files (", "identities in 4 scopes", "… evaluating ", " rules on ", "findings; writing the json report"} {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("terminal: stderr lacks %q:\n%s", want, r.stderr)
 		}

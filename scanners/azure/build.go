@@ -59,6 +59,11 @@ func (t *tenant) build(mode string, now time.Time) inventory.Inventory {
 		inv.Identities = append(inv.Identities, id)
 	}
 	sort.Slice(inv.Identities, func(i, j int) bool { return inv.Identities[i].ID < inv.Identities[j].ID })
+	for i := range inv.Identities {
+		if id := &inv.Identities[i]; id.Kind == inventory.KindAzureAgentIdentity {
+			inv.Agents = append(inv.Agents, agentOf(id))
+		}
+	}
 
 	src := inventory.Source{Scanner: "azure", Scope: t.ID, Mode: mode, Status: inventory.StatusOK, Warnings: slices.Clone(t.warnings)}
 	if len(t.servicePrincipals) == 0 {
@@ -77,6 +82,23 @@ func (t *tenant) build(mode string, now time.Time) inventory.Inventory {
 	sort.Strings(src.NotAssessed)
 	inv.Sources = append(inv.Sources, src)
 	return inv
+}
+
+// agentOf is the agent an Entra agent identity is: the agent acts as the
+// agent identity itself, its sponsor answers for it, and its credentials
+// are its blueprint's (the identity's azure.blueprint tag).
+func agentOf(id *inventory.Identity) inventory.Agent {
+	ag := inventory.Agent{
+		Provider: inventory.Azure, Platform: inventory.PlatformEntraAgent, ID: id.ID, Name: id.Name, Account: id.Account,
+		IdentityID: id.ID, IdentityType: inventory.ActsAsAgentPrincipal, CreatedAt: id.CreatedAt, Owner: id.Owner,
+	}
+	if id.Disabled {
+		ag.Status = "disabled"
+	}
+	if b := id.Tags["azure.blueprint"]; b != "" {
+		ag.Tags = map[string]string{"azure.blueprint": b}
+	}
+	return ag
 }
 
 // identity builds the identity of one service principal without its

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -536,4 +537,26 @@ type hangingCredential struct{}
 func (hangingCredential) GetToken(ctx context.Context, _ policy.TokenRequestOptions) (azcore.AccessToken, error) {
 	<-ctx.Done()
 	return azcore.AccessToken{}, ctx.Err()
+}
+
+// Entra agent identities are listed as agents, live as offline: each
+// acts as itself, its first sponsor answers for it, its blueprint's appId
+// is kept; other service principals (the blueprint principal included)
+// are no agents.
+func TestLiveAgents(t *testing.T) {
+	srv := aztest.New(t, liveDir, aztest.Options{})
+	inv, err := liveScan(t, srv, LiveOptions{Tenant: fixtureTenant})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inv.Agents) != 1 {
+		t.Fatalf("agents = %+v", inv.Agents)
+	}
+	ag := inv.Agents[0]
+	want := inventory.Agent{Provider: inventory.Azure, Platform: inventory.PlatformEntraAgent, ID: spAgent, Name: "invoice-agent", Account: fixtureTenant,
+		IdentityID: spAgent, IdentityType: inventory.ActsAsAgentPrincipal, Owner: "bob@contoso.com",
+		CreatedAt: time.Date(2026, 8, 14, 12, 30, 0, 0, time.UTC), Tags: map[string]string{"azure.blueprint": "b2000000-0000-4000-8000-000000000007"}}
+	if !reflect.DeepEqual(ag, want) {
+		t.Errorf("agent = %+v\nwant    %+v", ag, want)
+	}
 }

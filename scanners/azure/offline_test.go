@@ -225,6 +225,12 @@ func TestDemoTenantConventions(t *testing.T) {
 	if agent.Kind != inventory.KindAzureAgentIdentity || !agent.Agent || agent.Owner != "" || agent.Tags["azure.blueprint"] != "8e7f6a5b-0c0c-4d7e-8f90-2b3c4d5e6f07" || len(agent.Credentials) != 0 {
 		t.Errorf("agent = %+v", agent)
 	}
+	// The agent identity is an agent acting as itself; its sponsors list
+	// is empty, so nobody answers for it.
+	if len(inv.Agents) != 1 || inv.Agents[0].ID != agent.ID || inv.Agents[0].IdentityID != agent.ID || inv.Agents[0].Platform != inventory.PlatformEntraAgent ||
+		inv.Agents[0].Owner != "" || inv.Agents[0].Tags["azure.blueprint"] != agent.Tags["azure.blueprint"] || inv.Agents[0].Name != agent.Name {
+		t.Errorf("agents = %+v", inv.Agents)
+	}
 	blueprint := byID(t, inv, "72d48a06-6173-4cbb-9e60-c07f9d8be207")
 	if blueprint.Kind != inventory.KindAzureApplication || blueprint.Agent || len(blueprint.Credentials) != 1 || blueprint.Credentials[0].Slot != "application" {
 		t.Errorf("blueprint principal = %+v", blueprint)

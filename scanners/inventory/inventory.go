@@ -415,6 +415,15 @@ const (
 	PlatformBedrockAgent     = "aws.bedrock.agent"
 	PlatformAgentCoreRuntime = "aws.bedrock-agentcore.runtime"
 	PlatformAgentEngine      = "gcp.vertex-ai.reasoning-engine"
+	// PlatformEntraAgent is a Microsoft Entra agent identity: the agent
+	// and the identity it acts as are one object; its credentials live
+	// on its blueprint.
+	PlatformEntraAgent = "azure.entra.agent-identity"
+	// PlatformK8sWorkload is a Kubernetes workload that the configured
+	// agent labels or annotations mark as an agent's.
+	PlatformK8sWorkload = "k8s.workload"
+	// PlatformKagent is a kagent Agent resource (agents.kagent.dev).
+	PlatformKagent = "k8s.kagent.agent"
 )
 
 // How an agent acts: the kind of identity it runs as.
@@ -429,6 +438,9 @@ const (
 	// ActsAsAgentPrincipal: a principal of the agent's own (GCP Agent
 	// Identity, Entra agent identity).
 	ActsAsAgentPrincipal = "per-agent principal"
+	// ActsAsK8sServiceAccount: the Kubernetes service account the
+	// agent's pods run as.
+	ActsAsK8sServiceAccount = "k8s service account"
 )
 
 // Agent is one AI agent a platform lists, and the identity it acts as.

@@ -20,6 +20,7 @@ import (
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
@@ -274,9 +275,13 @@ func (l *Live) readCluster(ctx context.Context, t *target) (*Offline, readResult
 	if err != nil {
 		return nil, readResult{}, fmt.Errorf("context %s: %w", t.context, err)
 	}
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return nil, readResult{}, fmt.Errorf("context %s: %w", t.context, err)
+	}
 	off := NewOffline()
 	var r readResult
-	r.warnings, r.notAssessed, err = l.read(ctx, cs, md, off.cluster(t.cluster))
+	r.warnings, r.notAssessed, err = l.read(ctx, cs, md, dyn, off.cluster(t.cluster))
 	if err != nil {
 		return nil, readResult{}, &scanners.ScopeError{Step: "listing", Err: err}
 	}
@@ -390,7 +395,7 @@ func tokenSecrets(md metadata.Interface) func(context.Context, metav1.ListOption
 // read lists every kind into c, page by page, and reads the service
 // account issuer. A kind the caller may not list is a warning and what
 // it leaves unjudged; any other failure fails the cluster.
-func (l *Live) read(ctx context.Context, cs kubernetes.Interface, md metadata.Interface, c *cluster) (warnings, notAssessed []string, err error) {
+func (l *Live) read(ctx context.Context, cs kubernetes.Interface, md metadata.Interface, dyn dynamic.Interface, c *cluster) (warnings, notAssessed []string, err error) {
 	for _, k := range kinds(cs, md) {
 		err := l.each(ctx, k, c)
 		switch {
@@ -406,6 +411,12 @@ func (l *Live) read(ctx context.Context, cs kubernetes.Interface, md metadata.In
 			return nil, nil, fmt.Errorf("listing %s: %w", qualified(k), oneLine(err))
 		}
 	}
+	switch w, err := l.kagentAgents(ctx, cs, dyn, c); {
+	case err != nil:
+		return nil, nil, err
+	case w != "":
+		warnings = append(warnings, w)
+	}
 	issuer, err := l.issuer(ctx, cs)
 	switch {
 	case err == nil:
@@ -416,6 +427,47 @@ func (l *Live) read(ctx context.Context, cs kubernetes.Interface, md metadata.In
 		return nil, nil, fmt.Errorf("getting %s: %w", discoveryPath, oneLine(err))
 	}
 	return warnings, notAssessed, nil
+}
+
+// kagentAgents lists the kagent Agent resources (agents.kagent.dev) at
+// the version the API server prefers, when it serves the group: a cluster
+// without kagent has none, which is no warning. A caller that may not
+// list them gets a warning; the rest of the cluster is complete.
+func (l *Live) kagentAgents(ctx context.Context, cs kubernetes.Interface, dyn dynamic.Interface, c *cluster) (warning string, err error) {
+	groups, err := cs.Discovery().ServerGroups()
+	if err != nil {
+		return fmt.Sprintf("API groups not discovered (%v): kagent agents not listed", oneLine(err)), nil
+	}
+	version := ""
+	for _, g := range groups.Groups {
+		if g.Name == kagentGroup {
+			version = g.PreferredVersion.Version
+		}
+	}
+	if version == "" {
+		return "", nil
+	}
+	res := dyn.Resource(schema.GroupVersionResource{Group: kagentGroup, Version: version, Resource: "agents"})
+	k := kind{kind: "Agent", group: kagentGroup, version: version, resource: "agents",
+		list: func(ctx context.Context, o metav1.ListOptions) ([]any, string, error) {
+			ul, err := res.Namespace(metav1.NamespaceAll).List(ctx, o)
+			if err != nil {
+				return nil, "", err
+			}
+			out := make([]any, len(ul.Items))
+			for i := range ul.Items {
+				out[i] = ul.Items[i].Object // apiVersion and kind included
+			}
+			return out, ul.GetContinue(), nil
+		}}
+	switch err := l.each(ctx, k, c); {
+	case err == nil, apierrors.IsNotFound(err):
+		return "", nil // the group is served without an Agent resource
+	case apierrors.IsForbidden(err):
+		return "not allowed to list agents." + kagentGroup + ": kagent agents not listed", nil
+	default:
+		return "", fmt.Errorf("listing agents.%s: %w", kagentGroup, oneLine(err))
+	}
 }
 
 func qualified(k kind) string {

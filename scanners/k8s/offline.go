@@ -158,6 +158,8 @@ type cluster struct {
 	tracked *time.Time
 	// namespaces are the Namespace objects, by name.
 	namespaces map[string]meta
+	// kagents are the kagent Agent resources.
+	kagents []kagentAgent
 }
 
 // podSpec is what a pod spec says about its service account.
@@ -210,7 +212,35 @@ var known = map[string]bool{
 	"ServiceAccount": true, "Secret": true, "Role": true, "ClusterRole": true,
 	"RoleBinding": true, "ClusterRoleBinding": true, "Pod": true, "Deployment": true,
 	"StatefulSet": true, "DaemonSet": true, "ReplicaSet": true, "Job": true,
-	"CronJob": true, "Namespace": true,
+	"CronJob": true, "Namespace": true, "Agent": true,
+}
+
+// kagentGroup is the API group of kagent's Agent resource
+// (agents.kagent.dev, kagent.dev/v1alpha1 and v1alpha2).
+const kagentGroup = "kagent.dev"
+
+// kagentAgent is what the scanner reads of a kagent Agent: where its
+// pods run and as which service account. v1alpha2 names it in
+// spec.declarative.deployment or spec.byo.deployment
+// (serviceAccountName); without one, and in v1alpha1 (which has no such
+// field), the kagent controller creates a service account named after
+// the Agent, unless it was started with a global default.
+type kagentAgent struct {
+	object
+	Spec struct {
+		Type        string `json:"type"`
+		Description string `json:"description"`
+		Declarative *struct {
+			Deployment *kagentDeployment `json:"deployment"`
+		} `json:"declarative"`
+		BYO *struct {
+			Deployment *kagentDeployment `json:"deployment"`
+		} `json:"byo"`
+	} `json:"spec"`
+}
+
+type kagentDeployment struct {
+	ServiceAccountName *string `json:"serviceAccountName"`
 }
 
 // Add reads one file: a kubectl List (JSON or YAML) of Kubernetes objects,
@@ -242,6 +272,8 @@ func (o *Offline) Add(name string, data []byte) (bool, error) {
 	switch {
 	case head.Kind == "List" || strings.HasSuffix(head.Kind, "List") && known[strings.TrimSuffix(head.Kind, "List")]:
 		items = head.Items
+	case head.Kind == "Agent" && !strings.HasPrefix(head.APIVersion, kagentGroup+"/"):
+		return false, nil // another project's Agent kind
 	case known[head.Kind]:
 		items = []json.RawMessage{trimmed}
 	default:
@@ -346,6 +378,17 @@ func (c *cluster) add(raw json.RawMessage, listKind string) error {
 		c.accounts = append(c.accounts, obj)
 	case "Namespace":
 		c.namespaces[obj.Metadata.Name] = obj.Metadata
+	case "Agent":
+		group, _, _ := strings.Cut(obj.APIVersion, "/")
+		if group != kagentGroup {
+			return nil // another project's Agent kind
+		}
+		var a kagentAgent
+		if err := decode(&a); err != nil {
+			return err
+		}
+		a.Kind = obj.Kind
+		c.kagents = append(c.kagents, a)
 	case "Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob":
 		var w workloadObject
 		if err := decode(&w); err != nil {
@@ -394,6 +437,7 @@ func (o *Offline) Inventory() (inventory.Inventory, error) {
 	for _, name := range o.order {
 		c := o.clusters[name]
 		inv.Identities = append(inv.Identities, c.identities(name)...)
+		inv.Agents = append(inv.Agents, c.agents(name)...)
 		if cl, ok := c.anonymous(name); ok {
 			inv.Identities = append(inv.Identities, cl)
 		}
@@ -952,4 +996,56 @@ func (c *cluster) tokenTracking() (time.Time, bool) {
 		}
 	}
 	return since, !since.IsZero()
+}
+
+// agents are the cluster's kagent Agents, each acting as the service
+// account its pods run as: the one its spec names, else the one of the
+// Deployment the kagent controller runs it as (named after the Agent and
+// owned by it) when the export has that Deployment, else the one the
+// controller creates, named after the Agent.
+func (c *cluster) agents(clusterName string) []inventory.Agent {
+	deployments := map[string]string{}
+	for _, w := range c.workloads {
+		if w.kind == "Deployment" && slices.ContainsFunc(w.owners, func(r ownerRef) bool { return r.Kind == "Agent" && r.Name == w.name }) {
+			deployments[w.namespace+"/"+w.name] = w.account
+		}
+	}
+	out := make([]inventory.Agent, 0, len(c.kagents))
+	for _, a := range c.kagents {
+		ns, name := a.Metadata.Namespace, a.Metadata.Name
+		sa := name
+		if d, ok := deployments[ns+"/"+name]; ok {
+			sa = d
+		}
+		for _, d := range []*kagentDeployment{a.declarative(), a.byo()} {
+			if d != nil && d.ServiceAccountName != nil && *d.ServiceAccountName != "" {
+				sa = *d.ServiceAccountName
+			}
+		}
+		tags := merged(shortAnnotations(a.Metadata.Annotations), maps.Clone(a.Metadata.Labels))
+		if a.Spec.Type != "" {
+			tags = merged(tags, map[string]string{"kagent.dev/type": a.Spec.Type})
+		}
+		out = append(out, inventory.Agent{
+			Provider: inventory.K8s, Platform: inventory.PlatformKagent, ID: "agents." + kagentGroup + "/" + ns + "/" + name,
+			Name: ns + "/" + name, Account: clusterName, Location: ns, CreatedAt: parseTime(a.Metadata.CreationTimestamp),
+			IdentityID: "system:serviceaccount:" + ns + ":" + sa, IdentityType: inventory.ActsAsK8sServiceAccount, Tags: tags,
+		})
+	}
+	slices.SortFunc(out, func(a, b inventory.Agent) int { return strings.Compare(a.ID, b.ID) })
+	return out
+}
+
+func (a *kagentAgent) declarative() *kagentDeployment {
+	if a.Spec.Declarative == nil {
+		return nil
+	}
+	return a.Spec.Declarative.Deployment
+}
+
+func (a *kagentAgent) byo() *kagentDeployment {
+	if a.Spec.BYO == nil {
+		return nil
+	}
+	return a.Spec.BYO.Deployment
 }
