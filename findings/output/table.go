@@ -304,9 +304,12 @@ func WriteListing(w io.Writer, f Format, l *findings.Listing) error {
 	t := newTable(w, widths)
 	t.Header("ACCOUNT", "KIND", "NAME", "OWNER", "AGENT", "CREATED", "LAST USED", "CREDS", "OLDEST", "PRIVILEGE")
 	for _, r := range l.Identities {
-		last := "never"
-		if r.LastUsed != nil {
+		last := "-" // the source carried no usage data
+		switch {
+		case r.LastUsed != nil:
 			last = r.LastUsed.Format("2006-01-02")
+		case r.LastUsedKnown:
+			last = "never"
 		}
 		oldest := "-"
 		if r.OldestCredentialDays >= 0 {

@@ -71,3 +71,23 @@ var WorkloadResources = []struct{ Group, Resource string }{
 	{"", "pods"}, {"apps", "deployments"}, {"apps", "statefulsets"}, {"apps", "daemonsets"}, {"apps", "replicasets"},
 	{"batch", "jobs"}, {"batch", "cronjobs"}, {"", "replicationcontrollers"},
 }
+
+// Admin returns how the identity is cluster-admin-equivalent, if it is:
+// bound cluster-wide to cluster-admin, or to any rule granting every verb
+// on every resource of every API group.
+func Admin(id *inventory.Identity) (string, bool) {
+	for _, b := range id.Bindings {
+		if b.Scope != "cluster" {
+			continue
+		}
+		if b.Role == "ClusterRole/cluster-admin" {
+			return b.Role + " (" + b.Name + ")", true
+		}
+		for _, r := range b.RBACRules {
+			if len(r.ResourceNames) == 0 && slices.Contains(r.Verbs, "*") && slices.Contains(r.Resources, "*") && slices.Contains(r.APIGroups, "*") {
+				return "* on * cluster-wide through " + b.Role + " (" + b.Name + ")", true
+			}
+		}
+	}
+	return "", false
+}

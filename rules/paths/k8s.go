@@ -123,20 +123,10 @@ func (k *k8sGraph) index(p principal) {
 func (k *k8sGraph) prepare() {}
 
 // admin: cluster-admin, or any rule granting every verb on every resource
-// of every API group, bound cluster-wide.
+// of every API group, bound cluster-wide (k8srbac.Admin).
 func (k *k8sGraph) admin(p principal) (edge, bool) {
-	for _, b := range p.id.Bindings {
-		if b.Scope != "cluster" {
-			continue
-		}
-		if b.Role == "ClusterRole/cluster-admin" {
-			return edge{via: b.Role + " (" + b.Name + ")"}, true
-		}
-		for _, r := range b.RBACRules {
-			if len(r.ResourceNames) == 0 && slices.Contains(r.Verbs, "*") && slices.Contains(r.Resources, "*") && slices.Contains(r.APIGroups, "*") {
-				return edge{via: "* on * cluster-wide through " + b.Role + " (" + b.Name + ")"}, true
-			}
-		}
+	if via, ok := k8srbac.Admin(p.id); ok {
+		return edge{via: via}, true
 	}
 	return edge{}, false
 }
