@@ -146,7 +146,7 @@ func gcpPrivilege(id *inventory.Identity, asOf time.Time) string {
 
 // azurePrivilege grades a service principal's grants as the Azure rules
 // and graph do: administrator of the tenant (paths.AzureAdminVia) is
-// admin, any grant the overbroad rules report (NHI-OVB-301, 302, 303) is
+// admin, any grant the overbroad rules report (NHI-OVB-301, 302, 303, 304) is
 // privileged, any other grant limited: role grants, like Kubernetes RBAC,
 // have no wildcard policies to speak of.
 func azurePrivilege(s *Subject) string {
