@@ -152,19 +152,22 @@ func azureDirectoryHits(id *inventory.Identity) []azureHit {
 	return out
 }
 
-// azureGraphSeverity grades the tenant-control Microsoft Graph
-// application permissions (paths.AzureTenantControl): critical for those
+// azureGraphCritical are the tenant-control Microsoft Graph application
+// permissions (paths.AzureTenantControl, the one list) that are critical:
 // one step from Global Administrator or from every application's
-// credentials, high for those that reach groups and owners.
-var azureGraphSeverity = map[string]findings.Severity{
-	"RoleManagement.ReadWrite.Directory":         findings.Critical,
-	"RoleAssignmentSchedule.ReadWrite.Directory": findings.Critical,
-	"AppRoleAssignment.ReadWrite.All":            findings.Critical,
-	"Application.ReadWrite.All":                  findings.Critical,
-	"Directory.ReadWrite.All":                    findings.High,
-	"Group.ReadWrite.All":                        findings.High,
-	"GroupMember.ReadWrite.All":                  findings.High,
-	"ServicePrincipalEndpoint.ReadWrite.All":     findings.High,
+// credentials. The others of the list reach groups and owners: high.
+var azureGraphCritical = map[string]bool{
+	"RoleManagement.ReadWrite.Directory":         true,
+	"RoleAssignmentSchedule.ReadWrite.Directory": true,
+	"AppRoleAssignment.ReadWrite.All":            true,
+	"Application.ReadWrite.All":                  true,
+}
+
+func azureGraphSeverity(perm string) findings.Severity {
+	if azureGraphCritical[perm] {
+		return findings.Critical
+	}
+	return findings.High
 }
 
 func azureGraphHits(id *inventory.Identity) []azureHit {
@@ -175,7 +178,7 @@ func azureGraphHits(id *inventory.Identity) []azureHit {
 		if !ok || !paths.AzureTenantControl[perm] {
 			continue
 		}
-		out = append(out, azureHit{azureGraphSeverity[perm], fmt.Sprintf("%s holds the Microsoft Graph application permission %s.", id.Name, perm), "Microsoft Graph " + perm, "Microsoft Graph " + perm})
+		out = append(out, azureHit{azureGraphSeverity(perm), fmt.Sprintf("%s holds the Microsoft Graph application permission %s.", id.Name, perm), "Microsoft Graph " + perm, "Microsoft Graph " + perm})
 	}
 	return out
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/nhiscan/nhiscan/findings"
 	"github.com/nhiscan/nhiscan/findings/controls"
+	"github.com/nhiscan/nhiscan/rules/paths"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
 
@@ -423,5 +424,36 @@ func TestAzureListingFederatedCredentialHasNoAge(t *testing.T) {
 	rows := List(&inv, DefaultConfig(asOf))
 	if len(rows) != 1 || rows[0].Credentials != 1 || rows[0].OldestCredentialDays != -1 {
 		t.Errorf("rows = %+v; want one credential without an age", rows)
+	}
+}
+
+// The tenant-control permissions are one list (paths.AzureTenantControl):
+// the rules grade it and add none of their own.
+func TestAzureGraphCriticalInTenantControl(t *testing.T) {
+	for perm := range azureGraphCritical {
+		if !paths.AzureTenantControl[perm] {
+			t.Errorf("%s is graded critical but is not in paths.AzureTenantControl", perm)
+		}
+	}
+}
+
+// The well-known ids resolve the same in the rules and the graph as in
+// the scanner, from the one list in inventory: Reader and Agent ID
+// Developer, once missing from the graph's copy, included.
+func TestAzureWellKnownIDs(t *testing.T) {
+	for id, name := range inventory.AzureBuiltInRoles {
+		if got, _ := paths.AzureRBACRole(&inventory.Binding{Role: id, Scope: azSub}); got != name {
+			t.Errorf("role definition %s resolves to %q, want %q", id, got, name)
+		}
+	}
+	for id, name := range inventory.AzureDirectoryRoleTemplates {
+		if got, _ := paths.AzureDirectoryRole(&inventory.Binding{Role: "directoryRole:" + id, Scope: "directory/"}); got != name {
+			t.Errorf("directory role template %s resolves to %q, want %q", id, got, name)
+		}
+	}
+	for id, name := range inventory.MicrosoftGraphAppRoles {
+		if got, _ := paths.AzureGraphPermission(&inventory.Binding{Role: "appRole:Microsoft Graph/" + id}); got != name {
+			t.Errorf("Graph app role %s resolves to %q, want %q", id, got, name)
+		}
 	}
 }
