@@ -333,8 +333,11 @@ func (r k8sLegacyToken) Check(s *Subject) []findings.Finding {
 			sev = findings.High
 		}
 		used := "never since tracking began"
-		if c.LastUsed != nil {
+		switch {
+		case c.LastUsed != nil:
 			used = date(*c.LastUsed)
+		case !c.LastUsedKnown:
+			used = "unknown (the cluster does not track legacy token use)"
 		}
 		e := []findings.Evidence{ev("secret", c.ID), ev("status", c.Status), ev("last_used", used)}
 		if !c.CreatedAt.IsZero() {

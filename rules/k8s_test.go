@@ -504,3 +504,21 @@ func TestK8sLegacyTokenPrivileged(t *testing.T) {
 		t.Errorf("%+v", fs)
 	}
 }
+
+// A legacy token's last use is "never" only when the cluster tracks use.
+func TestK8sLegacyTokenUseUnknown(t *testing.T) {
+	cfg := DefaultConfig(asOf)
+	for _, known := range []bool{true, false} {
+		id := ksa("a", "b", func(i *inventory.Identity) {
+			i.Credentials = []inventory.Credential{{ID: "a/b-token", Kind: inventory.CredK8sLegacyToken, Status: inventory.CredentialActive, CreatedAt: daysAgo(10), LastUsedKnown: known}}
+		})
+		fs := k8sLegacyToken{}.Check(&Subject{Identity: &id, Config: &cfg})
+		if len(fs) != 1 {
+			t.Fatalf("findings %+v", fs)
+		}
+		got := evidence(fs[0], "last_used")
+		if known && got != "never since tracking began" || !known && !strings.HasPrefix(got, "unknown") {
+			t.Errorf("tracked %v: last_used %q", known, got)
+		}
+	}
+}
