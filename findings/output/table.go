@@ -300,7 +300,7 @@ func WriteListing(w io.Writer, f Format, l *findings.Listing) error {
 	default:
 		return fmt.Errorf("format %q is not available for the inventory", f)
 	}
-	widths := tw.NewMapper[int, int]().Set(0, 14).Set(1, 18).Set(2, 26).Set(3, 22).Set(4, 7).Set(5, 12).Set(6, 12).Set(7, 7).Set(8, 8).Set(9, 11)
+	widths := tw.NewMapper[int, int]().Set(0, 14).Set(1, 18).Set(2, 26).Set(3, 22).Set(4, 7).Set(5, 12).Set(6, 12).Set(7, 7).Set(8, 8).Set(9, 12)
 	t := newTable(w, widths)
 	t.Header("ACCOUNT", "KIND", "NAME", "OWNER", "AGENT", "CREATED", "LAST USED", "CREDS", "OLDEST", "PRIVILEGE")
 	for _, r := range l.Identities {
