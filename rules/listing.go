@@ -27,7 +27,7 @@ func Privilege(s *Subject) string {
 	case inventory.Azure:
 		return azurePrivilege(s)
 	case inventory.K8s:
-		return k8sPrivilege(s.Identity)
+		return k8sPrivilege(s)
 	}
 	return "unknown"
 }
@@ -35,13 +35,18 @@ func Privilege(s *Subject) string {
 // k8sPrivilege grades a service account's RBAC: cluster-admin-equivalent
 // (the graph's administrator) is admin, the rules' privileged accounts
 // (admin or edit cluster-wide, a cluster-wide role with wildcards) are
-// privileged, any other binding beyond the discovery roles limited.
-func k8sPrivilege(id *inventory.Identity) string {
+// privileged, any other binding beyond the discovery roles limited;
+// unknown when a role or binding the account may hold was not exported.
+func k8sPrivilege(s *Subject) string {
+	id := s.Identity
 	if _, ok := k8srbac.Admin(id); ok {
 		return "admin"
 	}
 	if k8sPrivileged(id) != "" {
 		return "privileged"
+	}
+	if !s.Assessed(inventory.NotAssessedPermissions) {
+		return "unknown"
 	}
 	for i := range id.Bindings {
 		if !k8sDiscoveryRoles[id.Bindings[i].Role] {

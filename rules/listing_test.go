@@ -44,6 +44,8 @@ func TestPrivilegeAgreesWithRules(t *testing.T) {
 		{name: "k8s_read_pods", id: ksa("a", "b", kbind("Role/r", "a", readPods, nil)), want: "limited"},
 		{name: "k8s_discovery_only", id: ksa("a", "b", kbind("ClusterRole/system:discovery", "cluster", nil, authenticated)), want: "none"},
 		{name: "k8s_nothing", id: ksa("a", "b"), want: "none"},
+		{name: "k8s_role_not_exported", id: ksa("a", "b", kbind("Role/gone", "a", nil, nil), func(i *inventory.Identity) { i.NotAssessed = []string{inventory.NotAssessedPermissions} }), want: "unknown"},
+		{name: "k8s_edit_with_a_role_missing", id: ksa("a", "b", kbind("ClusterRole/edit", "cluster", nil, nil), func(i *inventory.Identity) { i.NotAssessed = []string{inventory.NotAssessedPermissions} }), want: "privileged"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := DefaultConfig(asOf)
