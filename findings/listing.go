@@ -15,13 +15,17 @@ type IdentityRow struct {
 	OwnerSource string `json:"owner_source,omitempty"`
 	Agent       bool   `json:"agent"`
 	// Created is absent when the provider does not record it (GCP).
-	Created     *time.Time `json:"created,omitempty"`
-	LastUsed    *time.Time `json:"last_used"`
-	Credentials int        `json:"credentials"`
+	Created  *time.Time `json:"created,omitempty"`
+	LastUsed *time.Time `json:"last_used"`
+	// LastUsedKnown is false when the source carried no usage data for
+	// the identity (then LastUsed is null for want of data, not "never").
+	LastUsedKnown bool `json:"last_used_known"`
+	Credentials   int  `json:"credentials"`
 	// OldestCredentialDays is the age of the oldest active credential, or
 	// -1 when the identity has none.
 	OldestCredentialDays int `json:"oldest_credential_days"`
-	// Privilege is the broadest privilege: admin, wildcard, scoped or none.
+	// Privilege is the broadest privilege: admin, wildcard or scoped (AWS,
+	// GCP), privileged or limited (Kubernetes, Azure), none, or unknown.
 	Privilege string `json:"privilege"`
 	// Excluded says why rules skip this identity by default.
 	Excluded string `json:"excluded,omitempty"`

@@ -75,12 +75,20 @@ func lowerBy(sev findings.Severity, n int) findings.Severity {
 // again for User Access Administrator and RBAC Administrator under a
 // condition (which limits the roles they may assign).
 func azureRBACHits(id *inventory.Identity) []azureHit {
+	return azureRBACHitsOf(id, func(string) bool { return true })
+}
+
+// azureUAA: CIS Azure 5.3.3 is about the User Access Administrator role
+// alone, so NHI-OVB-304 reports it and NHI-OVB-301 the other roles.
+const azureUAA = "User Access Administrator"
+
+func azureRBACHitsOf(id *inventory.Identity, keep func(role string) bool) []azureHit {
 	var out []azureHit
 	for i := range id.Bindings {
 		b := &id.Bindings[i]
 		name, ok := paths.AzureRBACRole(b)
 		sev, broad := azureRBACBase[name]
-		if !ok || !broad {
+		if !ok || !broad || !keep(name) {
 			continue
 		}
 		level := paths.AzureScopeOf(b.Scope, id.Account)
@@ -144,19 +152,22 @@ func azureDirectoryHits(id *inventory.Identity) []azureHit {
 	return out
 }
 
-// azureGraphSeverity grades the tenant-control Microsoft Graph
-// application permissions (paths.AzureTenantControl): critical for those
+// azureGraphCritical are the tenant-control Microsoft Graph application
+// permissions (paths.AzureTenantControl, the one list) that are critical:
 // one step from Global Administrator or from every application's
-// credentials, high for those that reach groups and owners.
-var azureGraphSeverity = map[string]findings.Severity{
-	"RoleManagement.ReadWrite.Directory":         findings.Critical,
-	"RoleAssignmentSchedule.ReadWrite.Directory": findings.Critical,
-	"AppRoleAssignment.ReadWrite.All":            findings.Critical,
-	"Application.ReadWrite.All":                  findings.Critical,
-	"Directory.ReadWrite.All":                    findings.High,
-	"Group.ReadWrite.All":                        findings.High,
-	"GroupMember.ReadWrite.All":                  findings.High,
-	"ServicePrincipalEndpoint.ReadWrite.All":     findings.High,
+// credentials. The others of the list reach groups and owners: high.
+var azureGraphCritical = map[string]bool{
+	"RoleManagement.ReadWrite.Directory":         true,
+	"RoleAssignmentSchedule.ReadWrite.Directory": true,
+	"AppRoleAssignment.ReadWrite.All":            true,
+	"Application.ReadWrite.All":                  true,
+}
+
+func azureGraphSeverity(perm string) findings.Severity {
+	if azureGraphCritical[perm] {
+		return findings.Critical
+	}
+	return findings.High
 }
 
 func azureGraphHits(id *inventory.Identity) []azureHit {
@@ -167,13 +178,13 @@ func azureGraphHits(id *inventory.Identity) []azureHit {
 		if !ok || !paths.AzureTenantControl[perm] {
 			continue
 		}
-		out = append(out, azureHit{azureGraphSeverity[perm], fmt.Sprintf("%s holds the Microsoft Graph application permission %s.", id.Name, perm), "Microsoft Graph " + perm, "Microsoft Graph " + perm})
+		out = append(out, azureHit{azureGraphSeverity(perm), fmt.Sprintf("%s holds the Microsoft Graph application permission %s.", id.Name, perm), "Microsoft Graph " + perm, "Microsoft Graph " + perm})
 	}
 	return out
 }
 
 // azurePrivilegedHits are every privileged grant of the service principal
-// (NHI-OVB-301, 302 and 303's items).
+// (NHI-OVB-301, 302, 303 and 304's items).
 func azurePrivilegedHits(id *inventory.Identity) []azureHit {
 	return slices.Concat(azureRBACHits(id), azureDirectoryHits(id), azureGraphHits(id))
 }
@@ -199,6 +210,7 @@ func Azure() []Rule {
 		azureRBACRole{},
 		azureDirectoryRole{},
 		azureGraphPermission{},
+		azureUAARole{},
 		azureSecret{},
 		azureFirstPartyCredential{},
 		azureUnused{},
@@ -208,20 +220,20 @@ func Azure() []Rule {
 	}
 }
 
-// azureRBACRole: Owner, Contributor, User Access Administrator or RBAC
-// Administrator.
+// azureRBACRole: Owner, Contributor or RBAC Administrator (User Access
+// Administrator is azureUAARole's).
 type azureRBACRole struct{}
 
 func (azureRBACRole) Meta() findings.Rule {
 	return findings.Rule{
-		ID: "NHI-OVB-301", Title: "Service principal holds Owner, Contributor, User Access Administrator or RBAC Administrator", Category: findings.Overbroad, Severity: findings.Critical,
-		Description: "An Azure RBAC role assignment gives the service principal Owner, Contributor, User Access Administrator or Role Based Access Control Administrator. User Access Administrator and RBAC Administrator assign any role, Owner included.",
-		Rationale:   "Whoever runs as the service principal (a pipeline, a workload, an agent, or anyone holding its secret) changes everything under the scope; with Owner, User Access Administrator or RBAC Administrator it also grants access to anyone.",
+		ID: "NHI-OVB-301", Title: "Service principal holds Owner, Contributor or RBAC Administrator", Category: findings.Overbroad, Severity: findings.Critical,
+		Description: "An Azure RBAC role assignment gives the service principal Owner, Contributor or Role Based Access Control Administrator. RBAC Administrator assigns any role, Owner included. User Access Administrator is NHI-OVB-304's.",
+		Rationale:   "Whoever runs as the service principal (a pipeline, a workload, an agent, or anyone holding its secret) changes everything under the scope; with Owner or RBAC Administrator it also grants access to anyone.",
 		Remediation: "Assign a role with the actions the workload needs, at the resource group or resource it works on; when it must assign roles, use RBAC Administrator with a condition that limits the roles and principals it may assign.",
-		Defaults:    "Critical for Owner, User Access Administrator and RBAC Administrator, high for Contributor, at the root, a management group or a subscription; one step lower at a resource group, two at one resource; one step lower for User Access Administrator and RBAC Administrator assignments with a condition. One finding per service principal, the assignments in evidence.grants.",
+		Defaults:    "Critical for Owner and RBAC Administrator, high for Contributor, at the root, a management group or a subscription; one step lower at a resource group, two at one resource; one step lower for RBAC Administrator assignments with a condition. One finding per service principal, the assignments in evidence.grants.",
 		References:  []string{"https://learn.microsoft.com/en-us/azure/role-based-access-control/built-in-roles/privileged", "https://learn.microsoft.com/en-us/azure/role-based-access-control/delegate-role-assignments-overview"},
 		Providers:   []string{"azure"},
-		Controls:    controlIDs{controls.ASI: "ASI03 ASI02", controls.ASITM: "T3 T2", controls.NHI: "NHI5", controls.MAESTRO: "cross-layer/privilege-escalation L4/lateral-movement", controls.CISAZ5: "5.3.3 5.3.4", controls.NIST: "AC-6 AC-6(5)"}.list(),
+		Controls:    controlIDs{controls.ASI: "ASI03 ASI02", controls.ASITM: "T3 T2", controls.NHI: "NHI5", controls.MAESTRO: "cross-layer/privilege-escalation L4/lateral-movement", controls.CISAZ5: "5.3.4", controls.NIST: "AC-6 AC-6(5)"}.list(),
 	}
 }
 
@@ -229,7 +241,30 @@ func (r azureRBACRole) Check(s *Subject) []findings.Finding {
 	if !isAzureSP(s.Identity) {
 		return nil
 	}
-	return azureFindings(r, s, "assignment(s)", azureRBACHits(s.Identity))
+	return azureFindings(r, s, "assignment(s)", azureRBACHitsOf(s.Identity, func(role string) bool { return role != azureUAA }))
+}
+
+// azureUAARole: User Access Administrator, CIS Azure 5.3.3's subject.
+type azureUAARole struct{}
+
+func (azureUAARole) Meta() findings.Rule {
+	return findings.Rule{
+		ID: "NHI-OVB-304", Title: "Service principal holds User Access Administrator", Category: findings.Overbroad, Severity: findings.Critical,
+		Description: "An Azure RBAC role assignment gives the service principal User Access Administrator, which assigns any role, Owner included, at its scope.",
+		Rationale:   "Whoever runs as the service principal grants anyone, itself included, Owner under the scope. Microsoft and CIS expect the role to be assigned only for a change (at the root scope, through elevated access) and removed right after.",
+		Remediation: "Remove the assignment; when the workload must assign roles, use Role Based Access Control Administrator with a condition that limits the roles and principals it may assign.",
+		Defaults:    "Critical at the root, a management group or a subscription; one step lower at a resource group, two at one resource; one step lower with a condition. One finding per service principal, the assignments in evidence.grants.",
+		References:  []string{"https://learn.microsoft.com/en-us/azure/role-based-access-control/built-in-roles/privileged#user-access-administrator", "https://learn.microsoft.com/en-us/azure/role-based-access-control/elevate-access-global-admin"},
+		Providers:   []string{"azure"},
+		Controls:    controlIDs{controls.ASI: "ASI03 ASI02", controls.ASITM: "T3 T2", controls.NHI: "NHI5", controls.MAESTRO: "cross-layer/privilege-escalation L4/lateral-movement", controls.CISAZ5: "5.3.3 5.3.4", controls.NIST: "AC-6 AC-6(5)"}.list(),
+	}
+}
+
+func (r azureUAARole) Check(s *Subject) []findings.Finding {
+	if !isAzureSP(s.Identity) {
+		return nil
+	}
+	return azureFindings(r, s, "assignment(s)", azureRBACHitsOf(s.Identity, func(role string) bool { return role == azureUAA }))
 }
 
 // azureDirectoryRole: a privileged Entra directory role.
@@ -323,7 +358,7 @@ func (azureSecret) Meta() findings.Rule {
 		Description: "The service principal (or its application) has a client secret or a certificate that can still authenticate. Managed identities never get this finding: Azure rotates their credentials.",
 		Rationale:   "A secret or private key copied once works from anywhere until it expires, and Entra lets them live for years. Secrets added to the service principal object itself do not show in the portal's Certificates & secrets blade.",
 		Remediation: "Replace the credential with a managed identity or a federated identity credential (GitHub Actions, Kubernetes, other clouds); if one must stay, prefer a certificate, keep its validity short, and remove the ones nothing uses.",
-		Defaults:    "Medium for a client secret, low for a certificate; one step more when its total validity exceeds secret_max_validity_days (365) or it never expires, one more when more than that remains; at most high for a secret and medium for a certificate, one step more again on a service principal that holds a critical grant (NHI-OVB-301, 302 or 303). One finding per credential. Microsoft first-party applications are NHI-STA-302's.",
+		Defaults:    "Medium for a client secret, low for a certificate; one step more when its total validity exceeds secret_max_validity_days (365) or it never expires, one more when more than that remains; at most high for a secret and medium for a certificate, one step more again on a service principal that holds a critical grant (NHI-OVB-301, 302, 303 or 304). One finding per credential. Microsoft first-party applications are NHI-STA-302's.",
 		References:  []string{"https://learn.microsoft.com/en-us/entra/identity-platform/security-best-practices-for-app-registration#credential-configuration", "https://learn.microsoft.com/en-us/entra/workload-id/workload-identity-federation"},
 		Providers:   []string{"azure"},
 		Controls:    controlIDs{controls.ASI: "ASI03", controls.ASITM: "T3 T9", controls.NHI: "NHI7", controls.MAESTRO: "L7/agent-identity-attack L4", controls.NIST: "IA-5 IA-9"}.list(),
@@ -656,7 +691,7 @@ func (azureMultiTenant) Meta() findings.Rule {
 		Description: "The service principal belongs to a multi-tenant application (signInAudience AzureADMultipleOrgs or AzureADandPersonalMicrosoftAccount, or an application registered in another tenant) and holds a privileged grant here: a broad Azure RBAC role, a privileged directory role or a tenant-control Microsoft Graph permission.",
 		Rationale:   "A multi-tenant application's credentials live with its publisher and sign in to every tenant that consented: whoever compromises the application, in its home tenant, inherits its privileges here (the path of Midnight Blizzard's legacy OAuth application).",
 		Remediation: "Make your own application single-tenant (AzureADMyOrg) unless other tenants must use it; for a third-party application, remove the privileged grants or replace them with the least the integration needs, and review the publisher.",
-		Defaults:    "High; critical when a grant is critical (NHI-OVB-301, 302, 303). Microsoft first-party applications are not judged. One finding per service principal, the grants in evidence.grants.",
+		Defaults:    "High; critical when a grant is critical (NHI-OVB-301, 302, 303, 304). Microsoft first-party applications are not judged. One finding per service principal, the grants in evidence.grants.",
 		References:  []string{"https://learn.microsoft.com/en-us/entra/identity-platform/howto-convert-app-to-be-multi-tenant", "https://www.microsoft.com/en-us/security/blog/2024/01/25/midnight-blizzard-guidance-for-responders-on-nation-state-attack/"},
 		Providers:   []string{"azure"},
 		Controls:    controlIDs{controls.ASI: "ASI03 ASI04", controls.ASITM: "T3 T9", controls.NHI: "NHI3 NHI5", controls.MAESTRO: "L7/integration-risks cross-layer/lateral-movement", controls.NIST: "AC-20 SA-9 AC-6"}.list(),

@@ -85,6 +85,43 @@ func fic(name, issuer, subject, expr string) func(*inventory.Identity) {
 
 const ghIssuer = "https://token.actions.githubusercontent.com"
 
+func TestAzureUAARole(t *testing.T) {
+	runCases(t, azureUAARole{}, []ruleCase{
+		{name: "uaa_subscription", id: asp("deploy", assign("User Access Administrator", azSub)), want: []findings.Severity{C}},
+		{name: "uaa_subscription_condition_lowers", id: asp("deploy", assign("User Access Administrator", azSub), azCondition), want: []findings.Severity{H}},
+		{name: "uaa_by_role_definition_id", id: asp("deploy", assign("18d7d88d-d35e-4fb5-a5c3-7773c20a72d9", azSub)), want: []findings.Severity{C}},
+		{name: "owner_not_here", id: asp("deploy", assign("Owner", azSub)), want: nil},
+		{name: "rbac_admin_not_here", id: asp("deploy", assign("Role Based Access Control Administrator", azSub)), want: nil},
+	})
+}
+
+// CIS Azure 5.3.3 (User Access Administrator) fails on User Access
+// Administrator findings only, never on Owner or Contributor ones.
+func TestAzureCIS533(t *testing.T) {
+	cfg := DefaultConfig(asOf)
+	inv := inventory.Inventory{Identities: []inventory.Identity{
+		asp("owner", assign("Owner", azSub)), asp("contrib", assign("Contributor", azSub)), asp("uaa", assign("User Access Administrator", azSub)),
+	}}
+	fs, err := Run(context.Background(), &inv, All(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cis := map[string][]string{}
+	for _, f := range fs {
+		for _, c := range f.Controls {
+			if c.Framework == controls.CISAZ5 {
+				cis[c.ID] = append(cis[c.ID], f.Identity.Name)
+			}
+		}
+	}
+	if got := strings.Join(cis["5.3.3"], " "); got != "uaa" {
+		t.Errorf("CIS Azure 5.3.3 fails on %q, want uaa only", got)
+	}
+	if len(cis["5.3.4"]) < 3 {
+		t.Errorf("CIS Azure 5.3.4 fails on %v, want every privileged assignment", cis["5.3.4"])
+	}
+}
+
 func TestAzureRBACRole(t *testing.T) {
 	rg := azSub + "/resourceGroups/rg-payments"
 	runCases(t, azureRBACRole{}, []ruleCase{
@@ -94,8 +131,8 @@ func TestAzureRBACRole(t *testing.T) {
 		{name: "owner_resource_group_lower", id: asp("deploy", assign("Owner", rg)), want: []findings.Severity{H}},
 		{name: "contributor_resource_group_lower", id: asp("deploy", assign("Contributor", rg)), want: []findings.Severity{M}},
 		{name: "owner_one_resource_two_lower", id: asp("deploy", assign("Owner", rg+"/providers/Microsoft.KeyVault/vaults/kv1")), want: []findings.Severity{M}},
-		{name: "uaa_subscription", id: asp("deploy", assign("User Access Administrator", azSub)), want: []findings.Severity{C}},
-		{name: "uaa_subscription_condition_lowers", id: asp("deploy", assign("User Access Administrator", azSub), azCondition), want: []findings.Severity{H}},
+		// User Access Administrator is NHI-OVB-304's (CIS Azure 5.3.3).
+		{name: "uaa_not_here", id: asp("deploy", assign("User Access Administrator", azSub)), want: nil},
 		{name: "rbac_admin_resource_group_condition", id: asp("deploy", assign("Role Based Access Control Administrator", rg), azCondition), want: []findings.Severity{M}},
 		{name: "owner_by_role_definition_id", id: asp("deploy", assign("8e3af657-a8ff-443c-a75c-2fe8c4bcb635", azSub)), want: []findings.Severity{C}},
 		{name: "reader_not_reported", id: asp("deploy", assign("Reader", "/")), want: nil},
@@ -387,5 +424,36 @@ func TestAzureListingFederatedCredentialHasNoAge(t *testing.T) {
 	rows := List(&inv, DefaultConfig(asOf))
 	if len(rows) != 1 || rows[0].Credentials != 1 || rows[0].OldestCredentialDays != -1 {
 		t.Errorf("rows = %+v; want one credential without an age", rows)
+	}
+}
+
+// The tenant-control permissions are one list (paths.AzureTenantControl):
+// the rules grade it and add none of their own.
+func TestAzureGraphCriticalInTenantControl(t *testing.T) {
+	for perm := range azureGraphCritical {
+		if !paths.AzureTenantControl[perm] {
+			t.Errorf("%s is graded critical but is not in paths.AzureTenantControl", perm)
+		}
+	}
+}
+
+// The well-known ids resolve the same in the rules and the graph as in
+// the scanner, from the one list in inventory: Reader and Agent ID
+// Developer, once missing from the graph's copy, included.
+func TestAzureWellKnownIDs(t *testing.T) {
+	for id, name := range inventory.AzureBuiltInRoles {
+		if got, _ := paths.AzureRBACRole(&inventory.Binding{Role: id, Scope: azSub}); got != name {
+			t.Errorf("role definition %s resolves to %q, want %q", id, got, name)
+		}
+	}
+	for id, name := range inventory.AzureDirectoryRoleTemplates {
+		if got, _ := paths.AzureDirectoryRole(&inventory.Binding{Role: "directoryRole:" + id, Scope: "directory/"}); got != name {
+			t.Errorf("directory role template %s resolves to %q, want %q", id, got, name)
+		}
+	}
+	for id, name := range inventory.MicrosoftGraphAppRoles {
+		if got, _ := paths.AzureGraphPermission(&inventory.Binding{Role: "appRole:Microsoft Graph/" + id}); got != name {
+			t.Errorf("Graph app role %s resolves to %q, want %q", id, got, name)
+		}
 	}
 }

@@ -299,8 +299,11 @@ func (r humanUse) Check(s *Subject) []findings.Finding {
 		return nil
 	}
 	pw := "never"
-	if password.LastUsed != nil {
+	switch {
+	case password.LastUsed != nil:
 		pw = date(*password.LastUsed)
+	case !password.LastUsedKnown:
+		pw = "unknown"
 	}
 	return []findings.Finding{finding(r, s, findings.Medium, nil, "",
 		fmt.Sprintf("User %s has a console password and %d active access key(s).", id.Name, len(keys)),

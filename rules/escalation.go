@@ -74,7 +74,7 @@ func (toAdmin) Meta() findings.Rule {
 		Defaults:    "High for one or two hops, medium for longer paths; one step more when the identity is an agent or holds a static key; one step less when a hop depends on an undecided condition or on a resource the scan cannot see.",
 		References:  []string{"https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation/", "https://github.com/BishopFox/iam-vulnerable", "https://pathfinding.cloud", "https://cloud.google.com/iam/docs/service-account-permissions", "https://kubernetes.io/docs/concepts/security/rbac-good-practices/#privilege-escalation-risks", "https://bloodhound.specterops.io/resources/edges/az-add-secret"},
 		Providers:   []string{"aws", "gcp", "k8s", "azure"},
-		Controls:    controlIDs{controls.ASI: "ASI03", controls.ASITM: "T3 T14", controls.NHI: "NHI5", controls.MAESTRO: "cross-layer/privilege-escalation", controls.CISGCP3: "1.6", controls.CISK8S: "5.1.8 5.1.13", controls.NIST: "AC-6 AC-5 AC-3"}.list(),
+		Controls:    controlIDs{controls.ASI: "ASI03", controls.ASITM: "T3 T14", controls.NHI: "NHI5", controls.MAESTRO: "cross-layer/privilege-escalation", controls.CISGCP3: "1.6", controls.NIST: "AC-6 AC-5 AC-3"}.list(),
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/nhiscan/nhiscan/findings"
 	"github.com/nhiscan/nhiscan/findings/controls"
+	"github.com/nhiscan/nhiscan/rules/k8srbac"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
 
@@ -111,6 +112,8 @@ func K8s() []Rule {
 		k8sAnonymous{},
 		k8sLegacyToken{},
 		k8sAccountUnused{},
+		k8sHolds{k8sPermissions[0]}, k8sHolds{k8sPermissions[1]}, k8sHolds{k8sPermissions[2]}, k8sHolds{k8sPermissions[3]},
+		k8sHolds{k8sPermissions[4]}, k8sHolds{k8sPermissions[5]}, k8sHolds{k8sPermissions[6]}, k8sHolds{k8sPermissions[7]},
 	}
 }
 
@@ -161,7 +164,7 @@ func (k8sWildcard) Meta() findings.Rule {
 		Description: "A Role or ClusterRole bound to the service account has a rule with \"*\" in its verbs, resources or apiGroups.",
 		Rationale:   "A wildcard grants every present and future verb, resource or API group, including ones added later by CRDs (and escalate, bind and impersonate for verbs).",
 		Remediation: "List the verbs, resources and API groups the workload uses.",
-		Defaults:    "High for a cluster-wide binding, medium within a namespace, low when the rule is restricted to named objects (resourceNames). cluster-admin itself is NHI-OVB-201's. One finding per service account, the rules in evidence.rules.",
+		Defaults:    "High for a cluster-wide binding, medium within a namespace, low when every wildcard rule is restricted to named objects (resourceNames). Whatever the role's name: cluster-admin's rules are wildcards too, so a service account bound to it has this finding (CIS Kubernetes 5.1.3, wildcard use) and NHI-OVB-201's (5.1.1, cluster-admin use): one binding, two controls, each failed once; removing the binding clears both. One finding per service account, one item per binding in evidence.rules.",
 		References:  []string{"https://kubernetes.io/docs/concepts/security/rbac-good-practices/#minimize-wildcard-use"},
 		Providers:   []string{"k8s"},
 		Controls:    controlIDs{controls.ASI: "ASI03", controls.ASITM: "T3", controls.NHI: "NHI5", controls.MAESTRO: "L4", controls.CISK8S: "5.1.3", controls.NIST: "AC-6"}.list(),
@@ -172,28 +175,42 @@ func (r k8sWildcard) Check(s *Subject) []findings.Finding {
 	if !isK8sAccount(s.Identity) {
 		return nil
 	}
-	h := hits{key: "rules", noun: "rule(s)"}
+	h := hits{key: "rules", noun: "binding(s)"}
 	for i := range s.Identity.Bindings {
 		b := &s.Identity.Bindings[i]
-		if b.Role == "ClusterRole/cluster-admin" {
-			continue
-		}
+		// One item per binding: cluster-admin's two rules (* on * and
+		// * on every non-resource URL) are one grant.
+		var w, named []string
+		unnamed := false
 		for _, rr := range b.RBACRules {
-			w := wildcardRule(rr)
-			if len(w) == 0 {
+			ws := wildcardRule(rr)
+			if len(ws) == 0 {
 				continue
 			}
-			sev := findings.Medium
-			if clusterWide(b) {
-				sev = findings.High
+			for _, x := range ws {
+				if !slices.Contains(w, x) {
+					w = append(w, x)
+				}
 			}
-			item := fmt.Sprintf("%s on %s: * in %s", b.Role, b.Scope, strings.Join(w, ", "))
-			if len(rr.ResourceNames) > 0 {
-				sev = findings.Low
-				item += " (only " + strings.Join(rr.ResourceNames, ", ") + ")"
+			if len(rr.ResourceNames) == 0 {
+				unnamed = true
+			} else {
+				named = append(named, rr.ResourceNames...)
 			}
-			h.add(sev, fmt.Sprintf("%s holds %s on %s, whose rules use * in %s.", s.Identity.Name, b.Role, b.Scope, strings.Join(w, ", ")), item)
 		}
+		if len(w) == 0 {
+			continue
+		}
+		sev := findings.Medium
+		if clusterWide(b) {
+			sev = findings.High
+		}
+		item := fmt.Sprintf("%s on %s: * in %s", b.Role, b.Scope, strings.Join(w, ", "))
+		if !unnamed {
+			sev = findings.Low
+			item += " (only " + strings.Join(named, ", ") + ")"
+		}
+		h.add(sev, fmt.Sprintf("%s holds %s on %s, whose rules use * in %s.", s.Identity.Name, b.Role, b.Scope, strings.Join(w, ", ")), item)
 	}
 	return h.findings(r, s)
 }
@@ -316,8 +333,11 @@ func (r k8sLegacyToken) Check(s *Subject) []findings.Finding {
 			sev = findings.High
 		}
 		used := "never since tracking began"
-		if c.LastUsed != nil {
+		switch {
+		case c.LastUsed != nil:
 			used = date(*c.LastUsed)
+		case !c.LastUsedKnown:
+			used = "unknown (the cluster does not track legacy token use)"
 		}
 		e := []findings.Evidence{ev("secret", c.ID), ev("status", c.Status), ev("last_used", used)}
 		if !c.CreatedAt.IsZero() {
@@ -486,4 +506,159 @@ func (r k8sAccountUnused) Check(s *Subject) []findings.Finding {
 	}
 	return []findings.Finding{finding(r, s, sev, nil, "",
 		fmt.Sprintf("%s holds %d binding(s) but no pod or workload runs as it.", id.Name, len(bs)), e...)}
+}
+
+// k8sRequest is one API request a CIS Kubernetes 5.1 control is about.
+type k8sRequest struct {
+	verb, group, resource string
+	namespaced            bool // false: a cluster-scoped resource, granted by ClusterRoleBindings only
+}
+
+// k8sPermission is one CIS Kubernetes 5.1 control about who holds a risky
+// permission, whether or not a path to an administrator exists (that is
+// NHI-ESC-001's): the requests it is about and the rule that reports it.
+type k8sPermission struct {
+	id, cis, title, what, rationale, remediation, reference string
+	requests                                                []k8sRequest
+}
+
+func k8sRequests(verbs []string, group string, resources []string, namespaced bool) []k8sRequest {
+	var out []k8sRequest
+	for _, r := range resources {
+		for _, v := range verbs {
+			out = append(out, k8sRequest{verb: v, group: group, resource: r, namespaced: namespaced})
+		}
+	}
+	return out
+}
+
+func k8sWorkloadRequests() []k8sRequest {
+	var out []k8sRequest
+	for _, w := range k8srbac.WorkloadResources {
+		out = append(out, k8sRequest{verb: "create", group: w.Group, resource: w.Resource, namespaced: true})
+	}
+	return out
+}
+
+// k8sPermissions: CIS Kubernetes Benchmark v1.10.0 5.1.2, 5.1.4, 5.1.8 to
+// 5.1.13 (5.1.7, system:masters, is about users' certificates, which no
+// RBAC export shows).
+var k8sPermissions = []*k8sPermission{
+	{id: "NHI-OVB-205", cis: "5.1.2", title: "Service account can read Secrets",
+		what:        "get, list or watch on secrets",
+		rationale:   "Secrets hold other workloads' credentials, legacy service account tokens among them: reading them is acting as whoever they belong to.",
+		remediation: "Remove get, list and watch on secrets; where a workload needs one Secret, grant get on it by name (resourceNames) in its namespace.",
+		reference:   "https://kubernetes.io/docs/concepts/security/rbac-good-practices/#listing-secrets",
+		requests:    k8sRequests([]string{"get", "list", "watch"}, "", []string{"secrets"}, true)},
+	{id: "NHI-OVB-206", cis: "5.1.4", title: "Service account can create pods or workload controllers",
+		what:        "create on pods or workload controllers (deployments, statefulsets, daemonsets, replicasets, jobs, cronjobs, replicationcontrollers)",
+		rationale:   "A pod runs as any service account of its namespace and mounts any Secret there: creating pods, directly or through a controller, holds every permission and credential of the namespace.",
+		remediation: "Remove create on pods and workload controllers from service accounts that do not deploy; confine deployers to their own namespace.",
+		reference:   "https://kubernetes.io/docs/concepts/security/rbac-good-practices/#workload-creation",
+		requests:    k8sWorkloadRequests()},
+	{id: "NHI-OVB-207", cis: "5.1.8", title: "Service account can bind, escalate or impersonate",
+		what:        "bind or escalate on roles or clusterroles, or impersonate users, groups or service accounts",
+		rationale:   "bind and escalate step around RBAC's own escalation check (grant a role one does not hold); impersonate acts as another identity, system:masters included.",
+		remediation: "Remove bind, escalate and impersonate; where a controller must bind, restrict it to the named roles it hands out (resourceNames).",
+		reference:   "https://kubernetes.io/docs/reference/access-authn-authz/rbac/#privilege-escalation-prevention-and-bootstrapping",
+		requests: append(append(k8sRequests([]string{"bind", "escalate"}, "rbac.authorization.k8s.io", []string{"roles", "clusterroles"}, true),
+			k8sRequests([]string{"impersonate"}, "", []string{"users", "groups"}, false)...),
+			k8sRequests([]string{"impersonate"}, "", []string{"serviceaccounts"}, true)...)},
+	{id: "NHI-OVB-208", cis: "5.1.9", title: "Service account can create PersistentVolumes",
+		what:        "create on persistentvolumes",
+		rationale:   "A hostPath PersistentVolume mounts any directory of a node into a pod: the node's kubelet credentials and every pod's data.",
+		remediation: "Remove create on persistentvolumes; let a StorageClass provision volumes from PersistentVolumeClaims.",
+		reference:   "https://kubernetes.io/docs/concepts/security/rbac-good-practices/#persistent-volume-creation",
+		requests:    k8sRequests([]string{"create"}, "", []string{"persistentvolumes"}, false)},
+	{id: "NHI-OVB-209", cis: "5.1.10", title: "Service account can use the nodes/proxy subresource",
+		what:        "get or create on nodes/proxy (the kubelet API)",
+		rationale:   "The kubelet API runs commands in every pod of the node, bypassing the API server's audit and admission.",
+		remediation: "Remove nodes/proxy; monitoring agents need nodes/metrics or nodes/stats, not proxy.",
+		reference:   "https://kubernetes.io/docs/concepts/security/rbac-good-practices/#access-to-proxy-subresource-of-nodes",
+		requests:    k8sRequests([]string{"get", "create"}, "", []string{"nodes/proxy"}, false)},
+	{id: "NHI-OVB-210", cis: "5.1.11", title: "Service account can approve certificate signing requests",
+		what:        "update or patch on certificatesigningrequests/approval",
+		rationale:   "Approving a CSR for the API server client signer issues a client certificate for any user or group, system:masters included, valid until it expires.",
+		remediation: "Remove access to certificatesigningrequests/approval; restrict approvers to named signers they own.",
+		reference:   "https://kubernetes.io/docs/reference/access-authn-authz/certificate-signing-requests/#authorization",
+		requests:    k8sRequests([]string{"update", "patch"}, "certificates.k8s.io", []string{"certificatesigningrequests/approval"}, false)},
+	{id: "NHI-OVB-211", cis: "5.1.12", title: "Service account can write admission webhook configurations",
+		what:        "create, update, patch or delete on mutatingwebhookconfigurations or validatingwebhookconfigurations",
+		rationale:   "An admission webhook sees, and a mutating one rewrites, every object sent to the API server, Secrets included; deleting one switches a policy off.",
+		remediation: "Remove write access to webhook configurations from service accounts other than the webhook's own installer.",
+		reference:   "https://kubernetes.io/docs/concepts/security/rbac-good-practices/#control-admission-webhooks",
+		requests:    k8sRequests([]string{"create", "update", "patch", "delete"}, "admissionregistration.k8s.io", []string{"mutatingwebhookconfigurations", "validatingwebhookconfigurations"}, false)},
+	{id: "NHI-OVB-212", cis: "5.1.13", title: "Service account can create service account tokens",
+		what:        "create on serviceaccounts/token (TokenRequest)",
+		rationale:   "A TokenRequest mints a token for another service account of the namespace, and acts as it, without running anything.",
+		remediation: "Remove create on serviceaccounts/token; where needed, restrict it to the named service accounts (resourceNames).",
+		reference:   "https://kubernetes.io/docs/concepts/security/rbac-good-practices/#token-request",
+		requests:    k8sRequests([]string{"create"}, "", []string{"serviceaccounts/token"}, true)},
+}
+
+// k8sHolds reports a service account holding one permission of
+// k8sPermissions, through any binding (cluster-admin and wildcard roles
+// included: they hold it too).
+type k8sHolds struct{ p *k8sPermission }
+
+func (r k8sHolds) Meta() findings.Rule {
+	p := r.p
+	return findings.Rule{
+		ID: p.id, Title: p.title, Category: findings.Overbroad, Severity: findings.High,
+		Description: "A Role or ClusterRole bound to the service account, directly or through a group, grants " + p.what + ".",
+		Rationale:   p.rationale + " CIS Kubernetes " + p.cis + " is about who holds the permission, whether or not a path to an administrator exists today (NHI-ESC-001 follows the paths).",
+		Remediation: p.remediation,
+		Defaults: "High through a ClusterRoleBinding (every namespace), medium through a RoleBinding (its namespace only), low when the rule names the objects (resourceNames; a create of a new object cannot be restricted by name, so such a rule grants none). " +
+			"Accounts bound to cluster-admin or wildcard roles hold it too and are reported (NHI-OVB-201 and 202 report the binding itself). Provider-managed accounts are skipped unless include_provider_managed. One finding per service account, the bindings in evidence.bindings.",
+		References: []string{p.reference},
+		Providers:  []string{"k8s"},
+		Controls:   controlIDs{controls.ASI: "ASI03", controls.ASITM: "T3", controls.NHI: "NHI5", controls.MAESTRO: "L4 cross-layer/privilege-escalation", controls.CISK8S: p.cis, controls.NIST: "AC-6"}.list(),
+	}
+}
+
+func (r k8sHolds) Check(s *Subject) []findings.Finding {
+	id := s.Identity
+	if !isK8sAccount(id) {
+		return nil
+	}
+	type held struct {
+		sev  findings.Severity
+		what []string
+	}
+	var order []*inventory.Binding
+	by := map[*inventory.Binding]*held{}
+	for _, rq := range r.p.requests {
+		for _, g := range k8srbac.Grants(id, rq.verb, rq.group, rq.resource, rq.namespaced) {
+			if k8sDiscoveryRoles[g.Binding.Role] {
+				continue
+			}
+			sev, what := findings.Medium, rq.verb+" "+rq.resource
+			if g.All {
+				sev = findings.High
+			}
+			if len(g.Names) > 0 {
+				if rq.verb == "create" && !strings.Contains(rq.resource, "/") {
+					continue // the object has no name yet: the rule grants no create
+				}
+				sev, what = findings.Low, what+" (only "+strings.Join(g.Names, ", ")+")"
+			}
+			h := by[g.Binding]
+			if h == nil {
+				h = &held{sev: sev}
+				by[g.Binding] = h
+				order = append(order, g.Binding)
+			}
+			h.sev = max(h.sev, sev)
+			if !slices.Contains(h.what, what) {
+				h.what = append(h.what, what)
+			}
+		}
+	}
+	hs := hits{key: "bindings", noun: "binding(s)"}
+	for _, b := range order {
+		h := by[b]
+		what := strings.Join(h.what, ", ")
+		hs.add(h.sev, fmt.Sprintf("%s can %s through %s on %s %s.", id.Name, what, b.Role, b.Scope, via(b)), k8sBindingItem(b)+": "+what)
+	}
+	return hs.findings(r, s)
 }

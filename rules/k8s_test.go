@@ -66,7 +66,11 @@ func TestK8sWildcard(t *testing.T) {
 		// resourceNames: the wildcard applies to the named objects only.
 		{name: "resource_names", id: ksa("a", "b", kbind("Role/one", "a", []inventory.RBACRule{{Verbs: []string{"*"}, APIGroups: []string{""}, Resources: []string{"configmaps"}, ResourceNames: []string{"app-config"}}}, nil)), want: []findings.Severity{L}},
 		{name: "no_wildcard", id: ksa("a", "b", kbind("ClusterRole/pods", "cluster", readPods, nil)), want: nil},
-		{name: "cluster_admin_left_to_OVB_201", id: ksa("a", "b", kbind("ClusterRole/cluster-admin", "cluster", clusterAdminRules, nil)), want: nil},
+		// cluster-admin's rules are wildcards whatever its name (CIS 5.1.3):
+		// one finding, its two rules one item.
+		{name: "cluster_admin_too", id: ksa("a", "b", kbind("ClusterRole/cluster-admin", "cluster", clusterAdminRules, nil)), want: []findings.Severity{H}},
+		{name: "renamed_admin", id: ksa("a", "b", kbind("ClusterRole/ops-superuser", "cluster", clusterAdminRules, nil)), want: []findings.Severity{H}},
+		{name: "provider_managed_excluded", id: ksa("kube-system", "x", kbind("ClusterRole/cluster-admin", "cluster", clusterAdminRules, nil), func(i *inventory.Identity) { i.Excluded = "kube-system" }), want: nil},
 		{name: "gcp_ignored", id: gsa("a", bind("roles/owner", "projects/p", nil, "*")), want: nil},
 	})
 }
@@ -172,13 +176,131 @@ func TestK8sGroupAndControls(t *testing.T) {
 		}
 		got[f.RuleID] = strings.Join(cis, " ")
 	}
-	for rule, want := range map[string]string{"NHI-OVB-201": "5.1.1", "NHI-OVB-203": "5.1.5"} {
+	for rule, want := range map[string]string{"NHI-OVB-201": "5.1.1", "NHI-OVB-202": "5.1.3", "NHI-OVB-203": "5.1.5",
+		"NHI-OVB-205": "5.1.2", "NHI-OVB-206": "5.1.4", "NHI-OVB-207": "5.1.8", "NHI-OVB-208": "5.1.9",
+		"NHI-OVB-209": "5.1.10", "NHI-OVB-210": "5.1.11", "NHI-OVB-211": "5.1.12", "NHI-OVB-212": "5.1.13"} {
 		if got[rule] != want {
 			t.Errorf("%s: CIS Kubernetes %q, want %q (all: %v)", rule, got[rule], want, got)
 		}
 	}
-	if _, ok := got["NHI-OVB-202"]; ok {
-		t.Error("cluster-admin's own wildcards are reported by NHI-OVB-201 only")
+	// Every control a rule maps to is in the catalogue.
+	for _, r := range K8s() {
+		for _, c := range r.Meta().Controls {
+			if _, ok := controls.Lookup(c.Framework, c.ID); !ok {
+				t.Errorf("%s: %s %s not in the catalogue", r.Meta().ID, c.Framework, c.ID)
+			}
+		}
+	}
+}
+
+// k8sHoldsRule returns the rule reporting one CIS Kubernetes control.
+func k8sHoldsRule(t *testing.T, cis string) Rule {
+	t.Helper()
+	for _, p := range k8sPermissions {
+		if p.cis == cis {
+			return k8sHolds{p}
+		}
+	}
+	t.Fatalf("no rule for CIS Kubernetes %s", cis)
+	return nil
+}
+
+func TestK8sHolds(t *testing.T) {
+	rule := func(verbs []string, group string, resources []string, names ...string) []inventory.RBACRule {
+		return []inventory.RBACRule{{Verbs: verbs, APIGroups: []string{group}, Resources: resources, ResourceNames: names}}
+	}
+	excluded := func(i *inventory.Identity) { i.Excluded = "kube-system" }
+	nsGroup := &inventory.Principal{Type: "Group", Value: "system:serviceaccounts:a"}
+	for _, tc := range []struct {
+		cis   string
+		cases []ruleCase
+	}{
+		{"5.1.2", []ruleCase{
+			{name: "namespace", id: ksa("a", "b", kbind("Role/r", "a", rule([]string{"get"}, "", []string{"secrets"}), nil)), want: []findings.Severity{M}},
+			{name: "cluster_wide_through_group", id: ksa("a", "b", kbind("ClusterRole/r", "cluster", rule([]string{"list", "watch"}, "", []string{"secrets"}), nsGroup)), want: []findings.Severity{H}},
+			{name: "named_secret", id: ksa("a", "b", kbind("Role/r", "a", rule([]string{"get"}, "", []string{"secrets"}, "app-config"), nil)), want: []findings.Severity{L}},
+			{name: "other_resource", id: ksa("a", "b", kbind("Role/r", "a", readPods, nil)), want: nil},
+			{name: "excluded", id: ksa("kube-system", "b", kbind("ClusterRole/r", "cluster", rule([]string{"get"}, "", []string{"secrets"}), nil), excluded), want: nil},
+			{name: "cluster_admin", id: ksa("a", "b", kbind("ClusterRole/cluster-admin", "cluster", clusterAdminRules, nil)), want: []findings.Severity{H}},
+		}},
+		{"5.1.4", []ruleCase{
+			{name: "create_deployments", id: ksa("a", "b", kbind("Role/r", "a", rule([]string{"create"}, "apps", []string{"deployments"}), nil)), want: []findings.Severity{M}},
+			{name: "create_pods_cluster_wide", id: ksa("a", "b", kbind("ClusterRole/r", "cluster", rule([]string{"create"}, "", []string{"pods"}), nil)), want: []findings.Severity{H}},
+			// A create cannot be restricted by name: such a rule grants none.
+			{name: "create_named", id: ksa("a", "b", kbind("Role/r", "a", rule([]string{"create"}, "", []string{"pods"}, "p"), nil)), want: nil},
+			{name: "update_only", id: ksa("a", "b", kbind("Role/r", "a", rule([]string{"update"}, "apps", []string{"deployments"}), nil)), want: nil},
+		}},
+		{"5.1.8", []ruleCase{
+			// The reviewer's case: bind, escalate, impersonate and no
+			// administrator in the cluster to reach is still a holder.
+			{name: "bind_escalate_impersonate", id: ksa("a", "b", kbind("ClusterRole/r", "cluster", []inventory.RBACRule{
+				{Verbs: []string{"bind", "escalate"}, APIGroups: []string{"rbac.authorization.k8s.io"}, Resources: []string{"clusterroles"}},
+				{Verbs: []string{"impersonate"}, APIGroups: []string{""}, Resources: []string{"users"}}}, nil)), want: []findings.Severity{H}},
+			{name: "bind_named_role", id: ksa("a", "b", kbind("Role/r", "a", rule([]string{"bind"}, "rbac.authorization.k8s.io", []string{"roles"}, "view"), nil)), want: []findings.Severity{L}},
+			// users are cluster-scoped: a RoleBinding grants no impersonation of them.
+			{name: "impersonate_users_in_namespace", id: ksa("a", "b", kbind("ClusterRole/r", "a", rule([]string{"impersonate"}, "", []string{"users"}), nil)), want: nil},
+			{name: "impersonate_service_accounts", id: ksa("a", "b", kbind("ClusterRole/r", "a", rule([]string{"impersonate"}, "", []string{"serviceaccounts"}), nil)), want: []findings.Severity{M}},
+		}},
+		{"5.1.9", []ruleCase{
+			{name: "create_pv", id: ksa("a", "b", kbind("ClusterRole/r", "cluster", rule([]string{"create"}, "", []string{"persistentvolumes"}), nil)), want: []findings.Severity{H}},
+			{name: "claims_only", id: ksa("a", "b", kbind("Role/r", "a", rule([]string{"create"}, "", []string{"persistentvolumeclaims"}), nil)), want: nil},
+		}},
+		{"5.1.10", []ruleCase{
+			{name: "nodes_proxy", id: ksa("a", "b", kbind("ClusterRole/r", "cluster", rule([]string{"get"}, "", []string{"nodes/proxy"}), nil)), want: []findings.Severity{H}},
+			{name: "any_subresource", id: ksa("a", "b", kbind("ClusterRole/r", "cluster", rule([]string{"get"}, "", []string{"*/proxy"}), nil)), want: []findings.Severity{H}},
+			{name: "nodes_metrics", id: ksa("a", "b", kbind("ClusterRole/r", "cluster", rule([]string{"get"}, "", []string{"nodes/metrics"}), nil)), want: nil},
+		}},
+		{"5.1.11", []ruleCase{
+			{name: "approval", id: ksa("a", "b", kbind("ClusterRole/r", "cluster", rule([]string{"update"}, "certificates.k8s.io", []string{"certificatesigningrequests/approval"}), nil)), want: []findings.Severity{H}},
+			{name: "create_only", id: ksa("a", "b", kbind("ClusterRole/r", "cluster", rule([]string{"create"}, "certificates.k8s.io", []string{"certificatesigningrequests"}), nil)), want: nil},
+		}},
+		{"5.1.12", []ruleCase{
+			{name: "patch_mutating", id: ksa("a", "b", kbind("ClusterRole/r", "cluster", rule([]string{"patch"}, "admissionregistration.k8s.io", []string{"mutatingwebhookconfigurations"}), nil)), want: []findings.Severity{H}},
+			{name: "named", id: ksa("a", "b", kbind("ClusterRole/r", "cluster", rule([]string{"update"}, "admissionregistration.k8s.io", []string{"validatingwebhookconfigurations"}, "mine"), nil)), want: []findings.Severity{L}},
+			{name: "read_only", id: ksa("a", "b", kbind("ClusterRole/r", "cluster", rule([]string{"get", "list"}, "admissionregistration.k8s.io", []string{"validatingwebhookconfigurations"}), nil)), want: nil},
+		}},
+		{"5.1.13", []ruleCase{
+			{name: "token", id: ksa("a", "b", kbind("Role/r", "a", rule([]string{"create"}, "", []string{"serviceaccounts/token"}), nil)), want: []findings.Severity{M}},
+			// A TokenRequest names its service account: resourceNames restrict it.
+			{name: "token_named", id: ksa("a", "b", kbind("Role/r", "a", rule([]string{"create"}, "", []string{"serviceaccounts/token"}, "x"), nil)), want: []findings.Severity{L}},
+		}},
+	} {
+		t.Run(tc.cis, func(t *testing.T) { runCases(t, k8sHoldsRule(t, tc.cis), tc.cases) })
+	}
+}
+
+// The CIS Kubernetes verdicts follow what each account holds, not the
+// escalation method: a create-deployments account on an IRSA path to an
+// AWS administrator fails 5.1.4, not 5.1.8 or 5.1.13.
+func TestK8sCISFollowsPermissions(t *testing.T) {
+	const provider = "oidc.eks.eu-west-1.amazonaws.com/id/5C9E3A1F0B7D4E2A8C6B1D0E9F3A2B4C"
+	irsa := func(id *inventory.Identity) {
+		id.CloudLinks = []inventory.CloudLink{{Provider: inventory.AWS, Target: "arn:aws:iam::111122223333:role/ops", Subject: id.ID}}
+	}
+	webIdentity := inventory.Statement{Effect: "Allow", Actions: []string{"sts:AssumeRoleWithWebIdentity"},
+		Principals: []inventory.Principal{{Type: "Federated", Value: "arn:aws:iam::111122223333:oidc-provider/" + provider}},
+		Conditions: cond("StringEquals", provider+":sub", "system:serviceaccount:platform:ops-bot")}
+	inv := inventory.Inventory{Identities: []inventory.Identity{
+		ksa("ci", "runner", kbind("Role/deployer", "platform", []inventory.RBACRule{{Verbs: []string{"create"}, APIGroups: []string{"apps"}, Resources: []string{"deployments"}}}, nil)),
+		ksa("platform", "ops-bot", irsa),
+		awsAdminRole("ops", trust(webIdentity)),
+	}}
+	fs, err := Run(context.Background(), &inv, All(), DefaultConfig(asOf))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cis := map[string]bool{}
+	esc := false
+	for _, f := range fs {
+		esc = esc || f.RuleID == "NHI-ESC-001"
+		for _, c := range f.Controls {
+			if c.Framework == controls.CISK8S {
+				cis[c.ID] = true
+			}
+		}
+	}
+	if !esc || !cis["5.1.4"] || cis["5.1.8"] || cis["5.1.13"] {
+		t.Errorf("escalation found %v, CIS Kubernetes controls failed %v: want 5.1.4 and neither 5.1.8 nor 5.1.13", esc, cis)
 	}
 }
 
@@ -380,5 +502,23 @@ func TestK8sLegacyTokenPrivileged(t *testing.T) {
 	fs := k8sLegacyToken{}.Check(&Subject{Identity: &id, Config: &cfg})
 	if len(fs) != 1 || fs[0].Severity != H || !strings.Contains(fmt.Sprint(fs[0].Evidence), "privileged") {
 		t.Errorf("%+v", fs)
+	}
+}
+
+// A legacy token's last use is "never" only when the cluster tracks use.
+func TestK8sLegacyTokenUseUnknown(t *testing.T) {
+	cfg := DefaultConfig(asOf)
+	for _, known := range []bool{true, false} {
+		id := ksa("a", "b", func(i *inventory.Identity) {
+			i.Credentials = []inventory.Credential{{ID: "a/b-token", Kind: inventory.CredK8sLegacyToken, Status: inventory.CredentialActive, CreatedAt: daysAgo(10), LastUsedKnown: known}}
+		})
+		fs := k8sLegacyToken{}.Check(&Subject{Identity: &id, Config: &cfg})
+		if len(fs) != 1 {
+			t.Fatalf("findings %+v", fs)
+		}
+		got := evidence(fs[0], "last_used")
+		if known && got != "never since tracking began" || !known && !strings.HasPrefix(got, "unknown") {
+			t.Errorf("tracked %v: last_used %q", known, got)
+		}
 	}
 }

@@ -6,13 +6,16 @@ import (
 
 	"github.com/nhiscan/nhiscan/findings"
 	"github.com/nhiscan/nhiscan/rules/awspolicy"
+	"github.com/nhiscan/nhiscan/rules/k8srbac"
 	"github.com/nhiscan/nhiscan/rules/paths"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
 
 // Privilege names an identity's broadest privilege: "admin" (every action
-// on every resource), "wildcard" (a whole sensitive service, or an Allow
-// with NotAction), "scoped" (some grant), "none", or "unknown" when the
+// on every resource), for AWS and GCP "wildcard" (a whole sensitive
+// service, or an Allow with NotAction) or "scoped" (some grant), for
+// Kubernetes and Azure "privileged" (what the overbroad rules call
+// privileged) or "limited" (some grant), "none", or "unknown" when the
 // source did not carry the identity's permissions (no grant can be judged
 // absent, or nhiscan reads no grants of the identity's provider).
 func Privilege(s *Subject) string {
@@ -23,8 +26,34 @@ func Privilege(s *Subject) string {
 		return gcpPrivilege(s.Identity, s.Config.AsOf)
 	case inventory.Azure:
 		return azurePrivilege(s)
+	case inventory.K8s:
+		return k8sPrivilege(s)
 	}
 	return "unknown"
+}
+
+// k8sPrivilege grades a service account's RBAC: cluster-admin-equivalent
+// (the graph's administrator) is admin, the rules' privileged accounts
+// (admin or edit cluster-wide, a cluster-wide role with wildcards) are
+// privileged, any other binding beyond the discovery roles limited;
+// unknown when a role or binding the account may hold was not exported.
+func k8sPrivilege(s *Subject) string {
+	id := s.Identity
+	if _, ok := k8srbac.Admin(id); ok {
+		return "admin"
+	}
+	if k8sPrivileged(id) != "" {
+		return "privileged"
+	}
+	if !s.Assessed(inventory.NotAssessedPermissions) {
+		return "unknown"
+	}
+	for i := range id.Bindings {
+		if !k8sDiscoveryRoles[id.Bindings[i].Role] {
+			return "limited"
+		}
+	}
+	return "none"
 }
 
 // awsPrivilege grades an AWS identity's policies with the AWS evaluator.
@@ -78,7 +107,7 @@ func List(inv *inventory.Inventory, cfg Config) []findings.IdentityRow {
 		}
 		row := findings.IdentityRow{
 			Provider: string(id.Provider), Account: id.Account, Kind: id.Kind, Name: id.Name, ID: id.ID,
-			Owner: id.Owner, OwnerSource: id.OwnerSource, Agent: id.Agent, LastUsed: id.LastUsed,
+			Owner: id.Owner, OwnerSource: id.OwnerSource, Agent: id.Agent, LastUsed: id.LastUsed, LastUsedKnown: id.LastUsedKnown,
 			OldestCredentialDays: -1, Privilege: Privilege(s), Excluded: id.Excluded,
 		}
 		if !id.CreatedAt.IsZero() {
@@ -122,8 +151,9 @@ func gcpPrivilege(id *inventory.Identity, asOf time.Time) string {
 
 // azurePrivilege grades a service principal's grants as the Azure rules
 // and graph do: administrator of the tenant (paths.AzureAdminVia) is
-// admin, any grant the overbroad rules report is wildcard, any other
-// grant scoped.
+// admin, any grant the overbroad rules report (NHI-OVB-301, 302, 303, 304) is
+// privileged, any other grant limited: role grants, like Kubernetes RBAC,
+// have no wildcard policies to speak of.
 func azurePrivilege(s *Subject) string {
 	id := s.Identity
 	if _, _, ok := paths.AzureAdminVia(id); ok {
@@ -134,9 +164,9 @@ func azurePrivilege(s *Subject) string {
 	}
 	switch {
 	case len(azurePrivilegedHits(id)) > 0:
-		return "wildcard"
+		return "privileged"
 	case len(id.Bindings) > 0:
-		return "scoped"
+		return "limited"
 	}
 	return "none"
 }

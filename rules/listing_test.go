@@ -32,11 +32,20 @@ func TestPrivilegeAgreesWithRules(t *testing.T) {
 		{name: "azure_global_admin", id: asp("x", dirRoleOf("Global Administrator")), want: "admin"},
 		{name: "azure_root_owner", id: asp("x", assign("Owner", "/")), want: "admin"},
 		{name: "azure_root_owner_conditional", id: asp("x", assign("Owner", "/"), azCondition), want: "admin"},
-		{name: "azure_subscription_owner", id: asp("x", assign("Owner", azSub)), want: "wildcard"},
-		{name: "azure_tenant_control_permission", id: asp("x", graphApp("RoleManagement.ReadWrite.Directory")), want: "wildcard"},
-		{name: "azure_reader", id: asp("x", assign("Reader", azSub)), want: "scoped"},
+		{name: "azure_subscription_owner", id: asp("x", assign("Owner", azSub)), want: "privileged"},
+		{name: "azure_tenant_control_permission", id: asp("x", graphApp("RoleManagement.ReadWrite.Directory")), want: "privileged"},
+		{name: "azure_reader", id: asp("x", assign("Reader", azSub)), want: "limited"},
 		{name: "azure_nothing", id: asp("x"), want: "none"},
 		{name: "azure_not_assessed", id: asp("x", func(i *inventory.Identity) { i.NotAssessed = []string{inventory.NotAssessedPermissions} }), want: "unknown"},
+		{name: "k8s_cluster_admin", id: ksa("a", "b", kbind("ClusterRole/cluster-admin", "cluster", clusterAdminRules, nil)), want: "admin"},
+		{name: "k8s_renamed_star_on_star", id: ksa("a", "b", kbind("ClusterRole/superuser", "cluster", clusterAdminRules[:1], nil)), want: "admin"},
+		{name: "k8s_cluster_admin_in_namespace", id: ksa("a", "b", kbind("ClusterRole/cluster-admin", "a", clusterAdminRules, nil)), want: "limited"},
+		{name: "k8s_edit_cluster_wide", id: ksa("a", "b", kbind("ClusterRole/edit", "cluster", nil, nil)), want: "privileged"},
+		{name: "k8s_read_pods", id: ksa("a", "b", kbind("Role/r", "a", readPods, nil)), want: "limited"},
+		{name: "k8s_discovery_only", id: ksa("a", "b", kbind("ClusterRole/system:discovery", "cluster", nil, authenticated)), want: "none"},
+		{name: "k8s_nothing", id: ksa("a", "b"), want: "none"},
+		{name: "k8s_role_not_exported", id: ksa("a", "b", kbind("Role/gone", "a", nil, nil), func(i *inventory.Identity) { i.NotAssessed = []string{inventory.NotAssessedPermissions} }), want: "unknown"},
+		{name: "k8s_edit_with_a_role_missing", id: ksa("a", "b", kbind("ClusterRole/edit", "cluster", nil, nil), func(i *inventory.Identity) { i.NotAssessed = []string{inventory.NotAssessedPermissions} }), want: "privileged"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := DefaultConfig(asOf)
@@ -46,7 +55,7 @@ func TestPrivilegeAgreesWithRules(t *testing.T) {
 				t.Fatalf("privilege = %+v, want %s", rows, tt.want)
 			}
 			var ruleAdmin bool
-			if tt.id.Provider == inventory.GCP || tt.id.Provider == inventory.Azure {
+			if tt.id.Provider == inventory.GCP || tt.id.Provider == inventory.Azure || tt.id.Provider == inventory.K8s {
 				ruleAdmin = paths.Build(&inv, asOf).IsAdmin(tt.id.ID)
 			} else {
 				fs, err := Run(context.Background(), &inv, []Rule{fullAdmin{}}, cfg)
@@ -71,5 +80,21 @@ func TestListingCredentialWithoutCreation(t *testing.T) {
 	rows := List(&inventory.Inventory{Identities: []inventory.Identity{id}}, DefaultConfig(asOf))
 	if len(rows) != 1 || rows[0].Credentials != 1 || rows[0].OldestCredentialDays != -1 {
 		t.Errorf("rows = %+v, want one credential without an age (-1)", rows)
+	}
+}
+
+// LastUsedKnown reaches the row, so renderers tell "never used" from "no
+// usage data" (Kubernetes service accounts carry none).
+func TestListingLastUsedKnown(t *testing.T) {
+	used := asp("x")
+	unknown := ksa("a", "b")
+	rows := List(&inventory.Inventory{Identities: []inventory.Identity{used, unknown}}, DefaultConfig(asOf))
+	if len(rows) != 2 {
+		t.Fatalf("rows = %+v", rows)
+	}
+	for _, r := range rows {
+		if want := r.Provider == "azure"; r.LastUsedKnown != want {
+			t.Errorf("%s: LastUsedKnown = %v, want %v", r.Name, r.LastUsedKnown, want)
+		}
 	}
 }

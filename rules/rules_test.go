@@ -572,3 +572,20 @@ func TestServiceWildcardSharedPolicy(t *testing.T) {
 		}
 	}
 }
+
+// A console password's last use is "never" only when the credential
+// report recorded its use.
+func TestHumanUsePasswordUseUnknown(t *testing.T) {
+	cfg := DefaultConfig(asOf)
+	for _, known := range []bool{true, false} {
+		id := user("u", password(nil), key("AKIA1", inventory.CredentialActive, 10, nil))
+		id.Credentials[0].LastUsedKnown = known
+		fs := humanUse{}.Check(&Subject{Identity: &id, Config: &cfg})
+		if len(fs) != 1 {
+			t.Fatalf("findings %+v", fs)
+		}
+		if got, want := evidence(fs[0], "password_last_used"), map[bool]string{true: "never", false: "unknown"}[known]; got != want {
+			t.Errorf("use recorded %v: password_last_used %q, want %q", known, got, want)
+		}
+	}
+}

@@ -52,6 +52,11 @@ func writeGate(w io.Writer, failing []*findings.Finding, threshold findings.Seve
 			sev = fmt.Sprintf("%s (was %s)", f.Severity, f.PreviousSeverity)
 		}
 		id := f.Identity.ID
+		if f.Identity.Provider == "azure" && f.Identity.Name != "" && f.Identity.Name != id {
+			// an object id alone says nothing; a display name alone is
+			// not unique
+			id = f.Identity.Name + " (" + id + ")"
+		}
 		if f.Credential != nil {
 			id += " key " + f.Credential.ID
 		}

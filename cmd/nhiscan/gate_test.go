@@ -367,3 +367,17 @@ func TestGateLineBounded(t *testing.T) {
 		t.Errorf("first line %q", lines[1])
 	}
 }
+
+// The gate line names an Azure identity by display name and object id
+// (a display name alone is not unique, an object id alone unreadable).
+func TestGateLineAzureNameAndID(t *testing.T) {
+	fs := []findings.Finding{
+		{RuleID: "NHI-OVB-301", Severity: findings.Critical, Identity: findings.Identity{Provider: "azure", Name: "deploy", ID: "11111111-1111-1111-1111-111111111111"}},
+		{RuleID: "NHI-OVB-001", Severity: findings.Critical, Identity: findings.Identity{Provider: "aws", Name: "r", ID: "arn:aws:iam::111122223333:role/r"}},
+	}
+	var b strings.Builder
+	writeGate(&b, gating(fs, findings.Low), findings.Low, false)
+	if !strings.Contains(b.String(), "NHI-OVB-301 deploy (11111111-1111-1111-1111-111111111111)\n") || !strings.Contains(b.String(), "NHI-OVB-001 arn:aws:iam::111122223333:role/r\n") {
+		t.Errorf("gate lines:\n%s", b.String())
+	}
+}

@@ -57,9 +57,11 @@ var layers = []layer{
 		never: rulesNever},
 	{pkg: "rules/awspolicy", internal: []string{"scanners/inventory", "findings", "rules/gcpcondition"},
 		never: rulesNever},
-	{pkg: "rules/paths", internal: []string{"scanners/inventory", "rules/awspolicy", "rules/gcpcondition"},
+	{pkg: "rules/k8srbac", internal: []string{"scanners/inventory"},
 		never: rulesNever},
-	{pkg: "rules", internal: []string{"scanners/inventory", "findings", "findings/controls", "rules/awspolicy", "rules/gcpcondition", "rules/paths"},
+	{pkg: "rules/paths", internal: []string{"scanners/inventory", "rules/awspolicy", "rules/gcpcondition", "rules/k8srbac"},
+		never: rulesNever},
+	{pkg: "rules", internal: []string{"scanners/inventory", "findings", "findings/controls", "rules/awspolicy", "rules/gcpcondition", "rules/k8srbac", "rules/paths"},
 		never: rulesNever},
 	{pkg: "cmd/nhiscan", internal: []string{"*"}, external: []string{"*"}},
 }

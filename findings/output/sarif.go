@@ -221,14 +221,21 @@ var unsafePath = regexp.MustCompile(`[^A-Za-z0-9._@+=,-]+`)
 
 // ArtifactPath is the stable repository-relative pseudo-path that stands
 // for an identity (SARIF needs a file location; an ARN would parse as a
-// URI scheme): nhi/<provider>/<account>/<kind parts>/<name>.
+// URI scheme): nhi/<provider>/<account>/<kind parts>/<name>. Azure display
+// names are not unique (two service principals may share one), so an
+// Azure identity's path ends in its object id instead; messages keep the
+// name.
 func ArtifactPath(id findings.Identity) string {
 	parts := []string{"nhi", id.Provider, id.Account}
 	kind := strings.Split(id.Kind, ".")
 	if len(kind) > 1 {
 		parts = append(parts, kind[1:]...)
 	}
-	parts = append(parts, id.Name)
+	last := id.Name
+	if id.Provider == "azure" && id.ID != "" {
+		last = id.ID
+	}
+	parts = append(parts, last)
 	for i, p := range parts {
 		p = unsafePath.ReplaceAllString(p, "_")
 		if p == "" || p == "." || p == ".." {

@@ -382,3 +382,18 @@ func TestEncodeSARIFMatchesEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+// Two Azure service principals with the same display name have distinct
+// locations (their object ids); other providers keep the name.
+func TestArtifactPathAzureUsesObjectID(t *testing.T) {
+	a := findings.Identity{Provider: "azure", Account: "t1", Kind: "azure.application", Name: "deploy", ID: "11111111-1111-1111-1111-111111111111"}
+	b := a
+	b.ID = "22222222-2222-2222-2222-222222222222"
+	if pa, pb := ArtifactPath(a), ArtifactPath(b); pa == pb || pa != "nhi/azure/t1/application/11111111-1111-1111-1111-111111111111" {
+		t.Errorf("paths %q and %q; want distinct, by object id", pa, pb)
+	}
+	aws := findings.Identity{Provider: "aws", Account: "111122223333", Kind: "aws.role", Name: "deploy", ID: "arn:aws:iam::111122223333:role/deploy"}
+	if p := ArtifactPath(aws); p != "nhi/aws/111122223333/role/deploy" {
+		t.Errorf("AWS path %q", p)
+	}
+}

@@ -300,13 +300,16 @@ func WriteListing(w io.Writer, f Format, l *findings.Listing) error {
 	default:
 		return fmt.Errorf("format %q is not available for the inventory", f)
 	}
-	widths := tw.NewMapper[int, int]().Set(0, 14).Set(1, 18).Set(2, 26).Set(3, 22).Set(4, 7).Set(5, 12).Set(6, 12).Set(7, 7).Set(8, 8).Set(9, 11)
+	widths := tw.NewMapper[int, int]().Set(0, 14).Set(1, 18).Set(2, 26).Set(3, 22).Set(4, 7).Set(5, 12).Set(6, 12).Set(7, 7).Set(8, 8).Set(9, 12)
 	t := newTable(w, widths)
 	t.Header("ACCOUNT", "KIND", "NAME", "OWNER", "AGENT", "CREATED", "LAST USED", "CREDS", "OLDEST", "PRIVILEGE")
 	for _, r := range l.Identities {
-		last := "never"
-		if r.LastUsed != nil {
+		last := "-" // the source carried no usage data
+		switch {
+		case r.LastUsed != nil:
 			last = r.LastUsed.Format("2006-01-02")
+		case r.LastUsedKnown:
+			last = "never"
 		}
 		oldest := "-"
 		if r.OldestCredentialDays >= 0 {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nhiscan/nhiscan/findings"
 )
@@ -100,4 +101,46 @@ func TestTableCutSuggestsANarrowerSeverity(t *testing.T) {
 			t.Errorf("%v: want %q, got %q", c.sevs, c.want, out[i:min(len(out), i+120)])
 		}
 	}
+}
+
+// LAST USED says "never" only when the source carried usage data, and
+// "-" when it did not (a Kubernetes service account).
+func TestListingLastUsed(t *testing.T) {
+	day := mustDay("2026-10-01")
+	l := &findings.Listing{Identities: []findings.IdentityRow{
+		{Account: "a", Kind: "k", Name: "used", LastUsed: &day, LastUsedKnown: true, OldestCredentialDays: -1},
+		{Account: "a", Kind: "k", Name: "never-used", LastUsedKnown: true, OldestCredentialDays: -1},
+		{Account: "a", Kind: "k", Name: "no-data", OldestCredentialDays: -1},
+	}}
+	var buf bytes.Buffer
+	if err := WriteListing(&buf, Table, l); err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, line := range strings.Split(buf.String(), "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) < 8 {
+			continue
+		}
+		name, last := strings.TrimSpace(cells[3]), strings.TrimSpace(cells[7])
+		want := map[string]string{"used": "2026-10-01", "never-used": "never", "no-data": "-"}[name]
+		if want == "" {
+			continue
+		}
+		seen++
+		if last != want {
+			t.Errorf("%s: LAST USED %q, want %q", name, last, want)
+		}
+	}
+	if seen != 3 {
+		t.Fatalf("found %d of the 3 rows:\n%s", seen, buf.String())
+	}
+}
+
+func mustDay(s string) time.Time {
+	t, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		panic(err)
+	}
+	return t
 }

@@ -24,43 +24,6 @@ import (
 // cannot add credentials to the tenant's applications nor grant directory
 // roles (NHI-OVB-301 reports it).
 
-// Directory role template ids (agents-azure.md §6.4), for assignments whose
-// role name the export did not carry.
-var azureRoleTemplates = map[string]string{
-	"62e90394-69f5-4237-9190-012177145e10": "Global Administrator",
-	"e8611ab8-c189-46e8-94e1-60213ab1f814": "Privileged Role Administrator",
-	"7be44c8a-adaf-4e2a-84d6-ab2649e08a13": "Privileged Authentication Administrator",
-	"9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3": "Application Administrator",
-	"158c047a-c907-4556-b7ef-446551a6b5f7": "Cloud Application Administrator",
-	"8ac3fc64-6eca-42ea-9e69-59f4c7b60eb2": "Hybrid Identity Administrator",
-	"fe930be7-5e62-47db-91af-98c3a49a38b1": "User Administrator",
-	"194ae4cb-b126-40b2-bd5b-6091b380977d": "Security Administrator",
-	"d29b2b05-8046-44ba-8758-1e26182fcf32": "Directory Synchronization Accounts",
-	"db506228-d27e-4b7d-95e5-295956d6615f": "Agent ID Administrator",
-}
-
-// Azure RBAC built-in role definition ids (agents-azure.md §8), for
-// assignments whose role name the export did not carry.
-var azureRBACRoles = map[string]string{
-	"8e3af657-a8ff-443c-a75c-2fe8c4bcb635": "Owner",
-	"b24988ac-6180-42a0-ab88-20f7382dd24c": "Contributor",
-	"18d7d88d-d35e-4fb5-a5c3-7773c20a72d9": "User Access Administrator",
-	"f58310d9-a9f6-439a-9e8d-f62e7b41a168": "Role Based Access Control Administrator",
-}
-
-// Microsoft Graph application permission ids (agents-azure.md §7), for
-// assignments whose permission value the export did not carry.
-var azureGraphPermissionIDs = map[string]string{
-	"1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9": "Application.ReadWrite.All",
-	"06b708a9-e830-4db3-a914-8e69da51d44f": "AppRoleAssignment.ReadWrite.All",
-	"19dbc75e-c2e2-444c-a770-ec69d8559fc7": "Directory.ReadWrite.All",
-	"62a82d76-70ea-41e2-9197-370581804d09": "Group.ReadWrite.All",
-	"dbaae8cf-10b5-4b86-a4a1-f871c94c6695": "GroupMember.ReadWrite.All",
-	"9e3f62cf-ca93-4989-b6ce-bf83c28f9fe8": "RoleManagement.ReadWrite.Directory",
-	"89c8469c-83ad-45f7-8ff2-6e3d4285709e": "ServicePrincipalEndpoint.ReadWrite.All",
-	"dd199f4a-f148-40a4-a2ec-f0069cc799ec": "RoleAssignmentSchedule.ReadWrite.Directory",
-}
-
 // AzureTenantControl are the Microsoft Graph application permissions that
 // amount to control of the tenant (BloodHound's AZMG* edges,
 // agents-azure.md §7): each lets its holder grant itself a directory role,
@@ -85,7 +48,7 @@ func AzureDirectoryRole(b *inventory.Binding) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	if n, known := azureRoleTemplates[strings.ToLower(name)]; known {
+	if n, known := inventory.AzureDirectoryRoleTemplates[strings.ToLower(name)]; known {
 		return n, true
 	}
 	return name, true
@@ -105,7 +68,7 @@ func AzureRBACRole(b *inventory.Binding) (string, bool) {
 		return "", false
 	}
 	id := strings.ToLower(b.Role[strings.LastIndex(b.Role, "/")+1:])
-	if n, ok := azureRBACRoles[id]; ok {
+	if n, ok := inventory.AzureBuiltInRoles[id]; ok {
 		return n, true
 	}
 	return b.Role, true
@@ -124,7 +87,7 @@ func AzureGraphPermission(b *inventory.Binding) (string, bool) {
 		return "", false
 	}
 	v := rest[i+1:]
-	if n, known := azureGraphPermissionIDs[strings.ToLower(v)]; known {
+	if n, known := inventory.MicrosoftGraphAppRoles[strings.ToLower(v)]; known {
 		return n, true
 	}
 	return v, true

@@ -7,6 +7,7 @@ import (
 
 	policy "github.com/nhiscan/nhiscan/rules/awspolicy"
 	"github.com/nhiscan/nhiscan/rules/gcpcondition"
+	"github.com/nhiscan/nhiscan/rules/k8srbac"
 	"github.com/nhiscan/nhiscan/scanners/inventory"
 )
 
@@ -126,20 +127,10 @@ func (k *k8sGraph) index(p principal) {
 func (k *k8sGraph) prepare() {}
 
 // admin: cluster-admin, or any rule granting every verb on every resource
-// of every API group, bound cluster-wide.
+// of every API group, bound cluster-wide (k8srbac.Admin).
 func (k *k8sGraph) admin(p principal) (edge, bool) {
-	for _, b := range p.id.Bindings {
-		if b.Scope != "cluster" {
-			continue
-		}
-		if b.Role == "ClusterRole/cluster-admin" {
-			return edge{via: b.Role + " (" + b.Name + ")"}, true
-		}
-		for _, r := range b.RBACRules {
-			if len(r.ResourceNames) == 0 && slices.Contains(r.Verbs, "*") && slices.Contains(r.Resources, "*") && slices.Contains(r.APIGroups, "*") {
-				return edge{via: "* on * cluster-wide through " + b.Role + " (" + b.Name + ")"}, true
-			}
-		}
+	if via, ok := k8srbac.Admin(p.id); ok {
+		return edge{via: via}, true
 	}
 	return edge{}, false
 }
@@ -155,44 +146,14 @@ type grant struct {
 }
 
 // grants lists the principal's rules covering verb on group/resource
-// ("pods", "serviceaccounts/token"). A cluster-scoped resource is granted
-// by ClusterRoleBindings only.
+// ("pods", "serviceaccounts/token"), matched by k8srbac (the CIS
+// Kubernetes rules share the matching).
 func grants(id *inventory.Identity, verb, group, resource string, namespaced bool) []grant {
 	var out []grant
-	for _, b := range id.Bindings {
-		ns, isNS := strings.CutPrefix(b.Scope, "namespaces/")
-		if isNS && !namespaced {
-			continue
-		}
-		for _, r := range b.RBACRules {
-			if !ruleCovers(r, verb, group, resource) {
-				continue
-			}
-			g := grant{all: !isNS, ns: ns, names: r.ResourceNames, via: verb + " " + resource + " through " + b.Role + " on " + b.Scope}
-			out = append(out, g)
-		}
+	for _, g := range k8srbac.Grants(id, verb, group, resource, namespaced) {
+		out = append(out, grant{all: g.All, ns: g.NS, names: g.Names, via: g.Via})
 	}
 	return out
-}
-
-// ruleCovers reports whether an RBAC rule grants the verb on the resource
-// of the API group, leaving resourceNames aside: "*" in verbs, apiGroups
-// and resources counts, and "*/sub" covers a subresource of any resource
-// (the apiserver's own matching).
-func ruleCovers(r inventory.RBACRule, verb, group, resource string) bool {
-	if !slices.Contains(r.Verbs, "*") && !slices.Contains(r.Verbs, verb) {
-		return false
-	}
-	if !slices.Contains(r.APIGroups, "*") && !slices.Contains(r.APIGroups, group) {
-		return false
-	}
-	_, sub, hasSub := strings.Cut(resource, "/")
-	for _, res := range r.Resources {
-		if res == "*" || res == resource || hasSub && res == "*/"+sub {
-			return true
-		}
-	}
-	return false
 }
 
 // allowsUnnamed reports whether any grant holds for an unnamed request (a
@@ -276,12 +237,9 @@ func (k *k8sGraph) readSecrets(p principal, col *collector) {
 	}
 }
 
-// workloadResources are what runs pods: a pod names its service account,
-// a controller's template does.
-var workloadResources = []struct{ group, resource string }{
-	{"", "pods"}, {"apps", "deployments"}, {"apps", "statefulsets"}, {"apps", "daemonsets"}, {"apps", "replicasets"},
-	{"batch", "jobs"}, {"batch", "cronjobs"}, {"", "replicationcontrollers"},
-}
+// workloadResources are what runs pods (k8srbac's list, which the CIS
+// Kubernetes rules share).
+var workloadResources = k8srbac.WorkloadResources
 
 // createWorkloads: creating a pod, or a controller that creates pods,
 // runs code as any service account of the namespace. A create cannot be
@@ -289,7 +247,7 @@ var workloadResources = []struct{ group, resource string }{
 func (k *k8sGraph) createWorkloads(p principal, col *collector) {
 	var gs []grant
 	for _, w := range workloadResources {
-		gs = append(gs, grants(p.id, "create", w.group, w.resource, true)...)
+		gs = append(gs, grants(p.id, "create", w.Group, w.Resource, true)...)
 	}
 	k.namespaceOrAll(p, mWorkload, gs, "service accounts", k.accounts, col)
 }

@@ -411,7 +411,7 @@ func (t *tenant) azureRoleName(ra roleAssignment) string {
 	if r, ok := t.roleDefinitions[g]; ok && r.name != "" {
 		return r.name
 	}
-	if n, ok := azureBuiltInRoles[g]; ok {
+	if n, ok := inventory.AzureBuiltInRoles[g]; ok {
 		return n
 	}
 	return g
@@ -425,7 +425,7 @@ func (t *tenant) directoryRoleName(ra unifiedRoleAssignment) string {
 	if n, ok := t.directoryRoleNames[id]; ok {
 		return n
 	}
-	if n, ok := directoryRoleTemplates[id]; ok {
+	if n, ok := inventory.AzureDirectoryRoleTemplates[id]; ok {
 		return n
 	}
 	return id
@@ -447,7 +447,7 @@ func appRoleName(a appRoleAssignment, resource *servicePrincipal) string {
 		}
 	}
 	if value == "" && (resource == nil || strings.EqualFold(resource.AppID, graphAppID) || res == "Microsoft Graph") {
-		value = graphAppRoles[role]
+		value = inventory.MicrosoftGraphAppRoles[role]
 	}
 	return firstOf(res, a.ResourceID) + "/" + firstOf(value, role)
 }

@@ -1,13 +1,16 @@
-package azure
+package inventory
 
-// Names of well-known roles and permissions by id, used when the export
-// does not carry the definitions (the Microsoft Graph service principal
-// missing from the list, no role definition export). Sources:
-// shared/reference/agents-azure.md §6.4, §7 and §8.
+// Names of well-known Azure roles and permissions by id (sources:
+// shared/reference/agents-azure.md §6.4, §7 and §8). The Azure scanner
+// writes the names into Binding.Role when an export does not carry the
+// definitions (the Microsoft Graph service principal missing from the
+// list, no role definition export); the rules and the escalation graph
+// resolve with them the ids a Role may still carry. One list for all:
+// the scanner and the rules cannot import each other.
 
-// directoryRoleTemplates are Entra built-in directory roles by template id
-// (a built-in role's definition id is its template id).
-var directoryRoleTemplates = map[string]string{
+// AzureDirectoryRoleTemplates are Entra built-in directory roles by
+// template id (a built-in role's definition id is its template id).
+var AzureDirectoryRoleTemplates = map[string]string{
 	"62e90394-69f5-4237-9190-012177145e10": "Global Administrator",
 	"e8611ab8-c189-46e8-94e1-60213ab1f814": "Privileged Role Administrator",
 	"7be44c8a-adaf-4e2a-84d6-ab2649e08a13": "Privileged Authentication Administrator",
@@ -21,8 +24,8 @@ var directoryRoleTemplates = map[string]string{
 	"adb2368d-a9be-41b5-8667-d96778e081b0": "Agent ID Developer",
 }
 
-// azureBuiltInRoles are Azure RBAC built-in roles by role definition GUID.
-var azureBuiltInRoles = map[string]string{
+// AzureBuiltInRoles are Azure RBAC built-in roles by role definition GUID.
+var AzureBuiltInRoles = map[string]string{
 	"8e3af657-a8ff-443c-a75c-2fe8c4bcb635": "Owner",
 	"b24988ac-6180-42a0-ab88-20f7382dd24c": "Contributor",
 	"18d7d88d-d35e-4fb5-a5c3-7773c20a72d9": "User Access Administrator",
@@ -30,9 +33,9 @@ var azureBuiltInRoles = map[string]string{
 	"acdd72a7-3385-48ef-bd42-f606fba81ae7": "Reader",
 }
 
-// graphAppRoles are Microsoft Graph application permissions by app role
-// id: the ones that matter for escalation.
-var graphAppRoles = map[string]string{
+// MicrosoftGraphAppRoles are Microsoft Graph application permissions by
+// app role id: the ones that matter for escalation.
+var MicrosoftGraphAppRoles = map[string]string{
 	"1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9": "Application.ReadWrite.All",
 	"06b708a9-e830-4db3-a914-8e69da51d44f": "AppRoleAssignment.ReadWrite.All",
 	"19dbc75e-c2e2-444c-a770-ec69d8559fc7": "Directory.ReadWrite.All",
