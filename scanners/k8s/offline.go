@@ -59,7 +59,16 @@ type Offline struct {
 	ClusterName string
 	clusters    map[string]*cluster
 	order       []string
+	// named are the clusters' real names, by the name of their files'
+	// directory, when an export (scripts/export-k8s.sh) gives them.
+	named map[string]string
 }
+
+// clusterNameKey is the field of a List's metadata in which
+// scripts/export-k8s.sh keeps the cluster's name as the kubeconfig names
+// it (the name a live scan reports), which the directory name, made safe
+// for a file system, may not be.
+const clusterNameKey = "nhiscan.io/cluster-name"
 
 // NewOffline returns an empty loader.
 func NewOffline() *Offline { return &Offline{clusters: map[string]*cluster{}} }
@@ -298,7 +307,13 @@ func (o *Offline) Add(name string, data []byte) (bool, error) {
 	if !slices.ContainsFunc(heads, listHead.claims) {
 		return false, nil
 	}
-	c := o.cluster(o.clusterOf(name))
+	key := o.clusterOf(name)
+	for _, h := range heads {
+		if err := o.name(key, h.Metadata.ClusterName); err != nil {
+			return true, err
+		}
+	}
+	c := o.cluster(key)
 	c.skipped = map[string]bool{}
 	defer func() { c.skipped = nil }()
 	for d, doc := range docs {
@@ -315,11 +330,30 @@ func (o *Offline) Add(name string, data []byte) (bool, error) {
 	return true, nil
 }
 
+// name records the real name of the cluster whose files' directory is
+// key, unless --cluster-name names it.
+func (o *Offline) name(key, real string) error {
+	if real == "" || o.ClusterName != "" {
+		return nil
+	}
+	if o.named == nil {
+		o.named = map[string]string{}
+	}
+	if prev, ok := o.named[key]; ok && prev != real {
+		return fmt.Errorf("metadata: %s %q differs from %q in another file of the directory %s", clusterNameKey, real, prev, key)
+	}
+	o.named[key] = real
+	return nil
+}
+
 // listHead is what a document's top level says of what it holds.
 type listHead struct {
-	APIVersion string            `json:"apiVersion"`
-	Kind       string            `json:"kind"`
-	Items      []json.RawMessage `json:"items"`
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Metadata   struct {
+		ClusterName string `json:"nhiscan.io/cluster-name"`
+	} `json:"metadata"`
+	Items []json.RawMessage `json:"items"`
 }
 
 // claims reports whether a document is one the loader reads: a List, a
@@ -562,8 +596,9 @@ func checkTokenDates(s secret) error {
 // cluster.
 func (o *Offline) Inventory() (inventory.Inventory, error) {
 	var inv inventory.Inventory
-	for _, name := range o.order {
-		c := o.clusters[name]
+	for _, key := range o.order {
+		c := o.clusters[key]
+		name := cmp.Or(o.named[key], key)
 		inv.Identities = append(inv.Identities, c.identities(name)...)
 		if cl, ok := c.anonymous(name); ok {
 			inv.Identities = append(inv.Identities, cl)
