@@ -48,7 +48,7 @@ func benchCluster(tb testing.TB, n int) []byte {
 // BenchmarkK8sLoad reads a kubectl export and builds its inventory: the
 // cost must grow linearly with the number of service accounts.
 func BenchmarkK8sLoad(b *testing.B) {
-	for _, n := range []int{2000, 10000, 20000} {
+	for _, n := range []int{2000, 5000, 10000, 20000} {
 		data := benchCluster(b, n)
 		b.Run(fmt.Sprintf("sa=%d", n), func(b *testing.B) {
 			b.ReportAllocs()

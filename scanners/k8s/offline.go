@@ -295,14 +295,14 @@ func (o *Offline) Add(name string, data []byte) (bool, error) {
 	} else if len(trimmed) == 0 || trimmed[0] != '{' {
 		return false, nil
 	}
-	if len(docs) == 1 && !isKubernetes(docs[0]) {
-		return o.addDiscovery(name, docs[0])
-	}
 	heads := make([]listHead, len(docs))
 	for i, doc := range docs {
 		if json.Unmarshal(doc, &heads[i]) != nil {
 			heads[i] = listHead{}
 		}
+	}
+	if len(docs) == 1 && heads[0].APIVersion == "" {
+		return o.addDiscovery(name, docs[0])
 	}
 	if !slices.ContainsFunc(heads, listHead.claims) {
 		return false, nil
@@ -387,15 +387,6 @@ func yamlDocuments(data []byte) ([][]byte, error) {
 			docs = append(docs, t)
 		}
 	}
-}
-
-// isKubernetes reports whether a JSON document is a Kubernetes object or
-// list: it has an apiVersion.
-func isKubernetes(doc []byte) bool {
-	var head struct {
-		APIVersion string `json:"apiVersion"`
-	}
-	return json.Unmarshal(doc, &head) == nil && head.APIVersion != ""
 }
 
 // addDocument reads one JSON document of a file: a List, a typed list
@@ -758,10 +749,21 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 func (c *cluster) identities(clusterName string) []inventory.Identity {
-	accounts := slices.Clone(c.accounts)
-	slices.SortFunc(accounts, func(a, b object) int {
-		return strings.Compare(a.Metadata.Namespace+"/"+a.Metadata.Name, b.Metadata.Namespace+"/"+b.Metadata.Name)
-	})
+	// By "namespace/name", each key built once rather than at every
+	// comparison.
+	type keyed struct {
+		key string
+		obj object
+	}
+	sorted := make([]keyed, len(c.accounts))
+	for i, a := range c.accounts {
+		sorted[i] = keyed{a.Metadata.Namespace + "/" + a.Metadata.Name, a}
+	}
+	slices.SortFunc(sorted, func(a, b keyed) int { return strings.Compare(a.key, b.key) })
+	accounts := make([]object, len(sorted))
+	for i, k := range sorted {
+		accounts[i] = k.obj
+	}
 	out := make([]inventory.Identity, 0, len(accounts))
 	usage := c.usage()
 	ix := c.indexBindings()
