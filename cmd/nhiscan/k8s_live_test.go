@@ -115,7 +115,7 @@ func TestK8sLiveScanEndToEnd(t *testing.T) {
 
 	for _, format := range []string{"table", "json", "sarif"} {
 		r := runCLI(t, real, "scan", "k8s", "--kubeconfig", kubeconfig, "--context", "a", "--context", "down", "--format", format)
-		if r.code != 3 || !strings.Contains(r.stderr, "error: k8s gone: listing serviceaccounts: ") || !strings.Contains(r.stderr, "connection refused") {
+		if r.code != 3 || !strings.Contains(r.stderr, "error: k8s gone: context down, server https://127.0.0.1:1: listing serviceaccounts: ") || !strings.Contains(r.stderr, "connection refused") {
 			t.Errorf("%s with a dead context: exit %d, stderr %q", format, r.code, r.stderr)
 		}
 		if !strings.Contains(r.stdout, "system:serviceaccount:ci:deployer") && !strings.Contains(r.stdout, "ci/deployer") {

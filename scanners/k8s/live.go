@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -283,7 +284,7 @@ func (l *Live) readCluster(ctx context.Context, t *target) (*Offline, readResult
 	var r readResult
 	r.warnings, r.notAssessed, err = l.read(ctx, cs, md, dyn, off.cluster(t.cluster))
 	if err != nil {
-		return nil, readResult{}, &scanners.ScopeError{Step: "listing", Err: err}
+		return nil, readResult{}, &scanners.ScopeError{Step: "listing", Err: fmt.Errorf("context %s, server %s: %w", t.context, serverURL(cfg.Host), err)}
 	}
 	r.principal = whoAmI(ctx, cs)
 	return off, r, nil
@@ -408,7 +409,7 @@ func (l *Live) read(ctx context.Context, cs kubernetes.Interface, md metadata.In
 		case apierrors.IsNotFound(err) && !k.required:
 			warnings = append(warnings, fmt.Sprintf("the API server does not serve %s: %s not read", qualified(k), k.lost))
 		default:
-			return nil, nil, fmt.Errorf("listing %s: %w", qualified(k), oneLine(err))
+			return nil, nil, fmt.Errorf("listing %s: %w", qualified(k), explain(oneLine(err)))
 		}
 	}
 	switch w, err := l.kagentAgents(ctx, cs, dyn, c); {
@@ -424,7 +425,7 @@ func (l *Live) read(ctx context.Context, cs kubernetes.Interface, md metadata.In
 	case apierrors.IsForbidden(err) || apierrors.IsNotFound(err) || errors.Is(err, errNoIssuer):
 		warnings = append(warnings, fmt.Sprintf("service account issuer not read (%s): %v", discoveryPath, oneLine(err)))
 	default:
-		return nil, nil, fmt.Errorf("getting %s: %w", discoveryPath, oneLine(err))
+		return nil, nil, fmt.Errorf("getting %s: %w", discoveryPath, explain(oneLine(err)))
 	}
 	return warnings, notAssessed, nil
 }
@@ -468,6 +469,34 @@ func (l *Live) kagentAgents(ctx context.Context, cs kubernetes.Interface, dyn dy
 	default:
 		return "", fmt.Errorf("listing agents.%s: %w", kagentGroup, oneLine(err))
 	}
+}
+
+// serverURL is a cluster's server URL as the report may show it: without
+// user information, were the kubeconfig to carry any in it.
+func serverURL(host string) string {
+	u, err := url.Parse(host)
+	if err != nil || u.Host == "" {
+		return host
+	}
+	u.User = nil
+	return u.String()
+}
+
+// explain says what a refusal the client reports tersely means: an
+// Unauthorized, a 404 on a kind every API server serves, an answer that
+// is no Kubernetes API's (a proxy's or a login page's HTML).
+func explain(err error) error {
+	switch {
+	case apierrors.IsUnauthorized(err):
+		return fmt.Errorf("%w (HTTP 401: the server refused the credentials of the context's user)", err)
+	case apierrors.IsNotFound(err):
+		return fmt.Errorf("%w (HTTP 404: not a Kubernetes API server, or the server URL lacks its path prefix?)", err)
+	}
+	// client-go's own text when no decoder exists for a response's type.
+	if ct, ok := strings.CutPrefix(err.Error(), "serializer for "); ok && strings.HasSuffix(ct, " doesn't exist") {
+		return fmt.Errorf("the server answered with %s, not the Kubernetes API (a proxy or a login page?): %w", strings.TrimSuffix(ct, " doesn't exist"), err)
+	}
+	return err
 }
 
 func qualified(k kind) string {

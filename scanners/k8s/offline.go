@@ -9,11 +9,13 @@
 package k8s
 
 import (
+	"bufio"
 	"bytes"
 	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"path/filepath"
 	"slices"
@@ -21,6 +23,7 @@ import (
 	"strings"
 	"time"
 
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
 
 	"github.com/nhiscan/nhiscan/scanners/inventory"
@@ -56,7 +59,16 @@ type Offline struct {
 	ClusterName string
 	clusters    map[string]*cluster
 	order       []string
+	// named are the clusters' real names, by the name of their files'
+	// directory, when an export (scripts/export-k8s.sh) gives them.
+	named map[string]string
 }
+
+// clusterNameKey is the field of a List's metadata in which
+// scripts/export-k8s.sh keeps the cluster's name as the kubeconfig names
+// it (the name a live scan reports), which the directory name, made safe
+// for a file system, may not be.
+const clusterNameKey = "nhiscan.io/cluster-name"
 
 // NewOffline returns an empty loader.
 func NewOffline() *Offline { return &Offline{clusters: map[string]*cluster{}} }
@@ -73,6 +85,33 @@ type meta struct {
 	Annotations       map[string]string `json:"annotations"`
 	OwnerReferences   []ownerRef        `json:"ownerReferences"`
 }
+
+// UnmarshalJSON reads metadata without the annotations that carry a copy
+// of the whole object (kubectl's last-applied-configuration holds a
+// Secret's data as it was applied): no object, Secret or other, keeps
+// them, so they never reach Tags, an error or any output.
+func (m *meta) UnmarshalJSON(b []byte) error {
+	type plain meta
+	if err := json.Unmarshal(b, (*plain)(m)); err != nil {
+		return err
+	}
+	for k := range m.Annotations {
+		if objectCopy(k) {
+			delete(m.Annotations, k)
+		}
+	}
+	return nil
+}
+
+// objectCopy reports whether an annotation holds a copy of its object
+// (and so, on a Secret, its data): kubectl's last-applied-configuration,
+// and any other tool's annotation of that name.
+func objectCopy(key string) bool {
+	return key == lastAppliedKey || strings.HasSuffix(key, "/last-applied-configuration")
+}
+
+// lastAppliedKey is where kubectl apply keeps the object it applied.
+const lastAppliedKey = "kubectl.kubernetes.io/last-applied-configuration"
 
 // ownerRef is one metadata.ownerReferences entry: the object that
 // created this one (a ReplicaSet for a Pod, a Deployment for a
@@ -160,6 +199,30 @@ type cluster struct {
 	namespaces map[string]meta
 	// kagents are the kagent Agent resources.
 	kagents []kagentAgent
+	// slots says where each object ("Kind/namespace/name") of accounts,
+	// secrets, bindings and workloads is: an object given twice (the same
+	// file twice, a full dump and per-kind dumps) is kept once, the later
+	// copy winning.
+	slots map[string]int
+	// skipped are the kinds of the file being read that the loader does
+	// not read; warnings are the loader's about the cluster's files.
+	skipped  map[string]bool
+	warnings []string
+}
+
+// put stores v in *s at the slot of the object kind ns/name: over its
+// earlier copy, else appended.
+func put[T any](c *cluster, s *[]T, v T, kind, ns, name string) {
+	k := kind + "/" + ns + "/" + name
+	if i, ok := c.slots[k]; ok {
+		(*s)[i] = v
+		return
+	}
+	if c.slots == nil {
+		c.slots = map[string]int{}
+	}
+	c.slots[k] = len(*s)
+	*s = append(*s, v)
 }
 
 // podSpec is what a pod spec says about its service account.
@@ -244,52 +307,156 @@ type kagentDeployment struct {
 }
 
 // Add reads one file: a kubectl List (JSON or YAML) of Kubernetes objects,
-// or one object. It returns false for anything else.
+// or one object, or a stream of YAML documents of either (`---`). It
+// returns false for anything else. Objects of kinds it does not read are
+// skipped, with one warning per file naming their kinds.
 func (o *Offline) Add(name string, data []byte) (bool, error) {
 	ext := strings.ToLower(filepath.Ext(strings.TrimSuffix(name, ".gz")))
 	trimmed := bytes.TrimSpace(data)
+	docs := [][]byte{trimmed}
 	if ext == ".yaml" || ext == ".yml" {
 		if !bytes.Contains(trimmed, []byte("apiVersion:")) || !bytes.Contains(trimmed, []byte("kind:")) {
 			return false, nil
 		}
-		j, err := yaml.YAMLToJSON(trimmed)
-		if err != nil {
-			return true, fmt.Errorf("not valid YAML: %w", err)
+		var err error
+		if docs, err = yamlDocuments(trimmed); err != nil {
+			return true, err
 		}
-		trimmed = j
 	} else if len(trimmed) == 0 || trimmed[0] != '{' {
 		return false, nil
 	}
-	var head struct {
-		APIVersion string            `json:"apiVersion"`
-		Kind       string            `json:"kind"`
-		Items      []json.RawMessage `json:"items"`
+	heads := make([]listHead, len(docs))
+	for i, doc := range docs {
+		if json.Unmarshal(doc, &heads[i]) != nil {
+			heads[i] = listHead{}
+		}
 	}
-	if json.Unmarshal(trimmed, &head) != nil || head.APIVersion == "" {
-		return o.addDiscovery(name, trimmed)
+	if len(docs) == 1 && heads[0].APIVersion == "" {
+		return o.addDiscovery(name, docs[0])
 	}
-	var items []json.RawMessage
-	switch {
-	case head.Kind == "List" || strings.HasSuffix(head.Kind, "List") && known[strings.TrimSuffix(head.Kind, "List")]:
-		items = head.Items
-	case head.Kind == "Agent" && !strings.HasPrefix(head.APIVersion, kagentGroup+"/"):
-		return false, nil // another project's Agent kind
-	case known[head.Kind]:
-		items = []json.RawMessage{trimmed}
-	default:
+	if !slices.ContainsFunc(heads, listHead.claims) {
 		return false, nil
 	}
-	c := o.cluster(o.clusterOf(name))
+	key := o.clusterOf(name)
+	for _, h := range heads {
+		if err := o.name(key, h.Metadata.ClusterName); err != nil {
+			return true, err
+		}
+	}
+	c := o.cluster(key)
+	c.skipped = map[string]bool{}
+	defer func() { c.skipped = nil }()
+	for d, doc := range docs {
+		if err := c.addDocument(doc, heads[d]); err != nil {
+			if len(docs) > 1 {
+				return true, fmt.Errorf("document %d: %w", d+1, err)
+			}
+			return true, err
+		}
+	}
+	if len(c.skipped) > 0 {
+		c.warnings = append(c.warnings, fmt.Sprintf("%s: kinds not read, skipped: %s", name, strings.Join(slices.Sorted(maps.Keys(c.skipped)), ", ")))
+	}
+	return true, nil
+}
+
+// name records the real name of the cluster whose files' directory is
+// key, unless --cluster-name names it.
+func (o *Offline) name(key, real string) error {
+	if real == "" || o.ClusterName != "" {
+		return nil
+	}
+	if o.named == nil {
+		o.named = map[string]string{}
+	}
+	if prev, ok := o.named[key]; ok && prev != real {
+		return fmt.Errorf("metadata: %s %q differs from %q in another file of the directory %s", clusterNameKey, real, prev, key)
+	}
+	o.named[key] = real
+	return nil
+}
+
+// listHead is what a document's top level says of what it holds.
+type listHead struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Metadata   struct {
+		ClusterName string `json:"nhiscan.io/cluster-name"`
+	} `json:"metadata"`
+	Items []json.RawMessage `json:"items"`
+}
+
+// claims reports whether a document is one the loader reads: a List, a
+// typed list (SecretList, even of a kind it skips) or one object of a
+// kind it knows.
+func (h listHead) claims() bool {
+	if h.APIVersion == "" {
+		return false
+	}
+	if h.Kind == "Agent" && !strings.HasPrefix(h.APIVersion, kagentGroup+"/") {
+		return false // another project's Agent kind
+	}
+	return h.Kind == "List" || strings.HasSuffix(h.Kind, "List") && h.Items != nil || known[h.Kind]
+}
+
+// yamlDocuments converts every document of a YAML stream to JSON,
+// leaving out empty ones (a leading `---`, comments).
+func yamlDocuments(data []byte) ([][]byte, error) {
+	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
+	var docs [][]byte
+	for n := 1; ; n++ {
+		doc, err := r.Read()
+		if err == io.EOF {
+			return docs, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("not valid YAML: document %d: %w", n, err)
+		}
+		j, err := yaml.YAMLToJSON(doc)
+		if err != nil {
+			return nil, fmt.Errorf("not valid YAML: document %d: %w", n, err)
+		}
+		if t := bytes.TrimSpace(j); len(t) > 0 && !bytes.Equal(t, []byte("null")) {
+			docs = append(docs, t)
+		}
+	}
+}
+
+// addDocument reads one JSON document of a file: a List, a typed list
+// (SecretList) or one object. Objects and lists of kinds the loader does
+// not read, and documents that are no Kubernetes object, go into
+// c.skipped. Items are counted from 1, as the other readers count.
+func (c *cluster) addDocument(doc []byte, head listHead) error {
+	if head.APIVersion == "" {
+		c.skipped["(not a Kubernetes object)"] = true
+		return nil
+	}
 	listKind := strings.TrimSuffix(head.Kind, "List")
+	var items []json.RawMessage
+	switch {
+	case head.Kind == "List":
+		items, listKind = head.Items, ""
+	case strings.HasSuffix(head.Kind, "List") && head.Items != nil:
+		if !known[listKind] {
+			c.skipped[listKind] = true
+			return nil
+		}
+		items = head.Items
+	case known[head.Kind]:
+		return c.add(doc, "") // one object
+	default:
+		c.skipped[head.Kind] = true
+		return nil
+	}
 	if workloadKinds[listKind] {
 		c.usageSeen = true // a typed list of pods, even empty, says which pods there are
 	}
 	for i, raw := range items {
 		if err := c.add(raw, listKind); err != nil {
-			return true, fmt.Errorf("items[%d]: %w", i, err)
+			return fmt.Errorf("item %d: %w", i+1, err)
 		}
 	}
-	return true, nil
+	return nil
 }
 
 // addDiscovery reads the service account issuer discovery document
@@ -358,6 +525,11 @@ func (c *cluster) add(raw json.RawMessage, listKind string) error {
 	if obj.Kind == "" {
 		return errors.New("object without kind")
 	}
+	if ts := obj.Metadata.CreationTimestamp; ts != "" && known[obj.Kind] {
+		if _, err := time.Parse(time.RFC3339, ts); err != nil {
+			return fmt.Errorf("%s %s: metadata.creationTimestamp: %q is not an RFC 3339 time", obj.Kind, qualifiedName(obj.Metadata), ts)
+		}
+	}
 	decode := func(v any) error {
 		if err := json.Unmarshal(raw, v); err != nil {
 			return fmt.Errorf("%s %s: %w", obj.Kind, obj.Metadata.Name, err)
@@ -375,7 +547,7 @@ func (c *cluster) add(raw json.RawMessage, listKind string) error {
 		if sa.Automount != nil {
 			c.automount[obj.Metadata.Namespace+"/"+obj.Metadata.Name] = *sa.Automount
 		}
-		c.accounts = append(c.accounts, obj)
+		put(c, &c.accounts, obj, obj.Kind, obj.Metadata.Namespace, obj.Metadata.Name)
 	case "Namespace":
 		c.namespaces[obj.Metadata.Name] = obj.Metadata
 	case "Agent":
@@ -388,14 +560,14 @@ func (c *cluster) add(raw json.RawMessage, listKind string) error {
 			return err
 		}
 		a.Kind = obj.Kind
-		c.kagents = append(c.kagents, a)
+		put(c, &c.kagents, a, obj.Kind, obj.Metadata.Namespace, obj.Metadata.Name)
 	case "Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob":
 		var w workloadObject
 		if err := decode(&w); err != nil {
 			return err
 		}
 		c.usageSeen = true
-		c.workloads = append(c.workloads, newWorkload(obj, &w))
+		put(c, &c.workloads, newWorkload(obj, &w), obj.Kind, obj.Metadata.Namespace, obj.Metadata.Name)
 	case "Secret":
 		var s secret
 		if err := decode(&s); err != nil {
@@ -403,7 +575,10 @@ func (c *cluster) add(raw json.RawMessage, listKind string) error {
 		}
 		if s.Type == tokenSecretType {
 			s.Kind = obj.Kind
-			c.secrets = append(c.secrets, s)
+			if err := checkTokenDates(s); err != nil {
+				return err
+			}
+			put(c, &c.secrets, s, obj.Kind, obj.Metadata.Namespace, obj.Metadata.Name)
 			c.tracked = nil
 		}
 	case "Role", "ClusterRole":
@@ -425,7 +600,29 @@ func (c *cluster) add(raw json.RawMessage, listKind string) error {
 		if b.RoleRef.Kind != "Role" && b.RoleRef.Kind != "ClusterRole" {
 			return fmt.Errorf("%s %s: roleRef.kind %q is neither Role nor ClusterRole", obj.Kind, obj.Metadata.Name, b.RoleRef.Kind)
 		}
-		c.bindings = append(c.bindings, b)
+		put(c, &c.bindings, b, obj.Kind, obj.Metadata.Namespace, obj.Metadata.Name)
+	default:
+		if c.skipped != nil {
+			c.skipped[obj.Kind] = true
+		}
+	}
+	return nil
+}
+
+// checkTokenDates checks the dates the API server writes on a legacy
+// token Secret: kubernetes.io/legacy-token-last-used and
+// kubernetes.io/legacy-token-invalid-since are labels holding a day,
+// YYYY-MM-DD (k8s.io/kubernetes pkg/serviceaccount/legacy.go formats
+// them with "2006-01-02").
+func checkTokenDates(s secret) error {
+	for _, k := range []string{lastUsedKey, invalidSinceKey} {
+		for what, m := range map[string]map[string]string{"labels": s.Metadata.Labels, "annotations": s.Metadata.Annotations} {
+			if v, ok := m[k]; ok && v != "" {
+				if _, err := time.Parse(time.DateOnly, v); err != nil {
+					return fmt.Errorf("Secret %s/%s: metadata.%s[%s]: %q is not a date (YYYY-MM-DD)", s.Metadata.Namespace, s.Metadata.Name, what, k, v)
+				}
+			}
+		}
 	}
 	return nil
 }
@@ -434,14 +631,16 @@ func (c *cluster) add(raw json.RawMessage, listKind string) error {
 // cluster.
 func (o *Offline) Inventory() (inventory.Inventory, error) {
 	var inv inventory.Inventory
-	for _, name := range o.order {
-		c := o.clusters[name]
+	for _, key := range o.order {
+		c := o.clusters[key]
+		name := cmp.Or(o.named[key], key)
 		inv.Identities = append(inv.Identities, c.identities(name)...)
 		inv.Agents = append(inv.Agents, c.agents(name)...)
 		if cl, ok := c.anonymous(name); ok {
 			inv.Identities = append(inv.Identities, cl)
 		}
 		src := inventory.Source{Scanner: "k8s", Scope: name, Mode: "offline", Status: inventory.StatusOK}
+		src.Warnings = append(src.Warnings, c.warnings...)
 		if len(c.accounts) == 0 {
 			src.Warnings = append(src.Warnings, "no ServiceAccount objects in the export")
 		}
@@ -453,6 +652,14 @@ func (o *Offline) Inventory() (inventory.Inventory, error) {
 	return inv, nil
 }
 
+// qualifiedName is namespace/name, or name for a cluster-wide object.
+func qualifiedName(m meta) string {
+	if m.Namespace == "" {
+		return m.Name
+	}
+	return m.Namespace + "/" + m.Name
+}
+
 func parseTime(s string) time.Time {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t.UTC()
@@ -461,6 +668,52 @@ func parseTime(s string) time.Time {
 		return t.UTC()
 	}
 	return time.Time{}
+}
+
+// bindingIndex lists, by the subject through which a binding may reach a
+// service account, the bindings (indexes of cluster.bindings) that name
+// it: built once, so that finding an account's bindings does not read
+// every binding of the cluster.
+type bindingIndex struct {
+	byAccount map[string][]int // "namespace/name": ServiceAccount subjects, and the User system:serviceaccount:NS:NAME
+	byGroup   map[string][]int
+}
+
+func (c *cluster) indexBindings() bindingIndex {
+	ix := bindingIndex{byAccount: map[string][]int{}, byGroup: map[string][]int{}}
+	for i, b := range c.bindings {
+		bns := ""
+		if b.Kind == "RoleBinding" {
+			bns = b.Metadata.Namespace
+		}
+		for _, s := range b.Subjects {
+			switch s.Kind {
+			case "ServiceAccount":
+				k := cmp.Or(s.Namespace, bns) + "/" + s.Name
+				ix.byAccount[k] = append(ix.byAccount[k], i)
+			case "Group":
+				ix.byGroup[s.Name] = append(ix.byGroup[s.Name], i)
+			case "User":
+				if rest, ok := strings.CutPrefix(s.Name, "system:serviceaccount:"); ok {
+					if ns, name, ok := strings.Cut(rest, ":"); ok {
+						ix.byAccount[ns+"/"+name] = append(ix.byAccount[ns+"/"+name], i)
+					}
+				}
+			}
+		}
+	}
+	return ix
+}
+
+// of returns the bindings that may reach the service account ns/name
+// (member decides), each once, in the export's order.
+func (ix bindingIndex) of(ns, name string) []int {
+	out := slices.Clone(ix.byAccount[ns+"/"+name])
+	for _, g := range []string{"system:serviceaccounts", "system:serviceaccounts:" + ns, "system:authenticated"} {
+		out = append(out, ix.byGroup[g]...)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // member returns the subject through which a binding reaches the service
@@ -541,12 +794,34 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 func (c *cluster) identities(clusterName string) []inventory.Identity {
-	accounts := slices.Clone(c.accounts)
-	slices.SortFunc(accounts, func(a, b object) int {
-		return strings.Compare(a.Metadata.Namespace+"/"+a.Metadata.Name, b.Metadata.Namespace+"/"+b.Metadata.Name)
-	})
+	// By "namespace/name", each key built once rather than at every
+	// comparison.
+	type keyed struct {
+		key string
+		obj object
+	}
+	sorted := make([]keyed, len(c.accounts))
+	for i, a := range c.accounts {
+		sorted[i] = keyed{a.Metadata.Namespace + "/" + a.Metadata.Name, a}
+	}
+	slices.SortFunc(sorted, func(a, b keyed) int { return strings.Compare(a.key, b.key) })
+	accounts := make([]object, len(sorted))
+	for i, k := range sorted {
+		accounts[i] = k.obj
+	}
 	out := make([]inventory.Identity, 0, len(accounts))
 	usage := c.usage()
+	ix := c.indexBindings()
+	secrets := make(map[string][]int, len(c.secrets))
+	for i, s := range c.secrets {
+		k := s.Metadata.Namespace + "/" + s.Metadata.Annotations[saNameKey]
+		secrets[k] = append(secrets[k], i)
+	}
+	type roleRules struct {
+		rules []inventory.RBACRule
+		found bool
+	}
+	rulesOf := map[string]roleRules{} // "kind/namespace/name": each role's rules, converted once
 	for _, sa := range accounts {
 		ns, name := sa.Metadata.Namespace, sa.Metadata.Name
 		id := inventory.Identity{
@@ -558,14 +833,14 @@ func (c *cluster) identities(clusterName string) []inventory.Identity {
 		}
 		id.OwnerHints = c.ownerHints(sa.Metadata)
 		id.CloudLinks = cloudLinks(sa.Metadata.Annotations, ns, name, c.issuer)
-		id.Excluded = c.providerManaged(ns, name)
+		reaching := ix.of(ns, name)
+		id.Excluded = c.providerManaged(ns, name, reaching)
 		id.Workloads = usage[ns+"/"+name]
-		for _, s := range c.secrets {
-			if s.Metadata.Namespace == ns && s.Metadata.Annotations[saNameKey] == name {
-				id.Credentials = append(id.Credentials, c.credential(s))
-			}
+		for _, i := range secrets[ns+"/"+name] {
+			id.Credentials = append(id.Credentials, c.credential(c.secrets[i]))
 		}
-		for _, b := range c.bindings {
+		for _, bi := range reaching {
+			b := c.bindings[bi]
 			bns := ""
 			if b.Kind == "RoleBinding" {
 				bns = b.Metadata.Namespace
@@ -574,7 +849,20 @@ func (c *cluster) identities(clusterName string) []inventory.Identity {
 			if !ok {
 				continue
 			}
-			rules, found := c.rulesOf(b.RoleRef.Kind, bns, b.RoleRef.Name)
+			rk := b.RoleRef.Kind + "/" + bns + "/" + b.RoleRef.Name
+			rr, cached := rulesOf[rk]
+			if !cached {
+				rules, found := c.rulesOf(b.RoleRef.Kind, bns, b.RoleRef.Name)
+				rr.found = found
+				for _, r := range rules {
+					rr.rules = append(rr.rules, inventory.RBACRule{
+						Verbs: r.Verbs, APIGroups: r.APIGroups, Resources: r.Resources,
+						ResourceNames: r.ResourceNames, NonResourceURLs: r.NonResourceURLs,
+					})
+				}
+				rr.rules = slices.Clip(rr.rules)
+				rulesOf[rk] = rr
+			}
 			ib := inventory.Binding{
 				Role:    b.RoleRef.Kind + "/" + b.RoleRef.Name,
 				Scope:   "cluster",
@@ -585,13 +873,8 @@ func (c *cluster) identities(clusterName string) []inventory.Identity {
 				ib.Scope = "namespaces/" + bns
 				ib.Name = b.Kind + "/" + bns + "/" + b.Metadata.Name
 			}
-			for _, r := range rules {
-				ib.RBACRules = append(ib.RBACRules, inventory.RBACRule{
-					Verbs: r.Verbs, APIGroups: r.APIGroups, Resources: r.Resources,
-					ResourceNames: r.ResourceNames, NonResourceURLs: r.NonResourceURLs,
-				})
-			}
-			if !found {
+			ib.RBACRules = rr.rules // shared by the identities the role reaches: read-only
+			if !rr.found {
 				id.NotAssessed = appendOnce(id.NotAssessed, inventory.NotAssessedPermissions)
 			}
 			id.Bindings = append(id.Bindings, ib)
@@ -899,7 +1182,7 @@ const bootstrapLabel = "kubernetes.io/bootstrapping"
 // the cluster or its provider, or "": it lives in a managed namespace, or
 // every binding that names it is one the API server bootstrapped to a
 // system: ClusterRole (a controller's account).
-func (c *cluster) providerManaged(ns, name string) string {
+func (c *cluster) providerManaged(ns, name string, reaching []int) string {
 	if why, ok := managedNamespaces[ns]; ok {
 		return why
 	}
@@ -909,7 +1192,8 @@ func (c *cluster) providerManaged(ns, name string) string {
 		}
 	}
 	direct := 0
-	for _, b := range c.bindings {
+	for _, bi := range reaching {
+		b := c.bindings[bi]
 		bns := ""
 		if b.Kind == "RoleBinding" {
 			bns = b.Metadata.Namespace

@@ -216,6 +216,10 @@ func TestBadInput(t *testing.T) {
 		if strings.Contains(err.Error(), "\n") {
 			t.Errorf("%s: error spans lines: %q", name, err)
 		}
+		// Items count from 1, as the AWS, GCP and Azure readers count.
+		if name != "c/bad.yaml" && !strings.HasPrefix(err.Error(), "item 1: ") {
+			t.Errorf("%s: error %q does not name item 1", name, err)
+		}
 	}
 }
 
