@@ -72,6 +72,18 @@ var WorkloadResources = []struct{ Group, Resource string }{
 	{"batch", "jobs"}, {"batch", "cronjobs"}, {"", "replicationcontrollers"},
 }
 
+// TemplateControllers are the workload controllers whose pod template an
+// update or patch may rewrite, spec.serviceAccountName included: the
+// controller then runs pods as any service account of its namespace.
+// Pods and Jobs are not among them: a pod's serviceAccountName and a
+// Job's template are immutable (but for a suspended Job's scheduling
+// directives and resources). Kind is the object's kind, as
+// inventory.Workload names it.
+var TemplateControllers = []struct{ Group, Resource, Kind string }{
+	{"apps", "deployments", "Deployment"}, {"apps", "statefulsets", "StatefulSet"}, {"apps", "daemonsets", "DaemonSet"},
+	{"apps", "replicasets", "ReplicaSet"}, {"batch", "cronjobs", "CronJob"}, {"", "replicationcontrollers", "ReplicationController"},
+}
+
 // Admin returns how the identity is cluster-admin-equivalent, if it is:
 // bound cluster-wide to cluster-admin, or to any rule granting every verb
 // on every resource of every API group.

@@ -1,6 +1,7 @@
 package paths
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 	"time"
@@ -18,6 +19,7 @@ const (
 	gkeWIDocs        = "https://cloud.google.com/kubernetes-engine/docs/how-to/workload-identity"
 	azureWIDocs      = "https://learn.microsoft.com/en-us/azure/aks/workload-identity-overview"
 	azureFICDocs     = "https://learn.microsoft.com/en-us/entra/workload-id/workload-identity-federation"
+	k8sPodSA         = "https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/"
 )
 
 // k8sMethods are the Kubernetes methods the graph checks: what RBAC lets
@@ -26,6 +28,7 @@ const (
 var k8sMethods = []Method{
 	{ID: "k8s-read-token-secrets", Name: "get, list or watch Secrets holding legacy service account tokens", Sources: []string{k8sGoodPractices}},
 	{ID: "k8s-create-workload", Name: "create pods or workload controllers, which run as any service account of the namespace", Sources: []string{k8sGoodPractices}},
+	{ID: "k8s-patch-workload", Name: "update or patch a workload controller, whose pod template then runs as any service account of the namespace", Sources: []string{k8sGoodPractices, k8sPodSA}},
 	{ID: "k8s-create-token", Name: "create serviceaccounts/token (TokenRequest)", Sources: []string{k8sGoodPractices}},
 	{ID: "k8s-impersonate", Name: "impersonate service accounts, or users and groups", Sources: []string{k8sGoodPractices, "https://kubernetes.io/docs/reference/access-authn-authz/authentication/#user-impersonation"}},
 	{ID: "k8s-escalate-bind", Name: "bind or escalate roles, and create role bindings", Sources: []string{k8sGoodPractices, k8sRBAC}},
@@ -50,6 +53,7 @@ func k8sMethod(id string) *Method {
 var (
 	mReadSecrets = k8sMethod("k8s-read-token-secrets")
 	mWorkload    = k8sMethod("k8s-create-workload")
+	mPatch       = k8sMethod("k8s-patch-workload")
 	mToken       = k8sMethod("k8s-create-token")
 	mImpersonate = k8sMethod("k8s-impersonate")
 	mBind        = k8sMethod("k8s-escalate-bind")
@@ -80,10 +84,24 @@ type k8sGraph struct {
 	tokens   map[string][]int // cluster + "/" + namespace, and cluster: those with a live legacy token Secret
 	byName   map[string][]int // cluster + "/" + name: service accounts of that name (any namespace)
 	secrets  map[string][]int // cluster + "/" + secret name: service accounts whose live token it holds
+	// controllers: cluster + "/" + kind, and cluster + "/" + namespace +
+	// "/" + kind: the names of the workload controllers of the inventory
+	// (of every namespace, "namespace/name", and of one).
+	controllers map[string][]string
+	// usageUnknown: the clusters whose source could not list pods and
+	// workloads (NotAssessedUsage), where controllers may exist unseen.
+	usageUnknown map[string]bool
 }
 
-func newK8s(g *Graph, _ *inventory.Inventory, asOf time.Time) cloud {
-	return &k8sGraph{g: g, asOf: asOf, accounts: map[string][]int{}, tokens: map[string][]int{}, byName: map[string][]int{}, secrets: map[string][]int{}}
+func newK8s(g *Graph, inv *inventory.Inventory, asOf time.Time) cloud {
+	k := &k8sGraph{g: g, asOf: asOf, accounts: map[string][]int{}, tokens: map[string][]int{}, byName: map[string][]int{}, secrets: map[string][]int{},
+		controllers: map[string][]string{}, usageUnknown: map[string]bool{}}
+	for _, src := range inv.Sources {
+		if src.Scanner == string(inventory.K8s) && slices.Contains(src.NotAssessed, inventory.NotAssessedUsage) {
+			k.usageUnknown[src.Scope] = true
+		}
+	}
+	return k
 }
 
 func (k *k8sGraph) admits(id *inventory.Identity) role {
@@ -121,6 +139,14 @@ func (k *k8sGraph) index(p principal) {
 	if live {
 		k.tokens[c] = append(k.tokens[c], p.n)
 		k.tokens[c+"/"+ns] = append(k.tokens[c+"/"+ns], p.n)
+	}
+	for _, w := range id.Workloads {
+		wns := cmp.Or(w.Namespace, ns)
+		key := c + "/" + wns + "/" + w.Kind
+		if !slices.Contains(k.controllers[key], w.Name) {
+			k.controllers[key] = append(k.controllers[key], w.Name)
+			k.controllers[c+"/"+w.Kind] = append(k.controllers[c+"/"+w.Kind], wns+"/"+w.Name)
+		}
 	}
 }
 
@@ -185,6 +211,7 @@ func (k *k8sGraph) edges(p principal, col *collector) {
 	}
 	k.readSecrets(p, col)
 	k.createWorkloads(p, col)
+	k.patchWorkloads(p, col)
 	k.targeted(p, mToken, "create", "serviceaccounts/token", col)
 	k.targeted(p, mImpersonate, "impersonate", "serviceaccounts", col)
 	k.impersonateMasters(p, col)
@@ -250,6 +277,54 @@ func (k *k8sGraph) createWorkloads(p principal, col *collector) {
 		gs = append(gs, grants(p.id, "create", w.Group, w.Resource, true)...)
 	}
 	k.namespaceOrAll(p, mWorkload, gs, "service accounts", k.accounts, col)
+}
+
+// patchWorkloads: updating or patching a workload controller rewrites its
+// pod template, spec.serviceAccountName included, so its pods run as any
+// service account of its namespace: an edge to those accounts wherever a
+// controller the grant reaches exists (by name with resourceNames). Where
+// the cluster's source could not list workloads, a controller may exist
+// unseen: the edge is possible only.
+func (k *k8sGraph) patchWorkloads(p principal, col *collector) {
+	c := p.id.Account
+	linked := map[string]bool{}
+	link := func(key, label, via string, possible bool) {
+		if linked[key] {
+			return
+		}
+		linked[key] = true
+		col.linkVirtual("k8s/service accounts/"+key, label, func() []int { return k.accounts[key] }, edge{method: mPatch, via: via, possible: possible})
+	}
+	for _, w := range k8srbac.TemplateControllers {
+		for _, verb := range []string{"patch", "update"} {
+			for _, g := range grants(p.id, verb, w.Group, w.Resource, true) {
+				if k.usageUnknown[c] {
+					via := g.via + " (the cluster's workloads were not listed: whether a " + w.Kind + " exists is unknown)"
+					if g.all {
+						link(c, "service accounts of cluster "+c, via, true)
+					} else {
+						link(c+"/"+g.ns, "service accounts of namespace "+g.ns+" in "+c, via, true)
+					}
+					continue
+				}
+				var found []string // "namespace/name" of the controllers the grant reaches
+				if g.all {
+					found = k.controllers[c+"/"+w.Kind]
+				} else {
+					for _, name := range k.controllers[c+"/"+g.ns+"/"+w.Kind] {
+						found = append(found, g.ns+"/"+name)
+					}
+				}
+				for _, f := range found {
+					wns, name, _ := strings.Cut(f, "/")
+					if len(g.names) > 0 && !slices.Contains(g.names, name) {
+						continue
+					}
+					link(c+"/"+wns, "service accounts of namespace "+wns+" in "+c, g.via+" ("+w.Kind+" "+f+")", false)
+				}
+			}
+		}
+	}
 }
 
 // targeted: a request on a service account by name (a TokenRequest, an

@@ -566,3 +566,72 @@ func TestAzureClaimHolds(t *testing.T) {
 		}
 	}
 }
+
+// runs gives the account a workload controller (or pod) of its namespace.
+func runs(kind, name string) opt {
+	return func(id *inventory.Identity) {
+		id.Workloads = append(id.Workloads, inventory.Workload{Kind: kind, Namespace: id.Path, Name: name, Automount: true})
+	}
+}
+
+func TestK8sPatchWorkloads(t *testing.T) {
+	// target: an administrator service account in namespace apps; web
+	// runs a Deployment there, whose template may name boss instead.
+	target := sa("apps", "boss", clusterAdmin)
+	web := sa("apps", "web", runs("Deployment", "frontend"))
+	tests := []struct {
+		name string
+		ids  []inventory.Identity
+		want string
+	}{
+		{"patch_deployments_namespace", []inventory.Identity{sa("apps", "a", rb("apps", "r", rule("patch", "apps", "deployments"))), target, web}, "k8s-patch-workload"},
+		{"update_deployments_cluster", []inventory.Identity{sa("ci", "a", crb("r", rule("get,update", "apps", "deployments"))), target, web}, "k8s-patch-workload"},
+		{"patch_named_deployment", []inventory.Identity{sa("ci", "a", rb("apps", "r", rule("patch", "apps", "deployments", "frontend"))), target, web}, "k8s-patch-workload"},
+		{"patch_wildcard_resources", []inventory.Identity{sa("ci", "a", crb("r", rule("patch", "apps", "*"))), target, sa("apps", "db", runs("StatefulSet", "pg"))}, "k8s-patch-workload"},
+		{"patch_cronjobs", []inventory.Identity{sa("ci", "a", rb("apps", "r", rule("patch", "batch", "cronjobs"))), target, sa("apps", "cron", runs("CronJob", "nightly"))}, "k8s-patch-workload"},
+		{"patch_controller_of_the_target_itself", []inventory.Identity{sa("ci", "a", rb("apps", "r", rule("update", "apps", "daemonsets"))), sa("apps", "boss", clusterAdmin, runs("DaemonSet", "agent"))}, "k8s-patch-workload"},
+		{"trap_patch_no_controller", []inventory.Identity{sa("apps", "a", rb("apps", "r", rule("patch,update", "apps", "deployments"))), target}, ""},
+		{"trap_patch_controller_other_namespace", []inventory.Identity{sa("apps", "a", crb("r", rule("patch", "apps", "deployments"))), target, sa("web", "api", runs("Deployment", "api"))}, ""},
+		{"trap_patch_in_namespace_without_controller", []inventory.Identity{sa("web", "a", rb("web", "r", rule("patch", "apps", "deployments"))), target, web}, ""},
+		{"trap_patch_other_named_deployment", []inventory.Identity{sa("ci", "a", rb("apps", "r", rule("patch", "apps", "deployments", "backend"))), target, web}, ""},
+		{"trap_patch_other_kind", []inventory.Identity{sa("ci", "a", rb("apps", "r", rule("patch", "apps", "statefulsets"))), target, web}, ""},
+		{"trap_patch_pods", []inventory.Identity{sa("ci", "a", rb("apps", "r", rule("patch,update", "", "pods"))), target, sa("apps", "web", runs("Pod", "debug"))}, ""},
+		{"trap_patch_jobs", []inventory.Identity{sa("ci", "a", rb("apps", "r", rule("patch,update", "batch", "jobs"))), target, sa("apps", "batch", runs("Job", "migrate"))}, ""},
+		{"trap_patch_wrong_group", []inventory.Identity{sa("ci", "a", rb("apps", "r", rule("patch", "", "deployments"))), target, web}, ""},
+		{"trap_read_deployments", []inventory.Identity{sa("ci", "a", rb("apps", "r", rule("get,list,watch", "apps", "deployments"))), target, web}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, conditional := k8sPath(tt.ids[0].ID, tt.ids...)
+			if got != tt.want || got != "" && conditional {
+				t.Errorf("path = %q conditional %v, want %q unconditional", got, conditional, tt.want)
+			}
+		})
+	}
+}
+
+func TestK8sPatchWorkloadsUsageUnknown(t *testing.T) {
+	// The cluster's workloads were not listed: a patch grant may reach a
+	// controller the scan does not see, a possible edge; a named grant too.
+	for name, r := range map[string]inventory.RBACRule{
+		"cluster": rule("patch", "apps", "deployments"),
+		"named":   rule("update", "apps", "deployments", "frontend"),
+	} {
+		inv := inventory.Inventory{
+			Identities: []inventory.Identity{sa("ci", "a", crb("r", r)), sa("apps", "boss", clusterAdmin)},
+			Sources:    []inventory.Source{{Scanner: "k8s", Scope: cluster, Status: inventory.StatusOK, NotAssessed: []string{inventory.NotAssessedUsage}}},
+		}
+		p, ok := Build(&inv, asOf).ToAdmin(saID("ci", "a"))
+		if !ok || p.Steps[0].Method != "k8s-patch-workload" || !p.Steps[0].Possible {
+			t.Errorf("%s: path %+v ok %v; want a possible k8s-patch-workload edge", name, p, ok)
+		}
+	}
+	// Another cluster's unknown usage does not make this one's possible.
+	inv := inventory.Inventory{
+		Identities: []inventory.Identity{sa("ci", "a", crb("r", rule("patch", "apps", "deployments"))), sa("apps", "boss", clusterAdmin)},
+		Sources:    []inventory.Source{{Scanner: "k8s", Scope: "other", Status: inventory.StatusOK, NotAssessed: []string{inventory.NotAssessedUsage}}},
+	}
+	if p, ok := Build(&inv, asOf).ToAdmin(saID("ci", "a")); ok {
+		t.Errorf("path %+v through another cluster's unknown usage", p)
+	}
+}

@@ -210,8 +210,8 @@ func testedMethods() []string {
 		"aws-datapipeline-create", "aws-codebuild-create-project", "aws-sagemaker-notebook", "aws-sagemaker-training-job", "aws-sagemaker-processing-job",
 		"aws-ecs-run-task", "aws-lambda-update-function-code", "aws-glue-update-dev-endpoint", "aws-cloudformation-update-stack", "aws-cloudformation-change-set",
 		"aws-codebuild-start-build", "aws-sagemaker-presigned-url", "aws-ssm-send-command", "aws-ssm-start-session", "aws-ec2-instance-connect", "gcp-impersonate",
-		// Kubernetes: TestK8sMethods, TestK8sIRSA, TestK8sGKEWorkloadIdentity, TestK8sAzureWorkloadIdentity (k8s_test.go)
-		"k8s-read-token-secrets", "k8s-create-workload", "k8s-create-token", "k8s-impersonate", "k8s-escalate-bind", "k8s-nodes-proxy",
+		// Kubernetes: TestK8sMethods, TestK8sPatchWorkloads, TestK8sIRSA, TestK8sGKEWorkloadIdentity, TestK8sAzureWorkloadIdentity (k8s_test.go)
+		"k8s-read-token-secrets", "k8s-create-workload", "k8s-patch-workload", "k8s-create-token", "k8s-impersonate", "k8s-escalate-bind", "k8s-nodes-proxy",
 		"k8s-csr-approve", "k8s-admission-webhook", "k8s-eks-irsa", "k8s-gke-workload-identity", "k8s-azure-workload-identity",
 		"azure-owner-add-secret", "azure-app-admin-add-secret", "azure-graph-add-secret", "azure-graph-grant-app-role",
 		"azure-graph-grant-directory-role", "azure-privileged-role-admin", "azure-rbac-assign-owner", "azure-blueprint-agent",

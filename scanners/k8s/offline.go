@@ -1222,6 +1222,23 @@ var ownerConventions = []struct{ key, what string }{
 	{"meta.helm.sh/release-name", "annotation"},
 }
 
+// ownerTools are the deployment tools, controllers and agent platforms
+// that app.kubernetes.io/managed-by (or part-of) often names: a tool
+// answers for nothing, so such a value is no owner. Compared without
+// case; a value ending in -operator or -controller is a controller too.
+var ownerTools = []string{
+	"helm", "tiller", "kustomize", "kubectl", "kagent", "argocd", "argo-cd", "flux", "fluxcd", "kapp", "kapp-controller",
+	"skaffold", "pulumi", "terraform", "crossplane", "olm", "operator-lifecycle-manager", "rancher", "fleet", "tekton",
+	"jenkins-x", "spinnaker", "kubebuilder", "operator-sdk", "eksctl", "kops", "gitlab", "kpt", "timoni", "carvel",
+}
+
+// namesTool reports whether an owner convention's value names a tool or
+// controller (ownerTools) rather than a team.
+func namesTool(v string) bool {
+	v = strings.ToLower(v)
+	return slices.Contains(ownerTools, v) || strings.HasSuffix(v, "-operator") || strings.HasSuffix(v, "-controller")
+}
+
 // ownerHints lists, in order of preference, the owners that conventions
 // name for a service account (its own owner labels and annotations are
 // in its Tags): the managing tool, the application, the Helm release
@@ -1234,7 +1251,7 @@ func (c *cluster) ownerHints(m meta) []inventory.OwnerHint {
 		if v == "" {
 			v, from = strings.TrimSpace(m.Annotations[conv.key]), "annotation "+conv.key
 		}
-		if v == "" {
+		if v == "" || conv.key != "meta.helm.sh/release-name" && namesTool(v) {
 			continue
 		}
 		if rns := m.Annotations["meta.helm.sh/release-namespace"]; conv.key == "meta.helm.sh/release-name" && rns != "" && rns != m.Namespace {

@@ -98,8 +98,8 @@ func TestOfflineJSONList(t *testing.T) {
 		t.Errorf("deployer bindings %v, want %v", scopes, want)
 	}
 	// Owners are classification's: the loader lists the conventions'
-	// owners in order, the managing tool before the Helm release.
-	if len(dep.OwnerHints) < 1 || dep.OwnerHints[0] != (inventory.OwnerHint{Value: "Helm", From: "label app.kubernetes.io/managed-by"}) || dep.Owner != "" {
+	// owners in order; managed-by Helm names a tool, no owner.
+	if len(dep.OwnerHints) < 1 || dep.OwnerHints[0] != (inventory.OwnerHint{Value: "ci-runner", From: "annotation meta.helm.sh/release-name"}) || dep.Owner != "" {
 		t.Errorf("deployer owner %q, hints %+v", dep.Owner, dep.OwnerHints)
 	}
 	if api.Owner != "" {
@@ -483,7 +483,7 @@ func TestOwnerHints(t *testing.T) {
 		t.Errorf("planner hints %+v", pl.OwnerHints)
 	}
 	dep := byID(inv, "system:serviceaccount:ci:deployer")
-	if len(dep.OwnerHints) != 2 || dep.OwnerHints[1].From != "annotation meta.helm.sh/release-name" {
+	if len(dep.OwnerHints) != 1 || dep.OwnerHints[0].From != "annotation meta.helm.sh/release-name" {
 		t.Errorf("deployer hints %+v", dep.OwnerHints)
 	}
 }
@@ -520,5 +520,39 @@ func TestWorkloadAnnotations(t *testing.T) {
 	want := map[string]string{"deployment.kubernetes.io/revision": "3", "nhiscan.io/agent": "true"}
 	if len(w) != 1 || !mapsEqual(w[0].Annotations, want) || w[0].Labels != nil {
 		t.Errorf("workloads %+v", w)
+	}
+}
+
+// A managed-by or part-of value naming a tool or controller (kagent,
+// Helm, Argo CD, an operator) is no owner; a team's name is.
+func TestOwnerHintsSkipTools(t *testing.T) {
+	const list = `{"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""}, "items": [
+  {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "k8s-agent", "namespace": "kagent",
+    "labels": {"app.kubernetes.io/managed-by": "kagent", "app.kubernetes.io/part-of": "kagent", "app.kubernetes.io/name": "k8s-agent"}}},
+  {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "syncer", "namespace": "gitops",
+    "labels": {"app.kubernetes.io/managed-by": "ArgoCD", "app.kubernetes.io/part-of": "payments"}}},
+  {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "db", "namespace": "data",
+    "labels": {"app.kubernetes.io/managed-by": "postgres-operator"}}},
+  {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "etl", "namespace": "data",
+    "labels": {"app.kubernetes.io/managed-by": "data-platform-team"}}}
+]}`
+	o := NewOffline()
+	if ok, err := o.Add("tools-kind/k8s.json", []byte(list)); err != nil || !ok {
+		t.Fatalf("Add = %v, %v", ok, err)
+	}
+	inv, err := o.Inventory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string][]inventory.OwnerHint{
+		"system:serviceaccount:kagent:k8s-agent": nil,
+		"system:serviceaccount:gitops:syncer":    {{Value: "payments", From: "label app.kubernetes.io/part-of"}},
+		"system:serviceaccount:data:db":          nil,
+		"system:serviceaccount:data:etl":         {{Value: "data-platform-team", From: "label app.kubernetes.io/managed-by"}},
+	} {
+		got := byID(inv, id)
+		if got == nil || !slices.Equal(got.OwnerHints, want) {
+			t.Errorf("%s hints %+v, want %+v", id, got, want)
+		}
 	}
 }
