@@ -471,7 +471,7 @@ func (azureUnused) Meta() findings.Rule {
 func (r azureUnused) Check(s *Subject) []findings.Finding {
 	id := s.Identity
 	if !isAzureSP(id) || id.Kind == inventory.KindAzureManagedIdentity || azureFirstParty(id) || id.Disabled ||
-		id.CreatedAt.IsZero() || !s.Assessed(inventory.NotAssessedAccountDormancy) {
+		id.CreatedAt.IsZero() || !s.Assessed(inventory.NotAssessedSignIns) {
 		return nil
 	}
 	ok, e := unused(s, id.CreatedAt, id.LastUsed, id.LastUsedKnown, s.Config.RoleUnusedDays)

@@ -216,7 +216,7 @@ func TestAzureUnused(t *testing.T) {
 		{name: "recent", id: asp("x"), want: nil},
 		{name: "young", id: asp("x", never, func(id *inventory.Identity) { id.CreatedAt = daysAgo(30) }), want: nil},
 		{name: "no_sign_in_data", id: asp("x", never, func(id *inventory.Identity) { id.LastUsedKnown = false }), want: nil},
-		{name: "not_assessed", id: asp("x", never, func(id *inventory.Identity) { id.NotAssessed = []string{inventory.NotAssessedAccountDormancy} }), want: nil},
+		{name: "not_assessed", id: asp("x", never, func(id *inventory.Identity) { id.NotAssessed = []string{inventory.NotAssessedSignIns} }), want: nil},
 		{name: "managed_identity", id: asp("mi", never, azKind(inventory.KindAzureManagedIdentity)), want: nil},
 		{name: "disabled", id: asp("x", never, func(id *inventory.Identity) { id.Disabled = true }), want: nil},
 	})
