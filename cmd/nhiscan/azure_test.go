@@ -91,3 +91,34 @@ func TestAzureOneOwnersFileMissing(t *testing.T) {
 		}
 	}
 }
+
+// A tenant exported without sign-ins says so where the user looks: the
+// table's scan line and stderr name "sign-in activity" (Azure's own
+// wording), and controls --results gives it as the NOT TESTED reason.
+func TestAzureNotAssessedShown(t *testing.T) {
+	const tenant = "5a1f0c2e-7d3b-4e8a-9c61-2f4b8d7e0a13"
+	root := t.TempDir()
+	dir := filepath.Join(root, "in", tenant)
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join("demo", "azure", tenant))); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(dir, "sign-ins.json")); err != nil {
+		t.Fatal(err)
+	}
+	env := testEnv(inventory.Inventory{})
+	r := runCLI(t, env, "scan", "--input", filepath.Dir(dir), "--as-of", "2026-06-01")
+	if want := "scanned azure " + tenant + " (offline): ok; not assessed: sign-in activity\n"; !strings.Contains(r.stdout, want) {
+		t.Errorf("table lacks %q:\n%s", want, r.stdout)
+	}
+	if want := "note: azure " + tenant + ": not assessed: sign-in activity\n"; !strings.Contains(r.stderr, want) {
+		t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+	}
+	report := filepath.Join(root, "r.json")
+	if r := runCLI(t, env, "scan", "--input", filepath.Dir(dir), "--as-of", "2026-06-01", "--format", "json", "--output", report); r.code != 0 {
+		t.Fatalf("scan: exit %d, %s", r.code, r.stderr)
+	}
+	r = runCLI(t, env, "controls", "--results", report)
+	if want := "NOT TESTED  AC-2(3)  Disable Accounts (not assessed: sign-in activity in azure " + tenant + ")"; !strings.Contains(r.stdout, want) {
+		t.Errorf("controls --results lacks %q:\n%s", want, r.stdout)
+	}
+}
