@@ -122,3 +122,16 @@ func TestAzureNotAssessedShown(t *testing.T) {
 		t.Errorf("controls --results lacks %q:\n%s", want, r.stdout)
 	}
 }
+
+// agents --help names every platform the view lists.
+func TestAgentsHelpPlatforms(t *testing.T) {
+	r := runCLI(t, testEnv(inventory.Inventory{}), "agents", "--help")
+	for _, want := range []string{"Bedrock agents", "AgentCore runtimes", "Agent Engine agents", "Entra agent identities", "kagent Agents", "Kubernetes workloads with an agent marker"} {
+		if !strings.Contains(strings.Join(strings.Fields(r.stdout), " "), want) {
+			t.Errorf("agents --help lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if strings.Contains(r.stdout, "agents' ") {
+		t.Errorf("agents --help has a stray \"agents'\":\n%s", r.stdout)
+	}
+}
