@@ -457,3 +457,36 @@ func TestAzureWellKnownIDs(t *testing.T) {
 		}
 	}
 }
+
+// The NHI-DEL-301 and NHI-STA-301 messages say exactly what the
+// credential admits and why the severity was raised.
+func TestAzureMessagesExact(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		id   inventory.Identity
+		want string
+	}{
+		{"pull_request", asp("x", fic("f", ghIssuer, "repo:acme/app:pull_request", "")),
+			"Federated credential f of x admits the workflow of any pull request of the repository (subject repo:acme/app:pull_request)."},
+		{"environment_prefix", asp("x", fic("f", ghIssuer, "", "claims['sub'] matches 'repo:contoso/deploy:environment:prod*'")),
+			"Federated credential f of x admits every environment of contoso/deploy whose name matches prod* (claims['sub'] matches 'repo:contoso/deploy:environment:prod*')."},
+		{"every_branch", asp("x", fic("f", ghIssuer, "", "claims['sub'] matches 'repo:contoso/app:ref:refs/heads/*'")),
+			"Federated credential f of x admits every branch of contoso/app (claims['sub'] matches 'repo:contoso/app:ref:refs/heads/*')."},
+		{"whole_repository", asp("x", fic("f", ghIssuer, "", "claims['sub'] matches 'repo:contoso/app:*'")),
+			"Federated credential f of x admits any branch, tag, environment or pull request of contoso/app (claims['sub'] matches 'repo:contoso/app:*')."},
+		{"literal_star", asp("x", fic("f", ghIssuer, "repo:acme/*", "")),
+			"Federated credential f of x admits no workload as written: subject repo:acme/* has a *, which Entra compares literally (no wildcard outside a claims-matching expression)."},
+	} {
+		fs := runOne(t, azureFederationWildcard{}, c.id)
+		if len(fs) != 1 || fs[0].Message != c.want {
+			t.Errorf("%s: got %+v\nwant %q", c.name, fs, c.want)
+		}
+		if len(fs) == 1 && strings.Count(fs[0].Message, "admits") != 1 {
+			t.Errorf("%s: %q says admits more than once", c.name, fs[0].Message)
+		}
+	}
+	fs := runOne(t, azureSecret{}, asp("x", graphApp("RoleManagement.ReadWrite.Directory"), cred(inventory.CredAzureSecret, "k1", 90, days(90))))
+	if want := "x has a client secret k1: the service principal holds a critical grant (tenant control or Owner-equivalent)."; len(fs) != 1 || fs[0].Message != want {
+		t.Errorf("tier-0 secret: got %+v\nwant %q", fs, want)
+	}
+}
