@@ -407,11 +407,13 @@ func (r azureSecret) Check(s *Subject) []findings.Finding {
 		if tier0 == 1 {
 			sev = sev.Raise()
 			e = append(e, ev("privileged", "the service principal holds a critical grant (tenant control or Owner-equivalent)"))
-			why = append(why, "the service principal holds a critical grant (tenant control or Owner-equivalent)")
 		}
 		msg := fmt.Sprintf("%s has a %s %s", id.Name, azureCredentialNoun(c), c.ID)
 		if len(why) > 0 {
 			msg += ": " + strings.Join(why, ", ")
+		}
+		if tier0 == 1 {
+			msg += "; the service principal holds a critical grant (tenant control or Owner-equivalent), which raises the severity"
 		}
 		out = append(out, finding(r, s, sev, c, "", msg+".", e...))
 	}

@@ -486,7 +486,7 @@ func TestAzureMessagesExact(t *testing.T) {
 		}
 	}
 	fs := runOne(t, azureSecret{}, asp("x", graphApp("RoleManagement.ReadWrite.Directory"), cred(inventory.CredAzureSecret, "k1", 90, days(90))))
-	if want := "x has a client secret k1: the service principal holds a critical grant (tenant control or Owner-equivalent)."; len(fs) != 1 || fs[0].Message != want {
+	if want := "x has a client secret k1; the service principal holds a critical grant (tenant control or Owner-equivalent), which raises the severity."; len(fs) != 1 || fs[0].Message != want {
 		t.Errorf("tier-0 secret: got %+v\nwant %q", fs, want)
 	}
 }
