@@ -43,9 +43,9 @@ func TestAzureExpiryAsOf(t *testing.T) {
 // unjudged, not the tenant: NHI-OWN-001 still fires for the others.
 func TestAzureOneOwnersFileMissing(t *testing.T) {
 	const tenant = "5a1f0c2e-7d3b-4e8a-9c61-2f4b8d7e0a13"
-	for _, missing := range []string{
-		"sponsors/61c37f95-5062-4baa-8d5f-bf6e8c7ad106.json", // Contoso Support Agent's sponsors
-		"owners/7a0b1c2d-1111-4e2f-9a3b-4c5d6e7f8a01.json",   // billing-sync's application owners
+	for missing, name := range map[string]string{
+		"sponsors/61c37f95-5062-4baa-8d5f-bf6e8c7ad106.json": "Contoso Support Agent",
+		"owners/7a0b1c2d-1111-4e2f-9a3b-4c5d6e7f8a01.json":   "billing-sync", // its application's owners
 	} {
 		root := t.TempDir()
 		dir := filepath.Join(root, tenant)
@@ -74,7 +74,7 @@ func TestAzureOneOwnersFileMissing(t *testing.T) {
 		if slices.Contains(out.Sources[0].NotAssessed, inventory.NotAssessedOwners) {
 			t.Errorf("without %s: the tenant lists owners as not assessed: %q", missing, out.Sources[0].NotAssessed)
 		}
-		if !slices.ContainsFunc(out.Sources[0].Warnings, func(w string) bool { return strings.Contains(w, "owners for 1 of ") }) {
+		if !slices.ContainsFunc(out.Sources[0].Warnings, func(w string) bool { return strings.Contains(w, "owners for 1 of 9 ("+name+")") }) {
 			t.Errorf("without %s: no warning counts the identity: %q", missing, out.Sources[0].Warnings)
 		}
 		owned := map[string]bool{}

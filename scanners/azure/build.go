@@ -52,6 +52,7 @@ func (t *tenant) build(mode string, now time.Time) inventory.Inventory {
 	// lacks counts, per NotAssessed value, the assessed (not excluded)
 	// identities that lack it; judged counts those identities.
 	lacks := map[string]int{}
+	lackNames := map[string][]string{}
 	judged := 0
 	for _, sp := range order {
 		id := t.identity(sp, apps[strings.ToLower(sp.AppID)], now)
@@ -60,6 +61,7 @@ func (t *tenant) build(mode string, now time.Time) inventory.Inventory {
 			judged++
 			for _, n := range id.NotAssessed {
 				lacks[n]++
+				lackNames[n] = append(lackNames[n], id.Name)
 			}
 		}
 		inv.Identities = append(inv.Identities, id)
@@ -92,7 +94,12 @@ func (t *tenant) build(mode string, now time.Time) inventory.Inventory {
 		if c == judged {
 			src.NotAssessed = append(src.NotAssessed, n)
 		} else {
-			some = append(some, fmt.Sprintf("%s for %d of %d", n, c, judged))
+			names := lackNames[n]
+			sort.Strings(names)
+			if len(names) > 3 {
+				names = append(names[:3], "…")
+			}
+			some = append(some, fmt.Sprintf("%s for %d of %d (%s)", n, c, judged, strings.Join(names, ", ")))
 		}
 	}
 	sort.Strings(src.NotAssessed)
