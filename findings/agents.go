@@ -31,6 +31,9 @@ type AgentRow struct {
 	Credential string `json:"credential"`
 	// Owner is the agent's owner or sponsor, else its identity's.
 	Owner string `json:"owner"`
+	// OwnerNotAssessed is true when no owner is known because the
+	// identity's owners or sponsors were not exported (not "none").
+	OwnerNotAssessed bool `json:"owner_not_assessed,omitempty"`
 	// Who else acts as the identity.
 	SharedWithAgents    []string `json:"shared_with_agents"`
 	SharedWithPeople    []string `json:"shared_with_people"`

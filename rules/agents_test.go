@@ -2,6 +2,7 @@ package rules
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -229,5 +230,44 @@ func TestAgentView(t *testing.T) {
 	}
 	if l := byName["listed-only"]; l.Identity != "" || l.IdentityKnown || l.Credential != "unknown" || len(l.Findings) != 0 {
 		t.Errorf("agent without details = %+v", l)
+	}
+}
+
+// Two agents share one identity and only one has an owner: the view lists
+// NHI-AGT-003 on the ownerless agent's row alone, the identity-wide
+// NHI-AGT-001 on both. An Entra agent whose sponsors were not exported
+// shows its owner as not assessed, one with none exported as none.
+func TestAgentViewFindingsPerAgent(t *testing.T) {
+	unread, agUnread := entraAgent("unread", "appid-bp", "")
+	unread.NotAssessed = []string{inventory.NotAssessedOwners}
+	orphan, agOrphan := entraAgent("orphan", "appid-bp", "")
+	inv := inventory.Inventory{
+		Identities: []inventory.Identity{reServiceAgentIdentity(bind("roles/aiplatform.user", "projects/p", nil)), project(), unread, orphan},
+		Agents:     []inventory.Agent{engineAgent("owned", reSA, map[string]string{"owner": "team-a"}), engineAgent("ownerless", reSA, nil), agUnread, agOrphan},
+	}
+	cfg := DefaultConfig(asOf)
+	found, err := Run(context.Background(), &inv, All(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := map[string][]string{}
+	rows := map[string]findings.AgentRow{}
+	for _, r := range AgentView(&inv, cfg, found) {
+		rows[r.Name] = r
+		for _, f := range r.Findings {
+			rules[r.Name] = append(rules[r.Name], f.RuleID)
+		}
+	}
+	if !slices.Contains(rules["ownerless"], "NHI-AGT-003") || slices.Contains(rules["owned"], "NHI-AGT-003") {
+		t.Errorf("NHI-AGT-003 on the wrong rows: %v", rules)
+	}
+	if !slices.Contains(rules["owned"], "NHI-AGT-001") || !slices.Contains(rules["ownerless"], "NHI-AGT-001") {
+		t.Errorf("NHI-AGT-001 belongs on both rows: %v", rules)
+	}
+	if r := rows["unread"]; r.Owner != "" || !r.OwnerNotAssessed {
+		t.Errorf("sponsors not exported: owner %q, not assessed %v", r.Owner, r.OwnerNotAssessed)
+	}
+	if r := rows["orphan"]; r.Owner != "" || r.OwnerNotAssessed || !slices.Contains(rules["orphan"], "NHI-AGT-003") {
+		t.Errorf("no sponsors: owner %q, not assessed %v, findings %v", r.Owner, r.OwnerNotAssessed, rules["orphan"])
 	}
 }

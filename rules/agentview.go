@@ -3,6 +3,7 @@ package rules
 import (
 	"cmp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/nhiscan/nhiscan/findings"
@@ -23,9 +24,10 @@ func AgentView(inv *inventory.Inventory, cfg Config, found []findings.Finding) [
 	g := paths.Build(inv, cfg.AsOf)
 	idx := newAgentIndex(inv)
 	notAssessed := notAssessedBySource(inv)
-	byIdentity := map[string][]findings.AgentFinding{}
-	for _, f := range found {
-		byIdentity[f.Identity.ID] = append(byIdentity[f.Identity.ID], findings.AgentFinding{RuleID: f.RuleID, Severity: f.Severity, Title: f.Title, Fingerprint: f.Fingerprint})
+	byIdentity := map[string][]*findings.Finding{}
+	for i := range found {
+		f := &found[i]
+		byIdentity[f.Identity.ID] = append(byIdentity[f.Identity.ID], f)
 	}
 	subject := func(id *inventory.Identity) *Subject {
 		return &Subject{Identity: id, Config: &cfg, graph: g, agents: idx, sourceNotAssessed: notAssessed[string(id.Provider)+"/"+id.Account]}
@@ -45,6 +47,7 @@ func AgentView(inv *inventory.Inventory, cfg Config, found []findings.Finding) [
 		row.Credential = idx.credentialType(id, cfg.AsOf)
 		if row.Owner == "" {
 			row.Owner = id.Owner
+			row.OwnerNotAssessed = id.Owner == "" && !s.Assessed(inventory.NotAssessedOwners)
 		}
 		sh := idx.shared(id, func(b *inventory.Binding) bool { return holdsAt(b, s) })
 		// The other agents: the row's own agent is not shared with itself.
@@ -61,7 +64,12 @@ func AgentView(inv *inventory.Inventory, cfg Config, found []findings.Finding) [
 			}
 		}
 		row.WritableServices = nonNil(writableServices(s))
-		row.Findings = nonNil(byIdentity[id.ID])
+		row.Findings = []findings.AgentFinding{}
+		for _, f := range byIdentity[id.ID] {
+			if aboutAgent(f, row) {
+				row.Findings = append(row.Findings, findings.AgentFinding{RuleID: f.RuleID, Severity: f.Severity, Title: f.Title, Fingerprint: f.Fingerprint})
+			}
+		}
 	}
 	listed := map[string]bool{}
 	for i := range inv.Agents {
@@ -95,6 +103,26 @@ func AgentView(inv *inventory.Inventory, cfg Config, found []findings.Finding) [
 		return cmp.Or(cmp.Compare(a.Provider, b.Provider), cmp.Compare(a.Account, b.Account), cmp.Compare(a.Platform, b.Platform), cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
 	})
 	return rows
+}
+
+// aboutAgent reports whether a finding on the identity a row's agent acts
+// as belongs on that row: a finding whose "agents" evidence names agents
+// (NHI-AGT-003 names only the agents without an owner) is about those
+// agents only; every other finding is about the whole identity. The
+// rules name an agent "Name (ID)", "Name (platform)", or, for an identity
+// no listed agent acts as, "Name (an agent's identity; …)".
+func aboutAgent(f *findings.Finding, row *findings.AgentRow) bool {
+	i := slices.IndexFunc(f.Evidence, func(e findings.Evidence) bool { return e.Key == "agents" })
+	if i < 0 {
+		return true
+	}
+	for _, item := range strings.Split(f.Evidence[i].Value, "; ") {
+		if item == row.Name+" ("+row.ID+")" || item == row.Name+" ("+row.Platform+")" ||
+			(row.Platform == PlatformIdentity && strings.HasPrefix(item, row.Name+" (an agent's identity")) {
+			return true
+		}
+	}
+	return false
 }
 
 // identityType names the kind of identity an unlisted agent acts as.

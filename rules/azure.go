@@ -412,6 +412,9 @@ func (r azureSecret) Check(s *Subject) []findings.Finding {
 		if len(why) > 0 {
 			msg += ": " + strings.Join(why, ", ")
 		}
+		if tier0 == 1 {
+			msg += "; the service principal holds a critical grant (tenant control or Owner-equivalent), which raises the severity"
+		}
 		out = append(out, finding(r, s, sev, c, "", msg+".", e...))
 	}
 	return out
@@ -471,7 +474,7 @@ func (azureUnused) Meta() findings.Rule {
 func (r azureUnused) Check(s *Subject) []findings.Finding {
 	id := s.Identity
 	if !isAzureSP(id) || id.Kind == inventory.KindAzureManagedIdentity || azureFirstParty(id) || id.Disabled ||
-		id.CreatedAt.IsZero() || !s.Assessed(inventory.NotAssessedAccountDormancy) {
+		id.CreatedAt.IsZero() || !s.Assessed(inventory.NotAssessedSignIns) {
 		return nil
 	}
 	ok, e := unused(s, id.CreatedAt, id.LastUsed, id.LastUsedKnown, s.Config.RoleUnusedDays)
@@ -510,15 +513,15 @@ func federationBreadth(f *inventory.Federation) (findings.Severity, string) {
 	if f.ClaimsExpression == "" {
 		switch {
 		case strings.Contains(f.Subject, "*"):
-			return findings.Low, "subject " + f.Subject + " has a *, which Entra compares literally (no wildcard outside a claims-matching expression): it admits no such workload as written"
+			return findings.Low, "no workload as written: subject " + f.Subject + " has a *, which Entra compares literally (no wildcard outside a claims-matching expression)"
 		case github && strings.HasSuffix(f.Subject, ":pull_request"):
-			return findings.Medium, "subject " + f.Subject + " admits the workflow of any pull request of the repository"
+			return findings.Medium, "the workflow of any pull request of the repository (subject " + f.Subject + ")"
 		}
 		return 0, ""
 	}
 	clauses, ok := parseClaims(f.ClaimsExpression)
 	if !ok {
-		return findings.Medium, "claims-matching expression not understood, so not known to admit one workload: " + f.ClaimsExpression
+		return findings.Medium, "an unknown set of workloads: its claims-matching expression is not understood: " + f.ClaimsExpression
 	}
 	var sev findings.Severity
 	why := ""
@@ -548,7 +551,7 @@ func federationBreadth(f *inventory.Federation) (findings.Severity, string) {
 		}
 	}
 	if !sub {
-		return findings.High, "the expression does not constrain the subject: " + f.ClaimsExpression
+		return findings.High, "any subject: its claims-matching expression does not constrain claims['sub']: " + f.ClaimsExpression
 	}
 	if sev > 0 && len(pins) > 0 {
 		sev = lowerBy(sev, 1)
@@ -589,7 +592,7 @@ func (azureFederationWildcard) Meta() findings.Rule {
 		Description: "A federated identity credential of the application (or agent blueprint, or user-assigned managed identity) uses a claims-matching expression whose subject pattern has wildcards, admitting several repositories, branches, environments or workloads; or a GitHub subject that admits any pull request.",
 		Rationale:   "Every workflow or workload the pattern admits signs in as the service principal with all its grants: with repo:ORG/*, any repository of the organization, including one anybody in it can create.",
 		Remediation: "Pin the subject to one repository and branch or environment (repo:ORG/REPO:environment:production), one credential per workload; if a pattern must stay, add a clause that pins another claim (claims['repository_id'] eq '…').",
-		Defaults:    "GitHub Actions: critical for any repository of any organization, high for every repository of one organization, medium for any branch, tag, environment or pull request of one repository. Other issuers: critical for a leading wildcard, high for one inside the subject, medium for one in its last segment. One step lower when another clause pins a claim; medium for an expression nhiscan cannot read; low for a * in a plain subject (Entra compares subjects literally). One finding per service principal, the credentials in evidence.credentials.",
+		Defaults:    "GitHub Actions: critical for any repository of any organization, high for every repository of one organization, medium for a pattern over one repository's branches, tags, environments or pull requests. Other issuers: critical for a leading wildcard, high for one inside the subject, medium for one in its last segment. One step lower when another clause pins a claim; medium for an expression nhiscan cannot read; low for a * in a plain subject (Entra compares subjects literally). One finding per service principal, the credentials in evidence.credentials.",
 		References:  []string{"https://learn.microsoft.com/en-us/entra/workload-id/workload-identities-flexible-federated-identity-credentials", "https://docs.github.com/en/actions/reference/security/oidc#example-subject-claims"},
 		Providers:   []string{"azure"},
 		Controls:    controlIDs{controls.ASI: "ASI03", controls.ASITM: "T9 T3", controls.NHI: "NHI6", controls.MAESTRO: "L7/agent-identity-attack cross-layer/lateral-movement", controls.NIST: "IA-9 AC-3"}.list(),

@@ -216,7 +216,7 @@ func TestAzureUnused(t *testing.T) {
 		{name: "recent", id: asp("x"), want: nil},
 		{name: "young", id: asp("x", never, func(id *inventory.Identity) { id.CreatedAt = daysAgo(30) }), want: nil},
 		{name: "no_sign_in_data", id: asp("x", never, func(id *inventory.Identity) { id.LastUsedKnown = false }), want: nil},
-		{name: "not_assessed", id: asp("x", never, func(id *inventory.Identity) { id.NotAssessed = []string{inventory.NotAssessedAccountDormancy} }), want: nil},
+		{name: "not_assessed", id: asp("x", never, func(id *inventory.Identity) { id.NotAssessed = []string{inventory.NotAssessedSignIns} }), want: nil},
 		{name: "managed_identity", id: asp("mi", never, azKind(inventory.KindAzureManagedIdentity)), want: nil},
 		{name: "disabled", id: asp("x", never, func(id *inventory.Identity) { id.Disabled = true }), want: nil},
 	})
@@ -455,5 +455,38 @@ func TestAzureWellKnownIDs(t *testing.T) {
 		if got, _ := paths.AzureGraphPermission(&inventory.Binding{Role: "appRole:Microsoft Graph/" + id}); got != name {
 			t.Errorf("Graph app role %s resolves to %q, want %q", id, got, name)
 		}
+	}
+}
+
+// The NHI-DEL-301 and NHI-STA-301 messages say exactly what the
+// credential admits and why the severity was raised.
+func TestAzureMessagesExact(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		id   inventory.Identity
+		want string
+	}{
+		{"pull_request", asp("x", fic("f", ghIssuer, "repo:acme/app:pull_request", "")),
+			"Federated credential f of x admits the workflow of any pull request of the repository (subject repo:acme/app:pull_request)."},
+		{"environment_prefix", asp("x", fic("f", ghIssuer, "", "claims['sub'] matches 'repo:contoso/deploy:environment:prod*'")),
+			"Federated credential f of x admits every environment of contoso/deploy whose name matches prod* (claims['sub'] matches 'repo:contoso/deploy:environment:prod*')."},
+		{"every_branch", asp("x", fic("f", ghIssuer, "", "claims['sub'] matches 'repo:contoso/app:ref:refs/heads/*'")),
+			"Federated credential f of x admits every branch of contoso/app (claims['sub'] matches 'repo:contoso/app:ref:refs/heads/*')."},
+		{"whole_repository", asp("x", fic("f", ghIssuer, "", "claims['sub'] matches 'repo:contoso/app:*'")),
+			"Federated credential f of x admits any branch, tag, environment or pull request of contoso/app (claims['sub'] matches 'repo:contoso/app:*')."},
+		{"literal_star", asp("x", fic("f", ghIssuer, "repo:acme/*", "")),
+			"Federated credential f of x admits no workload as written: subject repo:acme/* has a *, which Entra compares literally (no wildcard outside a claims-matching expression)."},
+	} {
+		fs := runOne(t, azureFederationWildcard{}, c.id)
+		if len(fs) != 1 || fs[0].Message != c.want {
+			t.Errorf("%s: got %+v\nwant %q", c.name, fs, c.want)
+		}
+		if len(fs) == 1 && strings.Count(fs[0].Message, "admits") != 1 {
+			t.Errorf("%s: %q says admits more than once", c.name, fs[0].Message)
+		}
+	}
+	fs := runOne(t, azureSecret{}, asp("x", graphApp("RoleManagement.ReadWrite.Directory"), cred(inventory.CredAzureSecret, "k1", 90, days(90))))
+	if want := "x has a client secret k1; the service principal holds a critical grant (tenant control or Owner-equivalent), which raises the severity."; len(fs) != 1 || fs[0].Message != want {
+		t.Errorf("tier-0 secret: got %+v\nwant %q", fs, want)
 	}
 }

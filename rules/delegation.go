@@ -187,7 +187,28 @@ func githubSubjectSeverity(v string, wildcardsCount bool) (findings.Severity, st
 	if strings.ContainsAny(repo, "*?") {
 		return findings.High, "every repository of organization " + org
 	}
-	return findings.Medium, "any branch, tag, environment or pull request of " + org + "/" + repo
+	_, ref, _ := strings.Cut(repoAndRef, ":")
+	return findings.Medium, githubRefPattern(org+"/"+repo, ref)
+}
+
+// githubRefPattern says exactly what the wildcard part of a GitHub subject
+// after repo:ORG/REPO: admits: branches, tags or environments whose names
+// match, or, for a pattern over the whole part, any of them.
+func githubRefPattern(repo, ref string) string {
+	for _, k := range []struct{ prefix, noun string }{
+		{"ref:refs/heads/", "branch"}, {"ref:refs/tags/", "tag"}, {"environment:", "environment"},
+	} {
+		if v, ok := strings.CutPrefix(ref, k.prefix); ok {
+			if v == "*" {
+				return "every " + k.noun + " of " + repo
+			}
+			return "every " + k.noun + " of " + repo + " whose name matches " + v
+		}
+	}
+	if ref == "" || ref == "*" {
+		return "any branch, tag, environment or pull request of " + repo
+	}
+	return "every subject of " + repo + " matching " + ref
 }
 
 func (r oidcSubject) Check(s *Subject) []findings.Finding {

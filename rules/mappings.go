@@ -107,6 +107,6 @@ var needs = map[string][]string{
 	findings.Escalation: {inventory.NotAssessedPermissions},
 	findings.Delegation: {inventory.NotAssessedTrust, inventory.NotAssessedProjectPolicy},
 	findings.Ownerless:  {inventory.NotAssessedTags, inventory.NotAssessedOwners},
-	findings.Dormant:    {inventory.NotAssessedUserCredentials, inventory.NotAssessedAccountDormancy, inventory.NotAssessedKeyDormancy, inventory.NotAssessedK8sTokens, inventory.NotAssessedUsage},
+	findings.Dormant:    {inventory.NotAssessedUserCredentials, inventory.NotAssessedAccountDormancy, inventory.NotAssessedKeyDormancy, inventory.NotAssessedSignIns, inventory.NotAssessedK8sTokens, inventory.NotAssessedUsage},
 	findings.Static:     {inventory.NotAssessedUserCredentials, inventory.NotAssessedK8sTokens},
 }

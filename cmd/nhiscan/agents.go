@@ -17,11 +17,14 @@ func newAgentsCmd(env *environment) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "agents [" + strings.Join(providerNames(env.providers), "|") + "]",
 		Short: "List the AI agents, the identities they act as, who answers for them and how far they reach",
-		Long: `List every AI agent the scan sees: Bedrock agents, AgentCore runtimes and
-Vertex AI Agent Engine agents, and identities marked as agents' whose agent
-no platform listed. For each: the identity it acts as, its credential type,
-its owner or sponsor, who else acts as that identity (other agents, people,
-other workloads), its reach (administrator, the shortest path to it, the
+		Long: `List every AI agent the scan sees: Bedrock agents, AgentCore runtimes,
+Vertex AI Agent Engine agents, Entra agent identities, kagent Agents and
+Kubernetes workloads with an agent marker (agent_tags), and every identity
+marked as an agent identity (by trust, tag or glob) that no listed agent
+acts as.
+For each: the identity it acts as, its credential type, its owner or
+sponsor, who else acts as that identity (other agents, people, other
+workloads), its reach (administrator, the shortest path to it, the
 services it may write in) and the findings on its identity.
 
   nhiscan agents --demo

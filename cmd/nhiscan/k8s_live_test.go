@@ -145,7 +145,7 @@ func TestK8sLiveScanEndToEnd(t *testing.T) {
 		}
 	}
 	r = runCLI(t, real, "scan", "k8s", "--kubeconfig", kubeconfig, "--context", "viewer", "--format", "json")
-	if r.code != 0 || strings.TrimSpace(r.stderr) != "warning: k8s viewed: not allowed to list secrets: legacy service account token Secrets not assessed" ||
+	if r.code != 0 || strings.TrimSpace(r.stderr) != "warning: k8s viewed: not allowed to list secrets: legacy service account token Secrets not assessed\nnote: k8s viewed: not assessed: service account tokens" ||
 		!strings.Contains(r.stdout, `"service account tokens"`) {
 		t.Errorf("viewer without Secrets: exit %d, stderr %q", r.code, r.stderr)
 	}

@@ -218,6 +218,9 @@ func prepareWith(ctx context.Context, env *environment, o *inputOptions, args []
 		if s.Error != "" {
 			fmt.Fprintf(stderr, "error: %s %s: %s\n", s.Scanner, s.Scope, s.Error)
 		}
+		if len(s.NotAssessed) > 0 {
+			fmt.Fprintf(stderr, "note: %s %s: not assessed: %s\n", s.Scanner, s.Scope, strings.Join(s.NotAssessed, ", "))
+		}
 	}
 	return p, nil
 }

@@ -58,7 +58,9 @@ func cellsOf(a *findings.AgentRow) agentCells {
 	default:
 		c.actsAs = a.IdentityName + " (" + a.IdentityType + ")"
 	}
-	if c.owner == "" {
+	if c.owner == "" && a.OwnerNotAssessed {
+		c.owner = "not assessed"
+	} else if c.owner == "" {
 		c.owner = "none"
 	}
 	var sh []string

@@ -41,3 +41,26 @@ func TestWriteAgents(t *testing.T) {
 		t.Error("SARIF accepted for the agents view")
 	}
 }
+
+// An agent without an owner says "none"; one whose owners or sponsors
+// were not exported says "not assessed".
+func TestWriteAgentsOwnerNotAssessed(t *testing.T) {
+	r := &findings.AgentReport{Agents: []findings.AgentRow{
+		{Name: "orphan", Platform: "azure.entra.agent-identity", Account: "t", Credential: "unknown"},
+		{Name: "unread", Platform: "azure.entra.agent-identity", Account: "t", Credential: "unknown", OwnerNotAssessed: true},
+	}}
+	var b bytes.Buffer
+	if err := WriteAgents(&b, Markdown, r); err != nil {
+		t.Fatal(err)
+	}
+	rows := strings.Split(strings.TrimSpace(b.String()), "\n")
+	owner := map[string]string{}
+	for _, row := range rows {
+		if cells := strings.Split(row, " | "); len(cells) == 8 {
+			owner[strings.Fields(cells[1])[0]] = cells[4]
+		}
+	}
+	if owner["orphan"] != "none" || owner["unread"] != "not assessed" {
+		t.Errorf("owners = %q\n%s", owner, b.String())
+	}
+}

@@ -134,6 +134,9 @@ func writeTable(w io.Writer, r *findings.Report) error {
 		if n := len(src.Warnings); n > 0 {
 			line += fmt.Sprintf(", %d warning(s)", n)
 		}
+		if len(src.NotAssessed) > 0 {
+			line += "; not assessed: " + strings.Join(src.NotAssessed, ", ")
+		}
 		if _, err := fmt.Fprintln(w, line); err != nil {
 			return err
 		}

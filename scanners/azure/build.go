@@ -49,12 +49,20 @@ func (t *tenant) build(mode string, now time.Time) inventory.Inventory {
 	}
 
 	inv := inventory.Inventory{}
-	lacks := map[string]bool{}
+	// lacks counts, per NotAssessed value, the assessed (not excluded)
+	// identities that lack it; judged counts those identities.
+	lacks := map[string]int{}
+	lackNames := map[string][]string{}
+	judged := 0
 	for _, sp := range order {
 		id := t.identity(sp, apps[strings.ToLower(sp.AppID)], now)
 		t.grants(&id, rbac[id.ID], dirRoles[id.ID], sps)
-		for _, n := range id.NotAssessed {
-			lacks[n] = true
+		if id.Excluded == "" {
+			judged++
+			for _, n := range id.NotAssessed {
+				lacks[n]++
+				lackNames[n] = append(lackNames[n], id.Name)
+			}
 		}
 		inv.Identities = append(inv.Identities, id)
 	}
@@ -73,16 +81,39 @@ func (t *tenant) build(mode string, now time.Time) inventory.Inventory {
 		src.Status = inventory.StatusPartial
 		src.Warnings = append(src.Warnings, fmt.Sprintf("%s: %s", f.scope, f.err))
 	}
+	// The source lists what the tenant lacked as a whole: rules apply it
+	// to every identity of the tenant. What only some identities lack
+	// (one owners file missing, one agent's sponsors denied) stays on
+	// those identities, and a warning counts them.
 	if !t.signInsRead {
-		lacks[inventory.NotAssessedAccountDormancy] = true
+		src.NotAssessed = append(src.NotAssessed, NotAssessedSignIns)
+		delete(lacks, NotAssessedSignIns)
 	}
-	for n := range lacks {
-		src.NotAssessed = append(src.NotAssessed, n)
+	var some []string
+	for n, c := range lacks {
+		if c == judged {
+			src.NotAssessed = append(src.NotAssessed, n)
+		} else {
+			names := lackNames[n]
+			sort.Strings(names)
+			if len(names) > 3 {
+				names = append(names[:3], "…")
+			}
+			some = append(some, fmt.Sprintf("%s for %d of %d (%s)", n, c, judged, strings.Join(names, ", ")))
+		}
 	}
 	sort.Strings(src.NotAssessed)
+	if len(some) > 0 {
+		sort.Strings(some)
+		src.Warnings = append(src.Warnings, "not assessed for some service principals only (rules that need it skip those): "+strings.Join(some, "; "))
+	}
 	inv.Sources = append(inv.Sources, src)
 	return inv
 }
+
+// NotAssessedSignIns is the NotAssessed entry of a tenant (and its
+// service principals) whose sign-in activity was not read.
+const NotAssessedSignIns = inventory.NotAssessedSignIns
 
 // agentOf is the agent an Entra agent identity is: the agent acts as the
 // agent identity itself, its sponsor answers for it, and its credentials
@@ -351,7 +382,7 @@ func principalType(o directoryObject) string {
 
 func (t *tenant) signIn(id *inventory.Identity, sp *servicePrincipal) {
 	if !t.signInsRead {
-		id.NotAssessed = append(id.NotAssessed, inventory.NotAssessedAccountDormancy)
+		id.NotAssessed = append(id.NotAssessed, NotAssessedSignIns)
 		return
 	}
 	id.LastUsedKnown = true

@@ -388,7 +388,7 @@ func TestMissingFilesNotAssessed(t *testing.T) {
 		tn + "applications.json":       `[{"id": "7a0b1c2d-1111-4e2f-9a3b-4c5d6e7f8a01", "appId": "9a8b7c6d-0000-4000-8000-000000000001", "displayName": "app-a"}]`,
 	})
 	id := inv.Identities[0]
-	want := []string{inventory.NotAssessedOwners, inventory.NotAssessedPermissions, inventory.NotAssessedFederation, inventory.NotAssessedAccountDormancy}
+	want := []string{inventory.NotAssessedOwners, inventory.NotAssessedPermissions, inventory.NotAssessedFederation, NotAssessedSignIns}
 	slices.Sort(want)
 	got := slices.Clone(id.NotAssessed)
 	slices.Sort(got)
@@ -423,7 +423,7 @@ func TestMissingFilesNotAssessed(t *testing.T) {
 	if !slices.Contains(b.NotAssessed, inventory.NotAssessedOwners) || b.Owner != "" {
 		t.Errorf("agent without a sponsors export: owner %q (its owner is not its sponsor), not assessed %v", b.Owner, b.NotAssessed)
 	}
-	if !a.LastUsedKnown || a.LastUsed != nil || slices.Contains(a.NotAssessed, inventory.NotAssessedAccountDormancy) {
+	if !a.LastUsedKnown || a.LastUsed != nil || slices.Contains(a.NotAssessed, NotAssessedSignIns) {
 		t.Errorf("sign-ins read, app absent: last used %v known %v", a.LastUsed, a.LastUsedKnown)
 	}
 }

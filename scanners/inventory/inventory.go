@@ -115,6 +115,11 @@ const (
 	NotAssessedProjectPolicy   = "project IAM policy"
 )
 
+// NotAssessedSignIns is the NotAssessed entry of an Entra tenant (and of
+// its service principals) whose sign-in activity was not read: dormancy
+// is not judged.
+const NotAssessedSignIns = "sign-in activity"
+
 // NotAssessedOwners is the NotAssessed entry of an identity whose owners
 // (an Entra application's or service principal's owners, an agent
 // identity's sponsors) were not exported: ownerless is not judged.
