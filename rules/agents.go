@@ -572,7 +572,7 @@ func (agentShared) Meta() findings.Rule {
 		Defaults:    "Medium; high when people can act as the identity.",
 		References:  []string{"https://owasp.org/www-project-non-human-identities-top-10/2025/top-10-2025", "https://cloud.google.com/vertex-ai/generative-ai/docs/agent-engine/manage/access", "https://docs.aws.amazon.com/bedrock/latest/userguide/agents-permissions.html"},
 		Providers:   []string{"aws", "gcp", "azure", "k8s"},
-		Controls:    controlIDs{controls.ASI: "ASI03 ASI07", controls.ASITM: "T8 T9", controls.NHI: "NHI9", controls.MAESTRO: "L7/repudiation L7/agent-identity-attack", controls.NIST: "AC-2 IA-2 AU-10"}.list(),
+		Controls:    controlIDs{controls.ASI: "ASI03 ASI07", controls.ASITM: "T8 T9", controls.NHI: "NHI9", controls.MAESTRO: "L7/repudiation L7/agent-identity-attack", controls.NIST: "AC-2(9) AC-2 IA-2 AU-10"}.list(),
 	}
 }
 

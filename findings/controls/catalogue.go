@@ -185,6 +185,7 @@ var catalogue = concat(
 	list(NIST, nistURL,
 		"AC-2", "Account Management",
 		"AC-2(3)", "Disable Accounts",
+		"AC-2(9)", "Restrictions on Use of Shared and Group Accounts",
 		"AC-3", "Access Enforcement",
 		"AC-5", "Separation of Duties",
 		"AC-6", "Least Privilege",
