@@ -162,3 +162,36 @@ func TestLargeExportListsSized(t *testing.T) {
 		}
 	}
 }
+
+// TestUnmarshalExportErrorsAsLegacy checks that unmarshalExport, which
+// decodes without checking the whole text first, gives for bad exports
+// exactly the error (type and text) that encoding/json's semantics give:
+// syntax errors before, inside and after the lists, type errors in
+// nested fields (reported after the rest was read), and trailing text;
+// and that a good export decodes to the same value.
+func TestUnmarshalExportErrorsAsLegacy(t *testing.T) {
+	role := `{"RoleName": "a", "Arn": "arn:aws:iam::123456789012:role/a", "CreateDate": "2024-01-01T00:00:00Z", "AssumeRolePolicyDocument": {"Statement": []}, "MaxSessionDuration": 3600}`
+	for _, in := range []string{
+		`{"RoleDetailList": [` + role + `]}`,
+		`{"RoleDetailList": [` + role + `,]}`,
+		`{"RoleDetailList": [` + role + `], "UserDetailList": [{"UserName": 7}]}`,
+		`{"RoleDetailList": [{"RoleName": ["x"]}, ` + role + `], "Policies": [{"PolicyName": "p"` + `}`,
+		`{"RoleDetailList": [{"MaxSessionDuration": "1h"}], "UserDetailList": [{"UserName": 7}], "Policies": {}}`,
+		`{"RoleDetailList": [{"CreateDate": "yesterday"}]}`,
+		`{"RoleDetailList": [` + role + `]} {"more": 1}`,
+		`{"RoleDetailList": [{"AssumeRolePolicyDocument": {"Statement": [}]}`,
+		`{"Roles": [` + role + `], "IsTruncated": "no"}`,
+		`{"UserDetailList": [{"UserName": "u\x80"}], "RoleDetailList": [{"RoleName": "r"` + "\n" + `"Arn": ""}]}`,
+		`{"RoleDetailList": [` + role + `]`,
+	} {
+		var got, want awsFile
+		gerr := unmarshalExport([]byte(in), &got)
+		werr := decodeExport([]byte(in), &want, true)
+		if fmt.Sprintf("%T %v", gerr, gerr) != fmt.Sprintf("%T %v", werr, werr) {
+			t.Errorf("%.60s: error %T %v, want %T %v", in, gerr, gerr, werr, werr)
+		}
+		if werr == nil && !reflect.DeepEqual(got, want) {
+			t.Errorf("%.60s: decoded %+v, want %+v", in, got, want)
+		}
+	}
+}
