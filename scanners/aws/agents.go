@@ -1,8 +1,10 @@
 package aws
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -63,12 +65,12 @@ var agentFields = []string{"agent", "agentSummaries", "agentRuntimes", "agentRun
 // isAgentExport reports whether raw is one of the agent exports, by a
 // key only they have, spelt exactly.
 func isAgentExport(raw []byte) bool {
-	for _, k := range agentFields {
-		if hasExactKey(raw, k) {
-			return true
-		}
+	// Each of the keys starts "agent", spelt so in the text unless a
+	// letter is escaped (\u): most files need not be read further.
+	if !bytes.Contains(raw, []byte(`"agent`)) && !bytes.Contains(raw, []byte(`\u`)) {
+		return false
 	}
-	return false
+	return hasTopKey(raw, func(k string) bool { return slices.Contains(agentFields, k) })
 }
 
 // agents collects agents from several files and calls: details (from
