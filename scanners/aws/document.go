@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"net/url"
+	"reflect"
 	"runtime"
 	"sort"
 	"strconv"
@@ -47,8 +48,33 @@ func (d *document) UnmarshalJSON(b []byte) error {
 // as a slice of data instead of a copy: the documents are most of an
 // authorization details export, and data is not changed afterwards.
 // More unmarshalers (for other types) may be given.
+//
+// It reads the text once: encoding/json's semantics check the whole text
+// before decoding any of it, which only changes what an invalid text
+// gives. So it first decodes without that check, and only when that
+// fails does it zero v and decode again as encoding/json would, so that
+// the error and what v holds are encoding/json's.
 func unmarshalExport(data []byte, v any, more ...*jsonv2.Unmarshalers) error {
-	return jsonv2.Unmarshal(data, v, jsonv1.DefaultOptionsV1(), jsonv2.WithUnmarshalers(jsonv2.JoinUnmarshalers(append([]*jsonv2.Unmarshalers{documentsIn(data)}, more...)...)))
+	err := decodeExport(data, v, false, more...)
+	if err == nil {
+		return nil
+	}
+	reflect.ValueOf(v).Elem().SetZero()
+	return decodeExport(data, v, true, more...)
+}
+
+// oneReadOptions are encoding/json's semantics except for how errors are
+// reported: without the check of the whole text first.
+var oneReadOptions = jsonv2.JoinOptions(jsonv1.DefaultOptionsV1(), jsonv1.ReportErrorsWithLegacySemantics(false))
+
+// decodeExport decodes data into v, with encoding/json's semantics when
+// legacy is set and with oneReadOptions otherwise.
+func decodeExport(data []byte, v any, legacy bool, more ...*jsonv2.Unmarshalers) error {
+	opts := oneReadOptions
+	if legacy {
+		opts = jsonv1.DefaultOptionsV1()
+	}
+	return jsonv2.Unmarshal(data, v, opts, jsonv2.WithUnmarshalers(jsonv2.JoinUnmarshalers(append([]*jsonv2.Unmarshalers{documentsIn(data)}, more...)...)))
 }
 
 // documentsIn decodes a document as a slice of data where the decoder

@@ -351,12 +351,34 @@ func (o *Offline) addFile(name string, f *awsFile, err error, raw []byte) (bool,
 
 // hasExactKey reports whether a JSON object has key spelt exactly so.
 func hasExactKey(raw []byte, key string) bool {
-	var top map[string]json.RawMessage
-	if json.Unmarshal(raw, &top) != nil {
+	return hasTopKey(raw, func(k string) bool { return k == key })
+}
+
+// hasTopKey reports whether raw is one valid JSON object with a top-level
+// key (unescaped) for which want is true: what json.Unmarshal into a
+// map[string]json.RawMessage would tell, but reading the text once
+// without copying the values out of it.
+func hasTopKey(raw []byte, want func(string) bool) bool {
+	dec := jsontext.NewDecoder(bytes.NewBuffer(raw), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
 		return false
 	}
-	_, ok := top[key]
-	return ok
+	found := false
+	for dec.PeekKind() != '}' {
+		name, err := dec.ReadToken()
+		if err != nil {
+			return false
+		}
+		found = found || want(name.String())
+		if dec.SkipValue() != nil {
+			return false
+		}
+	}
+	if _, err := dec.ReadToken(); err != nil {
+		return false
+	}
+	_, err := dec.ReadToken() // nothing but white space after the object
+	return found && err == io.EOF
 }
 
 // reportContent is the CSV of a get-credential-report response: base64 as

@@ -162,3 +162,93 @@ func TestLargeExportListsSized(t *testing.T) {
 		}
 	}
 }
+
+// TestUnmarshalExportErrorsAsLegacy checks that unmarshalExport, which
+// decodes without checking the whole text first, gives for bad exports
+// exactly the error (type and text) that encoding/json's semantics give:
+// syntax errors before, inside and after the lists, type errors in
+// nested fields (reported after the rest was read), and trailing text;
+// and that a good export decodes to the same value.
+func TestUnmarshalExportErrorsAsLegacy(t *testing.T) {
+	role := `{"RoleName": "a", "Arn": "arn:aws:iam::123456789012:role/a", "CreateDate": "2024-01-01T00:00:00Z", "AssumeRolePolicyDocument": {"Statement": []}, "MaxSessionDuration": 3600}`
+	for _, in := range []string{
+		`{"RoleDetailList": [` + role + `]}`,
+		`{"RoleDetailList": [` + role + `,]}`,
+		`{"RoleDetailList": [` + role + `], "UserDetailList": [{"UserName": 7}]}`,
+		`{"RoleDetailList": [{"RoleName": ["x"]}, ` + role + `], "Policies": [{"PolicyName": "p"` + `}`,
+		`{"RoleDetailList": [{"MaxSessionDuration": "1h"}], "UserDetailList": [{"UserName": 7}], "Policies": {}}`,
+		`{"RoleDetailList": [{"CreateDate": "yesterday"}]}`,
+		`{"RoleDetailList": [` + role + `]} {"more": 1}`,
+		`{"RoleDetailList": [{"AssumeRolePolicyDocument": {"Statement": [}]}`,
+		`{"Roles": [` + role + `], "IsTruncated": "no"}`,
+		`{"UserDetailList": [{"UserName": "u\x80"}], "RoleDetailList": [{"RoleName": "r"` + "\n" + `"Arn": ""}]}`,
+		`{"RoleDetailList": [` + role + `]`,
+	} {
+		var got, want awsFile
+		gerr := unmarshalExport([]byte(in), &got)
+		werr := decodeExport([]byte(in), &want, true)
+		if fmt.Sprintf("%T %v", gerr, gerr) != fmt.Sprintf("%T %v", werr, werr) {
+			t.Errorf("%.60s: error %T %v, want %T %v", in, gerr, gerr, werr, werr)
+		}
+		if werr == nil && !reflect.DeepEqual(got, want) {
+			t.Errorf("%.60s: decoded %+v, want %+v", in, got, want)
+		}
+	}
+}
+
+// mapHasKey is what hasTopKey replaces: json.Unmarshal of the whole text
+// into a map, then a look-up.
+func mapHasKey(raw []byte, keys ...string) bool {
+	var top map[string]json.RawMessage
+	if json.Unmarshal(raw, &top) != nil {
+		return false
+	}
+	for _, k := range keys {
+		if _, ok := top[k]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+var topKeyCases = []string{
+	`{"Roles": []}`, `{"roles": []}`, `{"R\u006fles": 1}`, `{"Roles": [1,]}`, `{"Roles": []} {}`, `{"Roles": []} x`,
+	`{"Roles": []}` + " \t\r\n", `{"Roles": []}` + "\v", `{"Roles": 1, "Roles": 2}`, `{"a": {"Roles": 1}}`, `{"a": 1, "Roles"}`,
+	`null`, `[{"Roles": 1}]`, `"Roles"`, `{}`, `{"Roles": "\xff"}`, "{\"Rol\xffes\": 1}", `{"Roles": 1`, `{"x": 1, "Roles": null}`,
+	`{"agent": {}}`, `{"agentRuntimes": [], "nextToken": ""}`, `{"\u0061gentSummaries": []}`, `{"Agent": {}}`, `{"agentRuntimeArn": "a", "x": [}`,
+	`{"a": "\"agent"}`, `{"RoleDetailList": [], "agents": []}`, `{"agent": 1, "agent": [}`,
+}
+
+// TestHasTopKeyAsMap checks hasExactKey and isAgentExport against the map
+// they replace: exact spelling after unescaping, top level only, and
+// false for any text json.Unmarshal rejects (trailing values, bad syntax).
+func TestHasTopKeyAsMap(t *testing.T) {
+	for _, in := range topKeyCases {
+		raw := []byte(in)
+		if got, want := hasExactKey(raw, "Roles"), mapHasKey(raw, "Roles"); got != want {
+			t.Errorf("hasExactKey(%q, Roles) = %v, want %v", in, got, want)
+		}
+		if got, want := isAgentExport(raw), mapHasKey(raw, agentFields...); got != want {
+			t.Errorf("isAgentExport(%q) = %v, want %v", in, got, want)
+		}
+		if string(raw) != in {
+			t.Errorf("hasTopKey changed its input %q to %q", in, raw)
+		}
+	}
+}
+
+// FuzzHasTopKey compares hasExactKey and isAgentExport with the map they
+// replace on any text.
+func FuzzHasTopKey(f *testing.F) {
+	for _, in := range topKeyCases {
+		f.Add([]byte(in))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		if got, want := hasExactKey(raw, "Roles"), mapHasKey(raw, "Roles"); got != want {
+			t.Errorf("hasExactKey(%q, Roles) = %v, want %v", raw, got, want)
+		}
+		if got, want := isAgentExport(raw), mapHasKey(raw, agentFields...); got != want {
+			t.Errorf("isAgentExport(%q) = %v, want %v", raw, got, want)
+		}
+	})
+}
