@@ -602,71 +602,34 @@ func (st *stmt) coversDeny(action, resource string) (full, part bool) {
 }
 
 func (st *stmt) actionCovers(action string) bool {
-	if st.notAction {
-		for _, p := range st.actions {
-			if Overlap(p, action) {
-				return false
-			}
-		}
-		return true
-	}
-	for _, p := range st.actions {
-		if Match(p, action) {
-			return true
-		}
-	}
-	return false
+	return patternsReach(st.actions, st.notAction, true, action)
 }
 
 func (st *stmt) actionOverlaps(action string) bool {
-	if st.notAction {
-		for _, p := range st.actions {
-			if Match(p, action) {
-				return false
-			}
-		}
-		return true
-	}
-	for _, p := range st.actions {
-		if Overlap(p, action) {
-			return true
-		}
-	}
-	return false
+	return patternsReach(st.actions, st.notAction, false, action)
 }
 
 func (st *stmt) resourceCovers(resource string) bool {
-	if st.notResource {
-		for _, p := range st.resources {
-			if Overlap(p, resource) {
-				return false
-			}
-		}
-		return true
-	}
-	for _, p := range st.resources {
-		if Match(p, resource) {
-			return true
-		}
-	}
-	return false
+	return patternsReach(st.resources, st.notResource, true, resource)
 }
 
 func (st *stmt) resourceOverlaps(resource string) bool {
-	if st.notResource {
-		for _, p := range st.resources {
-			if Match(p, resource) {
-				return false
-			}
+	return patternsReach(st.resources, st.notResource, false, resource)
+}
+
+// patternsReach reports whether an element's patterns (Action, Resource;
+// negated for NotAction, NotResource) cover all of s (whole) or some part
+// of it. A pattern list covers s when a pattern matches it; a negated
+// list covers s when no pattern overlaps it, and overlaps s unless a
+// pattern matches it whole.
+func patternsReach(patterns []string, negated, whole bool, s string) bool {
+	match := whole != negated
+	for _, p := range patterns {
+		if match && Match(p, s) || !match && Overlap(p, s) {
+			return !negated
 		}
-		return true
 	}
-	for _, p := range st.resources {
-		if Overlap(p, resource) {
-			return true
-		}
-	}
-	return false
+	return negated
 }
 
 // Match reports whether the glob pattern (with * and ?) matches s in full.
