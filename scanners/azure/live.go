@@ -643,19 +643,29 @@ func (l *Live) readUserAssigned(ctx context.Context, a *armReader, t *liveTenant
 // assessed: a 403 or 404 is said as a warning, not a failure.
 func (l *Live) readSignIns(ctx context.Context, g *graphClient, t *liveTenant) {
 	acts, err := readList(ctx, g, "/beta/reports/servicePrincipalSignInActivities", checkSignIn)
-	switch st := statusOf(err); {
-	case err == nil:
-	case st == http.StatusForbidden || st == http.StatusNotFound:
-		t.warnings = append(t.warnings, "sign-in activity not read ("+err.Error()+"; it needs AuditLog.Read.All and Entra ID P1 or P2): dormancy not assessed")
-		return
-	default:
-		t.unread = append(t.unread, scopeFailure{scope: "sign-in activity", err: err.Error()})
+	if !t.optionalReport(err, "sign-in activity", "dormancy not assessed") {
 		return
 	}
 	for _, a := range acts {
 		t.signIns[strings.ToLower(a.AppID)] = a
 	}
 	t.signInsRead = true
+}
+
+// optionalReport files the error of reading one of the sign-in reports
+// (Graph beta, AuditLog.Read.All, Entra ID P1 or P2): a 403 or 404 is a
+// warning saying what stays unknown, any other error a failure of that
+// part of the tenant. It reports whether the report was read.
+func (t *liveTenant) optionalReport(err error, report, unknown string) bool {
+	switch st := statusOf(err); {
+	case err == nil:
+		return true
+	case st == http.StatusForbidden || st == http.StatusNotFound:
+		t.warnings = append(t.warnings, report+" not read ("+err.Error()+"; it needs AuditLog.Read.All and Entra ID P1 or P2): "+unknown)
+	default:
+		t.unread = append(t.unread, scopeFailure{scope: report, err: err.Error()})
+	}
+	return false
 }
 
 // tokenClaims reads who a token was issued to and in which tenant, from
@@ -702,13 +712,7 @@ func (c tokenClaims) principal() string {
 // unknown: a 403 or 404 is a warning, not a failure.
 func (l *Live) readCredentialSignIns(ctx context.Context, g *graphClient, t *liveTenant) {
 	acts, err := readList(ctx, g, "/beta/reports/appCredentialSignInActivities", checkCredentialSignIn)
-	switch st := statusOf(err); {
-	case err == nil:
-	case st == http.StatusForbidden || st == http.StatusNotFound:
-		t.warnings = append(t.warnings, "credential sign-in activity not read ("+err.Error()+"; it needs AuditLog.Read.All and Entra ID P1 or P2): the last use of secrets and certificates is unknown")
-		return
-	default:
-		t.unread = append(t.unread, scopeFailure{scope: "credential sign-in activity", err: err.Error()})
+	if !t.optionalReport(err, "credential sign-in activity", "the last use of secrets and certificates is unknown") {
 		return
 	}
 	for _, a := range acts {
