@@ -6,6 +6,7 @@
 package gcpcondition
 
 import (
+	"iter"
 	"regexp"
 	"strings"
 	"time"
@@ -116,29 +117,44 @@ func celComparison(s string, asOf time.Time) Truth {
 	return False
 }
 
+// unquoted yields, from index from on, each byte of s outside string
+// literals (the quotes themselves left out) with the parenthesis depth
+// after it: a '(' yields the depth it opens, a ')' the depth it returns
+// to.
+func unquoted(s string, from int) iter.Seq2[int, int] {
+	return func(yield func(int, int) bool) {
+		depth := 0
+		var quote byte
+		for i := from; i < len(s); i++ {
+			switch c := s[i]; {
+			case quote != 0:
+				if c == '\\' {
+					i++
+				} else if c == quote {
+					quote = 0
+				}
+				continue
+			case c == '"' || c == '\'':
+				quote = c
+				continue
+			case c == '(':
+				depth++
+			case c == ')':
+				depth--
+			}
+			if !yield(i, depth) {
+				return
+			}
+		}
+	}
+}
+
 // closing returns the index of the parenthesis closing the one at open,
 // or -1.
 func closing(s string, open int) int {
-	depth := 0
-	var quote byte
-	for i := open; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case quote != 0:
-			if c == '\\' {
-				i++
-			} else if c == quote {
-				quote = 0
-			}
-		case c == '"' || c == '\'':
-			quote = c
-		case c == '(':
-			depth++
-		case c == ')':
-			depth--
-			if depth == 0 {
-				return i
-			}
+	for i, depth := range unquoted(s, open) {
+		if s[i] == ')' && depth == 0 {
+			return i
 		}
 	}
 	return -1
@@ -147,27 +163,11 @@ func closing(s string, open int) int {
 // splitTop splits s at sep outside parentheses and string literals.
 func splitTop(s, sep string) []string {
 	var out []string
-	depth, start := 0, 0
-	var quote byte
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case quote != 0:
-			if c == '\\' {
-				i++
-			} else if c == quote {
-				quote = 0
-			}
-		case c == '"' || c == '\'':
-			quote = c
-		case c == '(':
-			depth++
-		case c == ')':
-			depth--
-		case depth == 0 && strings.HasPrefix(s[i:], sep):
+	start := 0
+	for i, depth := range unquoted(s, 0) {
+		if i >= start && depth == 0 && s[i] != ')' && strings.HasPrefix(s[i:], sep) {
 			out = append(out, s[start:i])
-			i += len(sep) - 1
-			start = i + 1
+			start = i + len(sep)
 		}
 	}
 	return append(out, s[start:])
