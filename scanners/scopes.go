@@ -52,19 +52,38 @@ func (e *ScopeError) Unwrap() error { return e.Err }
 // taken for a complete or partial one, even if some scopes were read.
 func (s Scopes) Run(ctx context.Context, ids []string, scan ScopeFunc) (inventory.Inventory, error) {
 	results := make([]inventory.Inventory, len(ids))
+	Each(ctx, len(ids), s.Concurrency, func(i int) error {
+		results[i] = s.one(ctx, ids[i], scan)
+		return nil
+	})
+	if ctx.Err() != nil {
+		return inventory.Inventory{}, fmt.Errorf("%s scan interrupted: nothing was scanned: %w", s.Scanner, ctx.Err())
+	}
+	var inv inventory.Inventory
+	inv.Append(results...)
+	return inv, nil
+}
+
+// Each calls do(i) for every i below n, at most concurrency calls at a
+// time (at least one), and waits for them; it returns each call's error
+// by index. Once ctx is done no further call starts: the calls not
+// started get ctx.Err().
+func Each(ctx context.Context, n, concurrency int, do func(i int) error) []error {
+	errs := make([]error, n)
 	next := make(chan int)
 	var wg sync.WaitGroup
-	for range min(max(s.Concurrency, 1), len(ids)) {
+	for range min(max(concurrency, 1), n) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				results[i] = s.one(ctx, ids[i], scan)
+				errs[i] = do(i)
 			}
 		}()
 	}
+	i := 0
 feed:
-	for i := range ids {
+	for ; i < n; i++ {
 		select {
 		case <-ctx.Done():
 			break feed
@@ -73,12 +92,10 @@ feed:
 	}
 	close(next)
 	wg.Wait()
-	if ctx.Err() != nil {
-		return inventory.Inventory{}, fmt.Errorf("%s scan interrupted: nothing was scanned: %w", s.Scanner, ctx.Err())
+	for ; i < n; i++ {
+		errs[i] = ctx.Err()
 	}
-	var inv inventory.Inventory
-	inv.Append(results...)
-	return inv, nil
+	return errs
 }
 
 // one reads one scope within Timeout.

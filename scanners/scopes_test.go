@@ -237,3 +237,45 @@ func TestSelect(t *testing.T) {
 		}
 	}
 }
+
+// Each returns every call's error at its index, runs at most concurrency
+// calls at once, and gives the calls a cancelled context never started
+// ctx.Err() without calling them.
+func TestEach(t *testing.T) {
+	var running, peak atomic.Int32
+	errs := Each(context.Background(), 20, 3, func(i int) error {
+		n := running.Add(1)
+		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+		}
+		time.Sleep(2 * time.Millisecond)
+		running.Add(-1)
+		if i%4 == 0 {
+			return fmt.Errorf("call %d", i)
+		}
+		return nil
+	})
+	for i, err := range errs {
+		if want := i%4 == 0; (err != nil) != want || want && err.Error() != fmt.Sprintf("call %d", i) {
+			t.Errorf("errs[%d] = %v", i, err)
+		}
+	}
+	if p := peak.Load(); p > 3 || p < 2 {
+		t.Errorf("peak concurrency %d, want 2..3", p)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var called atomic.Int32
+	errs = Each(ctx, 10, 1, func(i int) error {
+		called.Add(1)
+		if i == 1 {
+			cancel()
+		}
+		return nil
+	})
+	if c := called.Load(); c > 3 {
+		t.Errorf("%d calls after cancelling at the second", c)
+	}
+	if !errors.Is(errs[9], context.Canceled) || errs[0] != nil {
+		t.Errorf("errs = %v", errs)
+	}
+}

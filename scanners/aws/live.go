@@ -9,7 +9,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
@@ -563,18 +562,14 @@ func (l *Live) credentialReport(ctx context.Context, client *iam.Client) ([]repo
 func (l *Live) accessKeys(ctx context.Context, client *iam.Client, a *account) []string {
 	users := a.details.UserDetailList
 	results := make([]userKeys, len(users))
-	sem := make(chan struct{}, keyLookups)
-	var wg sync.WaitGroup
-	for i := range users {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			results[i] = l.userKeys(ctx, client, users[i].UserName)
-		}()
+	for i, err := range scanners.Each(ctx, len(users), keyLookups, func(i int) error {
+		results[i] = l.userKeys(ctx, client, users[i].UserName)
+		return nil
+	}) {
+		if err != nil {
+			results[i].listErr = err // not started: the scan was interrupted
+		}
 	}
-	wg.Wait()
 	var listFailed, useFailed []string
 	var firstList, firstUse string
 	for i, u := range users {

@@ -540,25 +540,12 @@ func (l *Live) readRBAC(ctx context.Context, a *armReader, t *liveTenant) {
 		}
 	}
 	results := make([]*subscriptionRBAC, len(subs))
-	errs := make([]error, len(subs))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, l.opts.Concurrency)
-	for i, sub := range subs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				errs[i] = ctx.Err()
-				return
-			}
-			defer func() { <-sem }()
-			l.progress("subscription %s: reading role assignments", sub)
-			results[i], errs[i] = a.readSubscription(ctx, sub)
-		}()
-	}
-	wg.Wait()
+	errs := scanners.Each(ctx, len(subs), l.opts.Concurrency, func(i int) error {
+		l.progress("subscription %s: reading role assignments", subs[i])
+		var err error
+		results[i], err = a.readSubscription(ctx, subs[i])
+		return err
+	})
 	seen := map[string]bool{}
 	for i, sub := range subs {
 		if errs[i] != nil {
@@ -603,24 +590,11 @@ func (l *Live) readUserAssigned(ctx context.Context, a *armReader, t *liveTenant
 	}
 	l.progress("tenant %s: reading federated credentials of %d user-assigned managed identities", t.ID, len(todo))
 	fics := make([][]federatedIdentityCredential, len(todo))
-	errs := make([]error, len(todo))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, l.opts.Concurrency)
-	for i, u := range todo {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				errs[i] = ctx.Err()
-				return
-			}
-			defer func() { <-sem }()
-			fics[i], errs[i] = a.userAssignedFederated(ctx, u.resource)
-		}()
-	}
-	wg.Wait()
+	errs := scanners.Each(ctx, len(todo), l.opts.Concurrency, func(i int) error {
+		var err error
+		fics[i], err = a.userAssignedFederated(ctx, todo[i].resource)
+		return err
+	})
 	var failed []error
 	for i, u := range todo {
 		switch {
