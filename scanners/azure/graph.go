@@ -190,7 +190,7 @@ func (g *graphClient) get(ctx context.Context, rawURL string, v any) error {
 		}
 		req.Header.Set("Authorization", "Bearer "+tok)
 		req.Header.Set("Accept", "application/json")
-		resp, err := g.do.Do(req)
+		resp, body, err := g.exchange(req)
 		if err != nil {
 			if ctx.Err() != nil {
 				return fmt.Errorf("%s: %w", endpoint, ctx.Err())
@@ -202,20 +202,6 @@ func (g *graphClient) get(ctx context.Context, rawURL string, v any) error {
 				continue
 			}
 			return fmt.Errorf("%s: %s", endpoint, oneLine(err.Error()))
-		}
-		body, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
-		resp.Body.Close()
-		if err != nil {
-			if ctx.Err() != nil {
-				return fmt.Errorf("%s: %w", endpoint, ctx.Err())
-			}
-			if attempt < g.retries {
-				if err := sleep(ctx, backoff(attempt)); err != nil {
-					return fmt.Errorf("%s: %w", endpoint, err)
-				}
-				continue
-			}
-			return fmt.Errorf("%s: reading the answer: %s", endpoint, oneLine(err.Error()))
 		}
 		switch {
 		case resp.StatusCode == http.StatusOK:
@@ -235,6 +221,21 @@ func (g *graphClient) get(ctx context.Context, rawURL string, v any) error {
 		}
 		return errorOf(endpoint, resp.StatusCode, body)
 	}
+}
+
+// exchange sends req and reads the answer's body (at most 256 MiB); a
+// failure of either is one the caller may retry.
+func (g *graphClient) exchange(req *http.Request) (*http.Response, []byte, error) {
+	resp, err := g.do.Do(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading the answer: %w", err)
+	}
+	return resp, body, nil
 }
 
 func retryable(status int) bool {
